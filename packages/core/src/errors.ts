@@ -1,0 +1,136 @@
+import {
+  type AgentMailErrorCode,
+  ERROR_CODES,
+  isAgentMailErrorCode,
+  isRetryableCode,
+} from "./error-codes.js";
+import { redact, redactValue } from "./redact.js";
+
+// A registry symbol, so that two copies of this package recognise each other's errors.
+const MARKER = Symbol.for("@assmbl/core.AgentMailError");
+
+/** What an {@link AgentMailError} is made from. */
+export interface AgentMailErrorInit {
+  /** A documented code, or a code a server sent that this SDK version does not know yet. */
+  code: AgentMailErrorCode | (string & {});
+  /** Human-readable; say what to fix. Secrets are redacted from it. */
+  message: string;
+  /** HTTP status, or the HTTP-like status of the code (e.g. 409 for a peer without a key). */
+  status?: number;
+  /** The response body or other detail, redacted of secrets. */
+  body?: unknown;
+  /** Overrides the retry classification of the code. */
+  retryable?: boolean;
+  /** The underlying error. */
+  cause?: unknown;
+  /** Exact strings (tokens, passphrases) to strip from message, body and cause. */
+  secrets?: readonly string[];
+}
+
+/**
+ * The one error type of the SDK. `code` says what went wrong in a form code can branch on;
+ * `retryable` says whether the same call can succeed later.
+ *
+ * Recognise it with {@link AgentMailError.is} (or `instanceof`): both work across two copies of
+ * the package in one program. Its message, `body`, `toJSON()` and `toString()` never contain
+ * tokens, passphrases or private keys.
+ *
+ * @example
+ * try {
+ *   await mailer.send(message);
+ * } catch (error) {
+ *   if (AgentMailError.is(error) && error.code === "peer_missing_openpgp_public_key") {
+ *     // ask the peer to register a key; nothing was sent
+ *   }
+ * }
+ */
+export class AgentMailError extends Error {
+  override readonly name = "AgentMailError";
+  readonly code: AgentMailErrorCode | (string & {});
+  readonly status: number | undefined;
+  readonly body: unknown;
+  readonly retryable: boolean;
+
+  constructor(init: AgentMailErrorInit) {
+    const secrets = init.secrets ?? [];
+    super(
+      redact(init.message, secrets),
+      init.cause === undefined ? undefined : { cause: sanitizeCause(init.cause, secrets) },
+    );
+    this.code = init.code;
+    this.status =
+      init.status ?? (isAgentMailErrorCode(init.code) ? ERROR_CODES[init.code].status : undefined);
+    this.body = init.body === undefined ? undefined : redactValue(init.body, secrets);
+    this.retryable = init.retryable ?? isRetryableCode(init.code, this.status);
+    Object.defineProperty(this, MARKER, { value: true, enumerable: false });
+  }
+
+  /**
+   * True for an `AgentMailError` from any copy of this package.
+   *
+   * @example
+   * if (AgentMailError.is(error, "rate_limited")) await sleep(1000);
+   */
+  static is(value: unknown, code?: AgentMailErrorCode | (string & {})): value is AgentMailError {
+    if (typeof value !== "object" || value === null) return false;
+    if ((value as Record<symbol, unknown>)[MARKER] !== true) return false;
+    return code === undefined || (value as AgentMailError).code === code;
+  }
+
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    // The base class recognises every copy; subclasses keep the ordinary prototype check.
+    // biome-ignore lint/complexity/noThisInStatic: `this` is the subclass being tested against.
+    if (this !== AgentMailError) return Function.prototype[Symbol.hasInstance].call(this, value);
+    return AgentMailError.is(value);
+  }
+
+  /** A plain, redacted view for logs. */
+  toJSON(): {
+    name: string;
+    code: string;
+    message: string;
+    status?: number;
+    retryable: boolean;
+    body?: unknown;
+  } {
+    return {
+      name: this.name,
+      code: this.code,
+      message: this.message,
+      ...(this.status === undefined ? {} : { status: this.status }),
+      retryable: this.retryable,
+      ...(this.body === undefined ? {} : { body: this.body }),
+    };
+  }
+
+  override toString(): string {
+    return `${this.name} [${this.code}]: ${this.message}`;
+  }
+}
+
+/**
+ * Keeps a cause's type and message for debugging while stripping secrets: a foreign error may
+ * carry a request with an `Authorization` header, so only name, message and code survive.
+ */
+function sanitizeCause(cause: unknown, secrets: readonly string[]): unknown {
+  if (AgentMailError.is(cause)) {
+    if (secrets.length === 0) return cause;
+    return new AgentMailError({
+      code: cause.code,
+      message: cause.message,
+      ...(cause.status === undefined ? {} : { status: cause.status }),
+      body: cause.body,
+      retryable: cause.retryable,
+      cause: cause.cause,
+      secrets,
+    });
+  }
+  if (cause instanceof Error) {
+    const copy = new Error(redact(cause.message, secrets));
+    copy.name = cause.name;
+    const code = (cause as { code?: unknown }).code;
+    if (typeof code === "string") Object.assign(copy, { code });
+    return copy;
+  }
+  return redactValue(cause, secrets);
+}

@@ -1,0 +1,55 @@
+import { AgentMailError } from "./errors.js";
+
+// C0 controls (CR, LF, NUL, TAB, ...), DEL and C1 controls (NEL among them).
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point.
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+// RFC 5322 field name: printable US-ASCII except ":" (and so no space).
+const FIELD_NAME = /^[\u0021-\u0039\u003b-\u007e]+$/;
+
+/**
+ * Rejects a header whose name or value could break out of its line (CR, LF, NUL or any other
+ * control character) or whose name is not an RFC 5322 field name. Run it on everything that
+ * becomes a header: custom headers, subject, addresses, filenames.
+ *
+ * Non-ASCII values are fine: the MIME composer RFC 2047-encodes them.
+ *
+ * @example
+ * assertSafeHeader("X-Workflow-Name", "nightly-report"); // ok
+ * assertSafeHeader("X-Evil", "a\r\nBcc: victim@example.com"); // throws header_injection
+ * @throws {AgentMailError} `header_injection` for control characters, `invalid_header` for a
+ * name that is empty or has spaces, colons or non-ASCII characters.
+ */
+export function assertSafeHeader(name: string, value: string): void {
+  if (CONTROL.test(name)) {
+    throw new AgentMailError({
+      code: "header_injection",
+      message: `header name ${JSON.stringify(name)} contains a control character`,
+    });
+  }
+  if (!FIELD_NAME.test(name)) {
+    throw new AgentMailError({
+      code: "invalid_header",
+      message: `header name ${JSON.stringify(name)} is not an RFC 5322 field name (printable ASCII, no ":" or space)`,
+    });
+  }
+  assertSafeHeaderValue(value, `header ${name}`);
+}
+
+/**
+ * Rejects a value bound for a header (subject, display name, filename) that contains a control
+ * character. `what` names the field in the error; the value itself is not echoed.
+ *
+ * @example
+ * assertSafeHeaderValue(subject, "subject");
+ * @throws {AgentMailError} `header_injection`.
+ */
+export function assertSafeHeaderValue(value: string, what: string): void {
+  const match = CONTROL.exec(value);
+  if (match) {
+    const char = match[0].charCodeAt(0).toString(16).padStart(4, "0");
+    throw new AgentMailError({
+      code: "header_injection",
+      message: `${what} contains the control character U+${char.toUpperCase()} at offset ${match.index}; CR, LF, NUL and other control characters are not allowed in headers`,
+    });
+  }
+}

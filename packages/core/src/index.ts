@@ -1,0 +1,78 @@
+export {
+  agentIdFor,
+  formatAddress,
+  type Mailbox,
+  normalizeAgentId,
+  parseAddress,
+} from "./address.js";
+export {
+  type AttachmentContent,
+  guardArmored,
+  isArmoredMessage,
+  isAsyncIterable,
+  isAttachmentContent,
+  isReadableStream,
+  toAttachmentBytes,
+} from "./bytes.js";
+export {
+  type AgentMailErrorCode,
+  codeForStatus,
+  ERROR_CODES,
+  isAgentMailErrorCode,
+  isRetryableCode,
+} from "./error-codes.js";
+export { AgentMailError, type AgentMailErrorInit } from "./errors.js";
+export { assertSafeHeader, assertSafeHeaderValue } from "./header-safety.js";
+export {
+  type AgentMailHeaderName,
+  AgentMailHeaders,
+  ENCRYPTED_BODY,
+  isReservedHeader,
+  RESERVED_HEADERS,
+} from "./headers.js";
+export type { KeyDirectory, KeyLookupOptions } from "./key-directory.js";
+export { Limits } from "./limits.js";
+export type {
+  EncryptAttachmentOptions,
+  EncryptionRecipient,
+  EncryptOptions,
+  MailCrypto,
+} from "./mail-crypto.js";
+export { createMailer, type Mailer } from "./mailer/create-mailer.js";
+export type {
+  Attachment,
+  ContentAttachment,
+  EncryptionRequest,
+  MailerOptions,
+  MailMessage,
+  RecipientReport,
+  SendOptions,
+  SendResult,
+  StoredAttachment,
+} from "./mailer/types.js";
+export { decodeManifest, encodeManifest } from "./manifest.js";
+export { redact, redactValue } from "./redact.js";
+export {
+  authorizationHeader,
+  EnvVars,
+  type RouteDefinition,
+  type RouteName,
+  Routes,
+  routePath,
+} from "./routes.js";
+export * from "./schemas/directory.js";
+export * from "./schemas/inbox.js";
+export * from "./schemas/manifest.js";
+export * from "./schemas/send.js";
+export * from "./schemas/webhook.js";
+export {
+  type AttachmentBytes,
+  type MailTransport,
+  mimeHeaders,
+  type PreparedAttachment,
+  type PreparedMessage,
+  type TransportResult,
+  type TransportSendOptions,
+  withManifestRows,
+} from "./transport.js";
+export { describeIssues, parseInput } from "./validate.js";

@@ -1,0 +1,60 @@
+import type { AttachmentBytes } from "./transport.js";
+
+/** One recipient to encrypt to. */
+export interface EncryptionRecipient {
+  agentId: string;
+  /** Bare address, for error messages. */
+  address: string;
+  /** The recipient's armored OpenPGP public key, as the directory returned it. */
+  publicKeyArmored: string;
+  /**
+   * A Bcc recipient: other recipients must not learn it from the ciphertext, so its key id
+   * should be hidden (OpenPGP wildcard key id).
+   */
+  hidden: boolean;
+}
+
+/** Options of one encryption. */
+export interface EncryptOptions {
+  signal?: AbortSignal;
+}
+
+/** Options of one attachment encryption. */
+export interface EncryptAttachmentOptions extends EncryptOptions {
+  /** The plaintext file name, which an implementation may embed in the literal data packet. */
+  filename?: string;
+}
+
+/**
+ * What the mailer needs from an OpenPGP implementation (`@assmbl/crypto`'s `openpgpCrypto`).
+ * Signing, when configured, happens inside `encryptText`: one armored message either way.
+ *
+ * Every method fails with an `AgentMailError`; none may ever return plaintext.
+ *
+ * @example
+ * const mailer = createMailer(transport, { from, mailDomain, directory, crypto: openpgpCrypto() });
+ */
+export interface MailCrypto {
+  readonly specificationVersion: "v1";
+  /**
+   * Checks a peer's armored public key against policy before anything is encrypted to it.
+   * @throws {AgentMailError} `invalid_public_key`, `key_too_large`, `peer_key_revoked`,
+   * `peer_key_expired`, `peer_key_unusable`, `peer_key_weak`.
+   */
+  checkRecipientKey(
+    publicKeyArmored: string,
+    options?: EncryptOptions,
+  ): Promise<{ fingerprint: string }>;
+  /** Encrypts (and signs, when configured) UTF-8 text to every recipient; returns one armored message. */
+  encryptText(
+    text: string,
+    recipients: readonly EncryptionRecipient[],
+    options?: EncryptOptions,
+  ): Promise<string>;
+  /** Encrypts bytes or a stream to every recipient; returns the ASCII-armored ciphertext, streamed when the input was. */
+  encryptAttachment(
+    content: AttachmentBytes,
+    recipients: readonly EncryptionRecipient[],
+    options?: EncryptAttachmentOptions,
+  ): Promise<AttachmentBytes>;
+}

@@ -1,0 +1,92 @@
+import { z } from "zod";
+import { isAttachmentContent } from "../bytes.js";
+
+const addressList = z.union([z.string(), z.array(z.string())]);
+const headerMap = z.record(z.string(), z.string());
+// Tokens that travel in headers: printable, bounded (ours: 256 characters).
+const headerToken = z.string().min(1).max(256);
+const mediaType = z
+  .string()
+  .regex(
+    /^[A-Za-z0-9!#$&^_.+-]+\/[A-Za-z0-9!#$&^_.+-]+(\s*;.*)?$/s,
+    "expected a media type such as application/pdf",
+  );
+
+export const ContentAttachmentSchema = z.strictObject({
+  filename: z.string().min(1),
+  content: z.custom<unknown>(
+    isAttachmentContent,
+    "expected bytes, a string, a ReadableStream or an async iterable",
+  ),
+  contentType: mediaType.optional(),
+  encrypted: z.boolean().optional(),
+  originalFilename: z.string().min(1).optional(),
+  originalContentType: mediaType.optional(),
+});
+
+export const StoredAttachmentSchema = z.strictObject({
+  objectKey: z.string().min(1),
+  filename: z.string().min(1),
+  contentType: mediaType,
+  size: z.int().nonnegative().optional(),
+  encrypted: z.boolean().optional(),
+  originalFilename: z.string().min(1).optional(),
+  originalContentType: mediaType.optional(),
+});
+
+export const MailMessageSchema = z.strictObject({
+  to: addressList,
+  cc: addressList.optional(),
+  bcc: addressList.optional(),
+  replyTo: addressList.optional(),
+  subject: z.string(),
+  text: z.string().optional(),
+  html: z.string().optional(),
+  headers: headerMap.optional(),
+  // Each attachment is checked on its own below, so an error names the attachment by index.
+  attachments: z.array(z.unknown()).optional(),
+  correlationId: headerToken.optional(),
+  idempotencyKey: headerToken.optional(),
+  marketplaceRequestId: headerToken.optional(),
+  peerAgentId: z.union([z.string(), z.record(z.string(), z.string())]).optional(),
+  encrypt: z
+    .union([
+      z.boolean(),
+      z.strictObject({
+        body: z.boolean().optional(),
+        attachments: z.boolean().optional(),
+        freshKeys: z.boolean().optional(),
+      }),
+    ])
+    .optional(),
+});
+
+const hasMethod = (method: string) => (value: unknown) =>
+  typeof value === "object" &&
+  value !== null &&
+  typeof (value as Record<string, unknown>)[method] === "function";
+
+export const MailerOptionsSchema = z.strictObject({
+  from: z.string(),
+  mailDomain: z
+    .string()
+    .regex(
+      /^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)*[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/,
+      "expected a domain name such as agents.example.com",
+    ),
+  directory: z
+    .custom<unknown>(hasMethod("lookup"), "expected a key directory with lookup()")
+    .optional(),
+  crypto: z
+    .custom<unknown>(hasMethod("encryptText"), "expected a MailCrypto implementation")
+    .optional(),
+  defaultHeaders: headerMap.optional(),
+});
+
+export const SendOptionsSchema = z
+  .strictObject({
+    signal: z
+      .custom<AbortSignal>((v) => v instanceof AbortSignal, "expected an AbortSignal")
+      .optional(),
+  })
+  .optional();

@@ -1,0 +1,117 @@
+import type { AttachmentContent } from "../bytes.js";
+import type { KeyDirectory } from "../key-directory.js";
+import type { MailCrypto } from "../mail-crypto.js";
+
+/** An attachment given as bytes, text or a stream. */
+export interface ContentAttachment {
+  /** A base name (no `/` or `\`), at most 255 UTF-8 bytes. */
+  filename: string;
+  content: AttachmentContent;
+  /** Defaults to `text/plain; charset=utf-8` for string content, else `application/octet-stream`. */
+  contentType?: string | undefined;
+  /**
+   * The content is already an armored OpenPGP message: sent as is and flagged encrypted in the
+   * manifest, never encrypted twice.
+   */
+  encrypted?: boolean | undefined;
+  /** For already-encrypted content: the plaintext's name and type, for the receiver. */
+  originalFilename?: string | undefined;
+  originalContentType?: string | undefined;
+}
+
+/** An attachment already in platform storage (uploaded earlier): referenced, never re-sent. */
+export interface StoredAttachment {
+  objectKey: string;
+  filename: string;
+  contentType: string;
+  /** Byte size of the stored object, when known. */
+  size?: number | undefined;
+  /** The stored bytes are an armored OpenPGP message. */
+  encrypted?: boolean | undefined;
+  originalFilename?: string | undefined;
+  originalContentType?: string | undefined;
+}
+
+/** Any attachment of a {@link MailMessage}. */
+export type Attachment = ContentAttachment | StoredAttachment;
+
+/** What to encrypt. */
+export interface EncryptionRequest {
+  /** Encrypt the text body (an HTML body is then refused). */
+  body?: boolean | undefined;
+  /** Encrypt every attachment the SDK has bytes for (stored plaintext refs are refused). */
+  attachments?: boolean | undefined;
+  /** Skip the directory cache and look every recipient's key up fresh. */
+  freshKeys?: boolean | undefined;
+}
+
+/** One message to send. Addresses are `local@domain` or `Name <local@domain>`. */
+export interface MailMessage {
+  to: string | string[];
+  cc?: string | string[] | undefined;
+  bcc?: string | string[] | undefined;
+  replyTo?: string | string[] | undefined;
+  subject: string;
+  text?: string | undefined;
+  html?: string | undefined;
+  /** Custom headers, e.g. `X-Workflow-Name`. They cannot override headers the SDK sets. */
+  headers?: Record<string, string> | undefined;
+  attachments?: Attachment[] | undefined;
+  /** Shared by every message of one workflow (`X-AgentMail-Correlation-Id`). */
+  correlationId?: string | undefined;
+  /** Stable across retries of one logical send (`X-AgentMail-Idempotency-Key`). */
+  idempotencyKey?: string | undefined;
+  marketplaceRequestId?: string | undefined;
+  /**
+   * The directory id of a recipient outside `mailDomain`: a string when the message has one
+   * recipient, or a map from address to agent id.
+   */
+  peerAgentId?: string | Record<string, string> | undefined;
+  /** `true` encrypts body and attachments; an object picks. */
+  encrypt?: boolean | EncryptionRequest | undefined;
+}
+
+/** Options of {@link createMailer}. */
+export interface MailerOptions {
+  /** The sending agent's address. */
+  from: string;
+  /** The platform mail domain: recipients on it are looked up by their local part. */
+  mailDomain: string;
+  /** Where recipients' public keys come from; required to encrypt. */
+  directory?: KeyDirectory | undefined;
+  /** The OpenPGP implementation; required to encrypt. */
+  crypto?: MailCrypto | undefined;
+  /** Headers added to every message (a message's own headers win). */
+  defaultHeaders?: Record<string, string> | undefined;
+}
+
+/** Per-send options. */
+export interface SendOptions {
+  signal?: AbortSignal | undefined;
+}
+
+/** One recipient as the send saw it. */
+export interface RecipientReport {
+  address: string;
+  kind: "to" | "cc" | "bcc";
+  /** Set when the message was encrypted to this recipient. */
+  agentId?: string | undefined;
+  /** OpenPGP fingerprint of the key the message was encrypted to. */
+  keyFingerprint?: string | undefined;
+}
+
+/** The outcome of {@link Mailer.send}. */
+export interface SendResult {
+  messageId: string;
+  correlationId?: string | undefined;
+  idempotencyKey?: string | undefined;
+  /** The transport's `name`. */
+  transport: string;
+  encrypted: {
+    body: boolean;
+    /** True when the message has attachments and every one went encrypted. */
+    attachments: boolean;
+  };
+  recipients: RecipientReport[];
+  attachments: { index: number; filename: string; encrypted: boolean }[];
+}

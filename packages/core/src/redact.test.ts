@@ -1,0 +1,125 @@
+import { describe, expect, it } from "vitest";
+import { redact, redactValue } from "./redact.js";
+
+const PRIVATE_KEY =
+  "-----BEGIN PGP PRIVATE KEY BLOCK-----\n\nlQVYBGXsecretmaterial\n=abcd\n-----END PGP PRIVATE KEY BLOCK-----";
+
+describe("redact", () => {
+  it("redacts bearer tokens", () => {
+    expect(redact("Authorization: Bearer abc.def.ghi")).toBe("Authorization: Bearer [redacted]");
+    expect(redact('{"auth":"bearer tok-123"}')).toBe('{"auth":"bearer [redacted]"}');
+  });
+
+  it("redacts armored private keys, with or without their END line", () => {
+    expect(redact(`key: ${PRIVATE_KEY} done`)).toBe("key: [redacted private key] done");
+    expect(
+      redact("-----BEGIN RSA PRIVATE KEY-----\nMIIEsecret\n-----END RSA PRIVATE KEY-----"),
+    ).toBe("[redacted private key]");
+    expect(redact("x -----BEGIN PGP PRIVATE KEY BLOCK-----\nlQVYtruncated")).toBe(
+      "x [redacted private key]",
+    );
+  });
+
+  it("keeps public keys and PGP messages", () => {
+    const publicKey =
+      "-----BEGIN PGP PUBLIC KEY BLOCK-----\nmQINBpublic\n-----END PGP PUBLIC KEY BLOCK-----";
+    expect(redact(publicKey)).toBe(publicKey);
+  });
+
+  it("redacts token= / passphrase: style assignments", () => {
+    expect(redact("passphrase=hunter22")).toBe("passphrase=[redacted]");
+    expect(redact("url?access_token=abc123&x=1")).toBe("url?access_token=[redacted]&x=1");
+    expect(redact('{"token":"tok_987","ok":true}')).toBe('{"token":"[redacted]","ok":true}');
+    expect(redact("Password: hunter2 next")).toBe("Password: [redacted] next");
+    expect(redact("signing_secret = whsec_1")).toBe("signing_secret = [redacted]");
+  });
+
+  it("redacts the exact secrets it is given, everywhere they occur", () => {
+    expect(redact("key sk_live_XYZ123 and again sk_live_XYZ123", ["sk_live_XYZ123"])).toBe(
+      "key [redacted] and again [redacted]",
+    );
+    expect(redact("a.b*c(d) here", ["a.b*c(d)"])).toBe("[redacted] here");
+  });
+
+  it("applies secrets of 4 characters or more, not shorter ones", () => {
+    expect(redact("the cat sat", ["cat", "", "at"])).toBe("the cat sat");
+    expect(redact("the cats sat", ["cats"])).toBe("the [redacted] sat");
+  });
+
+  it("leaves ordinary text alone", () => {
+    expect(redact("peer other-agent has no OpenPGP key")).toBe(
+      "peer other-agent has no OpenPGP key",
+    );
+    expect(redact("")).toBe("");
+  });
+});
+
+describe("redactValue", () => {
+  it("redacts strings and leaves other primitives", () => {
+    expect(redactValue("Bearer tok123")).toBe("Bearer [redacted]");
+    expect(redactValue(42)).toBe(42);
+    expect(redactValue(true)).toBe(true);
+    expect(redactValue(null)).toBe(null);
+    expect(redactValue(undefined)).toBe(undefined);
+  });
+
+  it("redacts inside nested arrays and objects and returns a copy", () => {
+    const input = {
+      error: "bad",
+      echo: "Bearer tok123",
+      items: [["sk_live_XYZ123", { deep: "x sk_live_XYZ123 y" }], 7],
+      detail: { key: PRIVATE_KEY, count: 2 },
+    };
+    const output = redactValue(input, ["sk_live_XYZ123"]);
+    expect(output).toEqual({
+      error: "bad",
+      echo: "Bearer [redacted]",
+      items: [["[redacted]", { deep: "x [redacted] y" }], 7],
+      detail: { key: "[redacted private key]", count: 2 },
+    });
+    expect(output).not.toBe(input);
+    expect(input.echo).toBe("Bearer tok123");
+  });
+
+  it("replaces values under secret-looking key names whatever their type", () => {
+    expect(
+      redactValue({
+        token: "tok_abc",
+        Authorization: "Basic dXNlcjpwYXNz",
+        passphrase: { nested: "hunter22" },
+        privateKeyArmored: PRIVATE_KEY,
+        api_key: 12345,
+        name: "kept",
+      }),
+    ).toEqual({
+      token: "[redacted]",
+      Authorization: "[redacted]",
+      passphrase: "[redacted]",
+      privateKeyArmored: "[redacted]",
+      api_key: "[redacted]",
+      name: "kept",
+    });
+  });
+
+  it("does not apply secrets shorter than 4 characters", () => {
+    expect(redactValue({ a: "abc", b: ["abc def"] }, ["abc"])).toEqual({
+      a: "abc",
+      b: ["abc def"],
+    });
+  });
+
+  it("terminates on a cyclic value", () => {
+    const cyclic: Record<string, unknown> = { note: "Bearer tok123" };
+    cyclic.self = cyclic;
+    const output = redactValue(cyclic) as Record<string, unknown>;
+    expect(output.note).toBe("Bearer [redacted]");
+  });
+
+  it("does not return secrets nested deeper than its depth limit", () => {
+    let deep: unknown = { token: "tok_deep_secret", text: "sk_live_DEEP1" };
+    for (let i = 0; i < 12; i++) deep = { level: deep };
+    const output = JSON.stringify(redactValue(deep, ["sk_live_DEEP1"]));
+    expect(output).not.toContain("tok_deep_secret");
+    expect(output).not.toContain("sk_live_DEEP1");
+  });
+});

@@ -1,0 +1,84 @@
+/**
+ * Every AgentMail HTTP operation (spec §5): method, path template and whether it needs the bearer
+ * token. Paths marked (ours) in the spec are our reading of the platform; change them here only.
+ *
+ * @example
+ * const { method, path } = Routes.getAgent;
+ * fetch(baseUrl + routePath(Routes.getAgent, { agent_id: "other-agent" }), { method });
+ */
+export const Routes = {
+  getAgent: { method: "GET", path: "/public/agents/{agent_id}", auth: false },
+  getPricing: { method: "GET", path: "/public/agents/{agent_id}/pricing", auth: false },
+  register: { method: "POST", path: "/directory/register", auth: true },
+  revoke: { method: "POST", path: "/directory/revoke", auth: true },
+  send: { method: "POST", path: "/send", auth: true },
+  requestUpload: { method: "POST", path: "/attachments/uploads", auth: true },
+  requestDownload: { method: "POST", path: "/attachments/downloads", auth: true },
+  listInbox: { method: "GET", path: "/inbox", auth: true },
+  getMessage: { method: "GET", path: "/messages/{id}", auth: true },
+  deleteMessage: { method: "DELETE", path: "/messages/{id}", auth: true },
+  getAttachment: { method: "GET", path: "/messages/{id}/attachments/{index}", auth: true },
+  downloadAttachment: {
+    method: "POST",
+    path: "/messages/{id}/attachments/{index}/download",
+    auth: true,
+  },
+  getNotifications: { method: "GET", path: "/notifications", auth: true },
+  putNotifications: { method: "PUT", path: "/notifications", auth: true },
+} as const satisfies Record<string, RouteDefinition>;
+
+/** One HTTP operation. */
+export interface RouteDefinition {
+  method: "GET" | "POST" | "PUT" | "DELETE";
+  path: string;
+  auth: boolean;
+}
+
+/** The name of an operation in {@link Routes}. */
+export type RouteName = keyof typeof Routes;
+
+type PathParams<P extends string> = P extends `${string}{${infer K}}${infer Rest}`
+  ? { [key in K]: string | number } & PathParams<Rest>
+  : unknown;
+
+/**
+ * Fills a route's path template, percent-encoding every parameter so an id can never add a
+ * path segment.
+ *
+ * @example
+ * routePath(Routes.getAttachment, { id: "m 1", index: 0 }); // "/messages/m%201/attachments/0"
+ */
+export function routePath<R extends RouteDefinition>(
+  route: R,
+  params: PathParams<R["path"]>,
+): string {
+  return route.path.replace(/\{(\w+)\}/g, (_, key: string) => {
+    const value = (params as Record<string, string | number | undefined>)[key];
+    if (value === undefined)
+      throw new TypeError(`routePath: missing parameter ${key} for ${route.path}`);
+    const encoded = encodeURIComponent(String(value));
+    // "." and ".." survive encodeURIComponent but would be resolved away as dot-segments.
+    return encoded === "." || encoded === ".." ? encoded.replace(/\./g, "%2E") : encoded;
+  });
+}
+
+/**
+ * The `Authorization` header value for a token (ours: `Bearer <token>`).
+ *
+ * @example
+ * headers.set("Authorization", authorizationHeader(process.env.AGENTMAIL_TOKEN ?? ""));
+ */
+export function authorizationHeader(token: string): string {
+  return `Bearer ${token}`;
+}
+
+/**
+ * Environment variables the SDK and its examples read.
+ *
+ * @example
+ * const baseUrl = process.env[EnvVars.apiBaseUrl];
+ */
+export const EnvVars = {
+  apiBaseUrl: "AGENTMAIL_API_BASE_URL",
+  token: "AGENTMAIL_TOKEN",
+} as const;
