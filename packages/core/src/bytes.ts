@@ -152,7 +152,7 @@ export function guardArmored(content: AttachmentBytes, what: string): Attachment
     new TransformStream<Uint8Array, Uint8Array>({
       transform(chunk, controller) {
         if (checked) return controller.enqueue(chunk);
-        head = concat(head, chunk);
+        head = concatBytes(head, chunk);
         if (head.length < ARMOR_BYTES.length) return;
         if (!startsWithArmor(head)) return controller.error(failure());
         checked = true;
@@ -171,9 +171,18 @@ function startsWithArmor(bytes: Uint8Array): boolean {
   return true;
 }
 
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a, 0);
-  out.set(b, a.length);
+/**
+ * Joins byte arrays into one.
+ *
+ * @example
+ * concatBytes(Uint8Array.of(1), Uint8Array.of(2, 3)); // Uint8Array [1, 2, 3]
+ */
+export function concatBytes(...parts: readonly Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((total, part) => total + part.length, 0));
+  let offset = 0;
+  for (const part of parts) {
+    out.set(part, offset);
+    offset += part.length;
+  }
   return out;
 }

@@ -7,6 +7,7 @@ export {
 } from "./address.js";
 export {
   type AttachmentContent,
+  concatBytes,
   guardArmored,
   isArmoredMessage,
   isAsyncIterable,
@@ -33,10 +34,15 @@ export {
 export type { KeyDirectory, KeyLookupOptions } from "./key-directory.js";
 export { Limits } from "./limits.js";
 export type {
+  DecryptedBytes,
+  DecryptedText,
+  DecryptOptions,
   EncryptAttachmentOptions,
   EncryptionRecipient,
   EncryptOptions,
   MailCrypto,
+  MailDecryptor,
+  SignatureVerification,
 } from "./mail-crypto.js";
 export { createMailer, type Mailer } from "./mailer/create-mailer.js";
 export type {

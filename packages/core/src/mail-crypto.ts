@@ -58,3 +58,56 @@ export interface MailCrypto {
     options?: EncryptAttachmentOptions,
   ): Promise<AttachmentBytes>;
 }
+
+/**
+ * The outcome of checking a signature: `valid`; `invalid` (bad signature, or made by a key not
+ * among those given); `unsigned`; `unverified` (signed, but no verification key was given).
+ */
+export type SignatureVerification = "valid" | "invalid" | "unsigned" | "unverified";
+
+/** Options of one decryption. */
+export interface DecryptOptions {
+  /** Armored public keys whose signatures count as valid. */
+  verificationKeys?: readonly string[] | undefined;
+  /** Fail with `signature_missing` / `signature_invalid` unless a valid signature is present. */
+  expectSigned?: boolean | undefined;
+  signal?: AbortSignal | undefined;
+}
+
+/** Decrypted text and what its signature said. */
+export interface DecryptedText {
+  text: string;
+  verification: SignatureVerification;
+  /** Fingerprint of the key that made a valid signature. */
+  signerFingerprint?: string;
+}
+
+/** Decrypted bytes and what their signature said. */
+export interface DecryptedBytes {
+  data: Uint8Array;
+  verification: SignatureVerification;
+  signerFingerprint?: string;
+}
+
+/**
+ * A loaded private key that receive-side functions accept as `decryptWith`
+ * (`@assmbl/crypto`'s `loadPrivateKey`). It never exposes key material, and fails with
+ * `decryption_failed` rather than returning plaintext from a message that fails its integrity check.
+ *
+ * @example
+ * const decryptWith = await loadPrivateKey(process.env.AGENT_PRIVATE_KEY ?? "", passphrase);
+ * const { text, verification } = await decryptWith.decryptText(armoredBody);
+ */
+export interface MailDecryptor {
+  readonly specificationVersion: "v1";
+  /** OpenPGP fingerprint of the private key, lower-case hex. */
+  readonly fingerprint: string;
+  /**
+   * @throws {AgentMailError} `decryption_failed`, `signature_missing`, `signature_invalid`.
+   */
+  decryptText(armored: string, options?: DecryptOptions): Promise<DecryptedText>;
+  /**
+   * @throws {AgentMailError} `decryption_failed`, `signature_missing`, `signature_invalid`.
+   */
+  decryptBytes(ciphertext: Uint8Array | string, options?: DecryptOptions): Promise<DecryptedBytes>;
+}

@@ -87,20 +87,7 @@ export function recordingTransport(result: { messageId?: string; correlationId?:
 
 export async function readAll(content: AttachmentBytes): Promise<Uint8Array> {
   if (content instanceof Uint8Array) return content;
-  const chunks: Uint8Array[] = [];
-  const reader = content.getReader();
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    chunks.push(value);
-  }
-  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-  let offset = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, offset);
-    offset += chunk.length;
-  }
-  return out;
+  return new Uint8Array(await new Response(content).arrayBuffer());
 }
 
 export async function readText(content: AttachmentBytes | undefined): Promise<string> {
