@@ -1,0 +1,182 @@
+import { AgentMailError, isAttachmentContent, toAttachmentBytes } from "@assmbl/core";
+import { createMessage, encrypt, type PrivateKey, type PublicKey } from "openpgp";
+import { hardenedConfig } from "./config.js";
+import { wrapOpenpgpError } from "./errors.js";
+import { assertRecipientKey } from "./key-policy.js";
+import type { AgentPrivateKey } from "./private-key.js";
+import { unwrapPrivateKey } from "./unlocked-keys.js";
+
+/** One armored public key, or several: every one of them can decrypt the result. */
+export type Recipients = string | readonly string[];
+
+/** Options of the encrypt functions. */
+export interface EncryptOptions {
+  /** Sign before encrypting, into the same armored message. */
+  signingKey?: AgentPrivateKey | undefined;
+  /**
+   * Write wildcard key ids, so the ciphertext does not reveal who can read it. GnuPG tries every
+   * secret key on such messages; the Python SDK's `pgpy` cannot decrypt them.
+   */
+  hideRecipients?: boolean | undefined;
+}
+
+const encoder = new TextEncoder();
+
+/**
+ * Encrypts UTF-8 text to one or more armored public keys (the Python SDK's `pgp_encrypt_utf8`):
+ * one ASCII-armored message, SEIPD v1 with MDC, AES-256, no compression. The text's UTF-8 bytes
+ * go into a binary literal packet, so every reader gets back exactly what was sent: GnuPG drops
+ * carriage returns from text-mode (`t`/`u`) literal data when it writes it out.
+ *
+ * @example
+ * const armored = await encryptUtf8(peerPublicKey, "Task 42: the numbers are in.");
+ * @throws {AgentMailError} the recipient policy codes (`peer_key_revoked`, `peer_key_expired`,
+ * `peer_key_weak`, `peer_key_unusable`, `invalid_public_key`, `key_too_large`); `encryption_failed`.
+ */
+export async function encryptUtf8(
+  recipients: Recipients,
+  text: string,
+  options: EncryptOptions = {},
+): Promise<string> {
+  if (typeof text !== "string")
+    throw new AgentMailError({
+      code: "invalid_options",
+      message: "encryptUtf8: text must be a string",
+    });
+  return encryptToArmor(await recipientKeys(recipients), encoder.encode(text), options);
+}
+
+/**
+ * Encrypts bytes; returns the ASCII-armored ciphertext as bytes.
+ *
+ * @example
+ * const armored = await encryptBytes(peerPublicKey, await readFile("report.pdf"));
+ * @throws {AgentMailError} as {@link encryptUtf8}.
+ */
+export async function encryptBytes(
+  recipients: Recipients,
+  data: Uint8Array,
+  options: EncryptOptions = {},
+): Promise<Uint8Array> {
+  if (!(data instanceof Uint8Array))
+    throw new AgentMailError({
+      code: "invalid_options",
+      message: "encryptBytes: data must be a Uint8Array",
+    });
+  return encoder.encode(await encryptToArmor(await recipientKeys(recipients), data, options));
+}
+
+/**
+ * Encrypts a stream (web `ReadableStream` or Node `Readable`) chunk by chunk; returns a web
+ * stream of the ASCII-armored ciphertext. Memory stays flat whatever the size.
+ *
+ * @example
+ * const armored = await encryptStream(peerPublicKey, fs.createReadStream("dataset.tar"));
+ * await pipeline(Readable.fromWeb(armored), fs.createWriteStream("dataset.tar.asc"));
+ * @throws {AgentMailError} as {@link encryptUtf8}.
+ */
+export async function encryptStream(
+  recipients: Recipients,
+  input: ReadableStream<Uint8Array> | AsyncIterable<Uint8Array>,
+  options: EncryptOptions = {},
+): Promise<ReadableStream<Uint8Array>> {
+  if (!isAttachmentContent(input) || typeof input === "string" || input instanceof Uint8Array) {
+    throw new AgentMailError({
+      code: "invalid_options",
+      message: "encryptStream: input must be a ReadableStream or a Node Readable",
+    });
+  }
+  const keys = await recipientKeys(recipients);
+  const stream = toAttachmentBytes(input) as ReadableStream<Uint8Array>;
+  return encryptStreamToArmor(keys, stream, options);
+}
+
+/**
+ * Resolves armored recipient keys through the policy check (and the parsed-key cache).
+ *
+ * @example
+ * const keys = await recipientKeys([alice, bob]);
+ */
+export async function recipientKeys(recipients: Recipients): Promise<PublicKey[]> {
+  const list = typeof recipients === "string" ? [recipients] : recipients;
+  if (!Array.isArray(list) || list.length === 0) {
+    throw new AgentMailError({
+      code: "invalid_options",
+      message: "recipients: give one armored public key or a non-empty array of them",
+    });
+  }
+  return Promise.all(list.map((armored) => assertRecipientKey(armored)));
+}
+
+/**
+ * Encrypts bytes to already-checked keys; returns the armored message. One of the two places this
+ * package calls openpgp's encrypt.
+ */
+export async function encryptToArmor(
+  keys: PublicKey[],
+  data: Uint8Array,
+  options: EncryptOptions,
+): Promise<string> {
+  return (await encryptOpenpgp(keys, data, options)) as string;
+}
+
+/**
+ * Encrypts a byte stream to already-checked keys; returns the armored message as a byte stream.
+ * Input is cut into 64 KiB slices and the ASCII armor encoded chunk by chunk: both keep the work
+ * in small buffers, where this machine measured them 2-3x faster than large ones or Node 20's
+ * `TextEncoderStream` (`pnpm --filter @assmbl/crypto bench`).
+ */
+export async function encryptStreamToArmor(
+  keys: PublicKey[],
+  data: ReadableStream<Uint8Array>,
+  options: EncryptOptions,
+): Promise<ReadableStream<Uint8Array>> {
+  const armored = (await encryptOpenpgp(
+    keys,
+    data.pipeThrough(sliceChunks(SLICE_BYTES)),
+    options,
+  )) as ReadableStream<string>;
+  return armored.pipeThrough(
+    new TransformStream<string, Uint8Array>({
+      transform(chunk, controller) {
+        // Armor is ASCII, so no character can straddle two chunks.
+        controller.enqueue(encoder.encode(chunk));
+      },
+    }),
+  );
+}
+
+const SLICE_BYTES = 64 * 1024;
+
+function sliceChunks(size: number): TransformStream<Uint8Array, Uint8Array> {
+  return new TransformStream({
+    transform(chunk, controller) {
+      for (let offset = 0; offset < chunk.length; offset += size) {
+        controller.enqueue(chunk.subarray(offset, Math.min(offset + size, chunk.length)));
+      }
+    },
+  });
+}
+
+async function encryptOpenpgp(
+  keys: PublicKey[],
+  data: Uint8Array | ReadableStream<Uint8Array>,
+  options: EncryptOptions,
+): Promise<string | ReadableStream<string>> {
+  const signingKey: PrivateKey | undefined = options.signingKey
+    ? unwrapPrivateKey(options.signingKey)
+    : undefined;
+  try {
+    const message = await createMessage({ binary: data, format: "binary" });
+    return await encrypt({
+      message,
+      encryptionKeys: keys,
+      ...(signingKey ? { signingKeys: signingKey } : {}),
+      ...(options.hideRecipients ? { wildcard: true } : {}),
+      format: "armored",
+      config: hardenedConfig,
+    });
+  } catch (cause) {
+    throw wrapOpenpgpError(cause, "encryption_failed", "encryption failed");
+  }
+}

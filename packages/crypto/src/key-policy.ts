@@ -1,0 +1,162 @@
+import { AgentMailError, Limits } from "@assmbl/core";
+import { enums, type PublicKey, readKey } from "openpgp";
+import { hardenedConfig } from "./config.js";
+import { ParsedKeyCache } from "./key-cache.js";
+
+/** What {@link inspectPublicKey} learns about a key. */
+export interface PublicKeyReport {
+  /** OpenPGP fingerprint of the primary key, lower-case hex. */
+  fingerprint: string;
+  /** openpgp.js algorithm name of the primary key, with its size or curve, e.g. `eddsaLegacy/ed25519Legacy`, `rsaEncryptSign/4096`. */
+  algorithm: string;
+  userIds: string[];
+  /** There is a valid, unexpired, unrevoked encryption-capable (sub)key. */
+  canEncrypt: boolean;
+  revoked: boolean;
+  /** When the primary key expires; null if never. */
+  expiresAt: Date | null;
+  weak: boolean;
+  /** Why the key is weak, one phrase per reason. */
+  weakReasons: string[];
+}
+
+const parsedKeys = new ParsedKeyCache<PublicKey>(256);
+
+/**
+ * Parses an armored public key, once per distinct text (a bounded cache keeps parsed keys).
+ *
+ * @example
+ * const key = await parsePublicKey(record.openpgpPublicKey);
+ * @throws {AgentMailError} `key_too_large` past 64 KiB; `invalid_public_key` for anything that is
+ * not one armored OpenPGP public key (a private key included).
+ */
+export async function parsePublicKey(armored: string): Promise<PublicKey> {
+  if (typeof armored !== "string" || armored.length === 0) {
+    throw new AgentMailError({
+      code: "invalid_public_key",
+      message: "a public key must be a non-empty armored string",
+    });
+  }
+  if (armored.length > Limits.armoredKeyBytes) {
+    throw new AgentMailError({
+      code: "key_too_large",
+      message: `the armored key is ${armored.length} bytes; at most ${Limits.armoredKeyBytes} are accepted`,
+    });
+  }
+  if (armored.includes("PRIVATE KEY BLOCK")) {
+    // Refuse before parsing, and never echo it: a private key handed over by mistake stays out of errors.
+    throw new AgentMailError({
+      code: "invalid_public_key",
+      message: "a private key was given where a public key belongs",
+    });
+  }
+  return parsedKeys.get(armored, async (text) => {
+    try {
+      return await readKey({ armoredKey: text, config: hardenedConfig });
+    } catch (cause) {
+      throw new AgentMailError({
+        code: "invalid_public_key",
+        message: `not an armored OpenPGP public key: ${(cause as Error).message}`,
+        cause,
+      });
+    }
+  });
+}
+
+/**
+ * Reports on an armored public key without judging it: fingerprint, algorithm, user ids,
+ * whether it can encrypt, revocation, expiry and weaknesses (RSA under 2048 bits, DSA, ElGamal,
+ * SHA-1 self-signatures).
+ *
+ * @example
+ * const report = await inspectPublicKey(armored);
+ * if (!report.canEncrypt) console.warn(`${report.fingerprint} cannot receive encrypted mail`);
+ * @throws {AgentMailError} `invalid_public_key`, `key_too_large`.
+ */
+export async function inspectPublicKey(armored: string): Promise<PublicKeyReport> {
+  const key = await parsePublicKey(armored);
+  const info = key.getAlgorithmInfo();
+  const expiration = await key.getExpirationTime(undefined, hardenedConfig).catch(() => null);
+  const weakReasons = weaknessesOf(key);
+  return {
+    fingerprint: key.getFingerprint(),
+    algorithm: `${info.algorithm}/${info.bits ?? info.curve ?? "?"}`,
+    userIds: key.getUserIDs(),
+    canEncrypt:
+      weakReasons.length === 0 &&
+      (await key.getEncryptionKey(undefined, undefined, undefined, hardenedConfig).then(
+        () => true,
+        () => false,
+      )),
+    revoked: await key.isRevoked(undefined, undefined, undefined, hardenedConfig),
+    expiresAt: expiration instanceof Date ? expiration : null,
+    weak: weakReasons.length > 0,
+    weakReasons,
+  };
+}
+
+/**
+ * The policy check run before anything is encrypted to a peer: returns the parsed key, or fails.
+ *
+ * @example
+ * const key = await assertRecipientKey(record.openpgpPublicKey);
+ * @throws {AgentMailError} `invalid_public_key`, `key_too_large`, `peer_key_revoked`,
+ * `peer_key_expired`, `peer_key_weak`, `peer_key_unusable`.
+ */
+export async function assertRecipientKey(
+  armored: string,
+  now: Date = new Date(),
+): Promise<PublicKey> {
+  const key = await parsePublicKey(armored);
+  const fingerprint = key.getFingerprint();
+  if (await key.isRevoked(undefined, undefined, now, hardenedConfig)) {
+    throw new AgentMailError({
+      code: "peer_key_revoked",
+      message: `key ${fingerprint} is revoked`,
+    });
+  }
+  const expiration = await key.getExpirationTime(undefined, hardenedConfig).catch(() => null);
+  if (expiration instanceof Date && expiration.getTime() <= now.getTime()) {
+    throw new AgentMailError({
+      code: "peer_key_expired",
+      message: `key ${fingerprint} expired on ${expiration.toISOString()}`,
+    });
+  }
+  const weakReasons = weaknessesOf(key);
+  if (weakReasons.length > 0) {
+    throw new AgentMailError({
+      code: "peer_key_weak",
+      message: `key ${fingerprint} is weaker than policy: ${weakReasons.join("; ")}`,
+    });
+  }
+  try {
+    await key.getEncryptionKey(undefined, now, undefined, hardenedConfig);
+  } catch (cause) {
+    throw new AgentMailError({
+      code: "peer_key_unusable",
+      message: `key ${fingerprint} has no valid encryption-capable key: ${(cause as Error).message}`,
+      cause,
+    });
+  }
+  return key;
+}
+
+const WEAK_ALGORITHMS = new Set(["dsa", "elgamal"]);
+
+function weaknessesOf(key: PublicKey): string[] {
+  const reasons: string[] = [];
+  for (const part of [key, ...key.getSubkeys()]) {
+    const { algorithm, bits } = part.getAlgorithmInfo();
+    const id = part.getKeyID().toHex();
+    if (WEAK_ALGORITHMS.has(algorithm)) reasons.push(`${id} uses ${algorithm}`);
+    if (algorithm.startsWith("rsa") && (bits ?? 0) < 2048) reasons.push(`${id} is RSA-${bits}`);
+  }
+  const selfSignatures = [
+    ...key.users.flatMap((user) => user.selfCertifications),
+    ...key.getSubkeys().flatMap((subkey) => subkey.bindingSignatures),
+  ];
+  if (selfSignatures.some((signature) => signature.hashAlgorithm === enums.hash.sha1)) {
+    reasons.push("a self-signature uses SHA-1");
+  }
+  return reasons;
+}

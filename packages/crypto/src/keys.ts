@@ -1,0 +1,74 @@
+import { type DirectoryAlgorithm, parseInput } from "@assmbl/core";
+import { generateKey, readKey } from "openpgp";
+import { z } from "zod";
+import { hardenedConfig } from "./config.js";
+import { wrapOpenpgpError } from "./errors.js";
+import { sha256Hex } from "./key-cache.js";
+import { directoryKeyOf, toPem } from "./spki.js";
+
+/** A new agent key pair, in the shape of the Python SDK's `generate_keypair`. */
+export interface KeyPairBundle {
+  /** Armored OpenPGP public key: the directory's `openpgp_public_key`. */
+  publicKeyArmored: string;
+  /** Armored OpenPGP private key, protected by the passphrase when one was given. Keep it secret. */
+  privateKeyArmored: string;
+  /** SPKI PEM of the primary key: the directory's `public_key`. */
+  directoryPublicKeyPem: string;
+  /** The directory's name for the primary key's algorithm. */
+  algorithm: DirectoryAlgorithm;
+  /** OpenPGP v4 fingerprint, lower-case hex. */
+  fingerprint: string;
+  /** Lower-case hex SHA-256 of the primary key's DER SPKI: the directory's `key_fingerprint_sha256`. */
+  keyFingerprintSha256: string;
+}
+
+const GenerateOptionsSchema = z.strictObject({
+  name: z.string().min(1).max(256),
+  email: z.email(),
+  passphrase: z.string().min(1).optional(),
+  type: z.enum(["ecc", "rsa4096"]).default("ecc"),
+});
+
+/** Options of {@link generateKeyPair}. */
+export type GenerateKeyPairOptions = z.input<typeof GenerateOptionsSchema>;
+
+/**
+ * Generates an agent's key pair: a v4 OpenPGP key that GnuPG 2.2 and `pgpy` read (Ed25519 signing
+ * primary with a Curve25519 encryption subkey, or RSA-4096), plus its directory form.
+ *
+ * @example
+ * const keys = await generateKeyPair({ name: "Report Bot", email: "report-bot@agents.example.com", passphrase });
+ * await directory.register({ publicKey: keys.directoryPublicKeyPem, algorithm: keys.algorithm,
+ *   keyVersion: 1, ifMatchVersion: null, openpgpPublicKey: keys.publicKeyArmored });
+ * @throws {AgentMailError} `invalid_options`.
+ */
+export async function generateKeyPair(options: GenerateKeyPairOptions): Promise<KeyPairBundle> {
+  const { name, email, passphrase, type } = parseInput(
+    GenerateOptionsSchema,
+    options,
+    "generateKeyPair options",
+  );
+  try {
+    const generated = await generateKey({
+      ...(type === "ecc"
+        ? { type: "ecc", curve: "ed25519Legacy" }
+        : { type: "rsa", rsaBits: 4096 }),
+      userIDs: [{ name, email }],
+      ...(passphrase === undefined ? {} : { passphrase }),
+      format: "armored",
+      config: hardenedConfig,
+    });
+    const publicKey = await readKey({ armoredKey: generated.publicKey, config: hardenedConfig });
+    const { spkiDer, algorithm } = directoryKeyOf(publicKey);
+    return {
+      publicKeyArmored: generated.publicKey,
+      privateKeyArmored: generated.privateKey,
+      directoryPublicKeyPem: toPem(spkiDer),
+      algorithm,
+      fingerprint: publicKey.getFingerprint(),
+      keyFingerprintSha256: await sha256Hex(spkiDer),
+    };
+  } catch (cause) {
+    throw wrapOpenpgpError(cause, "invalid_options", "generateKeyPair");
+  }
+}

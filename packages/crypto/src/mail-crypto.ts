@@ -1,0 +1,76 @@
+import {
+  type AttachmentBytes,
+  type EncryptionRecipient,
+  type MailCrypto,
+  parseInput,
+} from "@assmbl/core";
+import { z } from "zod";
+import { type EncryptOptions, encryptStreamToArmor, encryptToArmor } from "./encrypt.js";
+import { assertRecipientKey } from "./key-policy.js";
+import { AgentPrivateKey } from "./private-key.js";
+
+const OptionsSchema = z
+  .strictObject({
+    signingKey: z
+      .instanceof(AgentPrivateKey, { message: "expected a key from loadPrivateKey()" })
+      .optional(),
+    hideBccRecipients: z.boolean().optional(),
+  })
+  .optional();
+
+/** Options of {@link openpgpCrypto}. */
+export interface OpenpgpCryptoOptions {
+  /** The sender's key (from `loadPrivateKey`): bodies and attachments are signed, then encrypted. */
+  signingKey?: AgentPrivateKey | undefined;
+  /**
+   * When a message has Bcc recipients, write wildcard key ids so no recipient learns who else can
+   * decrypt. Off by default: the Python SDK's `pgpy` cannot decrypt such messages.
+   */
+  hideBccRecipients?: boolean | undefined;
+}
+
+const encoder = new TextEncoder();
+
+/**
+ * The OpenPGP implementation `createMailer` uses to encrypt: it checks each recipient's key
+ * against policy, encrypts bodies and attachments (streams stay streams), and signs them too
+ * when given a signing key, still as one armored message each.
+ *
+ * @example
+ * const mailer = createMailer(transport, {
+ *   from, mailDomain, directory,
+ *   crypto: openpgpCrypto({ signingKey: await loadPrivateKey(myArmoredKey, passphrase) }),
+ * });
+ * @throws {AgentMailError} `invalid_options`.
+ */
+export function openpgpCrypto(options?: OpenpgpCryptoOptions): MailCrypto {
+  const config = parseInput(OptionsSchema, options, "openpgpCrypto options") ?? {};
+  const keysOf = (recipients: readonly EncryptionRecipient[]) =>
+    Promise.all(recipients.map((recipient) => assertRecipientKey(recipient.publicKeyArmored)));
+  const encryptOptions = (recipients: readonly EncryptionRecipient[]): EncryptOptions => ({
+    signingKey: config.signingKey,
+    hideRecipients:
+      config.hideBccRecipients === true && recipients.some((recipient) => recipient.hidden),
+  });
+  return {
+    specificationVersion: "v1",
+    async checkRecipientKey(publicKeyArmored) {
+      const key = await assertRecipientKey(publicKeyArmored);
+      return { fingerprint: key.getFingerprint() };
+    },
+    async encryptText(text, recipients) {
+      return encryptToArmor(
+        await keysOf(recipients),
+        encoder.encode(text),
+        encryptOptions(recipients),
+      );
+    },
+    async encryptAttachment(content: AttachmentBytes, recipients): Promise<AttachmentBytes> {
+      const keys = await keysOf(recipients);
+      if (content instanceof Uint8Array) {
+        return encoder.encode(await encryptToArmor(keys, content, encryptOptions(recipients)));
+      }
+      return encryptStreamToArmor(keys, content, encryptOptions(recipients));
+    },
+  };
+}

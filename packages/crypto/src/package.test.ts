@@ -1,0 +1,11 @@
+import { readFile } from "node:fs/promises";
+import { fileURLToPath } from "node:url";
+import { expect, it } from "vitest";
+
+// openpgp.js lives here and nowhere else; the AWS SDK and HTTP clients never come in through here.
+it("depends on core, openpgp and zod only", async () => {
+  const manifest = JSON.parse(
+    await readFile(fileURLToPath(new URL("../package.json", import.meta.url)), "utf8"),
+  );
+  expect(Object.keys(manifest.dependencies).sort()).toEqual(["@assmbl/core", "openpgp", "zod"]);
+});
