@@ -219,3 +219,14 @@ describe("agentIdFor", () => {
     expect(codeOf(() => agentIdFor("nope", { mailDomain }))).toBe("invalid_address");
   });
 });
+
+describe("dot-only agent ids", () => {
+  it("are refused: they cannot travel as a URL path segment", () => {
+    for (const id of [".", "..", "..."]) {
+      expect(() => normalizeAgentId(id)).toThrow(
+        expect.objectContaining({ code: "invalid_agent_id" }),
+      );
+    }
+    expect(normalizeAgentId("a.b")).toBe("a.b");
+  });
+});

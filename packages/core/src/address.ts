@@ -78,14 +78,15 @@ const AGENT_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
 /**
  * Normalises and checks an agent id: 1–64 characters of `[a-z0-9._-]`, case-insensitive
- * (returned lower-cased).
+ * (returned lower-cased), and not made of dots only (ours: `.` and `..` cannot be URL path segments).
  *
  * @example
  * normalizeAgentId("Report-Bot"); // "report-bot"
  * @throws {AgentMailError} `invalid_agent_id`.
  */
 export function normalizeAgentId(agentId: string): string {
-  if (typeof agentId !== "string" || !AGENT_ID.test(agentId)) {
+  // "." and ".." match the character set but cannot travel in a URL path (dot-segments).
+  if (typeof agentId !== "string" || !AGENT_ID.test(agentId) || /^\.+$/.test(agentId)) {
     throw new AgentMailError({
       code: "invalid_agent_id",
       message: `agent id ${JSON.stringify(String(agentId).slice(0, 80))} is invalid: use 1-${Limits.agentIdLength} characters of a-z, 0-9, ".", "_" or "-"`,

@@ -123,3 +123,11 @@ describe("redactValue", () => {
     expect(output).not.toContain("sk_live_DEEP1");
   });
 });
+
+describe("redact and validation messages", () => {
+  it("leaves parseInput's wording of a field named token intact", () => {
+    expect(
+      redact("createDirectory options: token is invalid (expected string, received number)"),
+    ).toBe("createDirectory options: token is invalid (expected string, received number)");
+  });
+});

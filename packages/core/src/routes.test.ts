@@ -46,13 +46,16 @@ describe("routePath", () => {
     expect(routePath(Routes.getMessage, { id: "中" })).toBe("/messages/%E4%B8%AD");
   });
 
-  it("encodes dot segments", () => {
-    expect(routePath(Routes.getAgent, { agent_id: ".." })).toBe("/public/agents/%2E%2E");
-    expect(routePath(Routes.getAgent, { agent_id: "." })).toBe("/public/agents/%2E");
-    expect(routePath(Routes.getAgent, { agent_id: "a.b" })).toBe("/public/agents/a.b");
-    expect(routePath(Routes.getAttachment, { id: "..", index: "." })).toBe(
-      "/messages/%2E%2E/attachments/%2E",
+  it("refuses dot segments, which URL parsers would resolve away", () => {
+    expect(() => routePath(Routes.getAgent, { agent_id: ".." })).toThrow(
+      /cannot be a path parameter/,
     );
+    expect(() => routePath(Routes.getAgent, { agent_id: "." })).toThrow(
+      /cannot be a path parameter/,
+    );
+    expect(() => routePath(Routes.getAttachment, { id: "m1", index: ".." })).toThrow(TypeError);
+    expect(routePath(Routes.getAgent, { agent_id: "a.b" })).toBe("/public/agents/a.b");
+    expect(routePath(Routes.getAgent, { agent_id: "..." })).toBe("/public/agents/...");
   });
 
   it("throws when a parameter is missing", () => {

@@ -43,7 +43,7 @@ type PathParams<P extends string> = P extends `${string}{${infer K}}${infer Rest
 
 /**
  * Fills a route's path template, percent-encoding every parameter so an id can never add a
- * path segment.
+ * path segment. `.` and `..` are refused: URL parsers would resolve them away.
  *
  * @example
  * routePath(Routes.getAttachment, { id: "m 1", index: 0 }); // "/messages/m%201/attachments/0"
@@ -57,8 +57,14 @@ export function routePath<R extends RouteDefinition>(
     if (value === undefined)
       throw new TypeError(`routePath: missing parameter ${key} for ${route.path}`);
     const encoded = encodeURIComponent(String(value));
-    // "." and ".." survive encodeURIComponent but would be resolved away as dot-segments.
-    return encoded === "." || encoded === ".." ? encoded.replace(/\./g, "%2E") : encoded;
+    // URL parsers resolve "." and ".." (even as %2E) as dot-segments: such a value can never
+    // name a resource, so refuse it rather than address the parent path.
+    if (encoded === "." || encoded === "..") {
+      throw new TypeError(
+        `routePath: ${JSON.stringify(encoded)} cannot be a path parameter of ${route.path}`,
+      );
+    }
+    return encoded;
   });
 }
 

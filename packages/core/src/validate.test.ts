@@ -35,8 +35,12 @@ describe("parseInput", () => {
   it("names the path of a wrong type and uses the given code", () => {
     const error = failure({ baseUrl: 1 }, "invalid_message");
     expect(error.code).toBe("invalid_message");
-    expect(error.message).toBe("thing options: baseUrl: expected string, received number");
-    expect(failure(undefined).message).toMatch(/^thing options: \(input\): expected object/);
+    expect(error.message).toBe(
+      "thing options: baseUrl is invalid (expected string, received number)",
+    );
+    expect(failure(undefined).message).toMatch(
+      /^thing options: the input is invalid \(expected object/,
+    );
   });
 
   it("never echoes values, which may be secrets", () => {

@@ -25,7 +25,7 @@ export function parseInput<S extends z.ZodType>(
 
 /**
  * One line per zod issue, naming paths and unknown keys, e.g.
- * `unknown option "fromm"; mailDomain: expected string`.
+ * `unknown option "fromm"; mailDomain is invalid (expected string, received number)`.
  *
  * @example
  * describeIssues(error.issues);
@@ -38,7 +38,8 @@ export function describeIssues(issues: readonly z.core.$ZodIssue[]): string {
         const keys = issue.keys.map((key) => `"${path ? `${path}.` : ""}${key}"`).join(", ");
         return `unknown option${issue.keys.length > 1 ? "s" : ""} ${keys}`;
       }
-      return `${path || "(input)"}: ${issue.message.replace(/^Invalid input: /, "")}`;
+      // "<path> is invalid (<why>)", not "<path>: <why>": redaction treats "token: x" as a secret.
+      return `${path || "the input"} is invalid (${issue.message.replace(/^Invalid input: /, "")})`;
     })
     .join("; ");
 }
