@@ -1,0 +1,67 @@
+import { Hono } from "hono";
+import { errorResponse, problemResponse } from "./http/problem.js";
+import { allowedMethods, type DevRoute, honoPath } from "./http/route.js";
+import type { RequestLog } from "./request-log.js";
+import { directoryRoutes } from "./routes/directory.js";
+import type { DevStore } from "./store.js";
+
+/**
+ * Options of {@link createDevApp}.
+ *
+ * @example
+ * const options: DevAppOptions = { requests: new RequestLog() };
+ */
+export interface DevAppOptions {
+  /** Where to record each request the app answers; none when absent. */
+  requests?: RequestLog;
+}
+
+/**
+ * The dev server's HTTP API as a Hono app, for in-process use (`app.request(...)`, another
+ * server, a test harness). {@link startDevServer} serves it on a port.
+ *
+ * Every non-2xx answer is `{"error": "<code>", "message": "..."}`: unknown routes are 404
+ * `not_found`, a known path with the wrong method is 405 with an `Allow` header, and anything
+ * unexpected is a 500 `server_error` that reveals nothing about its cause.
+ *
+ * @example
+ * const store = new DevStore();
+ * store.addAgent({ agentId: "peer", publicKey: pem });
+ * const app = createDevApp(store);
+ * const response = await app.request(routePath(Routes.getAgent, { agent_id: "peer" }));
+ * console.log((await response.json()).key_version); // 1
+ */
+export function createDevApp(store: DevStore, options: DevAppOptions = {}): Hono {
+  const app = new Hono({ strict: true });
+  const routes: DevRoute[] = [...directoryRoutes(store)];
+  const { requests } = options;
+
+  if (requests) {
+    app.use("*", async (c, next) => {
+      await next();
+      requests.record({ method: c.req.method, path: rawPath(c.req.url), status: c.res.status });
+    });
+  }
+  for (const { route, handler } of routes) app.on(route.method, honoPath(route.path), handler);
+
+  app.notFound((c) => {
+    const allow = allowedMethods(routes, c.req.path);
+    if (allow.length > 0) {
+      return problemResponse(
+        c,
+        "invalid_request",
+        `${c.req.method} is not allowed here; use ${allow.join(", ")}`,
+        405,
+        { Allow: allow.join(", ") },
+      );
+    }
+    return problemResponse(c, "not_found", "no such route on the AgentMail dev server", 404);
+  });
+  app.onError((error, c) => errorResponse(c, error));
+  return app;
+}
+
+/** The path as the client sent it (percent-encoded), without the query. */
+function rawPath(url: string): string {
+  return new URL(url).pathname;
+}

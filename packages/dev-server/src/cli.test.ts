@@ -1,0 +1,91 @@
+import { readFile } from "node:fs/promises";
+import { PricingSchema, Routes, routePath } from "@assmbl/core";
+import { describe, expect, it } from "vitest";
+import { runCli, USAGE } from "./cli.js";
+
+async function run(argv: string[]) {
+  const lines: string[] = [];
+  const server = await runCli(argv, { log: (line) => lines.push(line) });
+  return { server, lines };
+}
+
+describe("agentmail-dev", () => {
+  it("starts the server, prints its URL and each agent's token, and answers requests", async () => {
+    const { server, lines } = await run([
+      "--port",
+      "0",
+      "--mail-domain",
+      "agents.test",
+      "--agent",
+      "Alice",
+      "--agent",
+      "bob:bob-token-123",
+    ]);
+    try {
+      if (!server) throw new Error("no server");
+      expect(lines[0]).toBe(
+        `AgentMail dev server listening on ${server.url} (mail domain agents.test)`,
+      );
+      expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+      expect(lines.slice(1)).toEqual([
+        `  alice  token ${server.agents.alice?.token}`,
+        "  bob  token bob-token-123",
+      ]);
+      const response = await fetch(
+        server.url + routePath(Routes.getPricing, { agent_id: "alice" }),
+      );
+      expect(PricingSchema.parse(await response.json()).pricing_model).toBe("free");
+      const revoke = await fetch(server.url + Routes.revoke.path, {
+        method: "POST",
+        headers: { authorization: "Bearer bob-token-123", "content-type": "application/json" },
+        body: "{}",
+      });
+      // bob has no key yet: the token was accepted, the agent has nothing to revoke.
+      expect(revoke.status).toBe(404);
+    } finally {
+      await server?.stop();
+    }
+  });
+
+  it("takes --host", async () => {
+    const { server } = await run(["--port", "0", "--host", "127.0.0.1"]);
+    try {
+      expect(server?.url).toMatch(/^http:\/\/127\.0\.0\.1:/);
+    } finally {
+      await server?.stop();
+    }
+  });
+
+  it("prints help and starts nothing", async () => {
+    const { server, lines } = await run(["--help"]);
+    expect(server).toBeUndefined();
+    expect(lines).toEqual([USAGE]);
+    expect(USAGE).toContain("--port <n>");
+    expect(USAGE).toContain("default 8025");
+  });
+
+  it.each([
+    [["--prot", "1"], /Unknown option '--prot'/],
+    [["extra"], /Unexpected argument 'extra'/],
+    [["--port", "http"], /--port must be 0-65535/],
+    [["--port", "99999"], /--port must be 0-65535/],
+    [["--port", "0", "--agent", "bad id"], /agents\.0\.agentId/],
+    [["--port", "0", "--mail-domain", "no spaces please"], /mailDomain/],
+  ])("%j is invalid_options", async (argv, message) => {
+    const error = await runCli(argv, { log: () => {} }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toMatchObject({
+      code: "invalid_options",
+      message: expect.stringMatching(message),
+    });
+  });
+
+  it("the executable is a thin wrapper around runCli", async () => {
+    const source = await readFile(new URL("./bin.ts", import.meta.url), "utf8");
+    expect(source.startsWith("#!/usr/bin/env node\n")).toBe(true);
+    expect(source).toContain('import { runCli } from "./cli.js"');
+    expect(source.split("\n").length).toBeLessThan(30);
+  });
+});

@@ -1,0 +1,148 @@
+import type { Context } from "hono";
+import type { z } from "zod";
+import { HttpProblem } from "./problem.js";
+
+/**
+ * Reads a request's JSON body, enforcing `limitBytes` while reading: a `Content-Length` over the
+ * limit is refused before any byte is read, and a chunked (or lying) body is cut off as soon as it
+ * passes the limit. What is left unread is drained by the node adapter after the response.
+ *
+ * @throws {HttpProblem} 415 `invalid_request` for a non-JSON content type, 413
+ * `payload_too_large`, 400 `invalid_request` for a missing, non-UTF-8 or malformed body.
+ */
+export async function readJsonBody(c: Context, limitBytes: number): Promise<unknown> {
+  const declared = declaredLength(c);
+  const contentType = c.req.header("content-type");
+  if (contentType === undefined) {
+    if (declared === 0 || (declared === undefined && !hasChunkedBody(c))) throw missingBody();
+    throw unsupportedType("no Content-Type");
+  }
+  checkJsonType(contentType);
+  if (declared !== undefined && declared > limitBytes) throw tooLarge(limitBytes);
+
+  const bytes = await readLimited(c.req.raw.body, limitBytes);
+  if (bytes.byteLength === 0) throw missingBody();
+  let text: string;
+  try {
+    text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch {
+    throw new HttpProblem("invalid_request", "the request body is not valid UTF-8");
+  }
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    // V8's message quotes the body; keep only the position.
+    const position = /position (\d+)/.exec(String((error as Error).message))?.[1];
+    throw new HttpProblem(
+      "invalid_request",
+      `the request body is malformed JSON${position === undefined ? "" : ` (at character ${position})`}`,
+    );
+  }
+}
+
+/**
+ * Validates a parsed body with a wire schema; the message names each offending path and unknown
+ * field, never a value.
+ *
+ * @throws {HttpProblem} 400 `invalid_request`.
+ */
+export function parseBody<S extends z.ZodType>(
+  schema: S,
+  value: unknown,
+  what: string,
+): z.output<S> {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  throw new HttpProblem("invalid_request", `${what}: ${describeBodyIssues(result.error.issues)}`);
+}
+
+/** `unknown field "x"; key_version: expected int, received string` (at most five issues). */
+export function describeBodyIssues(issues: readonly z.core.$ZodIssue[]): string {
+  const parts = issues.slice(0, 5).map((issue) => {
+    const path = issue.path.map(String).join(".");
+    if (issue.code === "unrecognized_keys") {
+      const shown = issue.keys
+        .slice(0, 5)
+        .map((key) => JSON.stringify(`${path ? `${path}.` : ""}${key}`.slice(0, 64)));
+      const more = issue.keys.length > 5 ? ` and ${issue.keys.length - 5} more` : "";
+      return `unknown field${issue.keys.length > 1 ? "s" : ""} ${shown.join(", ")}${more}`;
+    }
+    return `${path || "body"}: ${issue.message.replace(/^Invalid input: /, "")}`;
+  });
+  if (issues.length > 5) parts.push(`and ${issues.length - 5} more problems`);
+  return parts.join("; ");
+}
+
+function checkJsonType(contentType: string): void {
+  const [mediaType = "", ...params] = contentType
+    .split(";")
+    .map((part) => part.trim().toLowerCase());
+  if (mediaType !== "application/json" && !/^application\/[a-z0-9.+-]+\+json$/.test(mediaType)) {
+    throw unsupportedType(`Content-Type ${JSON.stringify(mediaType.slice(0, 80))}`);
+  }
+  const charset = params.find((param) => param.startsWith("charset="))?.slice("charset=".length);
+  if (charset !== undefined && !["utf-8", "utf8", '"utf-8"'].includes(charset)) {
+    throw unsupportedType("a charset other than utf-8");
+  }
+}
+
+async function readLimited(
+  body: ReadableStream<Uint8Array> | null,
+  limitBytes: number,
+): Promise<Uint8Array> {
+  if (!body) return new Uint8Array(0);
+  const reader = body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      total += value.byteLength;
+      if (total > limitBytes) {
+        reader.cancel().catch(() => {});
+        throw tooLarge(limitBytes);
+      }
+      chunks.push(value);
+    }
+  } catch (error) {
+    if (error instanceof HttpProblem) throw error;
+    throw new HttpProblem("invalid_request", "the request body could not be read to its end");
+  }
+  const bytes = new Uint8Array(total);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return bytes;
+}
+
+function declaredLength(c: Context): number | undefined {
+  const header = c.req.header("content-length");
+  if (header === undefined || !/^\d+$/.test(header.trim())) return undefined;
+  return Number(header.trim());
+}
+
+function hasChunkedBody(c: Context): boolean {
+  return c.req.header("transfer-encoding") !== undefined;
+}
+
+function missingBody(): HttpProblem {
+  return new HttpProblem("invalid_request", "this route needs a JSON body (send {} for none)");
+}
+
+function unsupportedType(what: string): HttpProblem {
+  return new HttpProblem(
+    "invalid_request",
+    `the request body must be JSON (Content-Type: application/json); got ${what}`,
+    { status: 415 },
+  );
+}
+
+function tooLarge(limitBytes: number): HttpProblem {
+  return new HttpProblem(
+    "payload_too_large",
+    `the request body is larger than this route's limit of ${limitBytes} bytes`,
+  );
+}

@@ -1,0 +1,122 @@
+import {
+  type DirectoryAlgorithm,
+  DirectoryAlgorithmSchema,
+  normalizeAgentId,
+  PricingSchema,
+} from "@assmbl/core";
+import { z } from "zod";
+
+/**
+ * What `GET /public/agents/{agent_id}/pricing` answers for an agent, in wire form (snake_case);
+ * keys beyond `pricing_model` and `base_price` are returned as given.
+ *
+ * @example
+ * const pricing: DevPricing = { pricing_model: "per_message", base_price: 0.01, currency: "USD" };
+ */
+export type DevPricing = z.input<typeof PricingSchema>;
+
+/**
+ * An agent the server knows from the start.
+ *
+ * @example
+ * const seed: SeedAgent = { agentId: "other-agent", publicKey: spkiPem, openpgpPublicKey: armored };
+ */
+export interface SeedAgent {
+  /** 1–64 characters of `[a-z0-9._-]`, case-insensitive (stored lower-cased). */
+  agentId: string;
+  /** Its bearer token; a random one is generated when absent. */
+  token?: string | undefined;
+  /** SPKI PEM (`-----BEGIN PUBLIC KEY-----`); when given, the agent is registered at `key_version` 1. */
+  publicKey?: string | undefined;
+  /** The directory algorithm of `publicKey`; derived from the key when absent. */
+  algorithm?: DirectoryAlgorithm | undefined;
+  /** The armored OpenPGP public key served with the record; `null` or absent for none. */
+  openpgpPublicKey?: string | null | undefined;
+  /** Defaults to `{ pricing_model: "free", base_price: 0 }`. */
+  pricing?: DevPricing | undefined;
+}
+
+/**
+ * Options of {@link startDevServer}.
+ *
+ * @example
+ * const options: DevServerOptions = { port: 0, agents: [{ agentId: "my-agent" }] };
+ */
+export interface DevServerOptions {
+  /** TCP port; 0 (the default) picks a free one. */
+  port?: number | undefined;
+  /** Interface to listen on; default `127.0.0.1`. */
+  host?: string | undefined;
+  /** The domain of agents' addresses; default `agents.localhost`. */
+  mailDomain?: string | undefined;
+  /** Agents known from the start, each with a token. */
+  agents?: SeedAgent[] | undefined;
+}
+
+// RFC 6750 b64token: safe in a header, never split by whitespace.
+const TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/;
+const DOMAIN =
+  /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/;
+
+const agentIdSchema = z
+  .string()
+  .refine(
+    (value) => {
+      try {
+        normalizeAgentId(value);
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    { error: "expected 1-64 characters of a-z, 0-9, '.', '_' or '-'" },
+  )
+  .transform((value) => value.toLowerCase());
+
+/**
+ * A {@link SeedAgent}, checked. The token's error message never contains the token.
+ *
+ * @example
+ * SeedAgentSchema.parse({ agentId: "My-Agent" }).agentId; // "my-agent"
+ */
+export const SeedAgentSchema = z.strictObject({
+  agentId: agentIdSchema,
+  token: z
+    .string()
+    // Worded for core's redaction, which hides the word after "token:" in any message.
+    .max(512, { error: "value must be at most 512 characters" })
+    .regex(TOKEN, { error: "value must be a b64token (letters, digits, -._~+/, then = padding)" })
+    .optional(),
+  publicKey: z.string().min(1).optional(),
+  algorithm: DirectoryAlgorithmSchema.optional(),
+  openpgpPublicKey: z.string().min(1).nullable().optional(),
+  pricing: PricingSchema.optional(),
+});
+
+/** A seed agent after validation (agent id lower-cased). */
+export type ParsedSeedAgent = z.output<typeof SeedAgentSchema>;
+
+/**
+ * {@link DevServerOptions}, checked strictly: unknown keys are rejected by name.
+ *
+ * @example
+ * DevServerOptionsSchema.parse({ port: 0 });
+ */
+export const DevServerOptionsSchema = z.strictObject({
+  port: z.int().min(0).max(65_535).optional(),
+  host: z.string().min(1).optional(),
+  mailDomain: z
+    .string()
+    .transform((value) => value.toLowerCase())
+    .pipe(z.string().regex(DOMAIN, { error: "expected a domain name such as agents.localhost" }))
+    .optional(),
+  agents: z.array(SeedAgentSchema).optional(),
+});
+
+/** Defaults of {@link DevServerOptions}. */
+export const DEFAULTS = {
+  port: 0,
+  host: "127.0.0.1",
+  mailDomain: "agents.localhost",
+  cliPort: 8025,
+} as const;

@@ -1,0 +1,177 @@
+import { AsyncLocalStorage } from "node:async_hooks";
+import { createServer, type IncomingMessage, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import type { Duplex } from "node:stream";
+import { AgentMailError, parseInput } from "@assmbl/core";
+import { getRequestListener, RequestError } from "@hono/node-server";
+import { createDevApp } from "./app.js";
+import { errorBody, logServerError, SERVER_ERROR_MESSAGE } from "./http/problem.js";
+import { DEFAULTS, type DevServerOptions, DevServerOptionsSchema } from "./options.js";
+import { RequestLog } from "./request-log.js";
+import { DevStore } from "./store.js";
+
+/**
+ * A running dev server.
+ *
+ * @example
+ * const server = await startDevServer({ agents: [{ agentId: "my-agent" }] });
+ * process.env.AGENTMAIL_API_BASE_URL = server.url;
+ * process.env.AGENTMAIL_TOKEN = server.agents["my-agent"]?.token;
+ * await server.stop();
+ */
+export interface DevServer {
+  /** Base URL without a trailing slash, e.g. `http://127.0.0.1:43123`. */
+  url: string;
+  /** The port it listens on (the chosen one when started with port 0). */
+  port: number;
+  /** The domain of agents' addresses. */
+  mailDomain: string;
+  /** The bearer token of each seeded agent, by (lower-case) agent id. */
+  agents: Record<string, { token: string }>;
+  /** Every request that reached the server. */
+  requests: RequestLog;
+  /** The server's state, for arranging or inspecting it without HTTP. */
+  store: DevStore;
+  /** Closes the listener and every open connection; calling it again is harmless. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts a local AgentMail platform on a loopback port: the directory API (`/public/agents/...`,
+ * `/directory/register`, `/directory/revoke`) with the given agents seeded.
+ *
+ * @example
+ * const server = await startDevServer({
+ *   port: 0,
+ *   agents: [{ agentId: "other-agent", publicKey: spkiPem, openpgpPublicKey: armored }],
+ * });
+ * const record = await (await fetch(`${server.url}/public/agents/other-agent`)).json();
+ * await server.stop();
+ * @throws {AgentMailError} `invalid_options` for unknown or bad options (naming the key), a bad
+ * seed agent, or a port that cannot be listened on.
+ */
+export async function startDevServer(options: DevServerOptions = {}): Promise<DevServer> {
+  const parsed = parseInput(DevServerOptionsSchema, options, "startDevServer options");
+  const host = parsed.host ?? DEFAULTS.host;
+  const store = new DevStore({ mailDomain: parsed.mailDomain ?? DEFAULTS.mailDomain });
+  const agents: Record<string, { token: string }> = {};
+  for (const seed of parsed.agents ?? []) {
+    const agent = store.addAgent(seed);
+    agents[agent.agentId] = { token: agent.token };
+  }
+  const requests = new RequestLog();
+  const server = createHttpServer(createDevApp(store, { requests }), requests, host);
+  await listen(server, parsed.port ?? DEFAULTS.port, host);
+
+  const { port } = server.address() as AddressInfo;
+  let stopped: Promise<void> | undefined;
+  return {
+    url: `http://${urlHost(host)}:${port}`,
+    port,
+    mailDomain: store.mailDomain,
+    agents,
+    requests,
+    store,
+    stop: () => {
+      stopped ??= new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      return stopped;
+    },
+  };
+}
+
+type FetchHandler = (request: Request, env: unknown) => Response | Promise<Response>;
+
+function createHttpServer(
+  app: { fetch: FetchHandler },
+  requests: RequestLog,
+  host: string,
+): Server {
+  // Lets the adapter's error handler (which only gets the error) log the request it refused.
+  const current = new AsyncLocalStorage<IncomingMessage>();
+  const listener = getRequestListener(app.fetch, {
+    hostname: host,
+    // Keep the process's global Request/Response as they are: tests share the process.
+    overrideGlobalObjects: false,
+    errorHandler: (error) => {
+      const incoming = current.getStore();
+      // The adapter refuses requests it cannot turn into a URL (a backslash in the path, a bad
+      // Host header): client input, so a 400.
+      const refused = error instanceof RequestError;
+      const status = refused ? 400 : 500;
+      if (!refused) logServerError(error);
+      if (incoming) {
+        requests.record({
+          method: incoming.method ?? "GET",
+          path: (incoming.url ?? "").split("?")[0] ?? "",
+          status,
+        });
+      }
+      const body = refused
+        ? errorBody("invalid_request", "the request target or Host header is malformed")
+        : errorBody("server_error", SERVER_ERROR_MESSAGE);
+      return Response.json(body, { status });
+    },
+  });
+  const server = createServer((incoming, outgoing) => {
+    current.run(incoming, () => listener(incoming, outgoing));
+  });
+  server.on("clientError", answerMalformedRequest);
+  return server;
+}
+
+/** Malformed HTTP never reaches the app; answer it in the same `{error, message}` shape. */
+function answerMalformedRequest(error: NodeJS.ErrnoException, socket: Duplex): void {
+  if (
+    error.code === "ECONNRESET" ||
+    !socket.writable ||
+    (socket as { bytesWritten?: number }).bytesWritten
+  ) {
+    socket.destroy();
+    return;
+  }
+  const [status, reason, code, message] =
+    error.code === "HPE_HEADER_OVERFLOW"
+      ? [
+          431,
+          "Request Header Fields Too Large",
+          "invalid_request",
+          "the request headers are too large",
+        ]
+      : error.code === "ERR_HTTP_REQUEST_TIMEOUT"
+        ? [408, "Request Timeout", "timeout", "the request took too long to arrive"]
+        : [400, "Bad Request", "invalid_request", "the request is not well-formed HTTP/1.1"];
+  const body = JSON.stringify(errorBody(code, message));
+  socket.end(
+    `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\n` +
+      `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
+}
+
+function listen(server: Server, port: number, host: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onError = (error: NodeJS.ErrnoException) => {
+      reject(
+        new AgentMailError({
+          code: "invalid_options",
+          message: `startDevServer: cannot listen on ${host}:${port} (${error.code ?? error.message})`,
+          cause: error,
+        }),
+      );
+    };
+    server.once("error", onError);
+    server.listen(port, host, () => {
+      server.off("error", onError);
+      resolve();
+    });
+  });
+}
+
+/** A host as it goes in a URL: IPv6 in brackets, the unspecified addresses as loopback. */
+function urlHost(host: string): string {
+  if (host === "0.0.0.0") return "127.0.0.1";
+  if (host === "::" || host === "[::]") return "[::1]";
+  return host.includes(":") && !host.startsWith("[") ? `[${host}]` : host;
+}

@@ -1,0 +1,127 @@
+import { AgentMailError, DirectoryRecordSchema } from "@assmbl/core";
+import { describe, expect, it } from "vitest";
+import { DevStore } from "./store.js";
+import { ARMORED, registerBody, spkiPem } from "./testing/helpers.js";
+
+const request = (overrides: Record<string, unknown> = {}) =>
+  registerBody(overrides) as unknown as Parameters<DevStore["register"]>[1];
+
+function errorOf(run: () => unknown): AgentMailError {
+  try {
+    run();
+  } catch (error) {
+    if (AgentMailError.is(error)) return error;
+    throw error;
+  }
+  throw new Error("expected an AgentMailError");
+}
+
+describe("DevStore", () => {
+  it("adds agents and finds them by id (any case) and token", () => {
+    const store = new DevStore({ mailDomain: "Agents.Test" });
+    expect(store.mailDomain).toBe("agents.test");
+    const added = store.addAgent({ agentId: "Peer", token: "tok-peer" });
+    expect(added).toEqual({
+      agentId: "peer",
+      token: "tok-peer",
+      pricing: { pricing_model: "free", base_price: 0 },
+      key: null,
+    });
+    expect(store.agent("PEER")).toEqual(added);
+    expect(store.agentByToken("tok-peer")?.agentId).toBe("peer");
+    expect(store.agentByToken("tok-other")).toBeUndefined();
+    expect(store.agent("no such id!")).toBeUndefined();
+    expect(store.agent(undefined as unknown as string)).toBeUndefined();
+    expect(store.agents().map((agent) => agent.agentId)).toEqual(["peer"]);
+    expect(new DevStore().mailDomain).toBe("agents.localhost");
+  });
+
+  it("a seeded key is version 1 and its record parses with core's schema", () => {
+    const store = new DevStore();
+    store.addAgent({ agentId: "peer", publicKey: spkiPem("ed25519"), openpgpPublicKey: ARMORED });
+    const record = store.directoryRecord("peer");
+    expect(DirectoryRecordSchema.parse(record)).toMatchObject({
+      agent_id: "peer",
+      algorithm: "Ed25519",
+      key_version: 1,
+      key_status: "active",
+      openpgp_public_key: ARMORED,
+    });
+  });
+
+  it("hands out snapshots that do not change the store", () => {
+    const store = new DevStore();
+    store.addAgent({ agentId: "peer", publicKey: spkiPem("ed25519") });
+    const agent = store.agent("peer");
+    if (agent?.key) agent.key.keyStatus = "revoked";
+    const pricing = store.pricing("peer");
+    if (pricing) pricing.pricing_model = "changed";
+    expect(store.agent("peer")?.key?.keyStatus).toBe("active");
+    expect(store.pricing("peer")?.pricing_model).toBe("free");
+  });
+
+  it("register enforces if_match_version and a growing key_version", () => {
+    const store = new DevStore();
+    store.addAgent({ agentId: "me" });
+    expect(store.register("me", request())).toMatchObject({ agent_id: "me", key_version: 1 });
+    expect(errorOf(() => store.register("me", request())).code).toBe("key_version_conflict");
+    expect(
+      errorOf(() => store.register("me", request({ key_version: 1, if_match_version: 1 }))).status,
+    ).toBe(409);
+    expect(store.register("me", request({ key_version: 5, if_match_version: 1 })).key_version).toBe(
+      5,
+    );
+  });
+
+  it("revoke keeps the record, drops the OpenPGP key, and register re-activates", () => {
+    const store = new DevStore();
+    store.addAgent({ agentId: "me", publicKey: spkiPem("ed25519"), openpgpPublicKey: ARMORED });
+    expect(store.revoke("me")).toEqual({ agent_id: "me", revoked: true });
+    expect(store.revoke("ME")).toEqual({ agent_id: "me", revoked: true });
+    expect(store.directoryRecord("me")).toMatchObject({
+      key_status: "revoked",
+      openpgp_public_key: null,
+    });
+    store.register("me", request({ key_version: 2, if_match_version: 1 }));
+    expect(store.directoryRecord("me")).toMatchObject({
+      key_status: "active",
+      openpgp_public_key: ARMORED,
+    });
+  });
+
+  it("answers agent_not_found for unknown agents and keyless revocation", () => {
+    const store = new DevStore();
+    store.addAgent({ agentId: "keyless" });
+    expect(errorOf(() => store.revoke("keyless"))).toMatchObject({
+      code: "agent_not_found",
+      status: 404,
+    });
+    expect(errorOf(() => store.revoke("nobody")).code).toBe("agent_not_found");
+    expect(errorOf(() => store.register("nobody", request())).code).toBe("agent_not_found");
+    expect(store.directoryRecord("keyless")).toBeUndefined();
+    expect(store.pricing("nobody")).toBeUndefined();
+  });
+
+  it("checks keys: SPKI only, algorithm fits, armored key size", () => {
+    const store = new DevStore();
+    store.addAgent({ agentId: "me" });
+    expect(errorOf(() => store.register("me", request({ public_key: "x" }))).code).toBe(
+      "invalid_request",
+    );
+    expect(
+      errorOf(() =>
+        store.register("me", request({ public_key: spkiPem("rsa1024"), algorithm: "RSA" })),
+      ).message,
+    ).toMatch(/rsa 1024 key/);
+    expect(
+      errorOf(() =>
+        store.register("me", request({ openpgp_public_key: "k".repeat(64 * 1024 + 1) })),
+      ),
+    ).toMatchObject({ code: "key_too_large", status: 413 });
+    expect(
+      store.register("me", request({ public_key: spkiPem("rsa3072"), algorithm: "RSA" }))
+        .key_version,
+    ).toBe(1);
+    expect(store.directoryRecord("me")?.algorithm).toBe("RSA");
+  });
+});

@@ -1,0 +1,371 @@
+import { randomBytes } from "node:crypto";
+import {
+  AgentMailError,
+  type AgentMailErrorCode,
+  type DirectoryAlgorithm,
+  type DirectoryRecordWire,
+  Limits,
+  normalizeAgentId,
+  parseInput,
+  type RegisterRequestSchema,
+  type RegisterResponseSchema,
+  type RevokeResponseSchema,
+} from "@assmbl/core";
+import type { z } from "zod";
+import { algorithmFits, inspectSpkiPem } from "./keys.js";
+import { DEFAULTS, type DevPricing, type SeedAgent, SeedAgentSchema } from "./options.js";
+
+/**
+ * `POST /directory/register` body, as validated by core's `RegisterRequestSchema`.
+ *
+ * @example
+ * const request: RegisterRequestWire = { public_key: pem, algorithm: "Ed25519", key_version: 1,
+ *   if_match_version: null, openpgp_public_key: null };
+ */
+export type RegisterRequestWire = z.output<typeof RegisterRequestSchema>;
+/**
+ * `POST /directory/register` response.
+ *
+ * @example
+ * const { key_version, key_fingerprint_sha256 }: RegisterResponseWire = store.register(id, request);
+ */
+export type RegisterResponseWire = z.output<typeof RegisterResponseSchema>;
+/**
+ * `POST /directory/revoke` response.
+ *
+ * @example
+ * const { revoked }: RevokeResponseWire = store.revoke("peer"); // true
+ */
+export type RevokeResponseWire = z.output<typeof RevokeResponseSchema>;
+
+/**
+ * The key an agent registered, in the SDK's camelCase.
+ *
+ * @example
+ * store.agent("peer")?.key?.keyVersion; // 1
+ */
+export interface DevAgentKey {
+  publicKey: string;
+  algorithm: DirectoryAlgorithm;
+  keyFingerprintSha256: string;
+  keyVersion: number;
+  keyStatus: "active" | "revoked";
+  /** `null` when none was registered, and always after revocation. */
+  openpgpPublicKey: string | null;
+}
+
+/**
+ * A snapshot of one agent the server knows.
+ *
+ * @example
+ * const { token, key } = store.agent("peer") ?? {};
+ */
+export interface DevAgent {
+  agentId: string;
+  token: string;
+  pricing: DevPricing;
+  /** `null` until the agent registers a key (or is seeded with one). */
+  key: DevAgentKey | null;
+}
+
+/**
+ * Options of {@link DevStore}.
+ *
+ * @example
+ * new DevStore({ mailDomain: "agents.test" });
+ */
+export interface DevStoreOptions {
+  /** The domain of agents' addresses; default `agents.localhost`. */
+  mailDomain?: string;
+}
+
+interface AgentState {
+  agentId: string;
+  token: string;
+  pricing: DevPricing;
+  key: DevAgentKey | null;
+}
+
+const DEFAULT_PRICING: DevPricing = { pricing_model: "free", base_price: 0 };
+const PRIVATE_KEY_BLOCK = /-----BEGIN [A-Z ]*PRIVATE KEY[A-Z ]*-----/;
+
+/**
+ * The dev server's in-memory state: agents, their tokens and directory keys. Routes call it; tests
+ * may call it directly to arrange or inspect state without HTTP. Every method that can fail throws
+ * an `AgentMailError` whose code and status are what the HTTP API answers.
+ *
+ * @example
+ * const store = new DevStore();
+ * const { token } = store.addAgent({ agentId: "my-agent" });
+ * store.register("my-agent", { public_key: pem, algorithm: "Ed25519", key_version: 1,
+ *   if_match_version: null, openpgp_public_key: null });
+ * store.directoryRecord("MY-AGENT")?.key_version; // 1
+ */
+export class DevStore {
+  /** The domain of agents' addresses (lower-case). */
+  readonly mailDomain: string;
+  readonly #agents = new Map<string, AgentState>();
+  readonly #byToken = new Map<string, AgentState>();
+
+  constructor(options: DevStoreOptions = {}) {
+    this.mailDomain = (options.mailDomain ?? DEFAULTS.mailDomain).toLowerCase();
+  }
+
+  /**
+   * Adds an agent, with a generated token unless one is given; with `publicKey`, the agent is
+   * registered at `key_version` 1.
+   *
+   * @example
+   * const { agentId, token } = store.addAgent({ agentId: "Other-Agent", publicKey: pem });
+   * // agentId: "other-agent"
+   * @throws {AgentMailError} `invalid_options` for a bad seed, a duplicate id or a shared token.
+   */
+  addAgent(seed: SeedAgent): DevAgent {
+    const parsed = parseInput(SeedAgentSchema, seed, "seed agent");
+    const fail = (message: string) =>
+      new AgentMailError({
+        code: "invalid_options",
+        message: `seed agent "${parsed.agentId}": ${message}`,
+      });
+    if (this.#agents.has(parsed.agentId)) throw fail("an agent with this id already exists");
+    const token = parsed.token ?? `amdev_${randomBytes(24).toString("base64url")}`;
+    if (this.#byToken.has(token)) throw fail("its token is already another agent's token");
+    if (
+      parsed.publicKey === undefined &&
+      (parsed.algorithm !== undefined || parsed.openpgpPublicKey)
+    ) {
+      throw fail("algorithm and openpgpPublicKey need a publicKey");
+    }
+    let key: DevAgentKey | null = null;
+    if (parsed.publicKey !== undefined) {
+      key = checkedKey(
+        {
+          publicKey: parsed.publicKey,
+          algorithm: parsed.algorithm,
+          openpgpPublicKey: parsed.openpgpPublicKey ?? null,
+          keyVersion: 1,
+        },
+        "invalid_options",
+        ["publicKey", "algorithm", "openpgpPublicKey"],
+      );
+    }
+    const state: AgentState = {
+      agentId: parsed.agentId,
+      token,
+      pricing: { ...(parsed.pricing ?? DEFAULT_PRICING) },
+      key,
+    };
+    this.#agents.set(state.agentId, state);
+    this.#byToken.set(token, state);
+    return snapshot(state);
+  }
+
+  /**
+   * The agent with this id (case-insensitive), or `undefined`, also for an invalid id.
+   *
+   * @example
+   * store.agent("PEER")?.agentId; // "peer"
+   */
+  agent(agentId: string): DevAgent | undefined {
+    const state = this.#find(agentId);
+    return state && snapshot(state);
+  }
+
+  /**
+   * The agent a bearer token belongs to, or `undefined`.
+   *
+   * @example
+   * store.agentByToken(token)?.agentId;
+   */
+  agentByToken(token: string): DevAgent | undefined {
+    const state = this.#byToken.get(token);
+    return state && snapshot(state);
+  }
+
+  /**
+   * Every agent, in the order they were added.
+   *
+   * @example
+   * store.agents().map((agent) => agent.agentId);
+   */
+  agents(): DevAgent[] {
+    return [...this.#agents.values()].map(snapshot);
+  }
+
+  /**
+   * The directory record (spec §6) of an agent with a registered key, or `undefined`.
+   *
+   * @example
+   * store.directoryRecord("peer")?.key_status; // "active"
+   */
+  directoryRecord(agentId: string): DirectoryRecordWire | undefined {
+    const state = this.#find(agentId);
+    if (!state?.key) return undefined;
+    const { key } = state;
+    return {
+      agent_id: state.agentId,
+      public_key: key.publicKey,
+      algorithm: key.algorithm,
+      key_fingerprint_sha256: key.keyFingerprintSha256,
+      key_version: key.keyVersion,
+      key_status: key.keyStatus,
+      openpgp_public_key: key.openpgpPublicKey,
+    };
+  }
+
+  /**
+   * An agent's pricing (wire form), or `undefined` for an unknown agent.
+   *
+   * @example
+   * store.pricing("peer"); // { pricing_model: "free", base_price: 0 }
+   */
+  pricing(agentId: string): DevPricing | undefined {
+    const state = this.#find(agentId);
+    return state && { ...state.pricing };
+  }
+
+  /**
+   * Registers or rotates an agent's key with optimistic concurrency: `if_match_version` must be the
+   * current `key_version` (`null` when there is none) and `key_version` must be greater than it.
+   * Registering after a revocation re-activates the agent.
+   *
+   * @example
+   * store.register("peer", { public_key: pem, algorithm: "Ed25519", key_version: 2,
+   *   if_match_version: 1, openpgp_public_key: armored });
+   * @throws {AgentMailError} `agent_not_found`; `invalid_request` for a key that is not an SPKI PEM
+   * or does not match `algorithm`; `key_too_large` for an OpenPGP key over 64 KiB;
+   * `key_version_conflict` (409).
+   */
+  register(agentId: string, request: RegisterRequestWire): RegisterResponseWire {
+    const state = this.#require(agentId);
+    const key = checkedKey(
+      {
+        publicKey: request.public_key,
+        algorithm: request.algorithm,
+        openpgpPublicKey: request.openpgp_public_key,
+        keyVersion: request.key_version,
+      },
+      "invalid_request",
+      ["public_key", "algorithm", "openpgp_public_key"],
+    );
+    const current = state.key?.keyVersion ?? null;
+    if (request.if_match_version !== current) {
+      throw new AgentMailError({
+        code: "key_version_conflict",
+        message: `if_match_version ${String(request.if_match_version)} does not match the current key_version ${String(current)}`,
+      });
+    }
+    if (current !== null && request.key_version <= current) {
+      throw new AgentMailError({
+        code: "key_version_conflict",
+        message: `key_version ${request.key_version} must be greater than the current key_version ${current}`,
+      });
+    }
+    state.key = key;
+    return {
+      agent_id: state.agentId,
+      key_version: key.keyVersion,
+      key_fingerprint_sha256: key.keyFingerprintSha256,
+    };
+  }
+
+  /**
+   * Revokes an agent's key: its record stays, with `key_status: "revoked"` and no OpenPGP key.
+   * Revoking twice is harmless.
+   *
+   * @example
+   * store.revoke("peer"); // { agent_id: "peer", revoked: true }
+   * @throws {AgentMailError} `agent_not_found` for an unknown agent or one without a key.
+   */
+  revoke(agentId: string): RevokeResponseWire {
+    const state = this.#require(agentId);
+    if (!state.key) {
+      throw new AgentMailError({
+        code: "agent_not_found",
+        message: `agent ${state.agentId} has no registered key to revoke`,
+      });
+    }
+    state.key = { ...state.key, keyStatus: "revoked", openpgpPublicKey: null };
+    return { agent_id: state.agentId, revoked: true };
+  }
+
+  #find(agentId: string): AgentState | undefined {
+    if (typeof agentId !== "string") return undefined;
+    let id: string;
+    try {
+      id = normalizeAgentId(agentId);
+    } catch {
+      return undefined;
+    }
+    return this.#agents.get(id);
+  }
+
+  #require(agentId: string): AgentState {
+    const state = this.#find(agentId);
+    if (!state) {
+      throw new AgentMailError({
+        code: "agent_not_found",
+        message: `agent ${JSON.stringify(String(agentId).slice(0, 80))} is not known to this server`,
+      });
+    }
+    return state;
+  }
+}
+
+interface KeyInput {
+  publicKey: string;
+  algorithm: DirectoryAlgorithm | undefined;
+  openpgpPublicKey: string | null;
+  keyVersion: number;
+}
+
+/** Validates a key for registration; `names` are the field names the caller's input uses. */
+function checkedKey(
+  input: KeyInput,
+  code: AgentMailErrorCode,
+  names: readonly [publicKey: string, algorithm: string, openpgpPublicKey: string],
+): DevAgentKey {
+  const [publicKeyName, algorithmName, openpgpName] = names;
+  const spki = inspectSpkiPem(input.publicKey);
+  if (!spki.ok) throw new AgentMailError({ code, message: `${publicKeyName} ${spki.reason}` });
+  const algorithm = input.algorithm ?? spki.key.algorithm;
+  if (!algorithmFits(algorithm, spki.key.algorithm)) {
+    throw new AgentMailError({
+      code,
+      message: `${algorithmName} ${algorithm} does not match ${publicKeyName}, a ${spki.key.description} key`,
+    });
+  }
+  const openpgp = input.openpgpPublicKey;
+  if (openpgp !== null) {
+    const bytes = Buffer.byteLength(openpgp, "utf8");
+    if (bytes > Limits.armoredKeyBytes) {
+      throw new AgentMailError({
+        code: "key_too_large",
+        message: `${openpgpName} is ${bytes} bytes; the limit is ${Limits.armoredKeyBytes}`,
+      });
+    }
+    if (PRIVATE_KEY_BLOCK.test(openpgp)) {
+      throw new AgentMailError({
+        code,
+        message: `${openpgpName} holds a private key; register the public key only`,
+      });
+    }
+  }
+  return {
+    publicKey: input.publicKey,
+    algorithm,
+    keyFingerprintSha256: spki.key.fingerprint,
+    keyVersion: input.keyVersion,
+    keyStatus: "active",
+    openpgpPublicKey: openpgp,
+  };
+}
+
+function snapshot(state: AgentState): DevAgent {
+  return {
+    agentId: state.agentId,
+    token: state.token,
+    pricing: { ...state.pricing },
+    key: state.key && { ...state.key },
+  };
+}
