@@ -1,0 +1,81 @@
+import { DirectoryRecordSchema, type DirectoryRecordWire } from "@assmbl/core";
+import { z } from "zod";
+import type { KeyvLike } from "./options.js";
+
+/** What the cache remembers about one agent: its last record, or that it does not exist. */
+export type CacheEntry =
+  | { kind: "record"; record: DirectoryRecordWire; fetchedAt: number }
+  | { kind: "missing"; fetchedAt: number };
+
+const CacheEntrySchema = z.discriminatedUnion("kind", [
+  z.object({ kind: z.literal("record"), record: DirectoryRecordSchema, fetchedAt: z.number() }),
+  z.object({ kind: z.literal("missing"), fetchedAt: z.number() }),
+]);
+
+/** Where entries live: in this process, or in a store shared by several. */
+export interface EntryCache {
+  get(agentId: string): Promise<CacheEntry | undefined>;
+  /** `keepMs`: how long the entry is worth keeping at all (TTL plus the stale-if-error window). */
+  set(agentId: string, entry: CacheEntry, keepMs: number): Promise<void>;
+  delete(agentId: string): Promise<void>;
+}
+
+/**
+ * A bounded least-recently-used cache in this process.
+ *
+ * @example
+ * const cache = memoryCache(1000, Date.now);
+ */
+export function memoryCache(maxEntries: number, clock: () => number): EntryCache {
+  const entries = new Map<string, { entry: CacheEntry; keepUntil: number }>();
+  return {
+    async get(agentId) {
+      const found = entries.get(agentId);
+      if (!found) return undefined;
+      if (found.keepUntil <= clock()) {
+        entries.delete(agentId);
+        return undefined;
+      }
+      // Re-insert to mark it most recently used.
+      entries.delete(agentId);
+      entries.set(agentId, found);
+      return found.entry;
+    },
+    async set(agentId, entry, keepMs) {
+      entries.delete(agentId);
+      entries.set(agentId, { entry, keepUntil: clock() + keepMs });
+      while (entries.size > maxEntries) {
+        const oldest = entries.keys().next().value;
+        if (oldest === undefined) break;
+        entries.delete(oldest);
+      }
+    },
+    async delete(agentId) {
+      entries.delete(agentId);
+    },
+  };
+}
+
+const PREFIX = "agentmail:directory:";
+
+/**
+ * Entries in a Keyv-compatible store, so that processes sharing it share lookups. What comes
+ * back is validated: a store is outside this process's control.
+ *
+ * @example
+ * const cache = storeCache(new Keyv(new KeyvRedis(url)));
+ */
+export function storeCache(store: KeyvLike): EntryCache {
+  return {
+    async get(agentId) {
+      const parsed = CacheEntrySchema.safeParse(await store.get(PREFIX + agentId));
+      return parsed.success ? parsed.data : undefined;
+    },
+    async set(agentId, entry, keepMs) {
+      await store.set(PREFIX + agentId, entry, keepMs);
+    },
+    async delete(agentId) {
+      await store.delete(PREFIX + agentId);
+    },
+  };
+}

@@ -1,0 +1,8 @@
+export type { CacheEntry } from "./cache.js";
+export {
+  type AgentPricing,
+  createDirectory,
+  type Directory,
+  type RegisterInput,
+} from "./directory.js";
+export type { DirectoryOptions, KeyChange, KeyvLike } from "./options.js";
