@@ -1,4 +1,4 @@
-import { AgentMailError, createMailer, type MailTransport } from "@assmbl/core";
+import { createMailer, type MailTransport } from "@assmbl/core";
 import { generateKeyPair, type KeyPairBundle, openpgpCrypto } from "@assmbl/crypto";
 import { type DevServer, startDevServer } from "@assmbl/dev-server";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";

@@ -192,6 +192,7 @@ export function createDirectory(options: DirectoryOptions): Directory {
       const { refresh, signal } =
         parseInput(LookupOptionsSchema, lookupOptions, "lookup options") ?? {};
       const id = normalizeAgentId(agentId);
+      if (signal?.aborted) throw abortedError();
       const cached = await cache.get(id);
       const now = clock();
       if (!refresh && cached && isFresh(cached, now)) return usable(id, cached);

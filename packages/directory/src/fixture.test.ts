@@ -210,3 +210,38 @@ describe("a shared Keyv store", () => {
     expect(server.requests).toHaveLength(1);
   });
 });
+
+describe("bounds and cancellation", () => {
+  it("keeps at most maxEntries agents, evicting the least recently used", async () => {
+    server.handle((request, response) => {
+      const agentId = (request.url ?? "").split("/").pop() ?? "";
+      sendJson(response, 200, wireRecord(agentId));
+    });
+    const directory = createDirectory({ baseUrl: server.url, maxEntries: 2 });
+    await directory.lookup("a");
+    await directory.lookup("b");
+    await directory.lookup("a"); // a is now the most recently used
+    await directory.lookup("c"); // evicts b
+    expect(server.requests).toHaveLength(3);
+    await directory.lookup("a");
+    expect(server.requests).toHaveLength(3);
+    await directory.lookup("b");
+    expect(server.requests).toHaveLength(4);
+  });
+
+  it("an aborted lookup fails with aborted, without cancelling the shared request", async () => {
+    server.handle((_request, response) => {
+      setTimeout(() => sendJson(response, 200, wireRecord("peer")), 200);
+    });
+    const directory = createDirectory({ baseUrl: server.url, ...quick });
+    const controller = new AbortController();
+    const waiting = directory.lookup("peer", { signal: controller.signal });
+    const other = directory.lookup("peer");
+    controller.abort();
+    expect(await codeOf(waiting)).toBe("aborted");
+    expect((await other).agentId).toBe("peer");
+    expect(server.requests).toHaveLength(1);
+    // Already aborted: refused even though the record is cached.
+    expect(await codeOf(directory.lookup("peer", { signal: AbortSignal.abort() }))).toBe("aborted");
+  });
+});
