@@ -3,26 +3,32 @@ import { errorResponse, problemResponse } from "./http/problem.js";
 import { allowedMethods, type DevRoute, honoPath } from "./http/route.js";
 import type { RequestLog } from "./request-log.js";
 import { directoryRoutes } from "./routes/directory.js";
+import { SesOutbox } from "./ses/outbox.js";
+import { mountSesRoutes } from "./ses/routes.js";
 import type { DevStore } from "./store.js";
 
 /**
  * Options of {@link createDevApp}.
  *
  * @example
- * const options: DevAppOptions = { requests: new RequestLog() };
+ * const options: DevAppOptions = { requests: new RequestLog(), ses: new SesOutbox() };
  */
 export interface DevAppOptions {
   /** Where to record each request the app answers; none when absent. */
   requests?: RequestLog;
+  /** Where the SES endpoint keeps what it accepted; a fresh outbox when absent. */
+  ses?: SesOutbox;
 }
 
 /**
  * The dev server's HTTP API as a Hono app, for in-process use (`app.request(...)`, another
  * server, a test harness). {@link startDevServer} serves it on a port.
  *
- * Every non-2xx answer is `{"error": "<code>", "message": "..."}`: unknown routes are 404
- * `not_found`, a known path with the wrong method is 405 with an `Allow` header, and anything
- * unexpected is a 500 `server_error` that reveals nothing about its cause.
+ * Every non-2xx answer of the AgentMail API is `{"error": "<code>", "message": "..."}`: unknown
+ * routes are 404 `not_found`, a known path with the wrong method is 405 with an `Allow` header,
+ * and anything unexpected is a 500 `server_error` that reveals nothing about its cause. The
+ * SES-compatible endpoint (`POST /` with a form body, `/v2/email/...`) answers in SES's formats
+ * instead, and delivers what it accepts to the store's inboxes.
  *
  * @example
  * const store = new DevStore();
@@ -35,6 +41,7 @@ export function createDevApp(store: DevStore, options: DevAppOptions = {}): Hono
   const app = new Hono({ strict: true });
   const routes: DevRoute[] = [...directoryRoutes(store)];
   const { requests } = options;
+  const ses = options.ses ?? new SesOutbox();
 
   if (requests) {
     app.use("*", async (c, next) => {
@@ -43,6 +50,8 @@ export function createDevApp(store: DevStore, options: DevAppOptions = {}): Hono
     });
   }
   for (const { route, handler } of routes) app.on(route.method, honoPath(route.path), handler);
+  // Not in `routes`: those also answer 405s, and `GET /` stays a plain 404.
+  mountSesRoutes(app, { store, outbox: ses });
 
   app.notFound((c) => {
     const allow = allowedMethods(routes, c.req.path);

@@ -17,7 +17,9 @@ export interface CliIo {
 /** The `agentmail-dev --help` text. */
 export const USAGE = `Usage: agentmail-dev [options]
 
-Starts a local AgentMail platform (the directory API) for development.
+Starts a local AgentMail platform (the directory API) for development, with an
+SES-compatible endpoint at the same URL: point an AWS SDK SESClient or SESv2Client at it
+(endpoint: <url>, any credentials) and it keeps each message and delivers it to local agents.
 
 Options:
   --port <n>            port to listen on (default ${DEFAULTS.cliPort}; 0 picks a free one)

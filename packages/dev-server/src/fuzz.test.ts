@@ -1,20 +1,9 @@
 import { ErrorBodySchema, Routes, routePath } from "@assmbl/core";
 import { expect, it } from "vitest";
-import { ARMORED, registerBody, spkiPem, useServers } from "./testing/helpers.js";
+import { ARMORED, mulberry32, registerBody, spkiPem, useServers } from "./testing/helpers.js";
+import { sesErrorShape } from "./testing/ses.js";
 
 const serve = useServers();
-
-// A small deterministic PRNG, so a failure replays exactly.
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 it("a few hundred random requests never get a 5xx, every error has the {error, message} shape, and the server stays up", async () => {
   const server = await serve({
@@ -56,6 +45,9 @@ it("a few hundred random requests never get a 5xx, every error has the {error, m
       () => `${Routes.register.path}${pick(["/", "?x=1", "/extra", "%00"])}`,
       () => `/${encodeURIComponent(text(int(30)))}`,
       () => `/${text(int(40), "abc/%.")}`,
+      // The SES endpoint shares the server: its root (v1) and v2 paths.
+      () => "/",
+      () => pick(["/v2/email/outbound-emails", "/v2/email/identities", "/v2/email/"]),
       () =>
         pick(Object.values(Routes)).path.replace(/\{\w+\}/g, () =>
           encodeURIComponent(ids() || "1"),
@@ -108,6 +100,7 @@ it("a few hundred random requests never get a 5xx, every error has the {error, m
     ]);
     if (contentType) out["content-type"] = contentType;
     const authorization = pick([
+      "AWS4-HMAC-SHA256 Credential=AKID/20250101/us-east-1/ses/aws4_request, SignedHeaders=host, Signature=00",
       `Bearer ${token}`,
       `Bearer ${token}`,
       "Bearer nope-not-a-token",
@@ -123,6 +116,7 @@ it("a few hundred random requests never get a 5xx, every error has the {error, m
   const total = 400;
   const failures: string[] = [];
   let sent = 0;
+  let sesAnswers = 0;
   const worker = async () => {
     while (sent < total) {
       sent += 1;
@@ -177,9 +171,14 @@ it("a few hundred random requests never get a 5xx, every error has the {error, m
       const label = `${method} ${path} -> ${response.status}`;
       if (response.status >= 500) failures.push(label);
       if (response.status >= 400 && method !== "HEAD") {
-        const parsed = ErrorBodySchema.safeParse(JSON.parse(raw));
-        if (!parsed.success || !parsed.data.message)
-          failures.push(`${label}: ${raw.slice(0, 200)}`);
+        // The SES endpoint answers in SES's formats; everything else in the AgentMail API's.
+        const ses = sesErrorShape(response, raw);
+        if (ses !== undefined) sesAnswers += 1;
+        if (ses === undefined) {
+          const parsed = ErrorBodySchema.safeParse(JSON.parse(raw));
+          if (!parsed.success || !parsed.data.message)
+            failures.push(`${label}: ${raw.slice(0, 200)}`);
+        } else if (!ses) failures.push(`${label}: not SES's error format: ${raw.slice(0, 200)}`);
         if (raw.includes(token)) failures.push(`${label}: echoed the token`);
       }
     }
@@ -187,6 +186,7 @@ it("a few hundred random requests never get a 5xx, every error has the {error, m
   await Promise.all(Array.from({ length: 8 }, worker));
 
   expect(failures).toEqual([]);
+  expect(sesAnswers).toBeGreaterThan(0);
   // The inputs reached every kind of answer, not just one.
   const statuses = new Set(server.requests.entries().map((entry) => entry.status));
   for (const status of [200, 400, 401, 404, 405, 409, 415]) expect(statuses).toContain(status);

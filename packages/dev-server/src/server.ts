@@ -8,6 +8,7 @@ import { createDevApp } from "./app.js";
 import { errorBody, logServerError, SERVER_ERROR_MESSAGE } from "./http/problem.js";
 import { DEFAULTS, type DevServerOptions, DevServerOptionsSchema } from "./options.js";
 import { RequestLog } from "./request-log.js";
+import { SesOutbox } from "./ses/outbox.js";
 import { DevStore } from "./store.js";
 
 /**
@@ -30,6 +31,11 @@ export interface DevServer {
   agents: Record<string, { token: string }>;
   /** Every request that reached the server. */
   requests: RequestLog;
+  /**
+   * What the SES-compatible endpoint accepted (`ses.messages()`, `ses.clear()`): point an
+   * `SESClient` or `SESv2Client` at {@link DevServer.url} with any credentials.
+   */
+  ses: SesOutbox;
   /** The server's state, for arranging or inspecting it without HTTP. */
   store: DevStore;
   /** Closes the listener and every open connection; calling it again is harmless. */
@@ -38,7 +44,9 @@ export interface DevServer {
 
 /**
  * Starts a local AgentMail platform on a loopback port: the directory API (`/public/agents/...`,
- * `/directory/register`, `/directory/revoke`) with the given agents seeded.
+ * `/directory/register`, `/directory/revoke`) with the given agents seeded, and an SES-compatible
+ * endpoint (v1 `SendRawEmail`, `SendEmail`, `GetSendQuota`; v2 `SendEmail` with raw content) that
+ * keeps each message byte for byte and delivers it to the inboxes of local agents.
  *
  * @example
  * const server = await startDevServer({
@@ -60,7 +68,8 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     agents[agent.agentId] = { token: agent.token };
   }
   const requests = new RequestLog();
-  const server = createHttpServer(createDevApp(store, { requests }), requests, host);
+  const ses = new SesOutbox();
+  const server = createHttpServer(createDevApp(store, { requests, ses }), requests, host);
   await listen(server, parsed.port ?? DEFAULTS.port, host);
 
   const { port } = server.address() as AddressInfo;
@@ -71,6 +80,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     mailDomain: store.mailDomain,
     agents,
     requests,
+    ses,
     store,
     stop: () => {
       stopped ??= new Promise<void>((resolve) => {

@@ -124,4 +124,53 @@ describe("DevStore", () => {
     ).toBe(1);
     expect(store.directoryRecord("me")?.algorithm).toBe("RSA");
   });
+
+  it("delivers raw messages to an agent's inbox, oldest first, reading sender and subject", () => {
+    const store = new DevStore();
+    store.addAgent({ agentId: "peer" });
+    const raw = new TextEncoder().encode(
+      'From: "A" <a@x.example>\r\nSubject: =?UTF-8?Q?caf=C3=A9?=\r\n\r\nbody\r\n',
+    );
+    const first = store.deliver("PEER", raw, { receivedAt: new Date(0), sesMessageId: "ses-1" });
+    expect(first).toEqual({
+      id: expect.stringMatching(/^[0-9a-f-]{36}$/),
+      agentId: "peer",
+      raw,
+      sender: "a@x.example",
+      subject: "café",
+      receivedAt: new Date(0),
+      sesMessageId: "ses-1",
+    });
+    const second = store.deliver("peer", "Subject: no from\r\n\r\n", {
+      sender: "envelope@y.example",
+    });
+    expect(second).toMatchObject({ sender: "envelope@y.example", subject: "no from" });
+    expect(second.sesMessageId).toBeUndefined();
+    expect(store.deliver("peer", "no headers at all").subject).toBe("");
+    expect(store.inbox("peer").map((message) => message.id)).toEqual([
+      first.id,
+      second.id,
+      expect.any(String),
+    ]);
+    expect(new Set(store.inbox("peer").map((message) => message.id)).size).toBe(3);
+  });
+
+  it("inbox messages are copies, and unknown agents have none and cannot receive", () => {
+    const store = new DevStore();
+    store.addAgent({ agentId: "peer" });
+    const raw = new TextEncoder().encode("Subject: s\r\n\r\nbody");
+    store.deliver("peer", raw);
+    raw[0] = 0x58;
+    const [copy] = store.inbox("peer");
+    if (copy) {
+      copy.raw[1] = 0x58;
+      copy.receivedAt.setTime(0);
+    }
+    const [stored] = store.inbox("peer");
+    expect(new TextDecoder().decode(stored?.raw)).toBe("Subject: s\r\n\r\nbody");
+    expect(stored?.receivedAt.getTime()).not.toBe(0);
+    expect(store.inbox("nobody")).toEqual([]);
+    expect(store.inbox("not a valid id!")).toEqual([]);
+    expect(errorOf(() => store.deliver("nobody", "x")).code).toBe("agent_not_found");
+  });
 });

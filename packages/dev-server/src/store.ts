@@ -12,6 +12,12 @@ import {
   type RevokeResponseSchema,
 } from "@assmbl/core";
 import type { z } from "zod";
+import {
+  copyInboxMessage,
+  type DeliverOptions,
+  type DevInboxMessage,
+  inboxMessage,
+} from "./inbox.js";
 import { algorithmFits, inspectSpkiPem } from "./keys.js";
 import { DEFAULTS, type DevPricing, type SeedAgent, SeedAgentSchema } from "./options.js";
 
@@ -84,13 +90,15 @@ interface AgentState {
   token: string;
   pricing: DevPricing;
   key: DevAgentKey | null;
+  /** Oldest first. */
+  inbox: DevInboxMessage[];
 }
 
 const DEFAULT_PRICING: DevPricing = { pricing_model: "free", base_price: 0 };
 const PRIVATE_KEY_BLOCK = /-----BEGIN [A-Z ]*PRIVATE KEY[A-Z ]*-----/;
 
 /**
- * The dev server's in-memory state: agents, their tokens and directory keys. Routes call it; tests
+ * The dev server's in-memory state: agents, their tokens, directory keys and inboxes. Routes call it; tests
  * may call it directly to arrange or inspect state without HTTP. Every method that can fail throws
  * an `AgentMailError` whose code and status are what the HTTP API answers.
  *
@@ -154,6 +162,7 @@ export class DevStore {
       token,
       pricing: { ...(parsed.pricing ?? DEFAULT_PRICING) },
       key,
+      inbox: [],
     };
     this.#agents.set(state.agentId, state);
     this.#byToken.set(token, state);
@@ -287,6 +296,38 @@ export class DevStore {
     }
     state.key = { ...state.key, keyStatus: "revoked", openpgpPublicKey: null };
     return { agent_id: state.agentId, revoked: true };
+  }
+
+  /**
+   * Puts a copy of a raw RFC 5322 message in an agent's inbox, as the platform does with mail it
+   * receives (the SES endpoint calls this for each local recipient). `sender` and `subject` are
+   * read from the message's headers.
+   *
+   * @example
+   * const message = store.deliver("my-agent", "From: peer@agents.localhost\r\nSubject: hi\r\n\r\nhello\r\n");
+   * message.subject; // "hi"
+   * @throws {AgentMailError} `agent_not_found` for an unknown agent.
+   */
+  deliver(
+    agentId: string,
+    raw: Uint8Array | string,
+    options: DeliverOptions = {},
+  ): DevInboxMessage {
+    const state = this.#require(agentId);
+    const bytes = typeof raw === "string" ? new TextEncoder().encode(raw) : raw;
+    const message = inboxMessage(state.agentId, bytes, options);
+    state.inbox.push(message);
+    return copyInboxMessage(message);
+  }
+
+  /**
+   * The messages in an agent's inbox, oldest first (copies); empty for an unknown agent.
+   *
+   * @example
+   * store.inbox("my-agent").map((message) => message.subject);
+   */
+  inbox(agentId: string): DevInboxMessage[] {
+    return (this.#find(agentId)?.inbox ?? []).map(copyInboxMessage);
   }
 
   #find(agentId: string): AgentState | undefined {

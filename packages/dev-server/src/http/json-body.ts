@@ -1,6 +1,7 @@
 import type { Context } from "hono";
 import type { z } from "zod";
 import { HttpProblem } from "./problem.js";
+import { BodyReadError, declaredLength, readBodyLimited } from "./read-body.js";
 
 /**
  * Reads a request's JSON body, enforcing `limitBytes` while reading: a `Content-Length` over the
@@ -20,7 +21,15 @@ export async function readJsonBody(c: Context, limitBytes: number): Promise<unkn
   checkJsonType(contentType);
   if (declared !== undefined && declared > limitBytes) throw tooLarge(limitBytes);
 
-  const bytes = await readLimited(c.req.raw.body, limitBytes);
+  let bytes: Uint8Array;
+  try {
+    bytes = await readBodyLimited(c, limitBytes);
+  } catch (error) {
+    if (!(error instanceof BodyReadError)) throw error;
+    throw error.reason === "too_large"
+      ? tooLarge(limitBytes)
+      : new HttpProblem("invalid_request", error.message);
+  }
   if (bytes.byteLength === 0) throw missingBody();
   let text: string;
   try {
@@ -84,44 +93,6 @@ function checkJsonType(contentType: string): void {
   if (charset !== undefined && !["utf-8", "utf8", '"utf-8"'].includes(charset)) {
     throw unsupportedType("a charset other than utf-8");
   }
-}
-
-async function readLimited(
-  body: ReadableStream<Uint8Array> | null,
-  limitBytes: number,
-): Promise<Uint8Array> {
-  if (!body) return new Uint8Array(0);
-  const reader = body.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      total += value.byteLength;
-      if (total > limitBytes) {
-        reader.cancel().catch(() => {});
-        throw tooLarge(limitBytes);
-      }
-      chunks.push(value);
-    }
-  } catch (error) {
-    if (error instanceof HttpProblem) throw error;
-    throw new HttpProblem("invalid_request", "the request body could not be read to its end");
-  }
-  const bytes = new Uint8Array(total);
-  let offset = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return bytes;
-}
-
-function declaredLength(c: Context): number | undefined {
-  const header = c.req.header("content-length");
-  if (header === undefined || !/^\d+$/.test(header.trim())) return undefined;
-  return Number(header.trim());
 }
 
 function hasChunkedBody(c: Context): boolean {

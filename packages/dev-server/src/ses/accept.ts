@@ -1,0 +1,129 @@
+import { randomBytes, randomUUID } from "node:crypto";
+import { Limits, type Mailbox, parseAddress } from "@assmbl/core";
+import { firstMailbox } from "../inbox.js";
+import { addressList, headerFields, headerValues } from "../mime/headers.js";
+import type { DevStore } from "../store.js";
+import { quote, SesError } from "./errors.js";
+import type { SesApi, SesMessage, SesOutbox } from "./outbox.js";
+
+/** What the SES endpoint's handlers share. */
+export interface SesContext {
+  store: DevStore;
+  outbox: SesOutbox;
+}
+
+/** A send, as a handler has read it from the request. */
+export interface SesSend {
+  api: SesApi;
+  messageId: string;
+  raw: Uint8Array;
+  /** The caller's destination list; `undefined` or empty to take To, Cc and Bcc from the headers. */
+  destinations: readonly string[] | undefined;
+  /** `Source` / `FromEmailAddress` as given. */
+  source: string | undefined;
+  /** Raw size limit: `Limits.sesV1MessageBytes` or `Limits.sesV2MessageBytes`. */
+  limitBytes: number;
+}
+
+/**
+ * A message id shaped like SES's (`<16 hex>-<uuid>-000000`).
+ *
+ * @example
+ * newSesMessageId(); // "0000019ab1c2d3e4-5f0c...-000000"
+ */
+export function newSesMessageId(): string {
+  const time = Date.now().toString(16).padStart(12, "0");
+  return `${time}${randomBytes(2).toString("hex")}-${randomUUID()}-000000`;
+}
+
+/**
+ * Checks a send against SES's limits, then keeps it in the outbox and delivers a copy to each
+ * local recipient's inbox: a destination on the server's mail domain whose local part is a known
+ * agent. Nothing is kept when a check fails.
+ *
+ * @throws {SesError} `messageTooLarge`, `tooManyRecipients`, `invalidParameter` (empty message,
+ * an illegal address, no recipients, no sender).
+ */
+export function acceptSend(context: SesContext, send: SesSend): SesMessage {
+  const { raw } = send;
+  if (raw.byteLength === 0) throw new SesError("invalidParameter", "Empty message.");
+  if (raw.byteLength > send.limitBytes) {
+    throw new SesError(
+      "messageTooLarge",
+      `Message length is more than ${send.limitBytes} bytes long: '${raw.byteLength}'.`,
+    );
+  }
+  const fields = headerFields(raw);
+  const listed =
+    send.destinations && send.destinations.length > 0
+      ? [...send.destinations]
+      : ["to", "cc", "bcc"].flatMap((name) => headerValues(fields, name).flatMap(addressList));
+  if (listed.length > Limits.recipientsPerMessage) {
+    throw new SesError(
+      "tooManyRecipients",
+      `Recipient count exceeds ${Limits.recipientsPerMessage}.`,
+    );
+  }
+  if (listed.length === 0) {
+    throw new SesError(
+      "invalidParameter",
+      "Missing recipients: give destinations, or To, Cc or Bcc headers in the message.",
+    );
+  }
+  const mailboxes = listed.map(mailbox);
+  const source = send.source === undefined ? undefined : mailbox(send.source);
+  const sender = firstMailbox(headerValues(fields, "from")) ?? source?.address;
+  if (sender === undefined) {
+    throw new SesError("invalidParameter", "Missing required header 'From'.");
+  }
+
+  const destinations = unique(mailboxes.map((entry) => entry.address));
+  const receivedAt = new Date();
+  const deliveredTo: string[] = [];
+  for (const entry of mailboxes) {
+    if (entry.domain !== context.store.mailDomain) continue;
+    const agent = context.store.agent(entry.localPart);
+    if (!agent || deliveredTo.includes(agent.agentId)) continue;
+    context.store.deliver(agent.agentId, raw, {
+      sender,
+      receivedAt,
+      sesMessageId: send.messageId,
+    });
+    deliveredTo.push(agent.agentId);
+  }
+  const message: SesMessage = {
+    messageId: send.messageId,
+    api: send.api,
+    raw,
+    destinations,
+    ...(send.source === undefined ? {} : { source: send.source }),
+    receivedAt,
+    deliveredTo,
+  };
+  context.outbox.add(message);
+  return message;
+}
+
+/**
+ * A mailbox a caller gave: `addr` or `Name <addr>`.
+ *
+ * @throws {SesError} `invalidParameter` "Illegal address".
+ */
+export function mailbox(value: string): Mailbox {
+  try {
+    return parseAddress(value);
+  } catch {
+    throw new SesError("invalidParameter", `Illegal address: ${quote(value)}.`);
+  }
+}
+
+/** Addresses compared case-insensitively; the first spelling wins. */
+function unique(addresses: readonly string[]): string[] {
+  const seen = new Set<string>();
+  return addresses.filter((address) => {
+    const key = address.toLowerCase();
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}

@@ -1,0 +1,111 @@
+import { Limits } from "@assmbl/core";
+import type { Context, Hono } from "hono";
+import { logServerError } from "../http/problem.js";
+import { BodyReadError, mediaType, readBodyLimited } from "../http/read-body.js";
+import type { SesContext } from "./accept.js";
+import { requireSigV4 } from "./auth.js";
+import { newRequestId, type SesDialect, SesError, sesErrorResponse } from "./errors.js";
+import { handleQueryAction } from "./query.js";
+import { sendEmailV2 } from "./v2.js";
+
+/** Where an `SESClient` (query API) posts: the server's root, with a form body. */
+export const SES_V1_PATH = "/";
+/** Where an `SESv2Client` sends `SendEmailCommand`. */
+export const SES_V2_SEND_PATH = "/v2/email/outbound-emails";
+/** Every other v2 operation lives under this prefix; the dev server answers them 404. */
+const SES_V2_PREFIX = "/v2/email/";
+
+const base64Length = (bytes: number) => 4 * Math.ceil(bytes / 3);
+/**
+ * Request body limits, large enough to read a message just over its API's limit and answer SES's
+ * error for it: v1 allows for every base64 character percent-encoded (3 bytes each), v2 for JSON
+ * that escapes `/` as `\/`; 1 MiB more for the other fields.
+ */
+export const SES_V1_BODY_LIMIT = 3 * base64Length(Limits.sesV1MessageBytes) + 1024 * 1024;
+export const SES_V2_BODY_LIMIT = 2 * base64Length(Limits.sesV2MessageBytes) + 1024 * 1024;
+
+const FORM = "application/x-www-form-urlencoded";
+
+/**
+ * Mounts the SES-compatible endpoint: `POST /` with a form body (v1 query API: SendRawEmail,
+ * SendEmail, GetSendQuota) and `/v2/email/*` (v2 REST: SendEmail with raw content). Every answer,
+ * errors included, is in SES's format; a `POST /` with another content type is not SES and falls
+ * through to the app's 404.
+ */
+export function mountSesRoutes(app: Hono, context: SesContext): void {
+  app.post(SES_V1_PATH, async (c) => {
+    if (mediaType(c.req.header("content-type")) !== FORM) return c.notFound();
+    const requestId = newRequestId();
+    try {
+      requireSigV4(c);
+      const bytes = await readBodyLimited(c, SES_V1_BODY_LIMIT);
+      const params = new URLSearchParams(new TextDecoder().decode(bytes));
+      return handleQueryAction(c, context, params, requestId);
+    } catch (error) {
+      return failure(c, "v1", error, requestId);
+    }
+  });
+
+  app.all(`${SES_V2_PREFIX}*`, async (c) => {
+    const requestId = newRequestId();
+    try {
+      requireSigV4(c);
+      if (c.req.method !== "POST" || c.req.path !== SES_V2_SEND_PATH) {
+        throw new SesError(
+          "unknownOperation",
+          `The dev server's SES v2 endpoint implements SendEmail (POST ${SES_V2_SEND_PATH}) only.`,
+        );
+      }
+      const type = mediaType(c.req.header("content-type"));
+      if (type !== "application/json" && !/^application\/[a-z0-9.+-]+\+json$/.test(type)) {
+        throw new SesError(
+          "invalidParameter",
+          "The request body must be JSON (Content-Type: application/json).",
+        );
+      }
+      const bytes = await readBodyLimited(c, SES_V2_BODY_LIMIT);
+      return c.json(sendEmailV2(context, parseJson(bytes)), 200, {
+        "x-amzn-RequestId": requestId,
+      });
+    } catch (error) {
+      return failure(c, "v2", error, requestId);
+    }
+  });
+}
+
+function parseJson(bytes: Uint8Array): unknown {
+  let text: string;
+  try {
+    text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch {
+    throw new SesError("invalidParameter", "The request body is not valid UTF-8.");
+  }
+  if (text.trim() === "") throw new SesError("invalidParameter", "The request body is empty.");
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new SesError("invalidParameter", "The request body is malformed JSON.");
+  }
+}
+
+/** Any failure in SES's format: refusals as such, anything unexpected as a 500 that says nothing. */
+function failure(c: Context, dialect: SesDialect, error: unknown, requestId: string): Response {
+  let refusal: SesError;
+  if (error instanceof SesError) refusal = error;
+  else if (error instanceof BodyReadError) {
+    refusal =
+      error.reason === "too_large"
+        ? new SesError(
+            "requestTooLarge",
+            `The request body is larger than the limit of ${error.limitBytes} bytes.`,
+          )
+        : new SesError("invalidParameter", "The request body could not be read to its end.");
+  } else {
+    logServerError(error);
+    refusal = new SesError(
+      "internalFailure",
+      "The dev server's SES endpoint failed unexpectedly; see its console.",
+    );
+  }
+  return sesErrorResponse(c, dialect, refusal, requestId);
+}

@@ -1,0 +1,169 @@
+// Test helpers for the SES endpoint: stock AWS SDK clients pointed at a dev server, middleware
+// that breaks a request on purpose, and Python's `email` parser as an independent MIME reader.
+
+import { execFileSync } from "node:child_process";
+import { SESClient } from "@aws-sdk/client-ses";
+import { SESv2Client } from "@aws-sdk/client-sesv2";
+import { afterEach } from "vitest";
+import type { DevServer } from "../server.js";
+
+/** Stock SDK clients for a server, with dummy credentials; destroyed after each test. */
+export function useSesClients(): (server: DevServer) => { v1: SESClient; v2: SESv2Client } {
+  const made: Array<{ destroy(): void }> = [];
+  afterEach(() => {
+    for (const client of made.splice(0)) client.destroy();
+  });
+  return (server) => {
+    const config = {
+      endpoint: server.url,
+      region: "us-east-1",
+      credentials: { accessKeyId: "AKIDEXAMPLE", secretAccessKey: "dev-secret" },
+    };
+    const clients = { v1: new SESClient(config), v2: new SESv2Client(config) };
+    made.push(clients.v1, clients.v2);
+    return clients;
+  };
+}
+
+/** What a request looks like to middleware: the serialized HTTP request. */
+interface WireRequest {
+  headers: Record<string, string>;
+  body?: unknown;
+}
+
+/** The middleware stack of either client, typed loosely: these helpers touch only the request. */
+interface LooseStack {
+  add(middleware: unknown, options: Record<string, unknown>): void;
+  addRelativeTo(middleware: unknown, options: Record<string, unknown>): void;
+}
+const stackOf = (client: SESClient | SESv2Client) =>
+  client.middlewareStack as unknown as LooseStack;
+
+/**
+ * Rewrites each serialized body before its Content-Length is set and it is signed (the server
+ * sees a well-formed, well-signed request).
+ */
+export function rewriteBody(
+  client: SESClient | SESv2Client,
+  rewrite: (body: string) => string,
+): void {
+  stackOf(client).add(
+    (next: (args: unknown) => Promise<unknown>) => async (args: { request: WireRequest }) => {
+      const { body } = args.request;
+      // Query bodies are strings; JSON bodies are bytes.
+      if (typeof body === "string") args.request.body = rewrite(body);
+      else if (body instanceof Uint8Array) {
+        args.request.body = rewrite(new TextDecoder().decode(body));
+      }
+      return next(args);
+    },
+    { step: "build", priority: "high", name: "devServerTestRewriteBody" },
+  );
+}
+
+/** Replaces (or with `undefined`, removes) the `Authorization` header after signing. */
+export function replaceAuthorization(
+  client: SESClient | SESv2Client,
+  value: string | undefined,
+): void {
+  stackOf(client).addRelativeTo(
+    (next: (args: unknown) => Promise<unknown>) => async (args: { request: WireRequest }) => {
+      for (const name of Object.keys(args.request.headers)) {
+        if (name.toLowerCase() === "authorization") delete args.request.headers[name];
+      }
+      if (value !== undefined) args.request.headers.authorization = value;
+      return next(args);
+    },
+    {
+      relation: "after",
+      toMiddleware: "httpSigningMiddleware",
+      name: "devServerTestAuthorization",
+    },
+  );
+}
+
+/** The error an SDK call failed with (it must fail). */
+export async function sdkError(
+  call: Promise<unknown>,
+): Promise<Error & { $fault?: string; $metadata: { httpStatusCode?: number } }> {
+  return call.then(
+    () => {
+      throw new Error("expected the SDK call to fail");
+    },
+    (error: Error & { $fault?: string; $metadata: { httpStatusCode?: number } }) => error,
+  );
+}
+
+/** A message as Python's `email` package (policy=default) reads it. */
+export interface PythonParsed {
+  from: Array<[name: string, address: string]>;
+  to: Array<[name: string, address: string]>;
+  cc: Array<[name: string, address: string]>;
+  replyTo: Array<[name: string, address: string]>;
+  hasBcc: boolean;
+  subject: string | null;
+  messageId: string | null;
+  contentType: string;
+  text: string | null;
+  html: string | null;
+  headers: Record<string, string>;
+  defects: string[];
+}
+
+const PARSE = `
+import email, email.policy, json, sys
+msg = email.message_from_bytes(sys.stdin.buffer.read(), policy=email.policy.default)
+def addresses(name):
+    header = msg[name]
+    return [] if header is None else [[a.display_name, a.addr_spec] for a in header.addresses]
+def body(kind):
+    part = msg.get_body(preferencelist=(kind,))
+    return None if part is None else part.get_content()
+print(json.dumps({
+    "from": addresses("From"), "to": addresses("To"), "cc": addresses("Cc"),
+    "replyTo": addresses("Reply-To"), "hasBcc": msg["Bcc"] is not None,
+    "subject": None if msg["Subject"] is None else str(msg["Subject"]),
+    "messageId": msg["Message-ID"], "contentType": msg.get_content_type(),
+    "text": body("plain"), "html": body("html"),
+    "headers": {k: str(v) for k, v in msg.items()},
+    "defects": [type(d).__name__ for part in msg.walk() for d in part.defects],
+}))
+`;
+
+/** Parses raw MIME with `python3 -c 'email.message_from_bytes(..., policy=default)'`. */
+export function parseWithPython(raw: Uint8Array): PythonParsed {
+  const out = execFileSync("python3", ["-c", PARSE], { input: raw, maxBuffer: 64 * 1024 * 1024 });
+  return JSON.parse(out.toString("utf8")) as PythonParsed;
+}
+
+/** CRLF (and bare CR) line ends as LF, for comparing decoded bodies. */
+export function lf(text: string | null): string | null {
+  return text === null ? null : text.replace(/\r\n?/g, "\n");
+}
+
+const V1_ERROR =
+  /^<ErrorResponse xmlns="http:\/\/ses\.amazonaws\.com\/doc\/2010-12-01\/">\n {2}<Error>\n {4}<Type>(Sender|Receiver)<\/Type>\n {4}<Code>[A-Za-z]+<\/Code>\n {4}<Message>[^<]+<\/Message>\n {2}<\/Error>\n {2}<RequestId>[0-9a-f-]{36}<\/RequestId>\n<\/ErrorResponse>\n$/;
+
+/**
+ * Whether an error response is in one of SES's formats: `undefined` when it does not claim to be
+ * SES (neither XML nor `x-amzn-ErrorType`), else whether it is well-formed: v1 `ErrorResponse`
+ * XML, or v2 JSON `{message}` with `x-amzn-ErrorType`, each with a request id.
+ */
+export function sesErrorShape(response: Response, body: string): boolean | undefined {
+  const type = response.headers.get("x-amzn-errortype");
+  const xml = /^text\/xml/.test(response.headers.get("content-type") ?? "");
+  if (type === null && !xml) return undefined;
+  if (!response.headers.get("x-amzn-requestid")) return false;
+  if (xml) return V1_ERROR.test(body);
+  try {
+    const json = JSON.parse(body) as Record<string, unknown>;
+    return (
+      /^[A-Za-z]+$/.test(type ?? "") &&
+      Object.keys(json).join() === "message" &&
+      typeof json.message === "string" &&
+      json.message.length > 0
+    );
+  } catch {
+    return false;
+  }
+}
