@@ -1,0 +1,260 @@
+import { randomUUID } from "node:crypto";
+import {
+  AgentMailError,
+  AgentMailHeaders,
+  assertSafeHeader,
+  type Mailbox,
+  mimeHeaders,
+  type PreparedMessage,
+  parseInput,
+} from "@assmbl/core";
+import { buildHeaderValue, parseHeaderValue } from "nodemailer/lib/mime-funcs";
+import MimeNode from "nodemailer/lib/mime-node";
+import { z } from "zod";
+import { collectAttachments } from "./attachments.js";
+import { foldableJson, foldHeaderValue } from "./fold.js";
+import { checkPrepared } from "./prepared.js";
+
+/**
+ * Options of {@link composeMime}.
+ *
+ * @example
+ * const options: ComposeMimeOptions = { date: new Date("2025-01-01T00:00:00Z"), messageIdDomain: "mail.example.com" };
+ */
+export interface ComposeMimeOptions {
+  /** The `Date` header (default: now). SES replaces it with the time it accepted the message. */
+  date?: Date | undefined;
+  /** The `Message-ID`, as `<id@domain>` (default: a new `<uuid@domain>`). */
+  messageId?: string | undefined;
+  /** Domain of a generated `Message-ID` (default: the domain of `From`). */
+  messageIdDomain?: string | undefined;
+}
+
+/**
+ * A rendered message.
+ *
+ * @example
+ * const { raw, messageId }: ComposedMime = await composeMime(prepared);
+ */
+export interface ComposedMime {
+  /** The whole RFC 5322 message, CRLF line endings, 7-bit clean. */
+  raw: Uint8Array;
+  /** The `Message-ID` header value written into `raw`, angle brackets included. */
+  messageId: string;
+}
+
+/** A DNS name such as `agents.example.com` (internal; `sesTransport` checks `messageIdDomain` with it). */
+export const DOMAIN_NAME =
+  /^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)*[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
+// <left@right>: printable ASCII without "<", ">" and a second "@"; no brackets on the right.
+const MESSAGE_ID = /^<[\x21-\x3b\x3d\x3f\x41-\x7e]+@[\x21-\x3b\x3d\x3f\x41-\x5a\x5e-\x7e]+>$/;
+
+const ComposeOptionsSchema = z
+  .strictObject({
+    date: z
+      .date()
+      .refine((date) => !Number.isNaN(date.getTime()), "expected a valid Date")
+      .optional(),
+    messageId: z
+      .string()
+      .regex(MESSAGE_ID, "expected <id@domain> with printable ASCII and no spaces")
+      .max(250)
+      .optional(),
+    messageIdDomain: z
+      .string()
+      .regex(DOMAIN_NAME, "expected a domain name such as agents.example.com")
+      .optional(),
+  })
+  .optional();
+
+/** What the transport needs beyond the bytes: the message as sent (manifest sizes filled in). */
+export interface RenderedMessage extends ComposedMime {
+  prepared: PreparedMessage;
+}
+
+/**
+ * Renders a prepared message as one MIME message (RFC 5322 / 2045–2049) in the shape of the
+ * wire contract (spec §2–§4), with nodemailer's MIME engine:
+ *
+ * - headers in this order: `From`, `To`, `Cc`, `Reply-To`, `Subject` (RFC 2047 when not ASCII),
+ *   `Date`, `Message-ID`, the `X-AgentMail-*` headers in core's `mimeHeaders` order, the
+ *   caller's headers, `MIME-Version`, then `Content-*`. **No `Bcc` header**, ever: Bcc
+ *   recipients travel only in the envelope (SES `Destinations`).
+ * - body: one `text/plain; charset=utf-8` part; with HTML, `multipart/alternative`. An
+ *   encrypted body is the armored OpenPGP text as the whole of a single `text/plain` part
+ *   (7bit), never PGP/MIME and never with HTML beside it.
+ * - attachments: `multipart/mixed` after the body, each base64 with its manifest filename in
+ *   `Content-Disposition` (RFC 2231 `filename*` when not ASCII) and an ASCII rendering of it as
+ *   the `name` of `Content-Type`, the fallback for readers that ignore RFC 2231.
+ * - streamed attachments are read whole; their manifest rows get their real `size`.
+ * - `X-AgentMail-Attachments` stays one unbroken JSON value wherever it has white space to
+ *   fold at, so unfolding restores it exactly; a run too long for a 998-character line gets one
+ *   space between two JSON tokens (spec §4).
+ *
+ * @example
+ * const prepared = await mailer.prepare({ to: "other-agent@agents.example.com", subject: "Hi", text: "Hello" });
+ * const { raw, messageId } = await composeMime(prepared, { date: new Date("2025-01-01T00:00:00Z") });
+ * @throws {AgentMailError} `invalid_options`, `invalid_message`, `header_injection`,
+ * `invalid_header`, `reserved_header`, `invalid_address`, `invalid_attachment`,
+ * `invalid_manifest`, `encryption_failed`, `html_not_encryptable`.
+ */
+export async function composeMime(
+  prepared: PreparedMessage,
+  options?: ComposeMimeOptions,
+): Promise<ComposedMime> {
+  const { raw, messageId } = await renderMessage(prepared, options);
+  return { raw, messageId };
+}
+
+/**
+ * {@link composeMime}, also returning the message as rendered (sizes in the manifest).
+ *
+ * @example
+ * const { raw, prepared: sent } = await renderMessage(prepared, {}, signal);
+ * @throws {AgentMailError} as {@link composeMime}, and `aborted`.
+ */
+export async function renderMessage(
+  prepared: PreparedMessage,
+  options?: ComposeMimeOptions,
+  signal?: AbortSignal,
+): Promise<RenderedMessage> {
+  const config = parseInput(ComposeOptionsSchema, options, "composeMime options") ?? {};
+  checkPrepared(prepared);
+  const collected = await collectAttachments(prepared, signal);
+  const message = collected.prepared;
+  const messageId =
+    config.messageId ?? `<${randomUUID()}@${config.messageIdDomain ?? message.from.domain}>`;
+  const headers = mimeHeaders(message);
+
+  const body = bodyOf(message);
+  const hasAttachments = collected.contents.length > 0;
+  const root = new MimeNode(hasAttachments ? "multipart/mixed" : body.contentType, {
+    newline: "win",
+  });
+  // Addressing and identity first, then the contract's headers, then MIME-Version; nodemailer
+  // writes Content-Transfer-Encoding and Content-Type last.
+  root.setHeader("From", mailbox(message.from));
+  if (message.to.length > 0) root.setHeader("To", message.to.map(mailbox));
+  if (message.cc.length > 0) root.setHeader("Cc", message.cc.map(mailbox));
+  if (message.replyTo.length > 0) root.setHeader("Reply-To", message.replyTo.map(mailbox));
+  // An empty subject is no Subject header (RFC 5322 makes it optional).
+  if (message.subject !== "") addText(root, "Subject", message.subject);
+  root.setHeader("Date", config.date ?? new Date());
+  root.setHeader("Message-ID", messageId);
+  for (const [name, value] of Object.entries(headers)) {
+    // Defence in depth: core validated these; check again right where they become header lines.
+    assertSafeHeader(name, value);
+    addText(root, name, name === AgentMailHeaders.attachments ? foldableJson(value) : value);
+  }
+  root.setHeader("MIME-Version", "1.0");
+
+  if (!hasAttachments) {
+    fillBody(root, body);
+  } else {
+    fillBody(root.createChild(body.contentType), body);
+    message.attachments.forEach((attachment, i) => {
+      const { filename, content_type: contentType } = attachment.manifest;
+      // Not createChild's `filename`: nodemailer would put an RFC 2047 word inside the quoted
+      // `name` parameter, which RFC 2047 §5 forbids (Python reports it as a defect).
+      const type = parseHeaderValue(contentType);
+      const child = root.createChild(
+        buildHeaderValue({
+          value: type.value,
+          params: { ...type.params, name: asciiFallback(filename) },
+        }),
+      );
+      child.setHeader("Content-Transfer-Encoding", "base64");
+      // Prepared: nodemailer's own parse-and-rebuild of this value would not keep RFC 2231.
+      const disposition = buildHeaderValue({ value: "attachment", params: { filename } });
+      child.setHeader("Content-Disposition", {
+        prepared: true,
+        value: foldHeaderValue("Content-Disposition", disposition),
+      });
+      const bytes = collected.contents[i] as Uint8Array;
+      child.setContent(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+    });
+  }
+  let built: Buffer;
+  try {
+    built = await root.build();
+  } catch (cause) {
+    throw new AgentMailError({
+      code: "invalid_message",
+      message: "the MIME composer could not render the message",
+      cause,
+    });
+  }
+  const raw = withExactNames(built, Object.keys(headers));
+  return { raw, messageId, prepared: message };
+}
+
+type Body =
+  | { contentType: "text/plain; charset=utf-8"; text: string }
+  | { contentType: "text/html; charset=utf-8"; html: string }
+  | { contentType: "multipart/alternative"; text: string; html: string };
+
+function bodyOf({ text, html }: PreparedMessage): Body {
+  if (html === undefined) return { contentType: "text/plain; charset=utf-8", text };
+  if (text === "") return { contentType: "text/html; charset=utf-8", html };
+  return { contentType: "multipart/alternative", text, html };
+}
+
+function fillBody(node: MimeNode, body: Body): void {
+  if (body.contentType === "multipart/alternative") {
+    node.createChild("text/plain; charset=utf-8").setContent(body.text);
+    node.createChild("text/html; charset=utf-8").setContent(body.html);
+  } else {
+    node.setContent("text" in body ? body.text : body.html);
+  }
+}
+
+const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
+
+// Printable ASCII goes out as given, folded only at its own white space, so unfolding restores
+// it exactly (nodemailer would RFC 2047-encode any value with a double quote, JSON included).
+// Anything else is RFC 2047-encoded by nodemailer.
+function addText(node: MimeNode, name: string, value: string): void {
+  if (value.trim() === "") {
+    throw new AgentMailError({
+      code: "invalid_header",
+      message: `${name} has an empty value, which the MIME composer cannot write`,
+    });
+  }
+  if (PRINTABLE_ASCII.test(value)) {
+    node.addHeader(name, { prepared: true, value: foldHeaderValue(name, value) });
+  } else {
+    node.addHeader(name, value);
+  }
+}
+
+// nodemailer capitalises field names its own way ("X-Agentmail-Encrypted"); put back the
+// spelling of the contract and of the caller. Only the root header block is touched, and only
+// at the start of a line, where a field name stands (continuation lines start with white space).
+function withExactNames(built: Buffer, names: readonly string[]): Uint8Array {
+  const end = built.indexOf("\r\n\r\n");
+  let head = built.subarray(0, end).toString("latin1");
+  for (const name of names) {
+    const escaped = name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+    head = head.replace(new RegExp(`(^|\r\n)${escaped}:`, "i"), (_, start) => `${start}${name}:`);
+  }
+  const out = new Uint8Array(built.length);
+  out.set(Buffer.from(head, "latin1"), 0);
+  out.set(built.subarray(end), head.length);
+  return out;
+}
+
+/**
+ * The `name` parameter of an attachment's Content-Type: the filename in printable ASCII for
+ * readers that ignore RFC 2231 (accents dropped, other characters as "_"). RFC 2231 readers,
+ * Python's among them, take the exact name from Content-Disposition's `filename*`.
+ */
+export function asciiFallback(filename: string): string {
+  return filename
+    .normalize("NFKD")
+    .replace(/[\u0300-\u036f]/g, "")
+    .replace(/[^\x20-\x7e]|["\\]/g, "_");
+}
+
+function mailbox(entry: Mailbox): { name: string; address: string } {
+  return { name: entry.name ?? "", address: entry.address };
+}

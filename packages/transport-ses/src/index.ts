@@ -1,0 +1,4 @@
+export { type ComposedMime, type ComposeMimeOptions, composeMime } from "./compose.js";
+export { type PlainEmail, sendPlainEmail } from "./plain.js";
+export type { SESv2ClientLike, SesClient } from "./ses-client.js";
+export { type SesTransportOptions, sesTransport } from "./transport.js";

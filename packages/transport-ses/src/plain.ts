@@ -1,0 +1,185 @@
+import {
+  AgentMailError,
+  assertSafeHeaderValue,
+  Limits,
+  type Mailbox,
+  parseAddress,
+  parseInput,
+} from "@assmbl/core";
+import { type SESClient, SendEmailCommand } from "@aws-sdk/client-ses";
+import MimeNode from "nodemailer/lib/mime-node";
+import { z } from "zod";
+import { type Runtime, realRuntime } from "./retry.js";
+import { isClientLike, sendWithRetries, sesApiOf } from "./ses-client.js";
+
+/**
+ * A message for {@link sendPlainEmail}. Addresses are `local@domain` or `Name <local@domain>`.
+ *
+ * @example
+ * const email: PlainEmail = { from: "bot@agents.example.com", to: "ops@example.com", subject: "Hi", text: "Hello" };
+ */
+export interface PlainEmail {
+  from: string;
+  to: string | string[];
+  cc?: string | string[] | undefined;
+  bcc?: string | string[] | undefined;
+  replyTo?: string | string[] | undefined;
+  subject: string;
+  /** At least one of `text` and `html`. */
+  text?: string | undefined;
+  html?: string | undefined;
+  configurationSetName?: string | undefined;
+  /** Identity ARN for sending authorization (`SourceArn`). */
+  sourceArn?: string | undefined;
+  /** Attempts when SES throttles, the first included (default 3, at most 10). */
+  maxAttempts?: number | undefined;
+  signal?: AbortSignal | undefined;
+}
+
+const addressList = z.union([z.string(), z.array(z.string())]);
+
+const PlainEmailSchema = z.strictObject({
+  from: z.string(),
+  to: addressList,
+  cc: addressList.optional(),
+  bcc: addressList.optional(),
+  replyTo: addressList.optional(),
+  subject: z.string(),
+  text: z.string().optional(),
+  html: z.string().optional(),
+  configurationSetName: z.string().min(1).max(64).optional(),
+  sourceArn: z
+    .string()
+    .regex(/^arn:[^\s]+$/, "expected an ARN")
+    .optional(),
+  maxAttempts: z.int().min(1).max(10).optional(),
+  signal: z
+    .custom<AbortSignal>((value) => value instanceof AbortSignal, "expected an AbortSignal")
+    .optional(),
+});
+
+const encoder = new TextEncoder();
+
+/**
+ * Sends a plain (unencrypted, attachment-free) message with SES v1 `SendEmail`, for IAM
+ * policies that allow `ses:SendEmail` but not `ses:SendRawEmail`. SES builds the MIME itself,
+ * so no `X-AgentMail-*` header can travel this way: use `sesTransport` for AgentMail messages.
+ * Input is checked as `createMailer` checks it (addresses parsed by core; CR, LF and other
+ * control characters in any header value fail with `header_injection`) before any request;
+ * errors map as in `sesTransport`, and throttling is retried with backoff.
+ *
+ * @example
+ * import { SESClient } from "@aws-sdk/client-ses";
+ * const { messageId } = await sendPlainEmail(new SESClient({ region: "us-east-1" }), {
+ *   from: "Report Bot <report-bot@agents.example.com>",
+ *   to: "ops@example.com",
+ *   subject: "Nightly report",
+ *   text: "All green.",
+ * });
+ * @throws {AgentMailError} `invalid_options`, `invalid_message`, `invalid_address`,
+ * `header_injection`, `no_recipients`, `too_many_recipients`, `message_too_large`, and the SES
+ * codes of `sesTransport` (`throttled`, `message_rejected`, `mail_from_not_verified`,
+ * `sending_paused`, `ses_error`, `network_error`, `transport_failed`, `aborted`).
+ */
+export async function sendPlainEmail(
+  client: SESClient,
+  message: PlainEmail,
+): Promise<{ messageId: string }> {
+  return sendPlainEmailWith(client, message, realRuntime);
+}
+
+/**
+ * {@link sendPlainEmail} with an injected clock, randomness and sleep (for tests).
+ *
+ * @example
+ * await sendPlainEmailWith(client, message, { now: () => 0, random: () => 0, sleep: async () => {} });
+ * @throws {AgentMailError} as {@link sendPlainEmail}.
+ */
+export async function sendPlainEmailWith(
+  client: SESClient,
+  message: PlainEmail,
+  runtime: Runtime,
+): Promise<{ messageId: string }> {
+  if (!isClientLike(client) || sesApiOf(client) !== "v1") {
+    throw new AgentMailError({
+      code: "invalid_options",
+      message:
+        "sendPlainEmail needs an SESClient from @aws-sdk/client-ses (SES v1 SendEmail); for an SESv2Client use sesTransport",
+    });
+  }
+  const input = parseInput(PlainEmailSchema, message, "sendPlainEmail message", "invalid_message");
+  assertSafeHeaderValue(input.subject, "subject");
+  const from = parseAddress(input.from);
+  const to = list(input.to);
+  const cc = list(input.cc);
+  const bcc = list(input.bcc);
+  const replyTo = list(input.replyTo);
+  if (input.text === undefined && input.html === undefined) {
+    throw new AgentMailError({ code: "invalid_message", message: "a message needs text or html" });
+  }
+  const count = new Set([...to, ...cc, ...bcc].map((m) => m.address.toLowerCase())).size;
+  if (count === 0) {
+    throw new AgentMailError({ code: "no_recipients", message: "the message has no recipient" });
+  }
+  if (count > Limits.recipientsPerMessage) {
+    throw new AgentMailError({
+      code: "too_many_recipients",
+      message: `the message has ${count} recipients (to, cc and bcc); SES accepts at most ${Limits.recipientsPerMessage} per message; nothing was sent`,
+    });
+  }
+  const size = [input.subject, input.text ?? "", input.html ?? ""].reduce(
+    (total, part) => total + encoder.encode(part).length,
+    0,
+  );
+  if (size > Limits.sesV1MessageBytes) {
+    throw new AgentMailError({
+      code: "message_too_large",
+      message: `the message has ${size} bytes of subject and body; SES SendEmail accepts at most ${Limits.sesV1MessageBytes} bytes (10 MiB) in all; nothing was sent`,
+      body: { size, limit: Limits.sesV1MessageBytes },
+    });
+  }
+  const utf8 = (data: string) => ({ Data: data, Charset: "UTF-8" });
+  const command = new SendEmailCommand({
+    Source: encodeAddress(from),
+    Destination: {
+      ToAddresses: to.map(encodeAddress),
+      CcAddresses: cc.map(encodeAddress),
+      BccAddresses: bcc.map(encodeAddress),
+    },
+    Message: {
+      Subject: utf8(input.subject),
+      Body: {
+        ...(input.text === undefined ? {} : { Text: utf8(input.text) }),
+        ...(input.html === undefined ? {} : { Html: utf8(input.html) }),
+      },
+    },
+    ...(replyTo.length === 0 ? {} : { ReplyToAddresses: replyTo.map(encodeAddress) }),
+    ...(input.configurationSetName === undefined
+      ? {}
+      : { ConfigurationSetName: input.configurationSetName }),
+    ...(input.sourceArn === undefined ? {} : { SourceArn: input.sourceArn }),
+  });
+  const output = await sendWithRetries<{ MessageId?: string }>(client, command, "SendEmail", {
+    maxAttempts: input.maxAttempts ?? 3,
+    retryAmbiguous: false,
+    runtime,
+    signal: input.signal,
+  });
+  if (!output?.MessageId) {
+    throw new AgentMailError({
+      code: "ses_error",
+      message: "SES SendEmail answered without a MessageId; the message may have been sent",
+    });
+  }
+  return { messageId: output.MessageId };
+}
+
+function list(value: string | string[] | undefined): Mailbox[] {
+  if (value === undefined) return [];
+  return (typeof value === "string" ? [value] : value).map(parseAddress);
+}
+
+// SES wants non-ASCII display names as RFC 2047 encoded words; nodemailer writes them so.
+function encodeAddress(mailbox: Mailbox): string {
+  return MimeNode.encodeHeaderValue("From", { name: mailbox.name ?? "", address: mailbox.address });
+}

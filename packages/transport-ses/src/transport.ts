@@ -1,0 +1,236 @@
+import {
+  AgentMailError,
+  Limits,
+  type Mailbox,
+  type MailTransport,
+  type PreparedMessage,
+  parseInput,
+  type TransportResult,
+} from "@assmbl/core";
+import { SendRawEmailCommand } from "@aws-sdk/client-ses";
+import { z } from "zod";
+import { DOMAIN_NAME, renderMessage } from "./compose.js";
+import { type Runtime, realRuntime, TokenBucket } from "./retry.js";
+import {
+  isClientLike,
+  type SesApi,
+  type SesClient,
+  sendWithRetries,
+  sesApiOf,
+} from "./ses-client.js";
+
+/**
+ * Options of {@link sesTransport}.
+ *
+ * @example
+ * const options: SesTransportOptions = { client: new SESClient({ region: "us-east-1", maxAttempts: 1 }), maxSendRate: 14 };
+ */
+export interface SesTransportOptions {
+  /**
+   * `new SESClient(...)` (SES v1 `SendRawEmail`, 10 MiB per message) or `new SESv2Client(...)`
+   * (SES v2 `SendEmail` with raw content, 40 MiB; needs the optional peer dependency
+   * `@aws-sdk/client-sesv2`). The client's own retry strategy also retries throttling and
+   * connection errors: give it `maxAttempts: 1` to leave retries to this transport.
+   */
+  client: SesClient;
+  /** SES configuration set for event publishing (`ConfigurationSetName`). */
+  configurationSetName?: string | undefined;
+  /**
+   * Identity ARN for sending authorization: v1 `SourceArn` and `FromArn`, v2
+   * `FromEmailAddressIdentityArn`.
+   */
+  sourceArn?: string | undefined;
+  /** Messages per second this transport sends at most (a token bucket with a burst of one second). */
+  maxSendRate?: number | undefined;
+  /** Attempts per message when SES throttles, the first included (default 3, at most 10). */
+  maxAttempts?: number | undefined;
+  /** Domain of generated `Message-ID`s (default: the sender's domain). */
+  messageIdDomain?: string | undefined;
+  /**
+   * Also retry failures after which SES may already have the message (connection reset,
+   * timeout). Off by default: SES has no idempotency key, so a retry can deliver twice.
+   */
+  retryAmbiguousFailures?: boolean | undefined;
+}
+
+const OptionsSchema = z.strictObject({
+  client: z.custom<SesClient>(isClientLike, "expected an SESClient or SESv2Client"),
+  configurationSetName: z.string().min(1).max(64).optional(),
+  sourceArn: z
+    .string()
+    .regex(/^arn:[^\s]+$/, "expected an ARN")
+    .optional(),
+  maxSendRate: z.number().positive().finite().optional(),
+  maxAttempts: z.int().min(1).max(10).optional(),
+  messageIdDomain: z.string().regex(DOMAIN_NAME, "expected a domain name").optional(),
+  retryAmbiguousFailures: z.boolean().optional(),
+});
+
+const SendOptionsSchema = z.strictObject({
+  signal: z
+    .custom<AbortSignal>((value) => value instanceof AbortSignal, "expected an AbortSignal")
+    .optional(),
+});
+
+/**
+ * Core's `MailTransport` for Amazon SES: renders each prepared message with `composeMime` and
+ * sends the bytes with `SendRawEmail` (an `SESClient`) or SESv2 `SendEmail` with raw content (an
+ * `SESv2Client`). Every To, Cc and Bcc address goes in the envelope (`Destinations` /
+ * `Destination`); Bcc addresses appear in no header.
+ *
+ * Before any request, a message over the API's size limit (`Limits.sesV1MessageBytes`,
+ * `Limits.sesV2MessageBytes`) fails with `message_too_large` and one with more than
+ * `Limits.recipientsPerMessage` recipients with `too_many_recipients`. Throttling is retried
+ * up to `maxAttempts` with full-jitter backoff; `maxSendRate` paces sends. The result's
+ * `messageId` is SES's `MessageId`: SES replaces the `Message-ID` header with one built from it,
+ * so it is the id recipients see and the one SES events carry.
+ *
+ * @example
+ * import { SESClient } from "@aws-sdk/client-ses";
+ * const mailer = createMailer(
+ *   sesTransport({ client: new SESClient({ region: "us-east-1" }), maxSendRate: 14 }),
+ *   { from: "my-agent@agents.example.com", mailDomain: "agents.example.com" },
+ * );
+ * await mailer.send({ to: "other-agent@agents.example.com", subject: "Hi", text: "Hello" });
+ * @throws {AgentMailError} `invalid_options` for unknown or bad options (named) or a client
+ * that is neither SES client.
+ */
+export function sesTransport(options: SesTransportOptions): MailTransport {
+  return createSesTransport(options, realRuntime);
+}
+
+/**
+ * {@link sesTransport} with an injected clock, randomness and sleep (for tests).
+ *
+ * @example
+ * const transport = createSesTransport({ client }, { now: () => 0, random: () => 0, sleep: async () => {} });
+ * @throws {AgentMailError} `invalid_options`.
+ */
+export function createSesTransport(options: SesTransportOptions, runtime: Runtime): MailTransport {
+  const config = parseInput(OptionsSchema, options, "sesTransport options");
+  const client = config.client;
+  const api = sesApiOf(client);
+  const bucket =
+    config.maxSendRate === undefined ? undefined : new TokenBucket(config.maxSendRate, runtime.now);
+  const limit = api === "v1" ? Limits.sesV1MessageBytes : Limits.sesV2MessageBytes;
+
+  return {
+    specificationVersion: "v1",
+    name: "ses",
+    async send(message: PreparedMessage, sendOptions): Promise<TransportResult> {
+      const { signal } = parseInput(SendOptionsSchema, sendOptions ?? {}, "send options");
+      const destinations = envelope(message);
+      const { raw } = await renderMessage(
+        message,
+        config.messageIdDomain === undefined ? {} : { messageIdDomain: config.messageIdDomain },
+        signal,
+      );
+      if (raw.length > limit) {
+        throw new AgentMailError({
+          code: "message_too_large",
+          message: `the message is ${raw.length} bytes after encoding; SES ${api} accepts at most ${limit} bytes (${limit / 1024 / 1024} MiB); nothing was sent`,
+          body: { size: raw.length, limit },
+        });
+      }
+      const command = await commandFor(api, raw, destinations, config);
+      const operation = api === "v1" ? "SendRawEmail" : "SendEmail";
+      const output = await sendWithRetries<{ MessageId?: string }>(client, command, operation, {
+        maxAttempts: config.maxAttempts ?? 3,
+        retryAmbiguous: config.retryAmbiguousFailures ?? false,
+        runtime,
+        bucket,
+        signal,
+      });
+      if (!output?.MessageId) {
+        throw new AgentMailError({
+          code: "ses_error",
+          message: `SES ${operation} answered without a MessageId; the message may have been sent`,
+        });
+      }
+      return { messageId: output.MessageId };
+    },
+  };
+}
+
+interface Envelope {
+  to: string[];
+  cc: string[];
+  bcc: string[];
+}
+
+/**
+ * The envelope recipients: bare addresses of To, Cc and Bcc, each address once.
+ *
+ * @throws {AgentMailError} `no_recipients`, `too_many_recipients`.
+ */
+function envelope(message: PreparedMessage): Envelope {
+  const seen = new Set<string>();
+  const pick = (list: readonly Mailbox[] | undefined) =>
+    (list ?? [])
+      .map((mailbox) => mailbox.address)
+      .filter((address) => {
+        const key = address.toLowerCase();
+        if (seen.has(key)) return false;
+        seen.add(key);
+        return true;
+      });
+  const result = { to: pick(message.to), cc: pick(message.cc), bcc: pick(message.bcc) };
+  const count = seen.size;
+  if (count === 0) {
+    throw new AgentMailError({ code: "no_recipients", message: "the message has no recipient" });
+  }
+  if (count > Limits.recipientsPerMessage) {
+    throw new AgentMailError({
+      code: "too_many_recipients",
+      message: `the message has ${count} recipients (to, cc and bcc); SES accepts at most ${Limits.recipientsPerMessage} per message; nothing was sent`,
+    });
+  }
+  return result;
+}
+
+let sesv2: Promise<typeof import("@aws-sdk/client-sesv2")> | undefined;
+
+async function commandFor(
+  api: SesApi,
+  raw: Uint8Array,
+  destinations: Envelope,
+  config: z.output<typeof OptionsSchema>,
+): Promise<unknown> {
+  if (api === "v1") {
+    return new SendRawEmailCommand({
+      RawMessage: { Data: raw },
+      Destinations: [...destinations.to, ...destinations.cc, ...destinations.bcc],
+      ...(config.configurationSetName === undefined
+        ? {}
+        : { ConfigurationSetName: config.configurationSetName }),
+      ...(config.sourceArn === undefined
+        ? {}
+        : { SourceArn: config.sourceArn, FromArn: config.sourceArn }),
+    });
+  }
+  sesv2 ??= import("@aws-sdk/client-sesv2");
+  let module: typeof import("@aws-sdk/client-sesv2");
+  try {
+    module = await sesv2;
+  } catch (cause) {
+    sesv2 = undefined;
+    throw new AgentMailError({
+      code: "invalid_options",
+      message:
+        "an SESv2Client needs the package @aws-sdk/client-sesv2 installed beside @assmbl/transport-ses",
+      cause,
+    });
+  }
+  return new module.SendEmailCommand({
+    Content: { Raw: { Data: raw } },
+    Destination: {
+      ToAddresses: destinations.to,
+      CcAddresses: destinations.cc,
+      BccAddresses: destinations.bcc,
+    },
+    ...(config.configurationSetName === undefined
+      ? {}
+      : { ConfigurationSetName: config.configurationSetName }),
+    ...(config.sourceArn === undefined ? {} : { FromEmailAddressIdentityArn: config.sourceArn }),
+  });
+}
