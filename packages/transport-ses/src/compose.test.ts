@@ -304,3 +304,17 @@ describe("composeMime re-checks what it renders (defence in depth)", () => {
     expect(bad.message).toContain("messageId");
   });
 });
+
+describe("Message-ID", () => {
+  it("stays on its header line however long, so parsers read it without a leading space", async () => {
+    const messageId = `<0100018c${"-abcdef0123".repeat(6)}-000000@email.amazonses.com>`;
+    const prepared = await preparePlain({
+      to: "other-agent@agents.example.com",
+      subject: "s",
+      text: "t",
+    });
+    const { raw } = await composeMime(prepared, { messageId, date: DATE });
+    expect(rootHeaderBlock(raw)).toContain(`\r\nMessage-ID: ${messageId}\r\n`);
+    expect(header(await parseWithPython(raw), "Message-ID")).toBe(messageId);
+  });
+});

@@ -140,7 +140,9 @@ export async function renderMessage(
   // An empty subject is no Subject header (RFC 5322 makes it optional).
   if (message.subject !== "") addText(root, "Subject", message.subject);
   root.setHeader("Date", config.date ?? new Date());
-  root.setHeader("Message-ID", messageId);
+  // Written as is: nodemailer would fold a long id onto its own line, and Python's parser then
+  // keeps the fold's leading space in the value.
+  root.setHeader("Message-ID", { prepared: true, value: messageId });
   for (const [name, value] of Object.entries(headers)) {
     // Defence in depth: core validated these; check again right where they become header lines.
     assertSafeHeader(name, value);
