@@ -20,10 +20,12 @@ async function sources(): Promise<Array<[file: string, source: string]>> {
   );
 }
 
-it("depends on core, hono, its node adapter and zod only", async () => {
+// transport-ses brings the MIME composer, so SendEmail captures are built as the SDK builds them.
+it("depends on core, transport-ses, hono, its node adapter and zod only", async () => {
   const manifest = JSON.parse(await readFile(join(root, "package.json"), "utf8"));
   expect(Object.keys(manifest.dependencies).sort()).toEqual([
     "@assmbl/core",
+    "@assmbl/transport-ses",
     "@hono/node-server",
     "hono",
     "zod",

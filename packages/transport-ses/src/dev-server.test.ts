@@ -3,10 +3,12 @@
 // encrypted parts are decrypted with GnuPG.
 import { AgentMailHeaders, createMailer, encodeManifest } from "@assmbl/core";
 import { generateKeyPair, type KeyPairBundle, openpgpCrypto } from "@assmbl/crypto";
-import { type DevServer, startDevServer } from "@assmbl/dev-server";
 import { SESClient } from "@aws-sdk/client-ses";
 import { SESv2Client } from "@aws-sdk/client-sesv2";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+// By source path: dev-server depends on this package (for composeMime), so a package
+// dependency back on it would be a cycle.
+import { type DevServer, startDevServer } from "../../dev-server/src/index.js";
 import { sendPlainEmail } from "./plain.js";
 import {
   DUMMY_CREDENTIALS,

@@ -1,10 +1,10 @@
-import { Limits, type PreparedMessage } from "@assmbl/core";
+import { AgentMailError, Limits, type PreparedMessage } from "@assmbl/core";
+import { composeMime } from "@assmbl/transport-ses";
 import type { Context } from "hono";
 import { acceptSend, mailbox, newSesMessageId, type SesContext } from "./accept.js";
 import { decodeBase64Strict } from "./base64.js";
 import { quote, SesError, sesV1Response, xmlText } from "./errors.js";
 import { SES_SEND_QUOTA } from "./outbox.js";
-import { renderPlainMime } from "./plain-mime.js";
 
 /** The only `Version` of the SES v1 query API. */
 export const SES_V1_VERSION = "2010-12-01";
@@ -17,12 +17,12 @@ export const SES_V1_ACTIONS = ["SendRawEmail", "SendEmail", "GetSendQuota"] as c
  *
  * @throws {SesError} for anything the endpoint refuses; the caller renders it as XML.
  */
-export function handleQueryAction(
+export async function handleQueryAction(
   c: Context,
   context: SesContext,
   params: URLSearchParams,
   requestId: string,
-): Response {
+): Promise<Response> {
   const action = params.get("Action");
   if (action === null || action === "") {
     throw new SesError(
@@ -41,7 +41,7 @@ export function handleQueryAction(
     case "SendRawEmail":
       return messageIdResponse(c, action, sendRawEmail(context, params), requestId);
     case "SendEmail":
-      return messageIdResponse(c, action, sendEmail(context, params), requestId);
+      return messageIdResponse(c, action, await sendEmail(context, params), requestId);
     case "GetSendQuota": {
       const sent = context.outbox.sentLast24Hours();
       const result =
@@ -90,7 +90,7 @@ function sendRawEmail(context: SesContext, params: URLSearchParams): string {
  * `SendEmail`: structured fields, rendered to MIME here (`Charset` is ignored: the form carries
  * UTF-8 text, and the rendering is always UTF-8).
  */
-function sendEmail(context: SesContext, params: URLSearchParams): string {
+async function sendEmail(context: SesContext, params: URLSearchParams): Promise<string> {
   const source = required(params, "Source", "source");
   const subject = required(params, "Message.Subject.Data", "message.subject.data");
   const text = params.get("Message.Body.Text.Data");
@@ -119,7 +119,15 @@ function sendEmail(context: SesContext, params: URLSearchParams): string {
     encrypted: { body: false },
   };
   const messageId = newSesMessageId();
-  const { raw } = renderPlainMime(prepared, { messageId, date: new Date() });
+  // The same composer the SDK's SES transport uses; SES names SendEmail messages <id@email.amazonses.com>.
+  const { raw } = await composeMime(prepared, {
+    messageId: `<${messageId}@email.amazonses.com>`,
+    date: new Date(),
+  }).catch((error: unknown) => {
+    // The composer refuses what cannot be a header (control characters, say): so does SES.
+    if (AgentMailError.is(error)) throw new SesError("invalidParameter", error.message);
+    throw error;
+  });
   acceptSend(context, {
     api: "v1-send",
     messageId,

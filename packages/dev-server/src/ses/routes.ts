@@ -40,7 +40,7 @@ export function mountSesRoutes(app: Hono, context: SesContext): void {
       requireSigV4(c);
       const bytes = await readBodyLimited(c, SES_V1_BODY_LIMIT);
       const params = new URLSearchParams(new TextDecoder().decode(bytes));
-      return handleQueryAction(c, context, params, requestId);
+      return await handleQueryAction(c, context, params, requestId);
     } catch (error) {
       return failure(c, "v1", error, requestId);
     }
