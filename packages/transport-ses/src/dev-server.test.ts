@@ -165,3 +165,34 @@ describe("against the dev server's SES endpoint", () => {
     expect(parsed.parts.at(-1)?.text?.trim()).toBe("All green.");
   });
 });
+
+describe("refusals reach no server", () => {
+  it("an oversized message and a header injection make zero requests at the dev server", async () => {
+    server.requests.clear();
+    const mailer = createMailer(sesTransport({ client: new SESClient(clientOptions()) }), {
+      from: FROM,
+      mailDomain: MAIL_DOMAIN,
+    });
+    const big = { filename: "big.bin", content: sampleBytes(11 * 1024 * 1024) };
+    await expect(
+      mailer.send({ to: "other-agent@agents.example.com", subject: "big", attachments: [big] }),
+    ).rejects.toMatchObject({ code: "message_too_large" });
+    await expect(
+      mailer.send({
+        to: "other-agent@agents.example.com",
+        subject: "x\r\nBcc: a@b.example",
+        text: "t",
+      }),
+    ).rejects.toMatchObject({ code: "header_injection" });
+    await expect(
+      sendPlainEmail(new SESClient(clientOptions()), {
+        from: '"Bot\r\nBcc: a@b.example" <report-bot@agents.example.com>',
+        to: "other-agent@agents.example.com",
+        subject: "s",
+        text: "t",
+      }),
+    ).rejects.toMatchObject({ code: "header_injection" });
+    expect(server.requests.count()).toBe(0);
+    expect(server.ses.messages()).toHaveLength(0);
+  });
+});
