@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import {
   AgentMailError,
   type AgentMailErrorCode,
+  type AgentRecord,
   type DirectoryAlgorithm,
   type DirectoryRecordWire,
   Limits,
@@ -45,20 +46,13 @@ export type RegisterResponseWire = z.output<typeof RegisterResponseSchema>;
 export type RevokeResponseWire = z.output<typeof RevokeResponseSchema>;
 
 /**
- * The key an agent registered, in the SDK's camelCase.
+ * The key an agent registered: core's camelCase directory record without the agent id
+ * (`openpgpPublicKey` is null when none was registered, and always after revocation).
  *
  * @example
  * store.agent("peer")?.key?.keyVersion; // 1
  */
-export interface DevAgentKey {
-  publicKey: string;
-  algorithm: DirectoryAlgorithm;
-  keyFingerprintSha256: string;
-  keyVersion: number;
-  keyStatus: "active" | "revoked";
-  /** `null` when none was registered, and always after revocation. */
-  openpgpPublicKey: string | null;
-}
+export type DevAgentKey = Omit<AgentRecord, "agentId">;
 
 /**
  * A snapshot of one agent the server knows.
