@@ -74,3 +74,19 @@ describe("authorizationHeader and EnvVars", () => {
     expect(EnvVars).toEqual({ apiBaseUrl: "AGENTMAIL_API_BASE_URL", token: "AGENTMAIL_TOKEN" });
   });
 });
+
+describe("authorizationHeader", () => {
+  it("refuses a token with control characters, without showing it", () => {
+    expect(authorizationHeader("tok_abcdef")).toBe("Bearer tok_abcdef");
+    const attempt = () => authorizationHeader("tok_secret\r\nX-Evil: 1");
+    expect(attempt).toThrow(expect.objectContaining({ code: "header_injection" }));
+    let message = "";
+    try {
+      attempt();
+    } catch (error) {
+      message = String(error);
+    }
+    expect(message).toMatch(/header_injection/);
+    expect(message).not.toContain("tok_secret");
+  });
+});

@@ -1,3 +1,5 @@
+import { assertSafeHeaderValue } from "./header-safety.js";
+
 /**
  * Every AgentMail HTTP operation (spec §5): method, path template and whether it needs the bearer
  * token. Paths marked (ours) in the spec are our reading of the platform; change them here only.
@@ -75,6 +77,8 @@ export function routePath<R extends RouteDefinition>(
  * headers.set("Authorization", authorizationHeader(process.env.AGENTMAIL_TOKEN ?? ""));
  */
 export function authorizationHeader(token: string): string {
+  // A token goes into an HTTP header: no control characters (the message never shows the token).
+  assertSafeHeaderValue(token, "token");
   return `Bearer ${token}`;
 }
 

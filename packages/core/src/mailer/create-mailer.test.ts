@@ -597,6 +597,34 @@ describe("message validation", () => {
       "header_injection",
     ],
     [
+      "CRLF in content type",
+      {
+        to: peer,
+        subject: "s",
+        attachments: [
+          { filename: "a.txt", content: "x", contentType: "text/plain;\r\nBcc: e@x.example" },
+        ],
+      },
+      "header_injection",
+    ],
+    [
+      "LF in a stored attachment's original content type",
+      {
+        to: peer,
+        subject: "s",
+        attachments: [
+          {
+            objectKey: "k",
+            filename: "a.asc",
+            contentType: "application/pgp-encrypted",
+            encrypted: true,
+            originalContentType: "a/b\nX: y",
+          },
+        ],
+      },
+      "header_injection",
+    ],
+    [
       "path as filename",
       { to: peer, subject: "s", attachments: [{ filename: "../etc/passwd", content: "x" }] },
       "invalid_attachment",

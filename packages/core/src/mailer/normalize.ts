@@ -152,6 +152,12 @@ function mergeHeaders(
 function normalizeAttachment(input: unknown, index: number): NormalizedAttachment {
   const what = `attachments[${index}]`;
   const stored = typeof input === "object" && input !== null && "objectKey" in input;
+  // Media types become MIME header values (and /send fields): injection is reported as such,
+  // before the schema would call it a malformed media type.
+  for (const key of ["contentType", "originalContentType"] as const) {
+    const value = (input as Record<string, unknown> | null)?.[key];
+    if (typeof value === "string") assertSafeHeaderValue(value, `${what}.${key}`);
+  }
   const attachment = stored
     ? parseInput(StoredAttachmentSchema, input, what, "invalid_attachment")
     : parseInput(ContentAttachmentSchema, input, what, "invalid_attachment");

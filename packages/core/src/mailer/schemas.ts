@@ -8,7 +8,7 @@ const headerToken = z.string().min(1).max(256);
 const mediaType = z
   .string()
   .regex(
-    /^[A-Za-z0-9!#$&^_.+-]+\/[A-Za-z0-9!#$&^_.+-]+(\s*;.*)?$/s,
+    /^[A-Za-z0-9!#$&^_.+-]+\/[A-Za-z0-9!#$&^_.+-]+(\s*;[^\r\n]*)?$/,
     "expected a media type such as application/pdf",
   );
 
