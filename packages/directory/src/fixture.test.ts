@@ -174,6 +174,15 @@ describe("options", () => {
       expect.objectContaining({ code: "invalid_options" }),
     );
     expect(() => createDirectory({ baseUrl: server.url, store: {} as never })).toThrow(/store/);
+    const withBadToken = () =>
+      createDirectory({ baseUrl: server.url, token: "tok_secret\r\nX-Evil: 1" });
+    expect(withBadToken).toThrow(expect.objectContaining({ code: "invalid_options" }));
+    expect(withBadToken).toThrow(/token is invalid/);
+    try {
+      withBadToken();
+    } catch (error) {
+      expect(String(error)).not.toContain("tok_secret");
+    }
   });
 
   it("rejects bad lookup input before any request", async () => {

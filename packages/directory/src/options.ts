@@ -11,7 +11,14 @@ const isKeyvLike = (value: unknown) =>
 
 export const DirectoryOptionsSchema = z.strictObject({
   baseUrl: z.url({ protocol: /^https?$/, error: "expected an http(s) URL" }),
-  token: z.string().min(1).optional(),
+  // It travels in an Authorization header: printable ASCII only (the message never shows it).
+  token: z
+    .string()
+    .regex(
+      /^[\x21-\x7e]+$/,
+      "expected a token of printable ASCII, without spaces or control characters",
+    )
+    .optional(),
   ttlMs: z
     .int()
     .nonnegative()
