@@ -4,6 +4,7 @@ import {
   type MailCrypto,
   parseInput,
 } from "@assmbl/core";
+import type { PublicKey } from "openpgp";
 import { z } from "zod";
 import { type EncryptOptions, encryptStreamToArmor, encryptToArmor } from "./encrypt.js";
 import { assertRecipientKey } from "./key-policy.js";
@@ -45,8 +46,9 @@ const encoder = new TextEncoder();
  */
 export function openpgpCrypto(options?: OpenpgpCryptoOptions): MailCrypto {
   const config = parseInput(OptionsSchema, options, "openpgpCrypto options") ?? {};
+  const checked = recentlyChecked();
   const keysOf = (recipients: readonly EncryptionRecipient[]) =>
-    Promise.all(recipients.map((recipient) => assertRecipientKey(recipient.publicKeyArmored)));
+    Promise.all(recipients.map((recipient) => checked(recipient.publicKeyArmored)));
   const encryptOptions = (recipients: readonly EncryptionRecipient[]): EncryptOptions => ({
     signingKey: config.signingKey,
     hideRecipients:
@@ -55,7 +57,7 @@ export function openpgpCrypto(options?: OpenpgpCryptoOptions): MailCrypto {
   return {
     specificationVersion: "v1",
     async checkRecipientKey(publicKeyArmored) {
-      const key = await assertRecipientKey(publicKeyArmored);
+      const key = await checked(publicKeyArmored);
       return { fingerprint: key.getFingerprint() };
     },
     async encryptText(text, recipients) {
@@ -72,5 +74,25 @@ export function openpgpCrypto(options?: OpenpgpCryptoOptions): MailCrypto {
       }
       return encryptStreamToArmor(keys, content, encryptOptions(recipients));
     },
+  };
+}
+
+// One send checks each key, then encrypts the body and every attachment to it: without a memo
+// the policy check (signature verifications included) would run 2 + attachments times. A key
+// passes for a minute; openpgp.js still refuses an expired or revoked key at encryption time.
+const CHECK_VALID_MS = 60_000;
+const CHECK_ENTRIES = 256;
+
+function recentlyChecked(): (armored: string) => Promise<PublicKey> {
+  const passed = new Map<string, { key: Promise<PublicKey>; at: number }>();
+  return (armored) => {
+    const now = Date.now();
+    const hit = passed.get(armored);
+    if (hit && now - hit.at < CHECK_VALID_MS) return hit.key;
+    const key = assertRecipientKey(armored);
+    passed.set(armored, { key, at: now });
+    key.catch(() => passed.delete(armored));
+    if (passed.size > CHECK_ENTRIES) passed.delete(passed.keys().next().value as string);
+    return key;
   };
 }
