@@ -47,7 +47,7 @@ const PreparedSchema = z.object({
   encrypted: z.object({ body: z.boolean() }),
 });
 
-const MEDIA_TYPE = /^[A-Za-z0-9!#$&^_.+-]+\/[A-Za-z0-9!#$&^_.+-]+(\s*;.*)?$/s;
+const MEDIA_TYPE = /^[A-Za-z0-9!#$&^_.+-]+\/[A-Za-z0-9!#$&^_.+-]+(\s*;[^\r\n]*)?$/;
 const OWN_HEADERS = new Set<string>([AgentMailHeaders.encrypted, AgentMailHeaders.attachments]);
 
 /**
