@@ -57,6 +57,7 @@ export type {
   StoredAttachment,
 } from "./mailer/types.js";
 export { decodeManifest, encodeManifest } from "./manifest.js";
+export { DOMAIN_NAME_PATTERN, MEDIA_TYPE_PATTERN } from "./patterns.js";
 export { redact, redactValue } from "./redact.js";
 export {
   authorizationHeader,

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { isAttachmentContent } from "../bytes.js";
+import { DOMAIN_NAME_PATTERN, MEDIA_TYPE_PATTERN } from "../patterns.js";
 
 const addressList = z.union([z.string(), z.array(z.string())]);
 const headerMap = z.record(z.string(), z.string());
@@ -7,10 +8,7 @@ const headerMap = z.record(z.string(), z.string());
 const headerToken = z.string().min(1).max(256);
 const mediaType = z
   .string()
-  .regex(
-    /^[A-Za-z0-9!#$&^_.+-]+\/[A-Za-z0-9!#$&^_.+-]+(\s*;[^\r\n]*)?$/,
-    "expected a media type such as application/pdf",
-  );
+  .regex(MEDIA_TYPE_PATTERN, "expected a media type such as application/pdf");
 
 export const ContentAttachmentSchema = z.strictObject({
   filename: z.string().min(1),
@@ -70,10 +68,7 @@ export const MailerOptionsSchema = z.strictObject({
   from: z.string(),
   mailDomain: z
     .string()
-    .regex(
-      /^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)*[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/,
-      "expected a domain name such as agents.example.com",
-    ),
+    .regex(DOMAIN_NAME_PATTERN, "expected a domain name such as agents.example.com"),
   directory: z
     .custom<unknown>(hasMethod("lookup"), "expected a key directory with lookup()")
     .optional(),
