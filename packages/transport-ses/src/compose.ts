@@ -3,6 +3,7 @@ import {
   AgentMailError,
   AgentMailHeaders,
   assertSafeHeader,
+  DOMAIN_NAME_PATTERN,
   type Mailbox,
   mimeHeaders,
   type PreparedMessage,
@@ -43,9 +44,6 @@ export interface ComposedMime {
   messageId: string;
 }
 
-/** A DNS name such as `agents.example.com` (internal; `sesTransport` checks `messageIdDomain` with it). */
-export const DOMAIN_NAME =
-  /^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)*[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
 // <left@right>: printable ASCII without "<", ">" and a second "@"; no brackets on the right.
 const MESSAGE_ID = /^<[\x21-\x3b\x3d\x3f\x41-\x7e]+@[\x21-\x3b\x3d\x3f\x41-\x5a\x5e-\x7e]+>$/;
 
@@ -62,7 +60,7 @@ const ComposeOptionsSchema = z
       .optional(),
     messageIdDomain: z
       .string()
-      .regex(DOMAIN_NAME, "expected a domain name such as agents.example.com")
+      .regex(DOMAIN_NAME_PATTERN, "expected a domain name such as agents.example.com")
       .optional(),
   })
   .optional();

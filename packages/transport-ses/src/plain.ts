@@ -9,6 +9,7 @@ import {
 import { type SESClient, SendEmailCommand } from "@aws-sdk/client-ses";
 import MimeNode from "nodemailer/lib/mime-node";
 import { z } from "zod";
+import { envelope } from "./envelope.js";
 import { type Runtime, realRuntime } from "./retry.js";
 import { isClientLike, sendWithRetries, sesApiOf } from "./ses-client.js";
 
@@ -117,16 +118,7 @@ export async function sendPlainEmailWith(
   if (input.text === undefined && input.html === undefined) {
     throw new AgentMailError({ code: "invalid_message", message: "a message needs text or html" });
   }
-  const count = new Set([...to, ...cc, ...bcc].map((m) => m.address.toLowerCase())).size;
-  if (count === 0) {
-    throw new AgentMailError({ code: "no_recipients", message: "the message has no recipient" });
-  }
-  if (count > Limits.recipientsPerMessage) {
-    throw new AgentMailError({
-      code: "too_many_recipients",
-      message: `the message has ${count} recipients (to, cc and bcc); SES accepts at most ${Limits.recipientsPerMessage} per message; nothing was sent`,
-    });
-  }
+  envelope({ to, cc, bcc });
   const size = [input.subject, input.text ?? "", input.html ?? ""].reduce(
     (total, part) => total + encoder.encode(part).length,
     0,

@@ -7,6 +7,7 @@ import {
   isArmoredMessage,
   isReservedHeader,
   type Mailbox,
+  MEDIA_TYPE_PATTERN,
   mimeHeaders,
   type PreparedMessage,
   parseAddress,
@@ -47,7 +48,6 @@ const PreparedSchema = z.object({
   encrypted: z.object({ body: z.boolean() }),
 });
 
-const MEDIA_TYPE = /^[A-Za-z0-9!#$&^_.+-]+\/[A-Za-z0-9!#$&^_.+-]+(\s*;[^\r\n]*)?$/;
 const OWN_HEADERS = new Set<string>([AgentMailHeaders.encrypted, AgentMailHeaders.attachments]);
 
 /**
@@ -102,7 +102,7 @@ export function checkPrepared(prepared: PreparedMessage): void {
     const what = `attachments[${i}]`;
     assertSafeHeaderValue(attachment.manifest.filename, `${what}.filename`);
     assertSafeHeaderValue(attachment.manifest.content_type, `${what}.content_type`);
-    if (!MEDIA_TYPE.test(attachment.manifest.content_type)) {
+    if (!MEDIA_TYPE_PATTERN.test(attachment.manifest.content_type)) {
       throw new AgentMailError({
         code: "invalid_attachment",
         message: `${what}.content_type is not a media type such as application/pdf`,

@@ -1,7 +1,7 @@
 import {
   AgentMailError,
+  DOMAIN_NAME_PATTERN,
   Limits,
-  type Mailbox,
   type MailTransport,
   type PreparedMessage,
   parseInput,
@@ -9,7 +9,8 @@ import {
 } from "@assmbl/core";
 import { SendRawEmailCommand } from "@aws-sdk/client-ses";
 import { z } from "zod";
-import { DOMAIN_NAME, renderMessage } from "./compose.js";
+import { renderMessage } from "./compose.js";
+import { type Envelope, envelope } from "./envelope.js";
 import { type Runtime, realRuntime, TokenBucket } from "./retry.js";
 import {
   isClientLike,
@@ -62,7 +63,7 @@ const OptionsSchema = z.strictObject({
     .optional(),
   maxSendRate: z.number().positive().finite().optional(),
   maxAttempts: z.int().min(1).max(10).optional(),
-  messageIdDomain: z.string().regex(DOMAIN_NAME, "expected a domain name").optional(),
+  messageIdDomain: z.string().regex(DOMAIN_NAME_PATTERN, "expected a domain name").optional(),
   retryAmbiguousFailures: z.boolean().optional(),
 });
 
@@ -150,42 +151,6 @@ export function createSesTransport(options: SesTransportOptions, runtime: Runtim
       return { messageId: output.MessageId };
     },
   };
-}
-
-interface Envelope {
-  to: string[];
-  cc: string[];
-  bcc: string[];
-}
-
-/**
- * The envelope recipients: bare addresses of To, Cc and Bcc, each address once.
- *
- * @throws {AgentMailError} `no_recipients`, `too_many_recipients`.
- */
-function envelope(message: PreparedMessage): Envelope {
-  const seen = new Set<string>();
-  const pick = (list: readonly Mailbox[] | undefined) =>
-    (list ?? [])
-      .map((mailbox) => mailbox.address)
-      .filter((address) => {
-        const key = address.toLowerCase();
-        if (seen.has(key)) return false;
-        seen.add(key);
-        return true;
-      });
-  const result = { to: pick(message.to), cc: pick(message.cc), bcc: pick(message.bcc) };
-  const count = seen.size;
-  if (count === 0) {
-    throw new AgentMailError({ code: "no_recipients", message: "the message has no recipient" });
-  }
-  if (count > Limits.recipientsPerMessage) {
-    throw new AgentMailError({
-      code: "too_many_recipients",
-      message: `the message has ${count} recipients (to, cc and bcc); SES accepts at most ${Limits.recipientsPerMessage} per message; nothing was sent`,
-    });
-  }
-  return result;
 }
 
 let sesv2: Promise<typeof import("@aws-sdk/client-sesv2")> | undefined;
