@@ -62,6 +62,7 @@ export { redact, redactValue } from "./redact.js";
 export {
   authorizationHeader,
   EnvVars,
+  ResponseHeaders,
   type RouteDefinition,
   type RouteName,
   Routes,

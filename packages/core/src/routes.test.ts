@@ -1,5 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { authorizationHeader, EnvVars, type RouteDefinition, Routes, routePath } from "./routes.js";
+import {
+  authorizationHeader,
+  EnvVars,
+  ResponseHeaders,
+  type RouteDefinition,
+  Routes,
+  routePath,
+} from "./routes.js";
 
 describe("Routes", () => {
   it.each(Object.entries(Routes))("%s has a method and an absolute path", (_name, route) => {
@@ -72,6 +79,10 @@ describe("authorizationHeader and EnvVars", () => {
   it("uses the bearer scheme and the spec's variable names", () => {
     expect(authorizationHeader("tok")).toBe("Bearer tok");
     expect(EnvVars).toEqual({ apiBaseUrl: "AGENTMAIL_API_BASE_URL", token: "AGENTMAIL_TOKEN" });
+    expect(ResponseHeaders).toEqual({
+      idempotentReplayed: "Idempotent-Replayed",
+      retryAfter: "Retry-After",
+    });
   });
 });
 

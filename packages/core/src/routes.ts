@@ -83,6 +83,19 @@ export function authorizationHeader(token: string): string {
 }
 
 /**
+ * HTTP response headers of the AgentMail API that clients act on (spec §5.2).
+ *
+ * @example
+ * const replayed = response.headers.get(ResponseHeaders.idempotentReplayed) === "true";
+ */
+export const ResponseHeaders = {
+  /** `true` on a `/send` answered from an earlier request with the same idempotency key. */
+  idempotentReplayed: "Idempotent-Replayed",
+  /** Seconds (or an HTTP date) to wait before retrying a 429 or 503. */
+  retryAfter: "Retry-After",
+} as const;
+
+/**
  * Environment variables the SDK and its examples read.
  *
  * @example

@@ -48,6 +48,10 @@ export const InboxItemSchema = z.looseObject({
   SenderVerified: z.boolean(),
   Subject: z.string(),
   ReceivedAt: z.string(),
+  /** (ours) The state the `label`, `is_read` and `include_archived` filters select on. */
+  Labels: z.array(z.string()).optional(),
+  IsRead: z.boolean().optional(),
+  IsArchived: z.boolean().optional(),
 });
 
 /**

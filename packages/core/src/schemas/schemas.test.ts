@@ -5,7 +5,7 @@ import {
   RevokeResponseSchema,
   toAgentRecord,
 } from "./directory.js";
-import { InboxQuerySchema } from "./inbox.js";
+import { InboxItemSchema, InboxQuerySchema } from "./inbox.js";
 import { ManifestRowSchema, ManifestSchema } from "./manifest.js";
 import { SendRequestSchema } from "./send.js";
 import { WebhookSignatureSchema } from "./webhook.js";
@@ -250,5 +250,27 @@ describe("InboxQuerySchema", () => {
     ["an unknown key", { page: 2 }],
   ])("rejects %s", (_label, query) => {
     expect(InboxQuerySchema.safeParse(query).success).toBe(false);
+  });
+});
+
+describe("InboxItemSchema", () => {
+  const item = {
+    MessageID: "m1",
+    Sender: "a@agents.example.com",
+    SenderVerified: true,
+    Subject: "hi",
+    ReceivedAt: "2026-01-01T00:00:00.000Z",
+  };
+
+  it("takes the filter state when present and keeps unknown keys", () => {
+    expect(
+      InboxItemSchema.parse({ ...item, Labels: ["x"], IsRead: false, IsArchived: false, Extra: 1 }),
+    ).toEqual({ ...item, Labels: ["x"], IsRead: false, IsArchived: false, Extra: 1 });
+    expect(InboxItemSchema.parse(item)).toEqual(item);
+  });
+
+  it("rejects filter state of the wrong type", () => {
+    expect(InboxItemSchema.safeParse({ ...item, IsRead: "no" }).success).toBe(false);
+    expect(InboxItemSchema.safeParse({ ...item, Labels: "x" }).success).toBe(false);
   });
 });
