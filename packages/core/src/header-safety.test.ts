@@ -45,8 +45,12 @@ describe("assertSafeHeader", () => {
     expect(codeOf(() => assertSafeHeader("X-Greeting", "Grüße 中文 😀"))).toBe("no error");
   });
 
-  it("accepts an empty value and every printable ASCII character in a name but ':'", () => {
-    expect(codeOf(() => assertSafeHeader("X-Empty", ""))).toBe("no error");
+  it("rejects an empty or blank value: transports would write it differently", () => {
+    expect(codeOf(() => assertSafeHeader("X-Empty", ""))).toBe("invalid_header");
+    expect(codeOf(() => assertSafeHeader("X-Blank", "   "))).toBe("invalid_header");
+  });
+
+  it("accepts every printable ASCII character in a name but ':'", () => {
     const printable = Array.from({ length: 0x7e - 0x21 + 1 }, (_, i) =>
       String.fromCharCode(0x21 + i),
     )

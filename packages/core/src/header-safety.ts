@@ -17,7 +17,8 @@ const FIELD_NAME = /^[\u0021-\u0039\u003b-\u007e]+$/;
  * assertSafeHeader("X-Workflow-Name", "nightly-report"); // ok
  * assertSafeHeader("X-Evil", "a\r\nBcc: victim@example.com"); // throws header_injection
  * @throws {AgentMailError} `header_injection` for control characters, `invalid_header` for a
- * name that is empty or has spaces, colons or non-ASCII characters.
+ * name that is empty or has spaces, colons or non-ASCII characters, or a value that is empty or
+ * only spaces.
  */
 export function assertSafeHeader(name: string, value: string): void {
   if (CONTROL.test(name)) {
@@ -33,6 +34,14 @@ export function assertSafeHeader(name: string, value: string): void {
     });
   }
   assertSafeHeaderValue(value, `header ${name}`);
+  // RFC 5322 allows an empty unstructured field, but MIME libraries drop or mangle it, so the
+  // same message would differ between transports: refuse it where every transport meets.
+  if (value.trim() === "") {
+    throw new AgentMailError({
+      code: "invalid_header",
+      message: `header ${name} has an empty value; omit the header instead`,
+    });
+  }
 }
 
 /**
