@@ -1,23 +1,40 @@
 import { Hono } from "hono";
+import type { FaultInjector } from "./faults.js";
+import { DroppedResponseError, faultMiddleware } from "./http/faults.js";
 import { errorResponse, problemResponse } from "./http/problem.js";
 import { allowedMethods, type DevRoute, honoPath } from "./http/route.js";
 import type { RequestLog } from "./request-log.js";
+import { attachmentRoutes } from "./routes/attachments.js";
 import { directoryRoutes } from "./routes/directory.js";
+import { inboxRoutes } from "./routes/inbox.js";
+import { messageRoutes } from "./routes/messages.js";
+import { sendRoutes } from "./routes/send.js";
+import { SendOutbox } from "./send/outbox.js";
 import { SesOutbox } from "./ses/outbox.js";
 import { mountSesRoutes } from "./ses/routes.js";
+import { STORAGE_PREFIX } from "./storage/download-url.js";
+import { Presigner } from "./storage/presigner.js";
+import { mountStorageRoutes } from "./storage/routes.js";
 import type { DevStore } from "./store.js";
 
 /**
  * Options of {@link createDevApp}.
  *
  * @example
- * const options: DevAppOptions = { requests: new RequestLog(), ses: new SesOutbox() };
+ * const options: DevAppOptions = { requests: new RequestLog(), ses: new SesOutbox(), faults: new FaultInjector() };
  */
 export interface DevAppOptions {
   /** Where to record each request the app answers; none when absent. */
   requests?: RequestLog;
   /** Where the SES endpoint keeps what it accepted; a fresh outbox when absent. */
   ses?: SesOutbox;
+  /** Where `POST /send` keeps what it accepted; a fresh outbox when absent. */
+  sent?: SendOutbox;
+  /**
+   * The faults to inject (see {@link DevFaults}); none when absent. In-process (no Node socket
+   * to cut), a dropped response makes `app.request()` reject.
+   */
+  faults?: FaultInjector;
 }
 
 /**
@@ -28,7 +45,8 @@ export interface DevAppOptions {
  * routes are 404 `not_found`, a known path with the wrong method is 405 with an `Allow` header,
  * and anything unexpected is a 500 `server_error` that reveals nothing about its cause. The
  * SES-compatible endpoint (`POST /` with a form body, `/v2/email/...`) answers in SES's formats
- * instead, and delivers what it accepts to the store's inboxes.
+ * instead, and delivers what it accepts to the store's inboxes; the storage URLs that uploads and
+ * downloads are presigned for (`/_storage/...`) answer like S3.
  *
  * @example
  * const store = new DevStore();
@@ -39,7 +57,15 @@ export interface DevAppOptions {
  */
 export function createDevApp(store: DevStore, options: DevAppOptions = {}): Hono {
   const app = new Hono({ strict: true });
-  const routes: DevRoute[] = [...directoryRoutes(store)];
+  // Signs upload policies and download URLs; a new secret per app.
+  const presigner = new Presigner();
+  const routes: DevRoute[] = [
+    ...directoryRoutes(store),
+    ...sendRoutes({ store, outbox: options.sent ?? new SendOutbox() }),
+    ...attachmentRoutes(store, presigner),
+    ...inboxRoutes(store),
+    ...messageRoutes(store, presigner),
+  ];
   const { requests } = options;
   const ses = options.ses ?? new SesOutbox();
 
@@ -49,9 +75,15 @@ export function createDevApp(store: DevStore, options: DevAppOptions = {}): Hono
       requests.record({ method: c.req.method, path: rawPath(c.req.url), status: c.res.status });
     });
   }
+  if (options.faults) {
+    const isApiPath = (path: string) =>
+      path.startsWith(STORAGE_PREFIX) || allowedMethods(routes, path).length > 0;
+    app.use("*", faultMiddleware(options.faults, isApiPath));
+  }
   for (const { route, handler } of routes) app.on(route.method, honoPath(route.path), handler);
   // Not in `routes`: those also answer 405s, and `GET /` stays a plain 404.
   mountSesRoutes(app, { store, outbox: ses });
+  mountStorageRoutes(app, { objects: store.objects, presigner });
 
   app.notFound((c) => {
     const allow = allowedMethods(routes, c.req.path);
@@ -66,7 +98,10 @@ export function createDevApp(store: DevStore, options: DevAppOptions = {}): Hono
     }
     return problemResponse(c, "not_found", "no such route on the AgentMail dev server", 404);
   });
-  app.onError((error, c) => errorResponse(c, error));
+  app.onError((error, c) => {
+    if (error instanceof DroppedResponseError) throw error;
+    return errorResponse(c, error);
+  });
   return app;
 }
 

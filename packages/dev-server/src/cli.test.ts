@@ -56,6 +56,34 @@ describe("agentmail-dev", () => {
     }
   });
 
+  it("takes --attachment-processing-ms and the fault flags", async () => {
+    const { server } = await run([
+      "--port",
+      "0",
+      "--agent",
+      "me:me-token",
+      "--attachment-processing-ms",
+      "60000",
+      "--fail-rate",
+      "1",
+    ]);
+    try {
+      if (!server) throw new Error("no server");
+      expect(server.store.attachmentProcessingMs).toBe(60_000);
+      const response = await fetch(server.url + Routes.listInbox.path, {
+        headers: { authorization: "Bearer me-token" },
+      });
+      expect(response.status).toBe(503);
+      server.setFaults({});
+      const ok = await fetch(server.url + Routes.listInbox.path, {
+        headers: { authorization: "Bearer me-token" },
+      });
+      expect(ok.status).toBe(200);
+    } finally {
+      await server?.stop();
+    }
+  });
+
   it("prints help and starts nothing", async () => {
     const { server, lines } = await run(["--help"]);
     expect(server).toBeUndefined();
@@ -71,6 +99,12 @@ describe("agentmail-dev", () => {
     [["--port", "99999"], /--port must be 0-65535/],
     [["--port", "0", "--agent", "bad id"], /agents\.0\.agentId/],
     [["--port", "0", "--mail-domain", "no spaces please"], /mailDomain/],
+    [["--port", "0", "--fail-rate", "1.5"], /--fail-rate must be a number from 0 to 1/],
+    [["--port", "0", "--drop-response-rate=-0.1"], /--drop-response-rate must be/],
+    [["--port", "0", "--rate-limit-rate", "x"], /--rate-limit-rate must be/],
+    [["--port", "0", "--latency-ms", "1.5"], /--latency-ms must be a whole number/],
+    [["--port", "0", "--latency-ms", "999999999"], /faults\.latencyMs/],
+    [["--port", "0", "--attachment-processing-ms", "soon"], /--attachment-processing-ms must be/],
   ])("%j is invalid_options", async (argv, message) => {
     const error = await runCli(argv, { log: () => {} }).then(
       () => undefined,

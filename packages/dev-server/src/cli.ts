@@ -1,5 +1,6 @@
 import { parseArgs } from "node:util";
 import { AgentMailError } from "@assmbl/core";
+import type { DevFaults } from "./faults.js";
 import { DEFAULTS, type SeedAgent } from "./options.js";
 import { type DevServer, startDevServer } from "./server.js";
 
@@ -17,16 +18,22 @@ export interface CliIo {
 /** The `agentmail-dev --help` text. */
 export const USAGE = `Usage: agentmail-dev [options]
 
-Starts a local AgentMail platform (the directory API) for development, with an
-SES-compatible endpoint at the same URL: point an AWS SDK SESClient or SESv2Client at it
-(endpoint: <url>, any credentials) and it keeps each message and delivers it to local agents.
+Starts a local AgentMail platform for development: the directory API, /send, attachment
+uploads and downloads, the inbox and message routes, and an SES-compatible endpoint at the same
+URL: point an AWS SDK SESClient or SESv2Client at it (endpoint: <url>, any credentials) and it
+keeps each message and delivers it to local agents.
 
 Options:
-  --port <n>            port to listen on (default ${DEFAULTS.cliPort}; 0 picks a free one)
-  --host <host>         interface to listen on (default ${DEFAULTS.host})
-  --mail-domain <dom>   domain of agents' addresses (default ${DEFAULTS.mailDomain})
-  --agent <id[:token]>  seed an agent, with a generated token unless one is given (repeatable)
-  -h, --help            print this help`;
+  --port <n>                      port to listen on (default ${DEFAULTS.cliPort}; 0 picks a free one)
+  --host <host>                   interface to listen on (default ${DEFAULTS.host})
+  --mail-domain <dom>             domain of agents' addresses (default ${DEFAULTS.mailDomain})
+  --agent <id[:token]>            seed an agent, with a generated token unless one is given (repeatable)
+  --attachment-processing-ms <n>  attachments report "pending" this long after delivery (default 0)
+  --latency-ms <n>                delay every API request by n milliseconds
+  --fail-rate <0..1>              share of API requests answered 503 (nothing done)
+  --rate-limit-rate <0..1>        share of API requests answered 429 (nothing done)
+  --drop-response-rate <0..1>     share of API requests handled, then left unanswered (connection cut)
+  -h, --help                      print this help`;
 
 /**
  * The `agentmail-dev` command: parses `argv` (without `node` and the script), starts the server,
@@ -50,6 +57,11 @@ export async function runCli(
     host?: string;
     "mail-domain"?: string;
     agent?: string[];
+    "attachment-processing-ms"?: string;
+    "latency-ms"?: string;
+    "fail-rate"?: string;
+    "rate-limit-rate"?: string;
+    "drop-response-rate"?: string;
     help?: boolean;
   };
   try {
@@ -62,6 +74,11 @@ export async function runCli(
         host: { type: "string" },
         "mail-domain": { type: "string" },
         agent: { type: "string", multiple: true },
+        "attachment-processing-ms": { type: "string" },
+        "latency-ms": { type: "string" },
+        "fail-rate": { type: "string" },
+        "rate-limit-rate": { type: "string" },
+        "drop-response-rate": { type: "string" },
         help: { type: "boolean", short: "h" },
       },
     }));
@@ -77,6 +94,13 @@ export async function runCli(
     ...(values.host === undefined ? {} : { host: values.host }),
     ...(values["mail-domain"] === undefined ? {} : { mailDomain: values["mail-domain"] }),
     agents: (values.agent ?? []).map(parseAgent),
+    ...optional("attachmentProcessingMs", milliseconds("attachment-processing-ms", values)),
+    faults: {
+      ...optional("latencyMs", milliseconds("latency-ms", values)),
+      ...optional("failRate", rate("fail-rate", values)),
+      ...optional("rateLimitRate", rate("rate-limit-rate", values)),
+      ...optional("dropResponseRate", rate("drop-response-rate", values)),
+    } satisfies DevFaults,
   });
   log(`AgentMail dev server listening on ${server.url} (mail domain ${server.mailDomain})`);
   for (const [agentId, { token }] of Object.entries(server.agents)) {
@@ -91,6 +115,31 @@ function parsePort(value: string | undefined): number {
   if (!(port >= 0 && port <= 65_535))
     throw invalid(`--port must be 0-65535, not ${JSON.stringify(value)}`);
   return port;
+}
+
+/** `{ [key]: value }`, or `{}` for an absent value (the options are exactOptionalPropertyTypes). */
+function optional<K extends string>(key: K, value: number | undefined): { [P in K]?: number } {
+  return value === undefined ? {} : ({ [key]: value } as { [P in K]?: number });
+}
+
+function milliseconds(flag: string, values: Record<string, unknown>): number | undefined {
+  const value = values[flag];
+  if (value === undefined) return undefined;
+  if (typeof value !== "string" || !/^\d{1,9}$/.test(value)) {
+    throw invalid(`--${flag} must be a whole number of milliseconds, not ${JSON.stringify(value)}`);
+  }
+  return Number(value);
+}
+
+function rate(flag: string, values: Record<string, unknown>): number | undefined {
+  const value = values[flag];
+  if (value === undefined) return undefined;
+  const number =
+    typeof value === "string" && /^\d*\.?\d+$/.test(value) ? Number(value) : Number.NaN;
+  if (!(number >= 0 && number <= 1)) {
+    throw invalid(`--${flag} must be a number from 0 to 1, not ${JSON.stringify(value)}`);
+  }
+  return number;
 }
 
 function parseAgent(value: string): SeedAgent {

@@ -1,6 +1,23 @@
 import { ErrorBodySchema, Routes, routePath } from "@assmbl/core";
 import { expect, it } from "vitest";
-import { ARMORED, mulberry32, registerBody, spkiPem, useServers } from "./testing/helpers.js";
+import {
+  ARMORED,
+  mulberry32,
+  postJson,
+  registerBody,
+  spkiPem,
+  useServers,
+} from "./testing/helpers.js";
+import {
+  call,
+  MY_TOKEN,
+  OTHER_TOKEN,
+  PLATFORM_AGENTS,
+  requestUpload,
+  send,
+  upload,
+  uploadForm,
+} from "./testing/platform.js";
 import { sesErrorShape } from "./testing/ses.js";
 
 const serve = useServers();
@@ -194,4 +211,239 @@ it("a few hundred random requests never get a 5xx, every error has the {error, m
   expect(server.requests.count({ path: /./ })).toBe(total);
   const record = await fetch(server.url + routePath(Routes.getAgent, { agent_id: "peer" }));
   expect(record.status).toBe(200);
+});
+
+const S3_ERROR =
+  /^<\?xml version="1\.0" encoding="UTF-8"\?>\n<Error><Code>[A-Za-z]+<\/Code><Message>[^<]+<\/Message><RequestId>[0-9A-F]+<\/RequestId><\/Error>$/;
+
+it("the platform routes (send, uploads, storage URLs, inbox, messages) never answer a 5xx to a few hundred random requests", async () => {
+  const server = await serve({ agents: PLATFORM_AGENTS });
+  const marker = "fuzz-secret-bytes";
+  const objectKey = await upload(
+    server,
+    MY_TOKEN,
+    "a.txt",
+    "text/plain",
+    new TextEncoder().encode(marker),
+  );
+  const ref = { object_key: objectKey, filename: "a.txt", content_type: "text/plain" };
+  for (const token of [MY_TOKEN, OTHER_TOKEN]) {
+    const response = await send(server, token, {
+      to: "my-agent@agents.localhost",
+      subject: "s",
+      body: "b",
+      attachments: token === MY_TOKEN ? [ref] : [],
+    });
+    expect(response.status).toBe(200);
+  }
+  await send(server, OTHER_TOKEN, { to: "my-agent@agents.localhost", subject: "plain", body: "b" });
+  const messageIds = server.store.inbox("my-agent").map((message) => message.id);
+  server.store.setAttachmentStatus(messageIds[0] ?? "", 0, "failed");
+  const presigned = await requestUpload(server, MY_TOKEN, {
+    file_name: "f.bin",
+    content_type: "application/octet-stream",
+    max_bytes: 64,
+  });
+  const download = await postJson(
+    server,
+    Routes.requestDownload.path,
+    { object_key: objectKey },
+    { token: MY_TOKEN },
+  );
+  const downloadUrl = new URL(((await download.json()) as { url: string }).url);
+
+  const random = mulberry32(20_251_124);
+  const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
+  const int = (max: number) => Math.floor(random() * max);
+  const text = (length: number, alphabet = "abcXYZ019._-/%:é\u0000\r\n ?#&=+\\\"'{}[],<>@") =>
+    Array.from({ length }, () => pick([...alphabet])).join("");
+  const wild = (): unknown =>
+    pick([
+      null,
+      0,
+      -1,
+      1.5,
+      2 ** 53,
+      true,
+      "",
+      text(int(20)),
+      [],
+      [text(5)],
+      { [text(3)]: text(3) },
+    ]);
+  const mutate = (body: Record<string, unknown>): Record<string, unknown> => {
+    const out = { ...body };
+    const keys = Object.keys(out);
+    for (let i = int(3); i > 0; i -= 1) {
+      const roll = random();
+      if (roll < 0.4) out[pick(keys)] = wild();
+      else if (roll < 0.6) delete out[pick(keys)];
+      else if (roll < 0.7) out[text(1 + int(6))] = wild();
+      else out[pick(keys)] = pick(nasty);
+    }
+    return out;
+  };
+  const nasty: unknown[] = [
+    { "X-Evil": "a\r\nBcc: v@x.example" },
+    { From: "x@y.example" },
+    { "x-agentmail-encrypted": "body" },
+    { "X-AgentMail-Attachments": pick(["[", "[]", '[{"index":0}]', text(20)]) },
+    [ref, ref],
+    [{ ...ref, object_key: "uploads/other-agent/x" }],
+    [{ ...ref, content_type: "text/plain\r\nX: y" }],
+    Array.from({ length: 60 }, (_, i) => `r${i}@x.example`),
+    "-----BEGIN PGP MESSAGE-----\n\nabc\n-----END PGP MESSAGE-----",
+  ];
+  const sendBody = () =>
+    mutate({
+      to: pick(["other-agent@agents.localhost", ["my-agent@agents.localhost"], "x@y.example"]),
+      subject: pick(["s", "t"]),
+      body: "b",
+      headers: pick([{}, { "X-Workflow-Name": "w" }]),
+      attachments: pick([[], [ref]]),
+      idempotency_key: pick([null, "k1", "k2"]),
+    });
+  const uploadBody = () =>
+    mutate({
+      file_name: pick(["a.txt", "a/b", "é".repeat(200), ""]),
+      content_type: pick(["text/plain", "x"]),
+      max_bytes: pick([1, 0, 2 ** 31]),
+    });
+  const ids = () =>
+    encodeURIComponent(pick([...messageIds, "", "x", text(1 + int(10)), "..", "%"]) || "x");
+  const indexes = () => pick(["0", "1", "-1", "x", "99999999", "0.5", "%20"]);
+  const inboxQuery = () =>
+    Array.from(
+      { length: int(4) },
+      () =>
+        `${pick(["limit", "cursor", "verified_only", "q", "label", "is_read", "include_archived", text(4)])}=${encodeURIComponent(
+          pick([
+            "1",
+            "0",
+            "101",
+            "true",
+            "no",
+            "",
+            text(int(12)),
+            Buffer.from(`{"after":${int(9)}}`).toString("base64url"),
+          ]),
+        )}`,
+    ).join("&");
+  const storageForm = () => {
+    const fields: Record<string, string> = { ...presigned.upload.fields };
+    if (random() < 0.6) {
+      const victim = pick(Object.keys(fields));
+      if (random() < 0.5) delete fields[victim];
+      else fields[victim] = text(int(30));
+    }
+    if (random() < 0.2) fields[text(4)] = "x";
+    return uploadForm(fields, new Uint8Array(pick([0, 10, 64, 65, 5000])));
+  };
+
+  type Call = { method: string; path: string; body?: BodyInit; headers: Record<string, string> };
+  const json = (body: unknown) => JSON.stringify(body);
+  const sendCall = (): Call => ({
+    method: "POST",
+    path: Routes.send.path,
+    body: json(sendBody()),
+    headers: {},
+  });
+  const calls: Array<() => Call> = [
+    sendCall,
+    sendCall,
+    () => ({
+      method: "POST",
+      path: Routes.requestUpload.path,
+      body: json(uploadBody()),
+      headers: {},
+    }),
+    () => ({
+      method: "POST",
+      path: Routes.requestDownload.path,
+      body: json(mutate({ object_key: objectKey })),
+      headers: {},
+    }),
+    () => ({ method: "GET", path: `${Routes.listInbox.path}?${inboxQuery()}`, headers: {} }),
+    () => ({ method: pick(["GET", "DELETE", "PUT"]), path: `/messages/${ids()}`, headers: {} }),
+    () => ({
+      method: pick(["GET", "POST"]),
+      path: `/messages/${ids()}/attachments/${indexes()}`,
+      headers: {},
+    }),
+    () => ({
+      method: pick(["POST", "GET"]),
+      path: `/messages/${ids()}/attachments/${indexes()}/download`,
+      headers: {},
+    }),
+    () => ({ method: "POST", path: "/_storage/upload", body: storageForm(), headers: {} }),
+    () => ({
+      method: "POST",
+      path: "/_storage/upload",
+      body: Uint8Array.from({ length: int(300) }, () => int(256)),
+      headers: {
+        "content-type": pick([
+          "multipart/form-data; boundary=x",
+          "multipart/form-data",
+          "text/plain",
+        ]),
+      },
+    }),
+    () => {
+      const url = new URL(downloadUrl);
+      if (random() < 0.7) url.searchParams.set(pick(["expires", "signature", "x"]), text(int(20)));
+      return {
+        method: pick(["GET", "HEAD", "DELETE"]),
+        path: `${url.pathname.replace("a.txt", pick(["a.txt", "b.txt", "%", "%zz"]))}${url.search}`,
+        headers: {},
+      };
+    },
+    () => ({ method: "GET", path: `/_storage/${text(int(20), "abc/%.")}`, headers: {} }),
+  ];
+
+  const total = 400;
+  const failures: string[] = [];
+  let sent = 0;
+  const worker = async () => {
+    while (sent < total) {
+      sent += 1;
+      const call = pick(calls)();
+      const token = pick([MY_TOKEN, MY_TOKEN, OTHER_TOKEN, "not-a-token", undefined]);
+      const headers: Record<string, string> = { ...call.headers };
+      if (typeof call.body === "string")
+        headers["content-type"] = pick(["application/json", "application/json", "text/plain"]);
+      if (token !== undefined) headers.authorization = `Bearer ${token}`;
+      let url: string;
+      try {
+        url = new URL(server.url + call.path).href;
+      } catch {
+        url = `${server.url}/`;
+      }
+      const init: RequestInit = { method: call.method, headers };
+      if (call.body !== undefined && call.method !== "GET" && call.method !== "HEAD")
+        init.body = call.body;
+      const response = await fetch(url, init);
+      const raw = await response.text();
+      const label = `${call.method} ${call.path.slice(0, 120)} -> ${response.status}`;
+      if (response.status >= 500) failures.push(`${label}: ${raw.slice(0, 200)}`);
+      if (response.status >= 400 && call.method !== "HEAD") {
+        if (new URL(url).pathname.startsWith("/_storage/")) {
+          if (!S3_ERROR.test(raw))
+            failures.push(`${label}: not S3's error format: ${raw.slice(0, 200)}`);
+        } else {
+          const parsed = ErrorBodySchema.safeParse(JSON.parse(raw));
+          if (!parsed.success || !parsed.data.message)
+            failures.push(`${label}: ${raw.slice(0, 200)}`);
+        }
+        for (const secret of [MY_TOKEN, OTHER_TOKEN, marker]) {
+          if (raw.includes(secret)) failures.push(`${label}: echoed ${secret}`);
+        }
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: 8 }, worker));
+
+  expect(failures).toEqual([]);
+  const statuses = new Set(server.requests.entries().map((entry) => entry.status));
+  for (const status of [200, 204, 400, 401, 403, 404, 405, 412]) expect(statuses).toContain(status);
+  expect((await call(server, Routes.listInbox.path, MY_TOKEN)).status).toBe(200);
 });

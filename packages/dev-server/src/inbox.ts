@@ -3,8 +3,17 @@ import { parseAddress } from "@assmbl/core";
 import { addressList, decodeEncodedWords, headerFields, headerValues } from "./mime/headers.js";
 
 /**
+ * An attachment's processing state on a received message, as `GET /messages/{id}` reports it.
+ *
+ * @example
+ * const status: DevAttachmentStatus = store.attachmentStatus(messageId, 0); // "ready"
+ */
+export type DevAttachmentStatus = "pending" | "ready" | "failed";
+
+/**
  * One message in an agent's inbox: the raw MIME exactly as it arrived, plus the fields
- * `GET /inbox` lists (`MessageID`, `Sender`, `Subject`, `ReceivedAt`).
+ * `GET /inbox` lists (`MessageID`, `Sender`, `SenderVerified`, `Subject`, `ReceivedAt`, `Labels`,
+ * `IsRead`, `IsArchived`).
  *
  * @example
  * const [first] = server.store.inbox("my-agent");
@@ -19,9 +28,20 @@ export interface DevInboxMessage {
   raw: Uint8Array;
   /** The sender's bare address: the `From` header's first mailbox, else the envelope sender. */
   sender: string;
+  /**
+   * True for mail sent through `POST /send` by an authenticated agent, and for other mail whose
+   * sender is a known agent on the server's mail domain.
+   */
+  senderVerified: boolean;
   /** The `Subject` header, RFC 2047 words decoded; `""` when absent. */
   subject: string;
   receivedAt: Date;
+  /** Labels the `label` filter of `GET /inbox` selects on; set them with `store.updateMessage`. */
+  labels: string[];
+  /** Set by `GET /messages/{id}` or `store.updateMessage`. */
+  isRead: boolean;
+  /** Archived messages are listed only with `include_archived=true`. */
+  isArchived: boolean;
   /** The SES `MessageId` of the send that delivered it, when it came through the SES endpoint. */
   sesMessageId?: string;
 }
@@ -39,30 +59,64 @@ export interface DeliverOptions {
   receivedAt?: Date | undefined;
   /** Recorded on the inbox message. */
   sesMessageId?: string | undefined;
+  /** Default: whether the sender is a known agent on the server's mail domain. */
+  senderVerified?: boolean | undefined;
+  /** Labels the message starts with; none by default. */
+  labels?: string[] | undefined;
+}
+
+/** The store's record of a message: the snapshot fields plus what only the server tracks. */
+export interface StoredInboxMessage extends DevInboxMessage {
+  /** Store-wide delivery order: inbox cursors point between these. */
+  seq: number;
+  /** When it was delivered (`Date.now()`), for `attachmentProcessingMs`. */
+  deliveredAtMs: number;
+  /** Statuses a test set by attachment index, overriding the computed one. */
+  attachmentStatus: Map<number, DevAttachmentStatus>;
 }
 
 /** Builds the inbox record of a raw message (the bytes are copied). */
 export function inboxMessage(
   agentId: string,
   raw: Uint8Array,
-  options: DeliverOptions,
-): DevInboxMessage {
+  options: DeliverOptions & { seq: number; isVerified: (sender: string) => boolean },
+): StoredInboxMessage {
   const fields = headerFields(raw);
   const subject = headerValues(fields, "subject")[0];
+  const sender = firstMailbox(headerValues(fields, "from")) ?? options.sender ?? "";
   return {
     id: randomUUID(),
     agentId,
     raw: new Uint8Array(raw),
-    sender: firstMailbox(headerValues(fields, "from")) ?? options.sender ?? "",
+    sender,
+    senderVerified: options.senderVerified ?? options.isVerified(sender),
     subject: subject === undefined ? "" : decodeEncodedWords(subject),
     receivedAt: new Date(options.receivedAt ?? Date.now()),
+    labels: [...(options.labels ?? [])],
+    isRead: false,
+    isArchived: false,
     ...(options.sesMessageId === undefined ? {} : { sesMessageId: options.sesMessageId }),
+    seq: options.seq,
+    deliveredAtMs: Date.now(),
+    attachmentStatus: new Map(),
   };
 }
 
-/** A copy that shares nothing with the stored record. */
+/** A copy that shares nothing with the stored record and carries none of its internals. */
 export function copyInboxMessage(message: DevInboxMessage): DevInboxMessage {
-  return { ...message, raw: new Uint8Array(message.raw), receivedAt: new Date(message.receivedAt) };
+  return {
+    id: message.id,
+    agentId: message.agentId,
+    raw: new Uint8Array(message.raw),
+    sender: message.sender,
+    senderVerified: message.senderVerified,
+    subject: message.subject,
+    receivedAt: new Date(message.receivedAt),
+    labels: [...message.labels],
+    isRead: message.isRead,
+    isArchived: message.isArchived,
+    ...(message.sesMessageId === undefined ? {} : { sesMessageId: message.sesMessageId }),
+  };
 }
 
 /** The bare address of the first mailbox of `From`, or `undefined` when there is none. */

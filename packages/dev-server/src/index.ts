@@ -1,15 +1,23 @@
 export { createDevApp, type DevAppOptions } from "./app.js";
-export type { DeliverOptions, DevInboxMessage } from "./inbox.js";
+export { type DevFaultKind, type DevFaults, type FaultDecision, FaultInjector } from "./faults.js";
+export type { DeliverOptions, DevAttachmentStatus, DevInboxMessage } from "./inbox.js";
+export type { DevInboxPage, InboxQuery } from "./inbox-page.js";
 export type { DevPricing, DevServerOptions, SeedAgent } from "./options.js";
 export { RequestLog, type RequestLogEntry, type RequestLogFilter } from "./request-log.js";
+export { type DevSentMessage, SendOutbox } from "./send/outbox.js";
+export type { SendResponseWire } from "./send/perform.js";
+export type { SendRequestWire } from "./send/prepare.js";
 export { type DevServer, startDevServer } from "./server.js";
 export { SES_SEND_QUOTA, type SesApi, type SesMessage, SesOutbox } from "./ses/outbox.js";
+export { type DevObjectInput, type DevStoredObject, ObjectStore } from "./storage/object-store.js";
 export {
   type DevAgent,
   type DevAgentKey,
+  type DevMessageUpdate,
   DevStore,
   type DevStoreOptions,
   type RegisterRequestWire,
   type RegisterResponseWire,
   type RevokeResponseWire,
 } from "./store.js";
+export type { AttachmentStatusWire, InboxItemWire, MessageWire } from "./wire.js";

@@ -5,6 +5,7 @@ import {
   PricingSchema,
 } from "@assmbl/core";
 import { z } from "zod";
+import { type DevFaults, DevFaultsSchema } from "./faults.js";
 
 /**
  * What `GET /public/agents/{agent_id}/pricing` answers for an agent, in wire form (snake_case);
@@ -51,6 +52,13 @@ export interface DevServerOptions {
   mailDomain?: string | undefined;
   /** Agents known from the start, each with a token. */
   agents?: SeedAgent[] | undefined;
+  /**
+   * How long a delivered message's attachments report `pending` (downloads answer 409
+   * `attachment_pending`) before `ready`; default 0.
+   */
+  attachmentProcessingMs?: number | undefined;
+  /** Faults to inject from the start (see {@link DevFaults}); change them with `server.setFaults`. */
+  faults?: DevFaults | undefined;
 }
 
 // RFC 6750 b64token: safe in a header, never split by whitespace.
@@ -58,7 +66,8 @@ const TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/;
 const DOMAIN =
   /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/;
 
-const agentIdSchema = z
+/** An agent id (spec §1), lower-cased. */
+export const agentIdSchema = z
   .string()
   .refine(
     (value) => {
@@ -111,6 +120,8 @@ export const DevServerOptionsSchema = z.strictObject({
     .pipe(z.string().regex(DOMAIN, { error: "expected a domain name such as agents.localhost" }))
     .optional(),
   agents: z.array(SeedAgentSchema).optional(),
+  attachmentProcessingMs: z.int().min(0).max(3_600_000).optional(),
+  faults: DevFaultsSchema.optional(),
 });
 
 /** Defaults of {@link DevServerOptions}. */

@@ -20,14 +20,16 @@ async function sources(): Promise<Array<[file: string, source: string]>> {
   );
 }
 
-// transport-ses brings the MIME composer, so SendEmail captures are built as the SDK builds them.
-it("depends on core, transport-ses, hono, its node adapter and zod only", async () => {
+// transport-ses brings the MIME composer, so SendEmail captures and /send messages are built as
+// the SDK builds them; postal-mime lists a received message's attachment parts.
+it("depends on core, transport-ses, hono, its node adapter, postal-mime and zod only", async () => {
   const manifest = JSON.parse(await readFile(join(root, "package.json"), "utf8"));
   expect(Object.keys(manifest.dependencies).sort()).toEqual([
     "@assmbl/core",
     "@assmbl/transport-ses",
     "@hono/node-server",
     "hono",
+    "postal-mime",
     "zod",
   ]);
   expect(manifest.bin).toEqual({ "agentmail-dev": "./dist/bin.js" });

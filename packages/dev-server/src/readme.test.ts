@@ -18,14 +18,31 @@ it("the README's opening snippet runs and prints what its comments say", async (
   expect(logged).toEqual([[200, 1, "active"], [1]]);
 });
 
-it("the README's SES example runs and prints what its comments say", async () => {
-  const section = (await readFile(readme, "utf8")).split("## SES-compatible endpoint")[1] ?? "";
-  const dir = await mkdtemp(join(tmpdir(), "readme-ses-"));
+/** Runs the first ts snippet after `heading`. */
+async function runSection(heading: string): Promise<unknown[][]> {
+  const section = (await readFile(readme, "utf8")).split(heading)[1] ?? "";
+  const dir = await mkdtemp(join(tmpdir(), "readme-section-"));
   try {
     const file = join(dir, "README.md");
     await writeFile(file, section);
-    expect(await runReadmeSnippet(file, imports)).toEqual([[true, true], ["Encrypted task"]]);
+    return await runReadmeSnippet(file, imports);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+it("the README's SES example runs and prints what its comments say", async () => {
+  expect(await runSection("## SES-compatible endpoint")).toEqual([
+    [true, true],
+    ["Encrypted task"],
+  ]);
+});
+
+it("the README's platform example runs and prints what its comments say", async () => {
+  expect(await runSection("## Platform routes")).toEqual([
+    [204],
+    ["true", 1],
+    ["Notes", true],
+    ["notes.txt", 5],
+  ]);
 });

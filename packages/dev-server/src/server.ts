@@ -5,9 +5,11 @@ import type { Duplex } from "node:stream";
 import { AgentMailError, parseInput } from "@assmbl/core";
 import { getRequestListener, RequestError } from "@hono/node-server";
 import { createDevApp } from "./app.js";
+import { type DevFaults, FaultInjector } from "./faults.js";
 import { errorBody, logServerError, SERVER_ERROR_MESSAGE } from "./http/problem.js";
 import { DEFAULTS, type DevServerOptions, DevServerOptionsSchema } from "./options.js";
 import { RequestLog } from "./request-log.js";
+import { SendOutbox } from "./send/outbox.js";
 import { SesOutbox } from "./ses/outbox.js";
 import { DevStore } from "./store.js";
 
@@ -36,17 +38,29 @@ export interface DevServer {
    * `SESClient` or `SESv2Client` at {@link DevServer.url} with any credentials.
    */
   ses: SesOutbox;
+  /** What `POST /send` accepted (`sent.messages()`, `sent.clear()`). */
+  sent: SendOutbox;
   /** The server's state, for arranging or inspecting it without HTTP. */
   store: DevStore;
+  /**
+   * Replaces the injected faults (`{}` clears them); see {@link DevFaults}.
+   *
+   * @example
+   * server.setFaults({ queue: ["drop"] });
+   * @throws {AgentMailError} `invalid_options` for unknown keys or out-of-range values.
+   */
+  setFaults(faults: DevFaults): void;
   /** Closes the listener and every open connection; calling it again is harmless. */
   stop(): Promise<void>;
 }
 
 /**
  * Starts a local AgentMail platform on a loopback port: the directory API (`/public/agents/...`,
- * `/directory/register`, `/directory/revoke`) with the given agents seeded, and an SES-compatible
- * endpoint (v1 `SendRawEmail`, `SendEmail`, `GetSendQuota`; v2 `SendEmail` with raw content) that
- * keeps each message byte for byte and delivers it to the inboxes of local agents.
+ * `/directory/register`, `/directory/revoke`) with the given agents seeded; `/send`, presigned
+ * attachment uploads and downloads, the inbox and message routes; and an SES-compatible endpoint
+ * (v1 `SendRawEmail`, `SendEmail`, `GetSendQuota`; v2 `SendEmail` with raw content) that keeps
+ * each message byte for byte. Mail from either is delivered to the inboxes of local agents.
+ * `faults` makes chosen requests slow, fail, rate-limited or answered with a cut connection.
  *
  * @example
  * const server = await startDevServer({
@@ -61,7 +75,10 @@ export interface DevServer {
 export async function startDevServer(options: DevServerOptions = {}): Promise<DevServer> {
   const parsed = parseInput(DevServerOptionsSchema, options, "startDevServer options");
   const host = parsed.host ?? DEFAULTS.host;
-  const store = new DevStore({ mailDomain: parsed.mailDomain ?? DEFAULTS.mailDomain });
+  const store = new DevStore({
+    mailDomain: parsed.mailDomain ?? DEFAULTS.mailDomain,
+    attachmentProcessingMs: parsed.attachmentProcessingMs,
+  });
   const agents: Record<string, { token: string }> = {};
   for (const seed of parsed.agents ?? []) {
     const agent = store.addAgent(seed);
@@ -69,7 +86,13 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
   }
   const requests = new RequestLog();
   const ses = new SesOutbox();
-  const server = createHttpServer(createDevApp(store, { requests, ses }), requests, host);
+  const sent = new SendOutbox();
+  const faults = new FaultInjector(parsed.faults ?? {});
+  const server = createHttpServer(
+    createDevApp(store, { requests, ses, sent, faults }),
+    requests,
+    host,
+  );
   await listen(server, parsed.port ?? DEFAULTS.port, host);
 
   const { port } = server.address() as AddressInfo;
@@ -81,7 +104,9 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     agents,
     requests,
     ses,
+    sent,
     store,
+    setFaults: (next) => faults.set(next),
     stop: () => {
       stopped ??= new Promise<void>((resolve) => {
         server.close(() => resolve());

@@ -137,8 +137,12 @@ describe("DevStore", () => {
       agentId: "peer",
       raw,
       sender: "a@x.example",
+      senderVerified: false,
       subject: "café",
       receivedAt: new Date(0),
+      labels: [],
+      isRead: false,
+      isArchived: false,
       sesMessageId: "ses-1",
     });
     const second = store.deliver("peer", "Subject: no from\r\n\r\n", {
@@ -172,5 +176,99 @@ describe("DevStore", () => {
     expect(store.inbox("nobody")).toEqual([]);
     expect(store.inbox("not a valid id!")).toEqual([]);
     expect(errorOf(() => store.deliver("nobody", "x")).code).toBe("agent_not_found");
+  });
+
+  it("arranges message state for tests: labels, read, archived, deletion; unknown ids are not_found", () => {
+    const store = new DevStore();
+    store.addAgent({ agentId: "peer" });
+    const message = store.deliver("peer", "Subject: s\r\n\r\n", { labels: ["start"] });
+    expect(store.message(message.id)?.labels).toEqual(["start"]);
+    const updated = store.updateMessage(message.id, { labels: ["a", "b", "a"], isRead: true });
+    expect(updated).toMatchObject({ labels: ["a", "b"], isRead: true, isArchived: false });
+    updated.labels.push("mutated");
+    expect(store.updateMessage(message.id, { isArchived: true })).toMatchObject({
+      labels: ["a", "b"],
+      isRead: true,
+      isArchived: true,
+    });
+    expect(errorOf(() => store.updateMessage(message.id, { read: true } as never))).toMatchObject({
+      code: "invalid_options",
+      message: expect.stringContaining('"read"'),
+    });
+    expect(errorOf(() => store.updateMessage("nope", {})).code).toBe("not_found");
+    expect(store.deleteMessage(message.id)).toBe(true);
+    expect(store.deleteMessage(message.id)).toBe(false);
+    expect(store.message(message.id)).toBeUndefined();
+    expect(store.inbox("peer")).toEqual([]);
+  });
+
+  it("computes attachment status from attachmentProcessingMs, unless a test set one", () => {
+    const slow = new DevStore({ attachmentProcessingMs: 60_000 });
+    slow.addAgent({ agentId: "peer" });
+    const message = slow.deliver("peer", "Subject: s\r\n\r\n");
+    expect(slow.attachmentStatus(message.id, 0)).toBe("pending");
+    slow.setAttachmentStatus(message.id, 0, "failed");
+    expect(slow.attachmentStatus(message.id, 0)).toBe("failed");
+    expect(slow.attachmentStatus(message.id, 1)).toBe("pending");
+    slow.setAttachmentStatus(message.id, 0, null);
+    expect(slow.attachmentStatus(message.id, 0)).toBe("pending");
+    expect(errorOf(() => slow.setAttachmentStatus(message.id, -1, "failed")).code).toBe(
+      "invalid_options",
+    );
+    expect(errorOf(() => slow.setAttachmentStatus(message.id, 0, "broken" as never)).code).toBe(
+      "invalid_options",
+    );
+    expect(errorOf(() => slow.attachmentStatus("nope", 0)).code).toBe("not_found");
+
+    const fast = new DevStore();
+    fast.addAgent({ agentId: "peer" });
+    expect(fast.attachmentStatus(fast.deliver("peer", "x").id, 0)).toBe("ready");
+    expect(errorOf(() => new DevStore({ attachmentProcessingMs: -1 })).code).toBe(
+      "invalid_options",
+    );
+    expect(errorOf(() => new DevStore({ mailDomian: "x" } as never)).message).toContain(
+      '"mailDomian"',
+    );
+  });
+
+  it("pages an inbox by cursor, oldest first", () => {
+    const store = new DevStore();
+    store.addAgent({ agentId: "peer" });
+    for (const subject of ["a", "b", "c"]) store.deliver("peer", `Subject: ${subject}\r\n\r\n`);
+    const first = store.inboxPage("peer", { limit: 2 });
+    expect(first.messages.map((message) => message.subject)).toEqual(["a", "b"]);
+    const second = store.inboxPage("peer", { limit: 2, cursor: first.nextCursor ?? "" });
+    expect(second).toMatchObject({ nextCursor: null, messages: [{ subject: "c" }] });
+    expect(store.inboxPage("nobody")).toEqual({ messages: [], nextCursor: null });
+    expect(errorOf(() => store.inboxPage("peer", { cursor: "garbage" })).code).toBe(
+      "invalid_request",
+    );
+  });
+
+  it("keeps uploaded objects as copies, checked on the way in", () => {
+    const store = new DevStore();
+    const bytes = new Uint8Array([1, 2, 3]);
+    store.objects.put({
+      key: "uploads/peer/1-a.bin",
+      agentId: "Peer",
+      contentType: "application/octet-stream",
+      bytes,
+    });
+    bytes[0] = 9;
+    expect(store.objects.get("uploads/peer/1-a.bin")).toMatchObject({
+      agentId: "peer",
+      bytes: new Uint8Array([1, 2, 3]),
+    });
+    expect(store.objects.owned("uploads/peer/1-a.bin", "peer")).toBeDefined();
+    expect(store.objects.owned("uploads/peer/1-a.bin", "other")).toBeUndefined();
+    expect(store.objects.keys()).toEqual(["uploads/peer/1-a.bin"]);
+    expect(
+      errorOf(() => store.objects.put({ key: "", agentId: "peer", contentType: "x", bytes })),
+    ).toMatchObject({
+      code: "invalid_options",
+      message: expect.stringContaining("key"),
+    });
+    expect(store.objects.delete("uploads/peer/1-a.bin")).toBe(true);
+    expect(store.objects.get("uploads/peer/1-a.bin")).toBeUndefined();
   });
 });

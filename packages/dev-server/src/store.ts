@@ -12,15 +12,19 @@ import {
   type RegisterResponseSchema,
   type RevokeResponseSchema,
 } from "@assmbl/core";
-import type { z } from "zod";
+import { z } from "zod";
 import {
   copyInboxMessage,
   type DeliverOptions,
+  type DevAttachmentStatus,
   type DevInboxMessage,
   inboxMessage,
+  type StoredInboxMessage,
 } from "./inbox.js";
+import { type DevInboxPage, type InboxQuery, inboxPage } from "./inbox-page.js";
 import { algorithmFits, inspectSpkiPem } from "./keys.js";
 import { DEFAULTS, type DevPricing, type SeedAgent, SeedAgentSchema } from "./options.js";
+import { ObjectStore } from "./storage/object-store.js";
 
 /**
  * `POST /directory/register` body, as validated by core's `RegisterRequestSchema`.
@@ -76,8 +80,35 @@ export interface DevAgent {
  */
 export interface DevStoreOptions {
   /** The domain of agents' addresses; default `agents.localhost`. */
-  mailDomain?: string;
+  mailDomain?: string | undefined;
+  /**
+   * How long a delivered message's attachments report `pending` before `ready`; default 0.
+   */
+  attachmentProcessingMs?: number | undefined;
 }
+
+/**
+ * What {@link DevStore.updateMessage} changes; absent fields stay as they are.
+ *
+ * @example
+ * store.updateMessage(messageId, { labels: ["invoices"], isArchived: true });
+ */
+export interface DevMessageUpdate {
+  labels?: string[] | undefined;
+  isRead?: boolean | undefined;
+  isArchived?: boolean | undefined;
+}
+
+const StoreOptionsSchema = z.strictObject({
+  mailDomain: z.string().min(1).optional(),
+  attachmentProcessingMs: z.int().min(0).max(3_600_000).optional(),
+});
+
+const MessageUpdateSchema = z.strictObject({
+  labels: z.array(z.string().min(1).max(256)).max(100).optional(),
+  isRead: z.boolean().optional(),
+  isArchived: z.boolean().optional(),
+});
 
 interface AgentState {
   agentId: string;
@@ -85,7 +116,7 @@ interface AgentState {
   pricing: DevPricing;
   key: DevAgentKey | null;
   /** Oldest first. */
-  inbox: DevInboxMessage[];
+  inbox: StoredInboxMessage[];
 }
 
 const DEFAULT_PRICING: DevPricing = { pricing_model: "free", base_price: 0 };
@@ -106,11 +137,22 @@ const PRIVATE_KEY_BLOCK = /-----BEGIN [A-Z ]*PRIVATE KEY[A-Z ]*-----/;
 export class DevStore {
   /** The domain of agents' addresses (lower-case). */
   readonly mailDomain: string;
+  /** How long attachments of a new message stay `pending`. */
+  readonly attachmentProcessingMs: number;
+  /** Uploaded objects and presigned-upload grants (the platform's storage). */
+  readonly objects = new ObjectStore();
   readonly #agents = new Map<string, AgentState>();
   readonly #byToken = new Map<string, AgentState>();
+  readonly #messages = new Map<string, StoredInboxMessage>();
+  #deliveries = 0;
 
+  /**
+   * @throws {AgentMailError} `invalid_options` for unknown or bad options.
+   */
   constructor(options: DevStoreOptions = {}) {
-    this.mailDomain = (options.mailDomain ?? DEFAULTS.mailDomain).toLowerCase();
+    const parsed = parseInput(StoreOptionsSchema, options, "DevStore options");
+    this.mailDomain = (parsed.mailDomain ?? DEFAULTS.mailDomain).toLowerCase();
+    this.attachmentProcessingMs = parsed.attachmentProcessingMs ?? 0;
   }
 
   /**
@@ -294,8 +336,9 @@ export class DevStore {
 
   /**
    * Puts a copy of a raw RFC 5322 message in an agent's inbox, as the platform does with mail it
-   * receives (the SES endpoint calls this for each local recipient). `sender` and `subject` are
-   * read from the message's headers.
+   * receives (the SES endpoint and `POST /send` call this for each local recipient). `sender` and
+   * `subject` are read from the message's headers; the sender counts as verified when it is a
+   * known agent on the mail domain, unless `senderVerified` says otherwise.
    *
    * @example
    * const message = store.deliver("my-agent", "From: peer@agents.localhost\r\nSubject: hi\r\n\r\nhello\r\n");
@@ -309,8 +352,14 @@ export class DevStore {
   ): DevInboxMessage {
     const state = this.#require(agentId);
     const bytes = typeof raw === "string" ? new TextEncoder().encode(raw) : raw;
-    const message = inboxMessage(state.agentId, bytes, options);
+    this.#deliveries += 1;
+    const message = inboxMessage(state.agentId, bytes, {
+      ...options,
+      seq: this.#deliveries,
+      isVerified: (sender) => this.#isLocalAgent(sender),
+    });
     state.inbox.push(message);
+    this.#messages.set(message.id, message);
     return copyInboxMessage(message);
   }
 
@@ -322,6 +371,114 @@ export class DevStore {
    */
   inbox(agentId: string): DevInboxMessage[] {
     return (this.#find(agentId)?.inbox ?? []).map(copyInboxMessage);
+  }
+
+  /**
+   * One page of an agent's inbox as `GET /inbox` answers it: oldest first, filtered, with the
+   * cursor of the next page (`null` on the last).
+   *
+   * @example
+   * const { messages, nextCursor } = store.inboxPage("my-agent", { limit: 2, label: "invoices" });
+   * @throws {AgentMailError} `invalid_request` for a cursor this server did not issue.
+   */
+  inboxPage(agentId: string, query: InboxQuery = {}): DevInboxPage<DevInboxMessage> {
+    const page = inboxPage(this.#find(agentId)?.inbox ?? [], query);
+    return { messages: page.messages.map(copyInboxMessage), nextCursor: page.nextCursor };
+  }
+
+  /**
+   * Any agent's message by id (a copy), or `undefined` (also once deleted).
+   *
+   * @example
+   * store.message(messageId)?.isRead; // false
+   */
+  message(messageId: string): DevInboxMessage | undefined {
+    const message = this.#messages.get(messageId);
+    return message && copyInboxMessage(message);
+  }
+
+  /**
+   * Changes a message's labels, read or archived state, as a test arranges an inbox.
+   *
+   * @example
+   * store.updateMessage(messageId, { labels: ["invoices"], isRead: true });
+   * @throws {AgentMailError} `not_found` for an unknown message, `invalid_options` for a bad update.
+   */
+  updateMessage(messageId: string, update: DevMessageUpdate): DevInboxMessage {
+    const parsed = parseInput(MessageUpdateSchema, update, "message update");
+    const message = this.#requireMessage(messageId);
+    if (parsed.labels !== undefined) message.labels = [...new Set(parsed.labels)];
+    if (parsed.isRead !== undefined) message.isRead = parsed.isRead;
+    if (parsed.isArchived !== undefined) message.isArchived = parsed.isArchived;
+    return copyInboxMessage(message);
+  }
+
+  /**
+   * Removes a message from its inbox; `false` when there is no such message (any more).
+   *
+   * @example
+   * store.deleteMessage(messageId); // true
+   */
+  deleteMessage(messageId: string): boolean {
+    const message = this.#messages.get(messageId);
+    if (!message) return false;
+    this.#messages.delete(messageId);
+    const state = this.#agents.get(message.agentId);
+    if (state) state.inbox = state.inbox.filter((entry) => entry.id !== messageId);
+    return true;
+  }
+
+  /**
+   * Sets the status attachment `index` of a message reports, e.g. `"failed"` to test a client's
+   * handling of a 422; `null` goes back to the computed one.
+   *
+   * @example
+   * store.setAttachmentStatus(messageId, 0, "failed");
+   * @throws {AgentMailError} `not_found` for an unknown message, `invalid_options` for a bad index or status.
+   */
+  setAttachmentStatus(messageId: string, index: number, status: DevAttachmentStatus | null): void {
+    const parsed = parseInput(
+      z.strictObject({
+        index: z.int().min(0),
+        status: z.enum(["pending", "ready", "failed"]).nullable(),
+      }),
+      { index, status },
+      "setAttachmentStatus",
+    );
+    const message = this.#requireMessage(messageId);
+    if (parsed.status === null) message.attachmentStatus.delete(parsed.index);
+    else message.attachmentStatus.set(parsed.index, parsed.status);
+  }
+
+  /**
+   * The status attachment `index` of a message reports: the one a test set, else `pending` for
+   * the first `attachmentProcessingMs` after delivery, then `ready`. (Whether the message has
+   * that many attachments is the MIME's business; the routes check it.)
+   *
+   * @example
+   * store.attachmentStatus(messageId, 0); // "ready"
+   * @throws {AgentMailError} `not_found` for an unknown message.
+   */
+  attachmentStatus(messageId: string, index: number): DevAttachmentStatus {
+    const message = this.#requireMessage(messageId);
+    const set = message.attachmentStatus.get(index);
+    if (set !== undefined) return set;
+    return Date.now() - message.deliveredAtMs < this.attachmentProcessingMs ? "pending" : "ready";
+  }
+
+  #requireMessage(messageId: string): StoredInboxMessage {
+    const message = typeof messageId === "string" ? this.#messages.get(messageId) : undefined;
+    if (!message) {
+      throw new AgentMailError({ code: "not_found", message: "no message with this id" });
+    }
+    return message;
+  }
+
+  /** Whether `sender` is the address of a known agent on the mail domain. */
+  #isLocalAgent(sender: string): boolean {
+    const at = sender.lastIndexOf("@");
+    if (at < 1 || sender.slice(at + 1).toLowerCase() !== this.mailDomain) return false;
+    return this.#find(sender.slice(0, at)) !== undefined;
   }
 
   #find(agentId: string): AgentState | undefined {

@@ -1,5 +1,6 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { Limits, type Mailbox, parseAddress } from "@assmbl/core";
+import { deliverToLocalAgents } from "../delivery.js";
 import { firstMailbox } from "../inbox.js";
 import { addressList, headerFields, headerValues } from "../mime/headers.js";
 import type { DevStore } from "../store.js";
@@ -79,18 +80,11 @@ export function acceptSend(context: SesContext, send: SesSend): SesMessage {
 
   const destinations = unique(mailboxes.map((entry) => entry.address));
   const receivedAt = new Date();
-  const deliveredTo: string[] = [];
-  for (const entry of mailboxes) {
-    if (entry.domain !== context.store.mailDomain) continue;
-    const agent = context.store.agent(entry.localPart);
-    if (!agent || deliveredTo.includes(agent.agentId)) continue;
-    context.store.deliver(agent.agentId, raw, {
-      sender,
-      receivedAt,
-      sesMessageId: send.messageId,
-    });
-    deliveredTo.push(agent.agentId);
-  }
+  const deliveredTo = deliverToLocalAgents(context.store, mailboxes, raw, {
+    sender,
+    receivedAt,
+    sesMessageId: send.messageId,
+  });
   const message: SesMessage = {
     messageId: send.messageId,
     api: send.api,

@@ -163,7 +163,7 @@ describe("SESClient SendEmail", () => {
     expect(lines.every((line) => line.length <= 998)).toBe(true);
     expect(/^[\x20-\x7e\r\n]*$/.test(rawText.slice(0, rawText.indexOf("\r\n\r\n")))).toBe(true);
 
-    const parsed = parseWithPython(raw);
+    const parsed = await parseWithPython(raw);
     expect(parsed.defects).toEqual([]);
     expect(parsed.from).toEqual([["Räksmörgås Bot", "sender@agents.localhost"]]);
     expect(parsed.to).toEqual([
@@ -198,7 +198,7 @@ describe("SESClient SendEmail", () => {
     const text = Buffer.from(raw).toString();
     expect(text).toContain("Content-Transfer-Encoding: 7bit\r\n");
     expect(text).toContain("Content-Type: text/plain; charset=utf-8\r\n\r\njust text\r\n");
-    const parsed = parseWithPython(raw);
+    const parsed = await parseWithPython(raw);
     expect(parsed).toMatchObject({ contentType: "text/plain", subject: "Plain", html: null });
     expect(lf(parsed.text)).toBe("just text\n");
   });

@@ -55,7 +55,7 @@ describe("SESv2Client SendEmail with Content.Raw", () => {
       });
     }
     // An independent parser sees the same message, custom headers included.
-    const parsed = parseWithPython(sent?.raw ?? new Uint8Array());
+    const parsed = await parseWithPython(sent?.raw ?? new Uint8Array());
     expect(parsed).toMatchObject({
       from: [["Sender Agent", "sender@agents.localhost"]],
       to: [["", "peer@agents.localhost"]],

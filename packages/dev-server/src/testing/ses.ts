@@ -1,11 +1,11 @@
 // Test helpers for the SES endpoint: stock AWS SDK clients pointed at a dev server, middleware
 // that breaks a request on purpose, and Python's `email` parser as an independent MIME reader.
 
-import { execFileSync } from "node:child_process";
 import { SESClient } from "@aws-sdk/client-ses";
 import { SESv2Client } from "@aws-sdk/client-sesv2";
 import { afterEach } from "vitest";
 import type { DevServer } from "../server.js";
+import { runPython } from "./python.js";
 
 /** Stock SDK clients for a server, with dummy credentials; destroyed after each test. */
 export function useSesClients(): (server: DevServer) => { v1: SESClient; v2: SESv2Client } {
@@ -131,8 +131,8 @@ print(json.dumps({
 `;
 
 /** Parses raw MIME with `python3 -c 'email.message_from_bytes(..., policy=default)'`. */
-export function parseWithPython(raw: Uint8Array): PythonParsed {
-  const out = execFileSync("python3", ["-c", PARSE], { input: raw, maxBuffer: 64 * 1024 * 1024 });
+export async function parseWithPython(raw: Uint8Array): Promise<PythonParsed> {
+  const out = await runPython(PARSE, raw);
   return JSON.parse(out.toString("utf8")) as PythonParsed;
 }
 

@@ -1,0 +1,104 @@
+import { Routes } from "@assmbl/core";
+import type { Context } from "hono";
+import { requireAgent } from "../http/auth.js";
+import { HttpProblem } from "../http/problem.js";
+import type { DevRoute } from "../http/route.js";
+import type { DevInboxMessage } from "../inbox.js";
+import { type MimeAttachment, mimeAttachments } from "../mime/attachments.js";
+import { presignDownload } from "../storage/download-url.js";
+import type { Presigner } from "../storage/presigner.js";
+import type { DevStore } from "../store.js";
+import { attachmentWire, inboxItemWire } from "../wire.js";
+
+/**
+ * The caller's received messages: `GET /messages/{id}` (marks it read), `DELETE
+ * /messages/{id}`, and per attachment its status and a presigned download. Another agent's
+ * message is a 404, as if it did not exist.
+ */
+export function messageRoutes(store: DevStore, presigner: Presigner): DevRoute[] {
+  return [
+    {
+      route: Routes.getMessage,
+      handler: async (c) => {
+        const message = ownMessage(c, store);
+        const read = store.updateMessage(message.id, { isRead: true });
+        const parts = await mimeAttachments(read.raw);
+        return c.json({
+          ...inboxItemWire(read),
+          raw_mime: new TextDecoder().decode(read.raw),
+          attachments: parts.map((part, index) =>
+            attachmentWire(index, part, store.attachmentStatus(read.id, index)),
+          ),
+        });
+      },
+    },
+    {
+      route: Routes.deleteMessage,
+      handler: (c) => {
+        const message = ownMessage(c, store);
+        store.deleteMessage(message.id);
+        return c.body(null, 204);
+      },
+    },
+    {
+      route: Routes.getAttachment,
+      handler: async (c) => {
+        const message = ownMessage(c, store);
+        const { index, part } = await attachmentOf(c, message);
+        return c.json(attachmentWire(index, part, store.attachmentStatus(message.id, index)));
+      },
+    },
+    {
+      route: Routes.downloadAttachment,
+      handler: async (c) => {
+        const message = ownMessage(c, store);
+        const { index, part } = await attachmentOf(c, message);
+        const status = store.attachmentStatus(message.id, index);
+        if (status === "pending") {
+          throw new HttpProblem(
+            "attachment_pending",
+            `attachment ${index} is still being processed; retry shortly`,
+            { headers: { "Retry-After": "1" } },
+          );
+        }
+        if (status === "failed") {
+          throw new HttpProblem("attachment_failed", `attachment ${index} failed processing`);
+        }
+        // The part's bytes become an object of the recipient's, served by the storage GET.
+        const key = `messages/${message.agentId}/${message.id}/${index}`;
+        store.objects.put({
+          key,
+          agentId: message.agentId,
+          contentType: part.contentType || "application/octet-stream",
+          bytes: part.bytes,
+        });
+        return c.json({
+          url: presignDownload(presigner, new URL(c.req.url).origin, key, new Date()),
+        });
+      },
+    },
+  ];
+}
+
+/** The `{id}` message when it is in the caller's inbox. */
+function ownMessage(c: Context, store: DevStore): DevInboxMessage {
+  const agent = requireAgent(c, store);
+  const message = store.message(c.req.param("id") ?? "");
+  if (!message || message.agentId !== agent.agentId) {
+    throw new HttpProblem("not_found", "no message with this id in your inbox");
+  }
+  return message;
+}
+
+/** The `{index}` attachment part of a message. */
+async function attachmentOf(
+  c: Context,
+  message: DevInboxMessage,
+): Promise<{ index: number; part: MimeAttachment }> {
+  const raw = c.req.param("index") ?? "";
+  const parts = await mimeAttachments(message.raw);
+  const index = /^\d{1,6}$/.test(raw) ? Number(raw) : -1;
+  const part = parts[index];
+  if (!part) throw new HttpProblem("not_found", "the message has no attachment with this index");
+  return { index, part };
+}

@@ -1,0 +1,88 @@
+import { randomUUID } from "node:crypto";
+import { AgentMailError, type SendResponseSchema } from "@assmbl/core";
+import { composeMime } from "@assmbl/transport-ses";
+import type { z } from "zod";
+import { deliverToLocalAgents } from "../delivery.js";
+import { HttpProblem } from "../http/problem.js";
+import type { DevStore } from "../store.js";
+import type { SendOutbox } from "./outbox.js";
+import { prepareSend, type SendRequestWire } from "./prepare.js";
+
+/**
+ * `POST /send` response.
+ *
+ * @example
+ * const { message_id, reservation_key }: SendResponseWire = await response.json();
+ */
+export type SendResponseWire = z.output<typeof SendResponseSchema>;
+
+/** Where a send goes: the store's inboxes and the outbox tests read. */
+export interface SendContext {
+  store: DevStore;
+  outbox: SendOutbox;
+}
+
+/**
+ * Sends a validated `/send` request as `agentId`: composes the MIME with transport-ses's
+ * `composeMime`, delivers it to every local recipient (Bcc included) with the sender verified,
+ * and records it in the outbox. Nothing is delivered or recorded when a check fails.
+ *
+ * @example
+ * const response = await performSend({ store, outbox }, "my-agent", request);
+ * response.message_id; // "5f0c...@agents.localhost"
+ * @throws {AgentMailError} a 4xx refusal (see `prepareSend`; composer refusals keep their code).
+ */
+export async function performSend(
+  context: SendContext,
+  agentId: string,
+  request: SendRequestWire,
+): Promise<SendResponseWire> {
+  const { store } = context;
+  const correlationId = request.correlation_id ?? `corr_${randomUUID()}`;
+  const prepared = prepareSend(
+    request,
+    { agentId, mailDomain: store.mailDomain, objects: store.objects },
+    correlationId,
+  );
+  let raw: Uint8Array;
+  let messageId: string;
+  try {
+    ({ raw, messageId } = await composeMime(prepared));
+  } catch (error) {
+    throw asRefusal(error);
+  }
+  const deliveredTo = deliverToLocalAgents(
+    store,
+    [...prepared.to, ...prepared.cc, ...prepared.bcc],
+    raw,
+    { sender: prepared.from.address, senderVerified: true },
+  );
+  const response = {
+    message_id: messageId.replace(/^<|>$/g, ""),
+    correlation_id: correlationId,
+    idempotency_key: request.idempotency_key,
+    reservation_key: `rsv_${randomUUID()}`,
+  };
+  context.outbox.add({
+    messageId: response.message_id,
+    agentId,
+    request,
+    raw,
+    correlationId,
+    idempotencyKey: request.idempotency_key,
+    reservationKey: response.reservation_key,
+    deliveredTo,
+    sentAt: new Date(),
+  });
+  return response;
+}
+
+/**
+ * The composer checks the message once more; what it refuses is the caller's input, so a 4xx
+ * keeps its code and anything else (e.g. `encryption_failed`, 500 in core's table) becomes a 400.
+ */
+function asRefusal(error: unknown): unknown {
+  if (!AgentMailError.is(error)) return error;
+  if (error.status !== undefined && error.status >= 400 && error.status < 500) return error;
+  return new HttpProblem("invalid_message", error.message);
+}

@@ -1,0 +1,204 @@
+import {
+  AgentMailError,
+  AgentMailHeaders,
+  assertSafeHeader,
+  decodeManifest,
+  ENCRYPTED_BODY,
+  isArmoredMessage,
+  isReservedHeader,
+  Limits,
+  type Mailbox,
+  type ManifestRow,
+  OPENPGP_ARMORED,
+  type PreparedMessage,
+  parseAddress,
+  type SendRequestSchema,
+  withManifestRows,
+} from "@assmbl/core";
+import type { z } from "zod";
+import { HttpProblem } from "../http/problem.js";
+import type { ObjectStore } from "../storage/object-store.js";
+
+/**
+ * A `POST /send` body after core's `SendRequestSchema` (defaults filled in).
+ *
+ * @example
+ * const request: SendRequestWire = SendRequestSchema.parse({ to: "b@agents.localhost", subject: "hi", body: "hello" });
+ */
+export type SendRequestWire = z.output<typeof SendRequestSchema>;
+
+/** Who sends, and where the attachments' bytes are. */
+export interface SendSender {
+  agentId: string;
+  mailDomain: string;
+  objects: ObjectStore;
+}
+
+/** The two headers a `/send` caller writes itself, by lower-cased name. */
+const CALLER_OWNED = new Map<string, string>(
+  [AgentMailHeaders.encrypted, AgentMailHeaders.attachments].map((name) => [
+    name.toLowerCase(),
+    name,
+  ]),
+);
+const PGP_ENCRYPTED = "application/pgp-encrypted";
+
+/**
+ * Turns a `/send` request into the `PreparedMessage` transport-ses's `composeMime` renders, so a
+ * message sent through the API has the same shape as one the SDK sends through SES. From is the
+ * sending agent's address; the correlation id is the caller's or a generated one.
+ *
+ * @example
+ * const prepared = prepareSend(request, { agentId: "my-agent", mailDomain: "agents.localhost", objects }, "corr_1");
+ * @throws {AgentMailError} (4xx) `header_injection`, `invalid_header`, `reserved_header`,
+ * `invalid_address`, `too_many_recipients`, `invalid_attachment` (an object_key that is not this
+ * agent's uploaded object), `invalid_manifest`, `invalid_message`.
+ */
+export function prepareSend(
+  request: SendRequestWire,
+  sender: SendSender,
+  correlationId: string,
+): PreparedMessage {
+  const headers = callerHeaders(request.headers);
+  const encrypted = headers[AgentMailHeaders.encrypted] === ENCRYPTED_BODY;
+  if (encrypted && !isArmoredMessage(request.body)) {
+    throw new HttpProblem(
+      "invalid_message",
+      `body must be one ASCII-armored OpenPGP message when ${AgentMailHeaders.encrypted} is "${ENCRYPTED_BODY}"`,
+    );
+  }
+  const to = addresses(typeof request.to === "string" ? [request.to] : request.to, "to");
+  const cc = addresses(request.cc, "cc");
+  const bcc = addresses(request.bcc, "bcc");
+  const count = to.length + cc.length + bcc.length;
+  if (count > Limits.recipientsPerMessage) {
+    throw new HttpProblem(
+      "too_many_recipients",
+      `the message has ${count} recipients (to, cc and bcc); the limit is ${Limits.recipientsPerMessage}`,
+    );
+  }
+  const contents = request.attachments.map((ref, i) => {
+    const object = sender.objects.owned(ref.object_key, sender.agentId);
+    if (!object) {
+      throw new HttpProblem(
+        "invalid_attachment",
+        `attachments[${i}].object_key is not an upload of yours whose bytes have been uploaded`,
+      );
+    }
+    return object.bytes;
+  });
+  const rows = manifestRows(request, headers[AgentMailHeaders.attachments], contents);
+  rows.forEach((row, i) => {
+    const text = new TextDecoder().decode(contents[i]);
+    if (row.encrypted && !isArmoredMessage(text)) {
+      throw new HttpProblem(
+        "invalid_attachment",
+        `attachments[${i}] is marked encrypted but its bytes are not one ASCII-armored OpenPGP message`,
+      );
+    }
+  });
+  const prepared: PreparedMessage = {
+    specificationVersion: "v1",
+    from: parseAddress(`${sender.agentId}@${sender.mailDomain}`),
+    to,
+    cc,
+    bcc,
+    replyTo: addresses(request.reply_to ?? [], "reply_to"),
+    subject: request.subject,
+    text: request.body,
+    ...(request.html === null ? {} : { html: request.html }),
+    headers,
+    attachments: rows.map((row, i) => ({ manifest: row, content: contents[i] as Uint8Array })),
+    correlationId,
+    ...(request.idempotency_key === null ? {} : { idempotencyKey: request.idempotency_key }),
+    ...(request.marketplace_request_id === null
+      ? {}
+      : { marketplaceRequestId: request.marketplace_request_id }),
+    encrypted: { body: encrypted },
+  };
+  return rows.length === 0 ? prepared : withManifestRows(prepared, rows);
+}
+
+/**
+ * The request's headers, checked: no control characters (`header_injection`), RFC 5322 names,
+ * nothing the composer writes except `X-AgentMail-Encrypted` and `X-AgentMail-Attachments`
+ * (spelled as the contract spells them, whatever case the caller used).
+ */
+function callerHeaders(given: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  const seen = new Set<string>();
+  for (const [name, value] of Object.entries(given)) {
+    assertSafeHeader(name, value);
+    const lower = name.toLowerCase();
+    const owned = CALLER_OWNED.get(lower);
+    if (owned === undefined && isReservedHeader(name)) {
+      throw new HttpProblem(
+        "reserved_header",
+        `headers.${name} is written by the platform and cannot be given`,
+      );
+    }
+    if (seen.has(lower)) {
+      throw new HttpProblem("invalid_header", `headers.${name} is given twice (in another case)`);
+    }
+    seen.add(lower);
+    out[owned ?? name] = value;
+  }
+  return out;
+}
+
+function addresses(values: readonly string[], field: string): Mailbox[] {
+  return values.map((value, i) => {
+    try {
+      return parseAddress(value);
+    } catch (error) {
+      if (!AgentMailError.is(error)) throw error;
+      throw new HttpProblem(
+        error.code === "header_injection" ? "header_injection" : "invalid_address",
+        `${field}[${i}] is not a valid email address (expected local@domain or "Name <local@domain>")`,
+      );
+    }
+  });
+}
+
+/**
+ * The manifest rows: the caller's `X-AgentMail-Attachments` when given (one row per attachment,
+ * in order, naming the same object key and filename), else rows the server writes from the refs.
+ */
+function manifestRows(
+  request: SendRequestWire,
+  given: string | undefined,
+  contents: readonly Uint8Array[],
+): ManifestRow[] {
+  const refs = request.attachments;
+  if (given === undefined) {
+    return refs.map((ref, i) => {
+      const encrypted = ref.content_type.toLowerCase() === PGP_ENCRYPTED;
+      return {
+        index: i,
+        filename: ref.filename,
+        content_type: ref.content_type,
+        size: contents[i]?.byteLength ?? 0,
+        encrypted,
+        ...(encrypted ? { encryption: { ...OPENPGP_ARMORED } } : {}),
+        object_key: ref.object_key,
+      };
+    });
+  }
+  const rows = decodeManifest(given);
+  if (rows.length !== refs.length) {
+    throw new HttpProblem(
+      "invalid_manifest",
+      `${AgentMailHeaders.attachments} has ${rows.length} rows for ${refs.length} attachments`,
+    );
+  }
+  rows.forEach((row, i) => {
+    const ref = refs[i];
+    if (row.index !== i || row.object_key !== ref?.object_key || row.filename !== ref?.filename) {
+      throw new HttpProblem(
+        "invalid_manifest",
+        `${AgentMailHeaders.attachments} row ${i} must have index ${i} and the object_key and filename of attachments[${i}]`,
+      );
+    }
+  });
+  return rows;
+}

@@ -1,0 +1,140 @@
+import { parseInput } from "@assmbl/core";
+import { z } from "zod";
+import { agentIdSchema } from "../options.js";
+
+/**
+ * One object in the dev server's storage: an upload, or an attachment of a received message that
+ * was asked for by download.
+ *
+ * @example
+ * const object = server.store.objects.get(objectKey);
+ * new TextDecoder().decode(object?.bytes);
+ */
+export interface DevStoredObject {
+  key: string;
+  /** The agent that may reference and download it. */
+  agentId: string;
+  /** `Content-Type` it was uploaded with, served back on download. */
+  contentType: string;
+  bytes: Uint8Array;
+  storedAt: Date;
+}
+
+/**
+ * What {@link ObjectStore.put} takes.
+ *
+ * @example
+ * store.objects.put({ key: "uploads/my-agent/1-a.txt", agentId: "my-agent", contentType: "text/plain", bytes });
+ */
+export interface DevObjectInput {
+  key: string;
+  agentId: string;
+  contentType: string;
+  bytes: Uint8Array;
+}
+
+const ObjectInputSchema = z.strictObject({
+  key: z.string().min(1).max(1024),
+  agentId: agentIdSchema,
+  contentType: z.string().min(1),
+  bytes: z.instanceof(Uint8Array),
+});
+
+/**
+ * The dev server's object storage (S3 stand-in): presigned-upload grants and stored objects, in
+ * memory. Routes call it; tests may call it to arrange uploads without HTTP or to inspect them.
+ *
+ * @example
+ * const objects = new ObjectStore();
+ * objects.put({ key: "uploads/a/1-x.txt", agentId: "a", contentType: "text/plain", bytes: new Uint8Array([104, 105]) });
+ * objects.get("uploads/a/1-x.txt")?.contentType; // "text/plain"
+ */
+export class ObjectStore {
+  readonly #grants = new Map<string, string>();
+  readonly #objects = new Map<string, DevStoredObject>();
+
+  /**
+   * Records that `agentId` was handed a presigned upload for `key`: an upload to that key
+   * becomes the agent's object.
+   *
+   * @example
+   * objects.grant("uploads/my-agent/1-a.txt", "my-agent");
+   */
+  grant(key: string, agentId: string): void {
+    this.#grants.set(key, agentId);
+  }
+
+  /**
+   * The agent a presigned upload of `key` was granted to, or `undefined`.
+   *
+   * @example
+   * objects.grantee("uploads/my-agent/1-a.txt"); // "my-agent"
+   */
+  grantee(key: string): string | undefined {
+    return this.#grants.get(key);
+  }
+
+  /**
+   * Stores an object (the bytes are copied), replacing any object with the same key.
+   *
+   * @example
+   * objects.put({ key, agentId: "my-agent", contentType: "application/pdf", bytes });
+   * @throws {AgentMailError} `invalid_options` for a bad input.
+   */
+  put(input: DevObjectInput): DevStoredObject {
+    const parsed = parseInput(ObjectInputSchema, input, "object");
+    const object: DevStoredObject = {
+      ...parsed,
+      bytes: new Uint8Array(parsed.bytes),
+      storedAt: new Date(),
+    };
+    this.#objects.set(object.key, object);
+    return copy(object);
+  }
+
+  /**
+   * A copy of the object stored under `key`, or `undefined`.
+   *
+   * @example
+   * objects.get(objectKey)?.bytes.byteLength;
+   */
+  get(key: string): DevStoredObject | undefined {
+    const object = this.#objects.get(key);
+    return object && copy(object);
+  }
+
+  /**
+   * The object under `key` when it belongs to `agentId`, else `undefined` (as if it did not exist).
+   *
+   * @example
+   * objects.owned(objectKey, "my-agent");
+   */
+  owned(key: string, agentId: string): DevStoredObject | undefined {
+    const object = this.#objects.get(key);
+    return object && object.agentId === agentId ? copy(object) : undefined;
+  }
+
+  /**
+   * Every stored key, in the order first stored.
+   *
+   * @example
+   * objects.keys().filter((key) => key.startsWith("uploads/my-agent/"));
+   */
+  keys(): string[] {
+    return [...this.#objects.keys()];
+  }
+
+  /**
+   * Removes an object; `false` when there was none.
+   *
+   * @example
+   * objects.delete(objectKey); // true
+   */
+  delete(key: string): boolean {
+    return this.#objects.delete(key);
+  }
+}
+
+function copy(object: DevStoredObject): DevStoredObject {
+  return { ...object, bytes: new Uint8Array(object.bytes), storedAt: new Date(object.storedAt) };
+}
