@@ -1,0 +1,167 @@
+import {
+  AgentMailError,
+  type AgentMailErrorCode,
+  codeForStatus,
+  ErrorBodySchema,
+  isRetryableCode,
+  ResponseHeaders,
+} from "@assmbl/core";
+import { TimeoutError } from "ky";
+import { type AttemptFailure, parseRetryAfter } from "./retry.js";
+
+/** Who answered: the AgentMail API (JSON errors) or the storage behind presigned URLs (S3 XML). */
+export type Answerer = "api" | "storage";
+
+// S3 error codes worth a code of their own; everything else is mapped by status.
+const S3_CODES: Readonly<Record<string, AgentMailErrorCode>> = {
+  EntityTooLarge: "payload_too_large",
+};
+
+// Error bodies are small; a server that streams megabytes on an error gets cut off here.
+const MAX_ERROR_BODY_CHARS = 16 * 1024;
+
+/**
+ * Classifies a non-2xx response. API errors are `{"error": code, "message": ...}` (spec §5.2);
+ * storage errors (presigned upload and download URLs) are S3 XML
+ * (`<Error><Code>AccessDenied</Code>...`), mapped by status with the S3 code in the message. A
+ * body that is neither is mapped by status too. 408, 429 and 5xx are retryable, and so is any code
+ * core classifies as retryable; `Retry-After` is read for the retry loop.
+ *
+ * @example
+ * if (!response.ok) throw new AttemptError(await failureFromResponse(response, "send", "api", [token], Date.now()));
+ */
+export async function failureFromResponse(
+  response: Response,
+  what: string,
+  answerer: Answerer,
+  secrets: readonly string[],
+  now: number,
+): Promise<AttemptFailure> {
+  const status = response.status;
+  const text = (await response.text().catch(() => "")).slice(0, MAX_ERROR_BODY_CHARS);
+  const json = answerer === "api" ? parseJson(text) : undefined;
+  const apiError = ErrorBodySchema.safeParse(json);
+  let code: string;
+  let detail: string | undefined;
+  let body: unknown;
+  if (apiError.success) {
+    code = apiError.data.error;
+    detail = apiError.data.message;
+    body = json;
+  } else {
+    const s3 = parseS3Error(text);
+    code = (s3?.code && S3_CODES[s3.code]) || codeForStatus(status);
+    detail = s3 ? [s3.code, s3.message].filter(Boolean).join(": ") : undefined;
+    body = s3 ?? (json === undefined ? (text ? text.slice(0, 500) : undefined) : json);
+  }
+  const retryable =
+    status === 408 || status === 429 || status >= 500 || isRetryableCode(code, status);
+  const error = new AgentMailError({
+    code,
+    message: `${what}: ${status} ${code}${detail ? ` (${detail})` : ""}`,
+    status,
+    body,
+    retryable,
+    secrets,
+  });
+  return {
+    error,
+    retryAfterMs: parseRetryAfter(response.headers.get(ResponseHeaders.retryAfter), now),
+  };
+}
+
+/**
+ * Classifies what `fetch` (or ky) threw: timeouts, aborts and network failures. A failure after
+ * the request may have reached the server (connection reset, timeout) is `ambiguous`; a refused
+ * connection or a failed DNS lookup is not.
+ *
+ * @example
+ * const failure = failureFromThrown(error, "send", [token]);
+ */
+export function failureFromThrown(
+  thrown: unknown,
+  what: string,
+  secrets: readonly string[],
+): AttemptFailure {
+  if (AgentMailError.is(thrown)) return { error: thrown };
+  const name = thrown instanceof Error || thrown instanceof DOMException ? thrown.name : "";
+  if (thrown instanceof TimeoutError || name === "TimeoutError") {
+    return {
+      error: new AgentMailError({
+        code: "timeout",
+        message: `${what}: no answer in time`,
+        cause: thrown,
+        secrets,
+      }),
+      ambiguous: true,
+    };
+  }
+  if (name === "AbortError") {
+    return {
+      error: new AgentMailError({
+        code: "aborted",
+        message: `${what}: aborted`,
+        cause: thrown,
+        secrets,
+      }),
+    };
+  }
+  if (thrown instanceof TypeError) {
+    const cause = (thrown as { cause?: { code?: unknown; message?: unknown } }).cause;
+    const causeCode = typeof cause?.code === "string" ? cause.code : undefined;
+    const never = causeCode !== undefined && NOT_SENT.has(causeCode);
+    const reason = causeCode ?? (typeof cause?.message === "string" ? cause.message : undefined);
+    return {
+      error: new AgentMailError({
+        code: "network_error",
+        message: `${what}: ${thrown.message}${reason ? ` (${reason})` : ""}`,
+        cause: thrown,
+        secrets,
+      }),
+      ambiguous: !never,
+    };
+  }
+  return {
+    error: new AgentMailError({
+      code: "transport_failed",
+      message: `${what}: ${thrown instanceof Error ? thrown.message : String(thrown)}`,
+      cause: thrown,
+      secrets,
+    }),
+  };
+}
+
+// Failures that prove the request never left this machine.
+const NOT_SENT = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH"]);
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The `Code` and `Message` of an S3 XML error body, or `undefined` when the text is not one.
+ *
+ * @example
+ * parseS3Error("<Error><Code>AccessDenied</Code><Message>Policy expired</Message></Error>");
+ * // { code: "AccessDenied", message: "Policy expired" }
+ */
+export function parseS3Error(text: string): { code: string; message?: string } | undefined {
+  if (!/<Error>/.test(text)) return undefined;
+  const code = /<Code>([^<]*)<\/Code>/.exec(text)?.[1]?.trim();
+  if (!code) return undefined;
+  const message = /<Message>([^<]*)<\/Message>/.exec(text)?.[1]?.trim();
+  return { code: unescapeXml(code), ...(message ? { message: unescapeXml(message) } : {}) };
+}
+
+function unescapeXml(text: string): string {
+  return text
+    .replace(/&lt;/g, "<")
+    .replace(/&gt;/g, ">")
+    .replace(/&quot;/g, '"')
+    .replace(/&apos;/g, "'")
+    .replace(/&amp;/g, "&");
+}

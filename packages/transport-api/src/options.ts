@@ -1,0 +1,64 @@
+import { z } from "zod";
+
+const isFunction = (value: unknown) => typeof value === "function";
+
+/**
+ * How failed requests are retried: 429, 5xx, timeouts and network errors, with full-jitter
+ * exponential backoff, waiting at least what a `Retry-After` header asks for.
+ *
+ * @example
+ * const retry: RetryOptions = { limit: 5, backoffLimitMs: 2_000, maxRetryAfterMs: 10_000 };
+ */
+export interface RetryOptions {
+  /** Retries after the first attempt (default 3; 0 turns retrying off). */
+  limit?: number | undefined;
+  /** The largest backoff between two attempts, in ms (default 5000). */
+  backoffLimitMs?: number | undefined;
+  /**
+   * The longest `Retry-After` the client waits, in ms (default 60000). A server that asks for
+   * more gets the error back at once (`retryable: true`), so the caller can schedule the retry.
+   */
+  maxRetryAfterMs?: number | undefined;
+}
+
+/** The retry policy when none is given. */
+export const RETRY_DEFAULTS = { limit: 3, backoffLimitMs: 5_000, maxRetryAfterMs: 60_000 } as const;
+
+/** {@link RetryOptions}, strict, defaults filled in. */
+export const RetryOptionsSchema = z
+  .strictObject({
+    limit: z.int().min(0).max(100).default(RETRY_DEFAULTS.limit),
+    backoffLimitMs: z.int().nonnegative().default(RETRY_DEFAULTS.backoffLimitMs),
+    maxRetryAfterMs: z.int().nonnegative().default(RETRY_DEFAULTS.maxRetryAfterMs),
+  })
+  .default(RETRY_DEFAULTS);
+
+/** A parsed retry policy, every field set. */
+export type RetryPolicy = z.output<typeof RetryOptionsSchema>;
+
+/** The options every entry point that talks to the platform shares. */
+export const ConnectionOptionsShape = {
+  baseUrl: z.url({ protocol: /^https?$/, error: "expected an http(s) URL" }),
+  // It travels in an Authorization header: printable ASCII only (the message never shows it).
+  token: z
+    .string()
+    .regex(
+      /^[\x21-\x7e]+$/,
+      "expected a token of printable ASCII, without spaces or control characters",
+    ),
+  fetch: z.custom<typeof fetch>(isFunction, "expected a fetch function").optional(),
+  retry: RetryOptionsSchema,
+  timeoutMs: z.int().positive().max(2_147_483_647).default(30_000),
+};
+
+/** Options of one call that only takes a signal. */
+export const SignalOptionsSchema = z
+  .strictObject({
+    signal: z
+      .custom<AbortSignal>((value) => value instanceof AbortSignal, "expected an AbortSignal")
+      .optional(),
+  })
+  .optional();
+
+/** A zod check for a callback option, naming what is expected. */
+export const functionSchema = <T>(what: string) => z.custom<T>(isFunction, `expected ${what}`);

@@ -1,0 +1,185 @@
+import { AgentMailError } from "@assmbl/core";
+import type { RetryPolicy } from "./options.js";
+
+/** The clock, randomness and sleep the client uses: real by default, replaced in tests. */
+export interface Runtime {
+  /** Milliseconds since the epoch (compared with `Retry-After` dates). */
+  now(): number;
+  /** A number in [0, 1). */
+  random(): number;
+  /** Resolves after `ms`, or rejects with `aborted` when `signal` fires first. */
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
+}
+
+/** `Date.now`, `Math.random` and `setTimeout`. */
+export const realRuntime: Runtime = {
+  now: () => Date.now(),
+  random: () => Math.random(),
+  sleep: (ms, signal) =>
+    new Promise<void>((resolve, reject) => {
+      if (signal?.aborted) return reject(abortedError(signal));
+      const timer = setTimeout(() => {
+        signal?.removeEventListener("abort", onAbort);
+        resolve();
+      }, ms);
+      const onAbort = () => {
+        clearTimeout(timer);
+        reject(abortedError(signal as AbortSignal));
+      };
+      signal?.addEventListener("abort", onAbort, { once: true });
+    }),
+};
+
+/**
+ * The `aborted` error for a signal that fired.
+ *
+ * @example
+ * if (signal?.aborted) throw abortedError(signal);
+ */
+export function abortedError(signal: AbortSignal, what = "the request"): AgentMailError {
+  return new AgentMailError({
+    code: "aborted",
+    message: `${what} was aborted`,
+    cause: signal.reason,
+  });
+}
+
+/** Delay ceiling of the first retry, in ms; it doubles with every retry up to `backoffLimitMs`. */
+export const BASE_DELAY_MS = 300;
+
+/**
+ * "Full jitter" exponential backoff: a delay drawn uniformly from
+ * `[0, min(backoffLimitMs, 300 * 2^retry))`, so clients that failed together spread out instead
+ * of retrying in step. Pure: the randomness is a parameter. `retry` counts from 0.
+ *
+ * @example
+ * backoffDelay(0, () => 0.5, 5000); // 150
+ * backoffDelay(10, () => 0.5, 5000); // 2500: the ceiling is capped at 5000
+ */
+export function backoffDelay(retry: number, random: () => number, backoffLimitMs: number): number {
+  const ceiling = Math.min(backoffLimitMs, BASE_DELAY_MS * 2 ** Math.max(0, retry));
+  return Math.floor(random() * ceiling);
+}
+
+/**
+ * Reads a `Retry-After` header (RFC 9110: delay seconds or an HTTP date) as milliseconds from
+ * `now`; `undefined` when absent or unreadable. A date in the past means "now" (0).
+ *
+ * @example
+ * parseRetryAfter("2", 0); // 2000
+ * parseRetryAfter("Wed, 21 Oct 2015 07:28:00 GMT", Date.parse("Wed, 21 Oct 2015 07:27:00 GMT")); // 60000
+ */
+export function parseRetryAfter(value: string | null | undefined, now: number): number | undefined {
+  if (value === null || value === undefined) return undefined;
+  const trimmed = value.trim();
+  if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000;
+  // Only an IMF-fixdate (or its obsolete forms) is a date here, not any string Date.parse takes.
+  if (!/^[A-Za-z]{3},? /.test(trimmed)) return undefined;
+  const at = Date.parse(trimmed);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
+}
+
+/**
+ * How long to wait before retry number `retry` (from 0): the jittered backoff, but never less
+ * than the server's `Retry-After`. `undefined` when the server asks for longer than the policy
+ * allows: the caller then gives up rather than block for minutes.
+ *
+ * @example
+ * retryDelay(0, { limit: 3, backoffLimitMs: 5000, maxRetryAfterMs: 60000 }, () => 0.5, 1000); // 1000
+ */
+export function retryDelay(
+  retry: number,
+  policy: RetryPolicy,
+  random: () => number,
+  retryAfterMs?: number,
+): number | undefined {
+  const backoff = backoffDelay(retry, random, policy.backoffLimitMs);
+  if (retryAfterMs === undefined) return backoff;
+  if (retryAfterMs > policy.maxRetryAfterMs) return undefined;
+  return Math.max(retryAfterMs, backoff);
+}
+
+function waitTooLong(failure: AttemptFailure, policy: RetryPolicy): AgentMailError {
+  const { error } = failure;
+  const seconds = Math.ceil((failure.retryAfterMs ?? 0) / 1000);
+  return new AgentMailError({
+    code: error.code,
+    message: `${error.message} (the server asked to retry after ${seconds} s, longer than retry.maxRetryAfterMs ${policy.maxRetryAfterMs} ms allows; not retried)`,
+    ...(error.status === undefined ? {} : { status: error.status }),
+    body: error.body,
+    retryable: true,
+    cause: error,
+  });
+}
+
+/** One failed attempt, classified. */
+export interface AttemptFailure {
+  error: AgentMailError;
+  /** From the response's `Retry-After`, in ms. */
+  retryAfterMs?: number | undefined;
+  /**
+   * The request may have reached the server (a dropped connection, a timeout): a retry may
+   * find the work already done.
+   */
+  ambiguous?: boolean | undefined;
+}
+
+/** Thrown by an attempt to hand the retry loop a classified failure. */
+export class AttemptError extends Error {
+  constructor(readonly failure: AttemptFailure) {
+    super(failure.error.message);
+  }
+}
+
+/** What an attempt learns about the attempts before it. */
+export interface AttemptContext {
+  /** 0 for the first attempt. */
+  attempt: number;
+  /** The failure of the previous attempt, if any. */
+  previous: AttemptFailure | undefined;
+}
+
+/**
+ * Runs `attempt` until it succeeds, retrying failures whose error is `retryable` up to
+ * `policy.limit` times. `classify` turns anything an attempt throws into an {@link AttemptFailure}.
+ * With `replayable: false` (a consumed stream), a retryable failure is not retried.
+ *
+ * @example
+ * const body = await withRetries((ctx) => fetchOnce(ctx), { policy, runtime, classify });
+ * @throws {AgentMailError} the last failure, or `aborted`.
+ */
+export async function withRetries<T>(
+  attempt: (context: AttemptContext) => Promise<T>,
+  options: {
+    policy: RetryPolicy;
+    runtime: Runtime;
+    classify: (error: unknown) => AttemptFailure;
+    signal?: AbortSignal | undefined;
+    replayable?: boolean | undefined;
+    /** Called with each failure that is about to be retried, and the wait before the retry. */
+    onRetry?: ((failure: AttemptFailure, delayMs: number) => void) | undefined;
+  },
+): Promise<T> {
+  const { policy, runtime, signal } = options;
+  let previous: AttemptFailure | undefined;
+  for (let n = 0; ; n++) {
+    if (signal?.aborted) throw abortedError(signal);
+    try {
+      return await attempt({ attempt: n, previous });
+    } catch (thrown) {
+      const failure = thrown instanceof AttemptError ? thrown.failure : options.classify(thrown);
+      if (signal?.aborted) throw abortedError(signal);
+      const canRetry = failure.error.retryable && n < policy.limit && options.replayable !== false;
+      const delay = canRetry
+        ? retryDelay(n, policy, runtime.random, failure.retryAfterMs)
+        : undefined;
+      if (delay === undefined) {
+        if (canRetry) throw waitTooLong(failure, policy);
+        throw failure.error;
+      }
+      options.onRetry?.(failure, delay);
+      await runtime.sleep(delay, signal);
+      previous = failure;
+    }
+  }
+}

@@ -1,0 +1,113 @@
+// Builders shared by this package's tests (not exported by the package).
+import {
+  AgentMailError,
+  type AgentRecord,
+  createMailer,
+  type KeyDirectory,
+  type MailCrypto,
+  type MailMessage,
+  type MailTransport,
+  type PreparedMessage,
+} from "@assmbl/core";
+import type { Runtime } from "../retry.js";
+
+export const MAIL_DOMAIN = "agents.example.com";
+
+/** A transport that never sends: lets `mailer.prepare` run. */
+const unusedTransport: MailTransport = {
+  specificationVersion: "v1",
+  name: "unused",
+  async send() {
+    throw new Error("prepare only");
+  },
+};
+
+/** A KeyDirectory that answers each agent id from `keys` (armored public keys). */
+export function mapDirectory(keys: Record<string, string>): KeyDirectory & { lookups: string[] } {
+  const lookups: string[] = [];
+  return {
+    specificationVersion: "v1",
+    lookups,
+    async lookup(agentId): Promise<AgentRecord> {
+      lookups.push(agentId);
+      const key = keys[agentId];
+      if (key === undefined) {
+        throw new AgentMailError({ code: "agent_not_found", message: `no agent ${agentId}` });
+      }
+      return {
+        agentId,
+        publicKey: "-----BEGIN PUBLIC KEY-----\nMCowBQYDK2VwAyEA\n-----END PUBLIC KEY-----",
+        algorithm: "Ed25519",
+        keyFingerprintSha256: "a".repeat(64),
+        keyVersion: 1,
+        keyStatus: "active",
+        openpgpPublicKey: key,
+      };
+    },
+  };
+}
+
+/** What `createMailer(...).prepare(message)` hands a transport; with crypto, encrypted to `keys`. */
+export async function prepare(
+  message: MailMessage,
+  options: { from?: string; crypto?: MailCrypto; keys?: Record<string, string> } = {},
+): Promise<PreparedMessage> {
+  return createMailer(unusedTransport, {
+    from: options.from ?? `Report Bot <report-bot@${MAIL_DOMAIN}>`,
+    mailDomain: MAIL_DOMAIN,
+    ...(options.crypto ? { crypto: options.crypto } : {}),
+    ...(options.keys ? { directory: mapDirectory(options.keys) } : {}),
+  }).prepare(message);
+}
+
+/** A clock that only moves when the code under test sleeps; records every sleep. */
+export function fakeRuntime(random = () => 0.5): Runtime & { sleeps: number[]; time: number } {
+  const state = {
+    time: 1_700_000_000_000,
+    sleeps: [] as number[],
+    now: () => state.time,
+    random,
+    async sleep(ms: number) {
+      state.sleeps.push(ms);
+      state.time += ms;
+    },
+  };
+  return state;
+}
+
+/** The AgentMailError a promise rejects with; fails when it resolves or rejects otherwise. */
+export async function errorOf(promise: Promise<unknown>): Promise<AgentMailError> {
+  try {
+    await promise;
+  } catch (error) {
+    if (AgentMailError.is(error)) return error;
+    throw new Error(`expected an AgentMailError, got ${String(error)}`, { cause: error });
+  }
+  throw new Error("expected a rejection");
+}
+
+/** Deterministic bytes covering every byte value. */
+export function sampleBytes(length: number, seed = 1): Uint8Array {
+  const out = new Uint8Array(length);
+  let state = seed;
+  for (let i = 0; i < length; i++) {
+    state = (state * 1103515245 + 12345) >>> 0;
+    out[i] = i < 256 ? i : state >>> 24;
+  }
+  return out;
+}
+
+/** A web stream that yields `bytes` in chunks of `size`. */
+export function streamOf(bytes: Uint8Array, size = 1000): ReadableStream<Uint8Array> {
+  let offset = 0;
+  return new ReadableStream({
+    pull(controller) {
+      if (offset >= bytes.length) return controller.close();
+      controller.enqueue(bytes.slice(offset, offset + size));
+      offset += size;
+    },
+  });
+}
+
+export const utf8 = (bytes: Uint8Array | null | undefined) =>
+  bytes ? new TextDecoder().decode(bytes) : undefined;

@@ -1,0 +1,115 @@
+// A dev server with two agents that registered keys from @assmbl/crypto through
+// @assmbl/directory, and the mailers and clients the end-to-end tests use. Used only by tests.
+import { createMailer, type Mailer, type MailTransport } from "@assmbl/core";
+import {
+  type AgentPrivateKey,
+  generateKeyPair,
+  type KeyPairBundle,
+  loadPrivateKey,
+  openpgpCrypto,
+} from "@assmbl/crypto";
+import { type DevServer, startDevServer } from "@assmbl/dev-server";
+import { createDirectory, type Directory } from "@assmbl/directory";
+import { type AgentMailClient, createAgentMailClient } from "../client.js";
+import { type ApiTransportOptions, apiTransport } from "../transport.js";
+
+export const MAIL_DOMAIN = "agents.example.com";
+export const SENDER_ID = "report-bot";
+export const RECEIVER_ID = "other-agent";
+export const SENDER = `${SENDER_ID}@${MAIL_DOMAIN}`;
+export const RECEIVER = `${RECEIVER_ID}@${MAIL_DOMAIN}`;
+
+export interface Platform {
+  server: DevServer;
+  senderKeys: KeyPairBundle;
+  receiverKeys: KeyPairBundle;
+  senderToken: string;
+  receiverToken: string;
+  /** The receiver's unlocked key: what `decryptWith` takes. */
+  receiverKey: AgentPrivateKey;
+  senderKey: AgentPrivateKey;
+  /** An unauthenticated directory client (lookups only). */
+  directory: Directory;
+  /** The receiver's client. */
+  inbox: AgentMailClient;
+  /** A mailer sending as the sender through apiTransport, signing and encrypting. */
+  mailer(options?: Partial<ApiTransportOptions>): Mailer;
+  /** The sender's apiTransport. */
+  mailerTransport(options?: Partial<ApiTransportOptions>): MailTransport;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the dev server, registers both agents' keys over HTTP (`directory.register`), and
+ * returns what the tests need.
+ *
+ * @example
+ * const platform = await startPlatform({ attachmentProcessingMs: 0 });
+ */
+export async function startPlatform(
+  options: { attachmentProcessingMs?: number } = {},
+): Promise<Platform> {
+  const server = await startDevServer({
+    mailDomain: MAIL_DOMAIN,
+    agents: [{ agentId: SENDER_ID }, { agentId: RECEIVER_ID }],
+    ...(options.attachmentProcessingMs === undefined
+      ? {}
+      : { attachmentProcessingMs: options.attachmentProcessingMs }),
+  });
+  const senderToken = server.agents[SENDER_ID]?.token ?? "";
+  const receiverToken = server.agents[RECEIVER_ID]?.token ?? "";
+  const [senderKeys, receiverKeys] = await Promise.all([
+    generateKeyPair({ name: "Report Bot", email: SENDER }),
+    generateKeyPair({ name: "Other Agent", email: RECEIVER }),
+  ]);
+  for (const [token, keys] of [
+    [senderToken, senderKeys],
+    [receiverToken, receiverKeys],
+  ] as const) {
+    await createDirectory({ baseUrl: server.url, token }).register({
+      publicKey: keys.directoryPublicKeyPem,
+      algorithm: keys.algorithm,
+      keyVersion: 1,
+      ifMatchVersion: null,
+      openpgpPublicKey: keys.publicKeyArmored,
+    });
+  }
+  const senderKey = await loadPrivateKey(senderKeys.privateKeyArmored);
+  const receiverKey = await loadPrivateKey(receiverKeys.privateKeyArmored);
+  const directory = createDirectory({ baseUrl: server.url });
+  return {
+    server,
+    senderKeys,
+    receiverKeys,
+    senderToken,
+    receiverToken,
+    senderKey,
+    receiverKey,
+    directory,
+    inbox: createAgentMailClient({
+      baseUrl: server.url,
+      token: receiverToken,
+      mailDomain: MAIL_DOMAIN,
+    }),
+    mailerTransport: (transportOptions = {}) =>
+      apiTransport({ baseUrl: server.url, token: senderToken, ...transportOptions }),
+    mailer: (transportOptions = {}) =>
+      createMailer(apiTransport({ baseUrl: server.url, token: senderToken, ...transportOptions }), {
+        from: `Report Bot <${SENDER}>`,
+        mailDomain: MAIL_DOMAIN,
+        directory,
+        crypto: openpgpCrypto({ signingKey: senderKey }),
+      }),
+    stop: () => server.stop(),
+  };
+}
+
+/** The receiver's inbox item whose subject is exactly `subject` (fails unless exactly one). */
+export async function findBySubject(client: AgentMailClient, subject: string): Promise<string> {
+  const ids: string[] = [];
+  for await (const item of client.iterInbox({ q: subject, includeArchived: true })) {
+    if (item.subject === subject) ids.push(item.id);
+  }
+  if (ids.length !== 1) throw new Error(`expected one message "${subject}", found ${ids.length}`);
+  return ids[0] as string;
+}

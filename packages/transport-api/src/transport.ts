@@ -1,0 +1,214 @@
+import {
+  AgentMailError,
+  type MailTransport,
+  type ManifestRow,
+  type PreparedAttachment,
+  type PreparedMessage,
+  parseInput,
+  Routes,
+  SendResponseSchema,
+  type TransportResult,
+  withManifestRows,
+} from "@assmbl/core";
+import { z } from "zod";
+import { createApiHttp } from "./http.js";
+import { ConnectionOptionsShape, functionSchema, type RetryOptions } from "./options.js";
+import { type Runtime, realRuntime } from "./retry.js";
+import { type AttachmentRef, toSendRequest } from "./send-request.js";
+import { MAX_UPLOAD_BYTES, type UploadProgress, uploadContent } from "./upload.js";
+
+/**
+ * Options of {@link apiTransport}.
+ *
+ * @example
+ * const options: ApiTransportOptions = { baseUrl: "https://api.example.com", token: process.env.AGENTMAIL_TOKEN ?? "" };
+ */
+export interface ApiTransportOptions {
+  /** The AgentMail API (`AGENTMAIL_API_BASE_URL`). */
+  baseUrl: string;
+  /** The sending agent's bearer token (`AGENTMAIL_TOKEN`); the platform sends as its agent. */
+  token: string;
+  /** A `fetch` to use instead of the global one. */
+  fetch?: typeof fetch | undefined;
+  /** Retries of 429, 5xx, timeouts and network errors (default `{ limit: 3, backoffLimitMs: 5000, maxRetryAfterMs: 60000 }`). */
+  retry?: RetryOptions | undefined;
+  /** Per-request timeout of API calls, in ms (default 30000). Uploads have none: abort them with a signal. */
+  timeoutMs?: number | undefined;
+  /** Called as each attachment's bytes go out. */
+  onUploadProgress?: ((progress: UploadProgress) => void) | undefined;
+  /** The most a streamed attachment may hold, for its presigned policy (default 5 GiB, S3's POST limit). */
+  maxStreamBytes?: number | undefined;
+}
+
+const OptionsSchema = z.strictObject({
+  ...ConnectionOptionsShape,
+  onUploadProgress: functionSchema<(progress: UploadProgress) => void>("a function").optional(),
+  maxStreamBytes: z.int().positive().max(MAX_UPLOAD_BYTES).optional(),
+});
+
+const SendOptionsSchema = z
+  .strictObject({
+    signal: z
+      .custom<AbortSignal>((value) => value instanceof AbortSignal, "expected an AbortSignal")
+      .optional(),
+  })
+  .optional();
+
+// Attachments upload side by side, a few at a time.
+const UPLOAD_CONCURRENCY = 4;
+
+/**
+ * Core's `MailTransport` for the AgentMail API (`name: "agentmail-api"`): uploads each attachment
+ * the mailer has bytes for (a presigned form POST: fields first, file last), then calls `/send`
+ * with every attachment as an object reference. Attachments the caller already uploaded (refs
+ * with an `objectKey`) pass through untouched. The manifest (`X-AgentMail-Attachments`) gets each
+ * upload's `object_key`, and a streamed file its real `size`.
+ *
+ * One logical send is idempotent: without the caller's `idempotencyKey` the transport makes one
+ * (`idem_<uuid>`) and sends it on every retry, so a retried `/send` whose first answer was lost is
+ * answered from the platform's record and nothing is sent twice. 429, 5xx, timeouts and network
+ * errors are retried with full-jitter exponential backoff, never sooner than `Retry-After`.
+ * Attachment bytes are retried too; a stream cannot be replayed, so a streamed upload that fails
+ * in transit fails the send with `upload_failed` (`retryable: false`) and sends nothing.
+ *
+ * @example
+ * import { createMailer } from "@assmbl/core";
+ * const mailer = createMailer(
+ *   apiTransport({ baseUrl: process.env.AGENTMAIL_API_BASE_URL ?? "", token: process.env.AGENTMAIL_TOKEN ?? "" }),
+ *   { from: "my-agent@agents.example.com", mailDomain: "agents.example.com" },
+ * );
+ * const { messageId } = await mailer.send({ to: "other-agent@agents.example.com", subject: "Hi", text: "Hello" });
+ * @throws {AgentMailError} `invalid_options` for unknown (named) or malformed options.
+ */
+export function apiTransport(options: ApiTransportOptions): MailTransport {
+  return createApiTransport(options, realRuntime);
+}
+
+/**
+ * {@link apiTransport} with an injected clock, randomness and sleep (for tests).
+ *
+ * @example
+ * const transport = createApiTransport({ baseUrl, token }, { now: () => 0, random: () => 0, sleep: async () => {} });
+ * @throws {AgentMailError} `invalid_options`.
+ */
+export function createApiTransport(options: ApiTransportOptions, runtime: Runtime): MailTransport {
+  const config = parseInput(OptionsSchema, options, "apiTransport options");
+  const http = createApiHttp(config, runtime);
+
+  return {
+    specificationVersion: "v1",
+    name: "agentmail-api",
+    async send(message: PreparedMessage, sendOptions): Promise<TransportResult> {
+      const { signal } = parseInput(SendOptionsSchema, sendOptions, "send options") ?? {};
+      checkPrepared(message);
+      if (signal?.aborted) {
+        throw new AgentMailError({
+          code: "aborted",
+          message: "the send was aborted; nothing was sent",
+          cause: signal.reason,
+        });
+      }
+      // One key per logical send, reused by every retry of it.
+      const idempotencyKey = message.idempotencyKey ?? `idem_${globalThis.crypto.randomUUID()}`;
+      const placed = await mapLimit(message.attachments, UPLOAD_CONCURRENCY, (attachment) =>
+        place(attachment, signal),
+      );
+      const sent = withManifestRows(
+        message,
+        placed.map((p) => p.row),
+      );
+      const { body } = await http.call({
+        route: Routes.send,
+        json: toSendRequest(
+          sent,
+          placed.map((p) => p.ref),
+          idempotencyKey,
+        ),
+        schema: SendResponseSchema,
+        what: "send",
+        signal,
+      });
+      const correlationId = body.correlation_id ?? message.correlationId;
+      return {
+        messageId: body.message_id,
+        ...(correlationId ? { correlationId } : {}),
+        idempotencyKey: body.idempotency_key ?? idempotencyKey,
+      };
+    },
+  };
+
+  async function place(
+    attachment: PreparedAttachment,
+    signal: AbortSignal | undefined,
+  ): Promise<{ row: ManifestRow; ref: AttachmentRef }> {
+    const row = attachment.manifest;
+    if (attachment.content === undefined) {
+      if (!row.object_key) {
+        throw new AgentMailError({
+          code: "invalid_attachment",
+          message: `attachment ${row.index} (${row.filename}) has neither content nor an object key`,
+        });
+      }
+      return {
+        row,
+        ref: { object_key: row.object_key, filename: row.filename, content_type: row.content_type },
+      };
+    }
+    const uploaded = await uploadContent(http, {
+      index: row.index,
+      filename: row.filename,
+      contentType: row.content_type,
+      content: attachment.content,
+      maxBytes: config.maxStreamBytes,
+      onProgress: config.onUploadProgress,
+      signal,
+    });
+    return {
+      row: { ...row, object_key: uploaded.objectKey, size: uploaded.size },
+      ref: {
+        object_key: uploaded.objectKey,
+        filename: row.filename,
+        content_type: row.content_type,
+      },
+    };
+  }
+}
+
+function checkPrepared(message: PreparedMessage): void {
+  if (
+    typeof message !== "object" ||
+    message === null ||
+    message.specificationVersion !== "v1" ||
+    !Array.isArray(message.attachments)
+  ) {
+    throw new AgentMailError({
+      code: "invalid_message",
+      message:
+        "apiTransport.send takes a prepared message (specification v1) from createMailer; pass the transport to createMailer",
+    });
+  }
+}
+
+/** `Promise.all(items.map(fn))` with at most `limit` calls running at once; fails fast. */
+async function mapLimit<T, R>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T) => Promise<R>,
+): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  let failed = false;
+  const worker = async () => {
+    while (!failed && next < items.length) {
+      const i = next++;
+      try {
+        results[i] = await fn(items[i] as T);
+      } catch (error) {
+        failed = true;
+        throw error;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}

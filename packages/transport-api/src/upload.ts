@@ -1,0 +1,121 @@
+import { AgentMailError, type AttachmentBytes, Routes, UploadResponseSchema } from "@assmbl/core";
+import type { ApiHttp } from "./http.js";
+import { multipartBody } from "./multipart.js";
+
+/**
+ * Progress of one attachment upload. Counts file bytes only (not the form around them); a retried
+ * upload starts again from 0.
+ *
+ * @example
+ * const onUploadProgress = (p: UploadProgress) => console.log(p.filename, p.percent ?? p.transferredBytes);
+ */
+export interface UploadProgress {
+  /** The attachment's index in the message (0 for a lone `uploadAttachment`). */
+  index: number;
+  filename: string;
+  transferredBytes: number;
+  /** `undefined` for a stream, whose size is known only at its end. */
+  totalBytes: number | undefined;
+  /** 0..1, when `totalBytes` is known. */
+  percent: number | undefined;
+}
+
+/** What an upload produced: the storage key `/send` refers to, and the bytes stored. */
+export interface UploadedObject {
+  objectKey: string;
+  size: number;
+}
+
+/** The largest upload a presigned POST can take (S3's limit for one POST: 5 GiB). */
+export const MAX_UPLOAD_BYTES = 5 * 1024 ** 3;
+
+/**
+ * Uploads one file: `POST /attachments/uploads` for a presigned form, then the form POST to
+ * storage (fields first, file last, no token). Bytes are retried like any request (storage
+ * replaces an object uploaded twice); a stream is sent once, since the first attempt consumes
+ * it: a failure that would have been retried becomes `upload_failed` with `retryable: false`.
+ *
+ * Uploads have no timeout (a large file may legitimately take long): abort with `signal`.
+ *
+ * @example
+ * const { objectKey, size } = await uploadContent(http, { index: 0, filename: "a.pdf", contentType: "application/pdf", content: bytes });
+ * @throws {AgentMailError} the API's and storage's codes (`forbidden`, `payload_too_large`,
+ * `server_error`, `network_error`, ...), `upload_failed` for a stream that failed in transit.
+ */
+export async function uploadContent(
+  http: ApiHttp,
+  file: {
+    index: number;
+    filename: string;
+    contentType: string;
+    content: AttachmentBytes;
+    /** For a stream: the most it may hold (default {@link MAX_UPLOAD_BYTES}). */
+    maxBytes?: number | undefined;
+    onProgress?: ((progress: UploadProgress) => void) | undefined;
+    signal?: AbortSignal | undefined;
+  },
+): Promise<UploadedObject> {
+  const { content, filename, index, signal } = file;
+  const isBytes = content instanceof Uint8Array;
+  const what = `upload of attachment ${index} (${filename})`;
+  // A presigned policy needs a positive max_bytes: an empty file gets a range of 0..1.
+  const maxBytes = isBytes ? Math.max(1, content.length) : (file.maxBytes ?? MAX_UPLOAD_BYTES);
+  const { body: presigned } = await http.call({
+    route: Routes.requestUpload,
+    json: { file_name: filename, content_type: file.contentType, max_bytes: maxBytes },
+    schema: UploadResponseSchema,
+    what: `${what}: request an upload URL`,
+    signal,
+  });
+  const url = new URL(presigned.upload.url, `${http.baseUrl}/`).toString();
+  const totalBytes = isBytes ? content.length : undefined;
+  let size = 0;
+  try {
+    await http.retrying(
+      async () => {
+        size = 0;
+        const form = multipartBody(
+          presigned.upload.fields,
+          { name: "file", filename, contentType: file.contentType, content },
+          (sent) => {
+            size = sent;
+            file.onProgress?.({
+              index,
+              filename,
+              transferredBytes: sent,
+              totalBytes,
+              percent: totalBytes ? sent / totalBytes : undefined,
+            });
+          },
+        );
+        const response = await http.fetch(url, {
+          method: "POST",
+          body: form.body,
+          headers: {
+            "content-type": form.contentType,
+            ...(form.length === undefined ? {} : { "content-length": String(form.length) }),
+          },
+          // A streamed request body needs half duplex (Node's fetch; ignored where unsupported).
+          duplex: "half",
+          ...(signal ? { signal } : {}),
+        } as RequestInit);
+        if (!response.ok) return http.fail(response, what, "storage");
+        await response.body?.cancel();
+      },
+      { what, signal, replayable: isBytes },
+    );
+  } catch (error) {
+    if (!isBytes && AgentMailError.is(error) && error.retryable && error.code !== "aborted") {
+      throw new AgentMailError({
+        code: "upload_failed",
+        message: `${error.message}; the attachment was a stream, which that attempt consumed, so it was not retried and nothing was sent: send again with a fresh stream, or pass bytes to let the transport retry`,
+        ...(error.status === undefined ? {} : { status: error.status }),
+        body: error.body,
+        retryable: false,
+        cause: error,
+      });
+    }
+    throw error;
+  }
+  return { objectKey: presigned.object_key, size: isBytes ? content.length : size };
+}

@@ -1,0 +1,105 @@
+import { createHmac, timingSafeEqual } from "node:crypto";
+import { AgentMailError, parseInput, WebhookSignatureSchema } from "@assmbl/core";
+import { z } from "zod";
+
+/**
+ * What {@link verifyWebhookSignature} checks: the raw request body and two of its headers.
+ *
+ * @example
+ * const input: WebhookSignatureInput = {
+ *   secret: process.env.AGENTMAIL_WEBHOOK_SECRET ?? "",
+ *   timestamp: request.headers.get("X-AgentMail-Timestamp"),
+ *   signature: request.headers.get("X-AgentMail-Signature"),
+ *   rawBody: await request.text(),
+ * };
+ */
+export interface WebhookSignatureInput {
+  /** The webhook's `signing_secret` (used as UTF-8). */
+  secret: string;
+  /** `X-AgentMail-Timestamp`: Unix seconds. `null`/`undefined` (header missing) fails. */
+  timestamp: string | number | null | undefined;
+  /** The request body exactly as received, before any JSON parsing. */
+  rawBody: string | Uint8Array;
+  /** `X-AgentMail-Signature`: `v1=<hex>`. `null`/`undefined` (header missing) fails. */
+  signature: string | null | undefined;
+  /** Largest accepted distance between the timestamp and now, in seconds (default 300). */
+  maxSkewSeconds?: number | undefined;
+  /** The current time, as a `Date` or milliseconds since the epoch (default: now; for tests). */
+  now?: Date | number | undefined;
+}
+
+const InputSchema = z.strictObject({
+  secret: z.string().min(1),
+  timestamp: z.union([z.string(), z.number()]).nullable().optional(),
+  rawBody: z.union([z.string(), z.instanceof(Uint8Array)], {
+    error: "expected the raw body as a string or bytes (not parsed JSON)",
+  }),
+  signature: z.string().nullable().optional(),
+  maxSkewSeconds: z.number().nonnegative().finite().default(300),
+  now: z.union([z.date(), z.number().finite()]).optional(),
+});
+
+const encoder = new TextEncoder();
+
+/**
+ * Verifies a webhook delivery (spec §8): `X-AgentMail-Signature: v1=<hex>` must be the
+ * HMAC-SHA256, keyed with the webhook's signing secret, of `<X-AgentMail-Timestamp>.<raw body>`,
+ * compared in constant time; then the timestamp must be within `maxSkewSeconds` of now. The
+ * signature is checked first, so an unsigned request learns nothing about the clock.
+ *
+ * Pass the body exactly as it arrived (e.g. `await request.text()`, or the Buffer from
+ * `express.raw()`): re-serialised JSON does not verify.
+ *
+ * @example
+ * verifyWebhookSignature({
+ *   secret: process.env.AGENTMAIL_WEBHOOK_SECRET ?? "",
+ *   timestamp: request.headers.get("X-AgentMail-Timestamp"),
+ *   signature: request.headers.get("X-AgentMail-Signature"),
+ *   rawBody,
+ * });
+ * const event = JSON.parse(rawBody);
+ * @throws {AgentMailError} `invalid_webhook_signature` (missing, malformed or wrong signature, or
+ * a missing timestamp), `webhook_timestamp_out_of_range`, `invalid_options` (unknown options by
+ * name, a parsed body). The secret never appears in a message.
+ */
+export function verifyWebhookSignature(input: WebhookSignatureInput): void {
+  const config = parseInput(InputSchema, input, "verifyWebhookSignature input");
+  const timestamp =
+    config.timestamp === null || config.timestamp === undefined ? "" : String(config.timestamp);
+  if (!timestamp) fail("invalid_webhook_signature", "the X-AgentMail-Timestamp header is missing");
+  const signature = config.signature?.trim() ?? "";
+  if (!signature) fail("invalid_webhook_signature", "the X-AgentMail-Signature header is missing");
+  if (!WebhookSignatureSchema.safeParse(signature).success) {
+    fail("invalid_webhook_signature", "the X-AgentMail-Signature header is not v1=<64 hex digits>");
+  }
+  const given = Buffer.from(signature.slice(3), "hex");
+  const body = typeof config.rawBody === "string" ? encoder.encode(config.rawBody) : config.rawBody;
+  const expected = createHmac("sha256", encoder.encode(config.secret))
+    .update(encoder.encode(`${timestamp}.`))
+    .update(body)
+    .digest();
+  if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+    fail(
+      "invalid_webhook_signature",
+      "the signature does not match the body and timestamp under this secret",
+    );
+  }
+  const seconds = /^\d{1,12}$/.test(timestamp) ? Number(timestamp) : Number.NaN;
+  const now = config.now === undefined ? Date.now() : Number(config.now);
+  const skew = Math.abs(now / 1000 - seconds);
+  if (!(skew <= config.maxSkewSeconds)) {
+    fail(
+      "webhook_timestamp_out_of_range",
+      Number.isNaN(seconds)
+        ? "X-AgentMail-Timestamp is not Unix seconds"
+        : `X-AgentMail-Timestamp is ${Math.round(skew)} s from now; at most ${config.maxSkewSeconds} s is accepted`,
+    );
+  }
+}
+
+function fail(
+  code: "invalid_webhook_signature" | "webhook_timestamp_out_of_range",
+  message: string,
+): never {
+  throw new AgentMailError({ code, message: `webhook: ${message}` });
+}
