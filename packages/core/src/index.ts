@@ -6,6 +6,12 @@ export {
   parseAddress,
 } from "./address.js";
 export {
+  abortableSleep,
+  type BackoffOptions,
+  fullJitterDelay,
+  parseRetryAfter,
+} from "./backoff.js";
+export {
   type AttachmentContent,
   concatBytes,
   guardArmored,

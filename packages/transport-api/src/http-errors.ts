@@ -4,10 +4,11 @@ import {
   codeForStatus,
   ErrorBodySchema,
   isRetryableCode,
+  parseRetryAfter,
   ResponseHeaders,
 } from "@assmbl/core";
 import { TimeoutError } from "ky";
-import { type AttemptFailure, parseRetryAfter } from "./retry.js";
+import type { AttemptFailure } from "./retry.js";
 
 /** Who answered: the AgentMail API (JSON errors) or the storage behind presigned URLs (S3 XML). */
 export type Answerer = "api" | "storage";

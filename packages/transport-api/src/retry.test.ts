@@ -1,6 +1,6 @@
 import { AgentMailError } from "@assmbl/core";
 import { describe, expect, it } from "vitest";
-import { AttemptError, backoffDelay, parseRetryAfter, retryDelay, withRetries } from "./retry.js";
+import { AttemptError, backoffDelay, retryDelay, withRetries } from "./retry.js";
 import { errorOf, fakeRuntime } from "./testing/fixtures.js";
 
 const policy = { limit: 3, backoffLimitMs: 5_000, maxRetryAfterMs: 60_000 };
@@ -12,23 +12,6 @@ describe("backoffDelay", () => {
     expect(backoffDelay(2, () => 0.999, 5_000)).toBe(1198);
     expect(backoffDelay(20, () => 0.5, 5_000)).toBe(2500);
     expect(backoffDelay(3, () => 0.5, 0)).toBe(0);
-  });
-});
-
-describe("parseRetryAfter", () => {
-  const now = Date.parse("2026-01-01T00:00:00Z");
-  it("reads delay seconds and HTTP dates", () => {
-    expect(parseRetryAfter("0", now)).toBe(0);
-    expect(parseRetryAfter(" 2 ", now)).toBe(2_000);
-    expect(parseRetryAfter("Thu, 01 Jan 2026 00:00:30 GMT", now)).toBe(30_000);
-    expect(parseRetryAfter("Wed, 31 Dec 2025 00:00:00 GMT", now)).toBe(0);
-  });
-  it("ignores what is not a Retry-After value", () => {
-    expect(parseRetryAfter(null, now)).toBeUndefined();
-    expect(parseRetryAfter("soon", now)).toBeUndefined();
-    expect(parseRetryAfter("-1", now)).toBeUndefined();
-    expect(parseRetryAfter("1.5", now)).toBeUndefined();
-    expect(parseRetryAfter("2026-01-01", now)).toBeUndefined();
   });
 });
 

@@ -1,4 +1,4 @@
-import { AgentMailError } from "@assmbl/core";
+import { AgentMailError, abortableSleep, fullJitterDelay } from "@assmbl/core";
 import type { RetryPolicy } from "./options.js";
 
 /** The clock, randomness and sleep the client uses: real by default, replaced in tests. */
@@ -15,19 +15,7 @@ export interface Runtime {
 export const realRuntime: Runtime = {
   now: () => Date.now(),
   random: () => Math.random(),
-  sleep: (ms, signal) =>
-    new Promise<void>((resolve, reject) => {
-      if (signal?.aborted) return reject(abortedError(signal));
-      const timer = setTimeout(() => {
-        signal?.removeEventListener("abort", onAbort);
-        resolve();
-      }, ms);
-      const onAbort = () => {
-        clearTimeout(timer);
-        reject(abortedError(signal as AbortSignal));
-      };
-      signal?.addEventListener("abort", onAbort, { once: true });
-    }),
+  sleep: (ms, signal) => abortableSleep(ms, signal, "the request was aborted"),
 };
 
 /**
@@ -48,35 +36,15 @@ export function abortedError(signal: AbortSignal, what = "the request"): AgentMa
 export const BASE_DELAY_MS = 300;
 
 /**
- * "Full jitter" exponential backoff: a delay drawn uniformly from
- * `[0, min(backoffLimitMs, 300 * 2^retry))`, so clients that failed together spread out instead
- * of retrying in step. Pure: the randomness is a parameter. `retry` counts from 0.
+ * The backoff of retry number `retry` (from 0): core's full-jitter delay, its ceiling starting at
+ * {@link BASE_DELAY_MS} and capped at `backoffLimitMs`.
  *
  * @example
  * backoffDelay(0, () => 0.5, 5000); // 150
  * backoffDelay(10, () => 0.5, 5000); // 2500: the ceiling is capped at 5000
  */
 export function backoffDelay(retry: number, random: () => number, backoffLimitMs: number): number {
-  const ceiling = Math.min(backoffLimitMs, BASE_DELAY_MS * 2 ** Math.max(0, retry));
-  return Math.floor(random() * ceiling);
-}
-
-/**
- * Reads a `Retry-After` header (RFC 9110: delay seconds or an HTTP date) as milliseconds from
- * `now`; `undefined` when absent or unreadable. A date in the past means "now" (0).
- *
- * @example
- * parseRetryAfter("2", 0); // 2000
- * parseRetryAfter("Wed, 21 Oct 2015 07:28:00 GMT", Date.parse("Wed, 21 Oct 2015 07:27:00 GMT")); // 60000
- */
-export function parseRetryAfter(value: string | null | undefined, now: number): number | undefined {
-  if (value === null || value === undefined) return undefined;
-  const trimmed = value.trim();
-  if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000;
-  // Only an IMF-fixdate (or its obsolete forms) is a date here, not any string Date.parse takes.
-  if (!/^[A-Za-z]{3},? /.test(trimmed)) return undefined;
-  const at = Date.parse(trimmed);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
+  return fullJitterDelay(retry, random, { baseDelayMs: BASE_DELAY_MS, maxDelayMs: backoffLimitMs });
 }
 
 /**

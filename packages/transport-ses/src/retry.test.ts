@@ -1,15 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { fullJitterDelay, realRuntime, TokenBucket } from "./retry.js";
-
-describe("fullJitterDelay", () => {
-  it("draws from [0, min(max, base * 2^retry))", () => {
-    expect(fullJitterDelay(0, () => 0)).toBe(0);
-    expect(fullJitterDelay(0, () => 0.999)).toBe(199);
-    expect(fullJitterDelay(3, () => 0.5)).toBe(800);
-    expect(fullJitterDelay(20, () => 0.5)).toBe(2500);
-    expect(fullJitterDelay(2, () => 0.5, { baseDelayMs: 10, maxDelayMs: 30 })).toBe(15);
-  });
-});
+import { realRuntime, TokenBucket } from "./retry.js";
 
 describe("TokenBucket", () => {
   it("allows a burst of the rate, then spaces reservations evenly", () => {

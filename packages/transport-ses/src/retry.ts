@@ -1,4 +1,4 @@
-import { AgentMailError } from "@assmbl/core";
+import { abortableSleep } from "@assmbl/core";
 
 /** The clock, randomness and sleep a sender uses: real by default, replaced in tests. */
 export interface Runtime {
@@ -15,53 +15,8 @@ export const realRuntime: Runtime = {
   now: () => performance.now(),
   random: () => Math.random(),
   sleep: (ms, signal) =>
-    new Promise<void>((resolve, reject) => {
-      if (signal?.aborted) return reject(abortedError(signal));
-      const timer = setTimeout(() => {
-        signal?.removeEventListener("abort", onAbort);
-        resolve();
-      }, ms);
-      const onAbort = () => {
-        clearTimeout(timer);
-        reject(abortedError(signal as AbortSignal));
-      };
-      signal?.addEventListener("abort", onAbort, { once: true });
-    }),
+    abortableSleep(ms, signal, "the send was aborted while waiting to send; nothing was sent"),
 };
-
-function abortedError(signal: AbortSignal): AgentMailError {
-  return new AgentMailError({
-    code: "aborted",
-    message: "the send was aborted while waiting to send; nothing was sent",
-    cause: signal.reason,
-  });
-}
-
-/** Backoff of throttled sends. */
-export interface BackoffOptions {
-  /** Delay ceiling of the first retry, in ms (default 200). */
-  baseDelayMs?: number;
-  /** Largest delay, in ms (default 5000). */
-  maxDelayMs?: number;
-}
-
-/**
- * "Full jitter" exponential backoff: a delay drawn uniformly from
- * `[0, min(maxDelayMs, baseDelayMs * 2^retry))`, so many senders throttled at once spread out
- * instead of retrying in step. Pure: the randomness is a parameter.
- *
- * @example
- * fullJitterDelay(0, Math.random); // 0..200 ms before the first retry
- * fullJitterDelay(3, () => 0.5); // 800: half of min(5000, 200 * 8)
- */
-export function fullJitterDelay(
-  retry: number,
-  random: () => number,
-  { baseDelayMs = 200, maxDelayMs = 5000 }: BackoffOptions = {},
-): number {
-  const ceiling = Math.min(maxDelayMs, baseDelayMs * 2 ** Math.max(0, retry));
-  return Math.floor(random() * ceiling);
-}
 
 /**
  * A token bucket that paces sends to `ratePerSecond`, allowing a burst of at most

@@ -1,7 +1,7 @@
-import { AgentMailError } from "@assmbl/core";
+import { AgentMailError, fullJitterDelay } from "@assmbl/core";
 import { SESClient } from "@aws-sdk/client-ses";
 import { classifySesError } from "./errors.js";
-import { fullJitterDelay, type Runtime, type TokenBucket } from "./retry.js";
+import type { Runtime, TokenBucket } from "./retry.js";
 
 /**
  * An `SESv2Client` from `@aws-sdk/client-sesv2` (an optional peer dependency), described by
