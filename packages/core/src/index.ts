@@ -71,6 +71,7 @@ export {
   ResponseHeaders,
   type RouteDefinition,
   type RouteName,
+  type RoutePathParams,
   Routes,
   routePath,
 } from "./routes.js";

@@ -39,8 +39,15 @@ export interface RouteDefinition {
 /** The name of an operation in {@link Routes}. */
 export type RouteName = keyof typeof Routes;
 
-type PathParams<P extends string> = P extends `${string}{${infer K}}${infer Rest}`
-  ? { [key in K]: string | number } & PathParams<Rest>
+/**
+ * The parameters a path template names, e.g. `{ agent_id: string | number }` for
+ * `/public/agents/{agent_id}`.
+ *
+ * @example
+ * const params: RoutePathParams<"/messages/{id}"> = { id: "m1" };
+ */
+export type RoutePathParams<P extends string> = P extends `${string}{${infer K}}${infer Rest}`
+  ? { [key in K]: string | number } & RoutePathParams<Rest>
   : unknown;
 
 /**
@@ -52,7 +59,7 @@ type PathParams<P extends string> = P extends `${string}{${infer K}}${infer Rest
  */
 export function routePath<R extends RouteDefinition>(
   route: R,
-  params: PathParams<R["path"]>,
+  params: RoutePathParams<R["path"]>,
 ): string {
   return route.path.replace(/\{(\w+)\}/g, (_, key: string) => {
     const value = (params as Record<string, string | number | undefined>)[key];

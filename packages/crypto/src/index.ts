@@ -18,4 +18,4 @@ export {
 export { type GenerateKeyPairOptions, generateKeyPair, type KeyPairBundle } from "./keys.js";
 export { type OpenpgpCryptoOptions, openpgpCrypto } from "./mail-crypto.js";
 export { AgentPrivateKey, loadPrivateKey } from "./private-key.js";
-export { directoryKeyOf, toPem } from "./spki.js";
+export { type DirectoryKey, directoryKeyOf, toPem } from "./spki.js";

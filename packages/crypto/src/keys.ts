@@ -29,8 +29,22 @@ const GenerateOptionsSchema = z.strictObject({
   type: z.enum(["ecc", "rsa4096"]).default("ecc"),
 });
 
-/** Options of {@link generateKeyPair}. */
-export type GenerateKeyPairOptions = z.input<typeof GenerateOptionsSchema>;
+/**
+ * Options of {@link generateKeyPair}.
+ *
+ * @example
+ * const options: GenerateKeyPairOptions = { name: "Other Agent", email: "other-agent@agents.example.com" };
+ */
+export interface GenerateKeyPairOptions {
+  /** The name in the key's user id. */
+  name: string;
+  /** The email in the key's user id: the agent's address. */
+  email: string;
+  /** Encrypts the armored private key when given. */
+  passphrase?: string | undefined;
+  /** `ecc` (Curve25519, v4 key; the default) or `rsa4096`. */
+  type?: "ecc" | "rsa4096" | undefined;
+}
 
 /**
  * Generates an agent's key pair: a v4 OpenPGP key that GnuPG 2.2 and `pgpy` read (Ed25519 signing

@@ -326,6 +326,9 @@ it("the platform routes (send, uploads, storage URLs, inbox, messages) never ans
             "",
             text(int(12)),
             Buffer.from(`{"after":${int(9)}}`).toString("base64url"),
+            Buffer.from(
+              pick(["null", "[]", "[1]", "-1", '"x"', "{}", '{"after":-1}', '{"after":1e400}']),
+            ).toString("base64url"),
           ]),
         )}`,
     ).join("&");
@@ -446,4 +449,114 @@ it("the platform routes (send, uploads, storage URLs, inbox, messages) never ans
   const statuses = new Set(server.requests.entries().map((entry) => entry.status));
   for (const status of [200, 204, 400, 401, 403, 404, 405, 412]) expect(statuses).toContain(status);
   expect((await call(server, Routes.listInbox.path, MY_TOKEN)).status).toBe(200);
+});
+
+it("GET /inbox answers a few hundred random cursors with 400 invalid_request, or a page for one of its own shape, never a 5xx", async () => {
+  const server = await serve({ agents: PLATFORM_AGENTS });
+  for (const subject of ["a", "b", "c"]) {
+    server.store.deliver("my-agent", `From: x@y.example\r\nSubject: ${subject}\r\n\r\n.\r\n`);
+  }
+  const random = mulberry32(20_260_301);
+  const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
+  const int = (max: number) => Math.floor(random() * max);
+  // JSON of every kind, written as text so that 1e400, -0 and duplicate keys can occur.
+  const scalars = [
+    "null",
+    "true",
+    "false",
+    "0",
+    "-0",
+    "1",
+    "2",
+    "-1",
+    "-5",
+    "1.5",
+    "1e20",
+    "1e400",
+    "-1e400",
+    "9007199254740991",
+    "9007199254740992",
+    '"1"',
+    '""',
+    '"after"',
+  ];
+  const keys = ["after", "after", "AFTER", "x", "", "__proto__", "constructor"];
+  const json = (depth: number): string => {
+    const roll = random();
+    if (depth > 2 || roll < 0.4) return pick(scalars);
+    if (roll < 0.6) {
+      return `[${Array.from({ length: int(3) }, () => json(depth + 1)).join(",")}]`;
+    }
+    const entries = Array.from(
+      { length: pick([0, 1, 1, 1, 2]) },
+      () => `${JSON.stringify(pick(keys))}:${json(depth + 1)}`,
+    );
+    return `${pick(["", " "])}{${entries.join(",")}}`;
+  };
+  const cursors = (): { cursor: string; text: string } => {
+    if (random() < 0.15) {
+      const bytes = Uint8Array.from({ length: 1 + int(20) }, () => int(256));
+      return {
+        cursor: Buffer.from(bytes).toString("base64url"),
+        text: Buffer.from(bytes).toString("utf8"),
+      };
+    }
+    // Often the cursor's own shape, with any number (or other value) in it.
+    const text = random() < 0.3 ? `{"after":${pick(scalars)}}` : json(0);
+    return { cursor: Buffer.from(text).toString("base64url"), text };
+  };
+  /** The oracle: the cursors this server issues are `{"after": n}`, n a safe integer >= 0. */
+  const isOurs = (cursor: string, text: string): boolean => {
+    if (cursor.length === 0 || cursor.length > 200) return false;
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch {
+      return false;
+    }
+    if (value === null || typeof value !== "object" || Array.isArray(value)) return false;
+    const entries = Object.entries(value);
+    return (
+      entries.length === 1 &&
+      entries[0]?.[0] === "after" &&
+      Number.isSafeInteger(entries[0][1]) &&
+      (entries[0][1] as number) >= 0
+    );
+  };
+
+  const failures: string[] = [];
+  const kinds = new Set<string>();
+  for (let i = 0; i < 300; i += 1) {
+    const { cursor, text } = cursors();
+    const ours = isOurs(cursor, text);
+    const response = await call(
+      server,
+      `${Routes.listInbox.path}?limit=1&cursor=${cursor}`,
+      MY_TOKEN,
+    );
+    const body = (await response.json()) as { error?: string; message?: string; items?: unknown[] };
+    const label = `${text.slice(0, 60)} -> ${response.status} ${JSON.stringify(body).slice(0, 120)}`;
+    if (ours) {
+      if (response.status !== 200 || !Array.isArray(body.items)) failures.push(label);
+    } else if (
+      response.status !== 400 ||
+      body.error !== "invalid_request" ||
+      !body.message?.includes("cursor")
+    ) {
+      failures.push(label);
+    }
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+      kinds.add(parsed === null ? "null" : Array.isArray(parsed) ? "array" : typeof parsed);
+    } catch {
+      kinds.add("not json");
+    }
+    if (ours) kinds.add("ours");
+  }
+  expect(failures).toEqual([]);
+  // The draw covered every kind of malformed cursor, and some good ones.
+  expect([...kinds].sort()).toEqual(
+    ["array", "boolean", "not json", "null", "number", "object", "ours", "string"].sort(),
+  );
 });

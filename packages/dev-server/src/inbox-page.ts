@@ -78,10 +78,13 @@ function decodeCursor(cursor: string): number {
   } catch {
     throw invalid();
   }
-  const after = (value as { after?: unknown } | null)?.after;
+  // Anything JSON can be: only a plain object whose one key is a delivery number is ours.
+  if (value === null || typeof value !== "object" || Array.isArray(value)) throw invalid();
+  const keys = Object.keys(value);
+  const after: unknown = (value as { after?: unknown }).after;
   if (
-    typeof value !== "object" ||
-    Object.keys(value as object).length !== 1 ||
+    keys.length !== 1 ||
+    keys[0] !== "after" ||
     typeof after !== "number" ||
     !Number.isSafeInteger(after) ||
     after < 0

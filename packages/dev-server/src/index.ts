@@ -1,6 +1,11 @@
 export { createDevApp, type DevAppOptions } from "./app.js";
 export { type DevFaultKind, type DevFaults, type FaultDecision, FaultInjector } from "./faults.js";
-export type { DeliverOptions, DevAttachmentStatus, DevInboxMessage } from "./inbox.js";
+export type {
+  DeliverOptions,
+  DevAttachmentStatus,
+  DevInboxMessage,
+  StoredInboxMessage,
+} from "./inbox.js";
 export type { DevInboxPage, InboxQuery } from "./inbox-page.js";
 export type { DevPricing, DevServerOptions, SeedAgent } from "./options.js";
 export { RequestLog, type RequestLogEntry, type RequestLogFilter } from "./request-log.js";
@@ -9,7 +14,13 @@ export type { SendResponseWire } from "./send/perform.js";
 export type { SendRequestWire } from "./send/prepare.js";
 export { type DevServer, startDevServer } from "./server.js";
 export { SES_SEND_QUOTA, type SesApi, type SesMessage, SesOutbox } from "./ses/outbox.js";
-export { type DevObjectInput, type DevStoredObject, ObjectStore } from "./storage/object-store.js";
+export {
+  type DevObjectInput,
+  type DevObjectKind,
+  type DevStoredObject,
+  type DevUploadGrant,
+  ObjectStore,
+} from "./storage/object-store.js";
 export {
   type DevAgent,
   type DevAgentKey,

@@ -243,6 +243,14 @@ describe("DevStore", () => {
     expect(errorOf(() => store.inboxPage("peer", { cursor: "garbage" })).code).toBe(
       "invalid_request",
     );
+    // JSON that is no object (null used to reach Object.keys and throw a TypeError).
+    for (const json of ["null", "[]", '[{"after":1}]', "1", '"after"', "true"]) {
+      const cursor = Buffer.from(json).toString("base64url");
+      expect(errorOf(() => store.inboxPage("peer", { cursor }))).toMatchObject({
+        code: "invalid_request",
+        message: expect.stringContaining("cursor"),
+      });
+    }
   });
 
   it("keeps uploaded objects as copies, checked on the way in", () => {
@@ -257,10 +265,12 @@ describe("DevStore", () => {
     bytes[0] = 9;
     expect(store.objects.get("uploads/peer/1-a.bin")).toMatchObject({
       agentId: "peer",
+      kind: "upload",
+      fileName: "1-a.bin",
       bytes: new Uint8Array([1, 2, 3]),
     });
-    expect(store.objects.owned("uploads/peer/1-a.bin", "peer")).toBeDefined();
-    expect(store.objects.owned("uploads/peer/1-a.bin", "other")).toBeUndefined();
+    expect(store.objects.ownUpload("uploads/peer/1-a.bin", "peer")).toBeDefined();
+    expect(store.objects.ownUpload("uploads/peer/1-a.bin", "other")).toBeUndefined();
     expect(store.objects.keys()).toEqual(["uploads/peer/1-a.bin"]);
     expect(
       errorOf(() => store.objects.put({ key: "", agentId: "peer", contentType: "x", bytes })),
@@ -270,5 +280,40 @@ describe("DevStore", () => {
     });
     expect(store.objects.delete("uploads/peer/1-a.bin")).toBe(true);
     expect(store.objects.get("uploads/peer/1-a.bin")).toBeUndefined();
+  });
+
+  it("tells uploads from received attachments: only an agent's own uploads are its uploads", () => {
+    const store = new DevStore();
+    const bytes = new Uint8Array([1]);
+    store.objects.put({
+      key: "messages/peer/m1/0",
+      agentId: "peer",
+      kind: "attachment",
+      fileName: "page.html",
+      contentType: "text/html",
+      bytes,
+    });
+    expect(store.objects.get("messages/peer/m1/0")).toMatchObject({
+      kind: "attachment",
+      fileName: "page.html",
+    });
+    expect(store.objects.ownUpload("messages/peer/m1/0", "peer")).toBeUndefined();
+    store.objects.grant("uploads/peer/u-r.pdf", "peer", "r.pdf");
+    expect(store.objects.grantOf("uploads/peer/u-r.pdf")).toEqual({
+      agentId: "peer",
+      fileName: "r.pdf",
+    });
+    expect(store.objects.grantOf("uploads/peer/other")).toBeUndefined();
+    expect(
+      errorOf(() =>
+        store.objects.put({
+          key: "k",
+          agentId: "peer",
+          contentType: "x",
+          bytes,
+          kind: "received" as never,
+        }),
+      ),
+    ).toMatchObject({ code: "invalid_options", message: expect.stringContaining("kind") });
   });
 });

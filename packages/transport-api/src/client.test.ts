@@ -1,9 +1,9 @@
 // createAgentMailClient against the dev server: the inbox, messages, fetchMessage with
 // decryption and pending attachments, and attachment storage.
-import { createMailer } from "@assmbl/core";
+import { AgentMailError, createMailer } from "@assmbl/core";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { createAgentMailClient } from "./client.js";
-import { errorOf, sampleBytes, streamOf, utf8 } from "./testing/fixtures.js";
+import { createAgentMailClient, createClient } from "./client.js";
+import { errorOf, fakeRuntime, sampleBytes, streamOf, utf8 } from "./testing/fixtures.js";
 import {
   findBySubject,
   MAIL_DOMAIN,
@@ -135,6 +135,54 @@ describe("messages", () => {
     expect(platform.server.store.message(id)).toBeUndefined();
   });
 
+  for (const queue of [
+    ["drop", "fail"],
+    ["drop", "rate_limit"],
+    ["drop", "fail", "rate_limit"],
+  ] as const) {
+    it(`a delete whose answer was lost is done, even when the next try fails first (${queue.join(", ")})`, async () => {
+      await plainSend(`lost delete ${queue.join(" ")}`);
+      const id = await findBySubject(platform.inbox, `lost delete ${queue.join(" ")}`);
+      const runtime = fakeRuntime();
+      const client = createClient(
+        { baseUrl: platform.server.url, token: platform.receiverToken },
+        runtime,
+      );
+      platform.server.requests.clear();
+      platform.server.setFaults({
+        queue: [...queue],
+        retryAfterSeconds: 0,
+        paths: /^\/messages\//,
+      });
+      await client.deleteMessage(id);
+      expect(platform.server.store.message(id)).toBeUndefined();
+      // Each fault was one attempt, then the 404 that proves the first one deleted it.
+      expect(platform.server.requests.count({ method: "DELETE", path: `/messages/${id}` })).toBe(
+        queue.length + 1,
+      );
+      expect(runtime.sleeps).toHaveLength(queue.length);
+    });
+  }
+
+  it("ids that are . or .. or hold control characters are invalid_options naming the id, before any request", async () => {
+    platform.server.requests.clear();
+    for (const id of [".", "..", "m\r\nX: 1", "m\u0000"]) {
+      for (const [what, call] of [
+        ["getMessage", () => platform.inbox.getMessage(id)],
+        ["deleteMessage", () => platform.inbox.deleteMessage(id)],
+        ["fetchMessage", () => platform.inbox.fetchMessage(id)],
+      ] as const) {
+        const error = await errorOf(call());
+        expect(error).toBeInstanceOf(AgentMailError);
+        expect([error.code, error.message]).toEqual([
+          "invalid_options",
+          expect.stringMatching(new RegExp(`^${what} id: the input is invalid \\(expected`)),
+        ]);
+      }
+    }
+    expect(platform.server.requests.count()).toBe(0);
+  });
+
   it("another agent's message is not_found", async () => {
     await plainSend("private");
     const id = await findBySubject(platform.inbox, "private");
@@ -195,27 +243,34 @@ describe("fetchMessage", () => {
   });
 
   it("waits for attachments that are still pending", async () => {
-    const slow = await startPlatform({ attachmentProcessingMs: 2_000 });
-    try {
-      await slow.mailer().send({
-        to: RECEIVER,
-        subject: "Slow attachment",
-        text: "x",
-        attachments: [{ filename: "data.bin", content: sampleBytes(3_000) }],
-      });
-      const id = await findBySubject(slow.inbox, "Slow attachment");
-      // Precondition: the platform still processes it.
-      expect((await slow.inbox.getMessage(id)).attachments[0]?.status).toBe("pending");
-      const message = await slow.inbox.fetchMessage(id, { pollIntervalMs: 100, maxPollMs: 20_000 });
-      expect(message.attachments[0]).toMatchObject({ status: "ready", size: 3_000 });
-      expect(message.attachments[0]?.bytes).toEqual(sampleBytes(3_000));
-      expect(message.attachments[0]?.error).toBeUndefined();
-      expect(
-        slow.server.requests.count({ method: "GET", path: `/messages/${id}/attachments/0` }),
-      ).toBeGreaterThan(0);
-    } finally {
-      await slow.stop();
-    }
+    await plainSend("Slow attachment", {
+      attachments: [{ filename: "data.bin", content: sampleBytes(3_000) }],
+    });
+    const id = await findBySubject(platform.inbox, "Slow attachment");
+    // The store holds it pending until the poll loop has asked twice: no wall-clock window.
+    platform.server.store.setAttachmentStatus(id, 0, "pending");
+    const statusPath = `/messages/${id}/attachments/0`;
+    let statusRequests = 0;
+    const releasing: typeof fetch = (input, init) => {
+      const url = new URL(input instanceof Request ? input.url : String(input));
+      if (url.pathname === statusPath && ++statusRequests === 3) {
+        platform.server.store.setAttachmentStatus(id, 0, null);
+      }
+      return globalThis.fetch(input, init);
+    };
+    const runtime = fakeRuntime();
+    const client = createClient(
+      { baseUrl: platform.server.url, token: platform.receiverToken, fetch: releasing },
+      runtime,
+    );
+    expect((await client.getMessage(id)).attachments[0]?.status).toBe("pending");
+    const message = await client.fetchMessage(id, { pollIntervalMs: 100, maxPollMs: 20_000 });
+    expect(message.attachments[0]).toMatchObject({ status: "ready", size: 3_000 });
+    expect(message.attachments[0]?.bytes).toEqual(sampleBytes(3_000));
+    expect(message.attachments[0]?.error).toBeUndefined();
+    // Two answers were pending, the third ready; one poll interval before each.
+    expect(platform.server.requests.count({ method: "GET", path: statusPath })).toBe(3);
+    expect(runtime.sleeps).toEqual([100, 100, 100]);
   });
 
   it("past maxPollMs: the message anyway, the attachment pending without bytes; failed ones likewise", async () => {
@@ -375,6 +430,31 @@ describe("every client entry point rejects unknown options by name, before any r
       expect(platform.server.requests.count()).toBe(0);
     });
   }
+
+  it("delays past setTimeout's limit (2^31 - 1 ms) are invalid_options naming the option", async () => {
+    const client = createAgentMailClient({
+      baseUrl: platform.server.url,
+      token: platform.receiverToken,
+    });
+    platform.server.requests.clear();
+    for (const key of ["pollIntervalMs", "maxPollMs"] as const) {
+      const error = await errorOf(client.fetchMessage("m", { [key]: 2_147_483_648 }));
+      expect([error.code, error.message]).toEqual([
+        "invalid_options",
+        expect.stringMatching(new RegExp(`^fetchMessage options: ${key} is invalid`)),
+      ]);
+    }
+    expect(platform.server.requests.count()).toBe(0);
+    for (const key of ["backoffLimitMs", "maxRetryAfterMs"] as const) {
+      expect(() =>
+        createAgentMailClient({
+          baseUrl: platform.server.url,
+          token: "t0ken",
+          retry: { [key]: 2 ** 31 },
+        }),
+      ).toThrow(new RegExp(`createAgentMailClient options: retry\\.${key} is invalid`));
+    }
+  });
 
   it("createAgentMailClient", () => {
     expect(() =>

@@ -31,7 +31,12 @@ import {
 } from "./inbox.js";
 import { parseMime } from "./mime.js";
 import type { OpenMessageOptions } from "./open-message.js";
-import { ConnectionOptionsShape, type RetryOptions, SignalOptionsSchema } from "./options.js";
+import {
+  ConnectionOptionsShape,
+  MAX_TIMER_MS,
+  type RetryOptions,
+  SignalOptionsSchema,
+} from "./options.js";
 import { type ReceivedMessage, readMessage } from "./read-message.js";
 import { type Runtime, realRuntime } from "./retry.js";
 import { MAX_UPLOAD_BYTES, type UploadProgress, uploadContent } from "./upload.js";
@@ -69,10 +74,11 @@ export interface AgentMailClientOptions {
  * const options: FetchMessageOptions = { decryptWith: key, verifyWith: directory, maxPollMs: 10_000 };
  */
 export interface FetchMessageOptions extends Omit<OpenMessageOptions, "mailDomain"> {
-  /** How often pending attachments are checked, in ms (default 1000). */
+  /** How often pending attachments are checked, in ms (default 1000; at most 2^31 - 1). */
   pollIntervalMs?: number | undefined;
   /**
-   * How long to wait for `pending` attachments, in ms (default 30000; 0 does not wait). Past it,
+   * How long to wait for `pending` attachments, in ms (default 30000; 0 does not wait; at most
+   * 2^31 - 1). Past it,
    * the message is returned anyway: each attachment still pending has `status: "pending"`,
    * `bytes: null` and an `attachment_pending` error (`retryable: true`).
    */
@@ -151,11 +157,19 @@ export interface AgentMailClient {
   listInbox(query?: InboxQuery, options?: CallOptions): Promise<InboxPage>;
   /** Every inbox item matching `query`, page after page. */
   iterInbox(query?: InboxQuery, options?: CallOptions): AsyncIterableIterator<InboxItem>;
-  /** `GET /messages/{id}` (marks the message read). @throws {AgentMailError} `not_found`, ... */
+  /**
+   * `GET /messages/{id}` (marks the message read).
+   * @throws {AgentMailError} `invalid_options` for an id that is `.`, `..` or holds control
+   * characters (no request is made), `not_found`, ...
+   */
   getMessage(id: string, options?: CallOptions): Promise<StoredMessage>;
   /** A message read per spec §7, decrypted with `decryptWith`, waiting for pending attachments. */
   fetchMessage(id: string, options?: FetchMessageOptions): Promise<FetchedMessage>;
-  /** Deletes a message. A retry that finds it gone after a lost answer succeeds. */
+  /**
+   * Deletes a message. A retry that finds it gone after any earlier lost answer succeeds (even
+   * with a 503 or 429 in between: the lost attempt may have deleted it).
+   * @throws {AgentMailError} `invalid_options` for a bad id, `not_found`, ...
+   */
   deleteMessage(id: string, options?: CallOptions): Promise<void>;
   /** A presigned upload for a file of at most `maxBytes`. */
   requestAttachmentUpload(
@@ -179,7 +193,14 @@ const OptionsSchema = z.strictObject({
     .optional(),
 });
 
-const IdSchema = z.string().min(1, "expected a message id");
+// Ids go into a URL path: "." and ".." would be resolved as dot-segments (addressing another
+// route), and control characters belong in no id (nor in the error messages that name it).
+const IdSchema = z
+  .string()
+  .min(1, "expected a message id")
+  .refine((value) => value !== "." && value !== "..", "expected a message id, not . or ..")
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point.
+  .refine((value) => !/[\u0000-\u001f\u007f]/.test(value), "expected no control characters");
 const mediaType = z
   .string()
   .regex(MEDIA_TYPE_PATTERN, "expected a media type such as application/pdf");
@@ -199,8 +220,9 @@ const FetchOptionsSchema = z
   .strictObject({
     ...ReceiveOptionsShape,
     includeAttachments: z.boolean().optional(),
-    pollIntervalMs: z.int().positive().default(1_000),
-    maxPollMs: z.int().nonnegative().default(30_000),
+    // setTimeout takes at most 2^31 - 1 ms; a larger delay would fire at once.
+    pollIntervalMs: z.int().positive().max(MAX_TIMER_MS).default(1_000),
+    maxPollMs: z.int().nonnegative().max(MAX_TIMER_MS).default(30_000),
   })
   .optional();
 

@@ -2,6 +2,7 @@ import {
   AgentMailError,
   type AgentMailErrorCode,
   codeForStatus,
+  concatBytes,
   ErrorBodySchema,
   isRetryableCode,
   parseRetryAfter,
@@ -18,15 +19,20 @@ const S3_CODES: Readonly<Record<string, AgentMailErrorCode>> = {
   EntityTooLarge: "payload_too_large",
 };
 
-// Error bodies are small; a server that streams megabytes on an error gets cut off here.
-const MAX_ERROR_BODY_CHARS = 16 * 1024;
+// Error bodies are small; a server that streams megabytes (or never ends) on an error gets cut
+// off here: the rest of the body is cancelled, never read.
+const MAX_ERROR_BODY_BYTES = 16 * 1024;
+
+/** Sentences appended to the message of an error with that code: what the code means for this call. */
+export type ErrorHints = Readonly<Partial<Record<string, string>>>;
 
 /**
  * Classifies a non-2xx response. API errors are `{"error": code, "message": ...}` (spec §5.2);
  * storage errors (presigned upload and download URLs) are S3 XML
  * (`<Error><Code>AccessDenied</Code>...`), mapped by status with the S3 code in the message. A
  * body that is neither is mapped by status too. 408, 429 and 5xx are retryable, and so is any code
- * core classifies as retryable; `Retry-After` is read for the retry loop.
+ * core classifies as retryable; `Retry-After` is read for the retry loop. A `hints` entry for the
+ * error's code is appended to its message.
  *
  * @example
  * if (!response.ok) throw new AttemptError(await failureFromResponse(response, "send", "api", [token], Date.now()));
@@ -37,9 +43,10 @@ export async function failureFromResponse(
   answerer: Answerer,
   secrets: readonly string[],
   now: number,
+  hints?: ErrorHints,
 ): Promise<AttemptFailure> {
   const status = response.status;
-  const text = (await response.text().catch(() => "")).slice(0, MAX_ERROR_BODY_CHARS);
+  const text = await readCapped(response, MAX_ERROR_BODY_BYTES);
   const json = answerer === "api" ? parseJson(text) : undefined;
   const apiError = ErrorBodySchema.safeParse(json);
   let code: string;
@@ -57,9 +64,10 @@ export async function failureFromResponse(
   }
   const retryable =
     status === 408 || status === 429 || status >= 500 || isRetryableCode(code, status);
+  const hint = hints && Object.hasOwn(hints, code) ? hints[code] : undefined;
   const error = new AgentMailError({
     code,
-    message: `${what}: ${status} ${code}${detail ? ` (${detail})` : ""}`,
+    message: `${what}: ${status} ${code}${detail ? ` (${detail})` : ""}${hint ? `. ${hint}` : ""}`,
     status,
     body,
     retryable,
@@ -130,6 +138,38 @@ export function failureFromThrown(
       secrets,
     }),
   };
+}
+
+/**
+ * At most `maxBytes` of a response body as text (UTF-8, a character cut at the cap replaced);
+ * the rest is cancelled, so an endless body neither hangs the caller nor fills its memory. A body
+ * that fails mid-read gives what arrived before.
+ *
+ * @example
+ * const text = await readCapped(response, 16 * 1024);
+ */
+export async function readCapped(response: Response, maxBytes: number): Promise<string> {
+  const body = response.body;
+  if (!body) return "";
+  const reader = body.getReader();
+  const chunks: Uint8Array[] = [];
+  let length = 0;
+  try {
+    while (length < maxBytes) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      const room = maxBytes - length;
+      const chunk = value.length > room ? value.subarray(0, room) : value;
+      chunks.push(chunk);
+      length += chunk.length;
+    }
+  } catch {
+    // A broken body: keep what arrived.
+  } finally {
+    // Whatever is left is not wanted; cancelling also releases the connection.
+    reader.cancel().catch(() => {});
+  }
+  return new TextDecoder().decode(concatBytes(...chunks));
 }
 
 // Failures that prove the request never left this machine.

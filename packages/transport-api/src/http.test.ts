@@ -1,9 +1,10 @@
 // The HTTP layer against real loopback peers: the dev server's existing routes for error bodies
 // and auth, and a scripted server for failures the dev server does not make on demand.
 import { generateKeyPairSync } from "node:crypto";
-import { RevokeResponseSchema, Routes } from "@assmbl/core";
+import { AgentMailError, RevokeResponseSchema, Routes } from "@assmbl/core";
 import { startDevServer } from "@assmbl/dev-server";
 import { describe, expect, it } from "vitest";
+import { createClient } from "./client.js";
 import { createApiHttp } from "./http.js";
 import { parseS3Error } from "./http-errors.js";
 import { errorOf, fakeRuntime } from "./testing/fixtures.js";
@@ -170,6 +171,26 @@ describe("against a scripted server", () => {
     }
   });
 
+  it("a path parameter routePath refuses is invalid_options, not a raw TypeError, and nothing is sent", async () => {
+    const server = await scriptedServer([{ status: 204 }]);
+    try {
+      const { http } = httpFor(server.url);
+      for (const params of [{ id: "." }, { id: ".." }, {}]) {
+        const error = await errorOf(
+          http.call({ route: Routes.deleteMessage, params, what: "delete" }),
+        );
+        expect(error).toBeInstanceOf(AgentMailError);
+        expect(error.code).toBe("invalid_options");
+        expect(error.message).toMatch(
+          /^delete: the path parameters of \/messages\/\{id\} are invalid/,
+        );
+      }
+      expect(server.requests).toHaveLength(0);
+    } finally {
+      await server.stop();
+    }
+  });
+
   it("a request that gets no answer in time is a retryable timeout", async () => {
     const server = await scriptedServer(["hang"]);
     try {
@@ -206,6 +227,58 @@ describe("against a scripted server", () => {
       expect(shape.code).toBe("invalid_response");
       expect(shape.message).toMatch(/agent_id/);
       expect(server.requests).toHaveLength(2);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it("an endless error body is read up to a cap, the rest cancelled: the call fails with the mapped code", async () => {
+    const server = await scriptedServer([
+      {
+        status: 400,
+        headers: { "content-type": "application/json" },
+        body: '{"error":"invalid_request","message":"',
+        endless: true,
+      },
+    ]);
+    try {
+      const { http } = httpFor(server.url, { timeoutMs: 2_147_483_647 });
+      const error = await errorOf(http.call({ route: Routes.listInbox, what: "listInbox" }));
+      // Cut off, the body is not JSON: mapped by status, and what is kept of it is bounded.
+      expect([error.code, error.status, error.retryable]).toEqual(["invalid_request", 400, false]);
+      expect(String(error.body).length).toBeLessThanOrEqual(16 * 1024);
+      expect(server.requests).toHaveLength(1);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it("an upload whose storage answers an endless error body fails with the mapped code (uploads have no timeout)", async () => {
+    const server = await scriptedServer([
+      {
+        status: 200,
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({
+          object_key: "uploads/a/k",
+          upload: { url: "/_storage/upload", fields: { key: "uploads/a/k" } },
+        }),
+      },
+      {
+        status: 403,
+        headers: { "content-type": "application/xml" },
+        body: "<Error><Code>AccessDenied</Code><Message>Policy expired</Message></Error>",
+        endless: true,
+      },
+    ]);
+    try {
+      const client = createClient({ baseUrl: server.url, token: SECRET_TOKEN }, fakeRuntime());
+      const error = await errorOf(client.uploadAttachment({ filename: "a.bin", content: "abc" }));
+      expect([error.code, error.status]).toEqual(["forbidden", 403]);
+      expect(error.message).toMatch(/AccessDenied: Policy expired/);
+      expect(server.requests.map((r) => r.url)).toEqual([
+        "/attachments/uploads",
+        "/_storage/upload",
+      ]);
     } finally {
       await server.stop();
     }

@@ -7,7 +7,12 @@ import {
 } from "@assmbl/core";
 import ky, { type KyInstance } from "ky";
 import type { z } from "zod";
-import { type Answerer, failureFromResponse, failureFromThrown } from "./http-errors.js";
+import {
+  type Answerer,
+  type ErrorHints,
+  failureFromResponse,
+  failureFromThrown,
+} from "./http-errors.js";
 import type { RetryPolicy } from "./options.js";
 import { type AttemptContext, AttemptError, type Runtime, withRetries } from "./retry.js";
 
@@ -23,10 +28,12 @@ export interface ApiCall<S extends z.ZodType> {
   what: string;
   signal?: AbortSignal | undefined;
   /**
-   * A retry that finds the resource gone after an ambiguous failure (the first attempt may have
-   * done the work) succeeds: what makes a retried DELETE idempotent.
+   * A retry that finds the resource gone after an ambiguous failure of any earlier attempt (that
+   * attempt may have done the work) succeeds: what makes a retried DELETE idempotent.
    */
   goneAfterAmbiguousIsSuccess?: boolean;
+  /** Sentences appended to the message of an API error with that code. */
+  hints?: ErrorHints;
 }
 
 /** A parsed success answer. */
@@ -53,7 +60,7 @@ export interface ApiHttp {
     options: { what: string; signal?: AbortSignal | undefined; replayable?: boolean },
   ): Promise<T>;
   /** Throws the classified failure of a non-2xx answer. */
-  fail(response: Response, what: string, answerer: Answerer): Promise<never>;
+  fail(response: Response, what: string, answerer: Answerer, hints?: ErrorHints): Promise<never>;
 }
 
 /**
@@ -101,15 +108,15 @@ export function createApiHttp(
         classify: (thrown) => failureFromThrown(thrown, what, secrets),
       });
     },
-    async fail(response, what, answerer) {
+    async fail(response, what, answerer, hints) {
       throw new AttemptError(
-        await failureFromResponse(response, what, answerer, secrets, runtime.now()),
+        await failureFromResponse(response, what, answerer, secrets, runtime.now(), hints),
       );
     },
     async call<S extends z.ZodType>(call: ApiCall<S>): Promise<ApiAnswer<z.output<S>>> {
-      const path = call.params ? routePath(call.route, call.params as never) : call.route.path;
+      const path = call.params ? pathOf(call.route, call.params, call.what) : call.route.path;
       return http.retrying(
-        async ({ previous }) => {
+        async ({ earlierAmbiguous }) => {
           const response = await api(path.slice(1), {
             method: call.route.method,
             headers: {
@@ -120,15 +127,13 @@ export function createApiHttp(
             ...(call.query ? { searchParams: call.query } : {}),
             ...(call.signal ? { signal: call.signal } : {}),
           });
-          if (
-            response.status === 404 &&
-            call.goneAfterAmbiguousIsSuccess &&
-            previous?.ambiguous === true
-          ) {
+          // Any earlier ambiguous attempt counts, not only the last one: a dropped answer, then a
+          // 503, then a 404 still means the first attempt deleted it.
+          if (response.status === 404 && call.goneAfterAmbiguousIsSuccess && earlierAmbiguous) {
             await response.body?.cancel();
             return { body: undefined as z.output<S>, headers: response.headers };
           }
-          if (!response.ok) return http.fail(response, call.what, "api");
+          if (!response.ok) return http.fail(response, call.what, "api", call.hints);
           if (!call.schema) {
             await response.body?.cancel();
             return { body: undefined as z.output<S>, headers: response.headers };
@@ -147,6 +152,23 @@ export function createApiHttp(
     },
   };
   return http;
+}
+
+/** The route's path with its parameters; any refusal of `routePath` is an `invalid_options` error. */
+function pathOf(
+  route: RouteDefinition,
+  params: Record<string, string | number>,
+  what: string,
+): string {
+  try {
+    return routePath(route, params as never);
+  } catch (cause) {
+    throw new AgentMailError({
+      code: "invalid_options",
+      message: `${what}: the path parameters of ${route.path} are invalid (${cause instanceof Error ? cause.message : String(cause)})`,
+      cause,
+    });
+  }
 }
 
 async function readJson(response: Response, what: string): Promise<unknown> {

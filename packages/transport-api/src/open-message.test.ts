@@ -394,6 +394,92 @@ describe("openMessage on hand-built MIME", () => {
     });
   });
 
+  it("restored names are base names and restored types media types, whatever the sender wrote", async () => {
+    const crypto = openpgpCrypto();
+    const armored = async (seed: number) =>
+      utf8(
+        (await crypto.encryptAttachment(
+          sampleBytes(50, seed),
+          recipientsOf(receiver),
+        )) as Uint8Array,
+      ) ?? "";
+    const row = (index: number, filename: string, extra: Record<string, string>) => ({
+      index,
+      filename,
+      content_type: "application/pgp-encrypted",
+      encrypted: true,
+      encryption: { algorithm: "openpgp", format: "armored" },
+      ...extra,
+    });
+    // Parts 0-2 have manifest rows; parts 3-4 have none (their MIME type says encrypted).
+    const manifest = encodeManifest([
+      row(0, "a.pdf.asc", {
+        original_filename: "..",
+        original_content_type: "text/html\r\nBcc: e@x.example",
+      }),
+      row(1, "b.asc", { original_filename: "b\u0007.txt", original_content_type: "not a type" }),
+      row(2, "c.asc", { original_content_type: "text/plain; charset=utf-8" }),
+      {
+        index: 5,
+        filename: "plain.txt",
+        content_type: "text/plain\r\nX-Evil: 1",
+        encrypted: false,
+      },
+    ] as never);
+    const mime = handMime({
+      headers: [`From: ${SENDER}`, "Subject: names", `X-AgentMail-Attachments: ${manifest}`],
+      text: "hi",
+      attachments: [
+        {
+          filename: "a.pdf.asc",
+          contentType: "application/pgp-encrypted",
+          bytes: await armored(1),
+        },
+        { filename: "b.asc", contentType: "application/pgp-encrypted", bytes: await armored(2) },
+        { filename: "..asc", contentType: "application/pgp-encrypted", bytes: await armored(3) },
+        {
+          filename: "../../x.asc",
+          contentType: "application/pgp-encrypted",
+          bytes: await armored(4),
+        },
+        {
+          // A quoted-string escapes "\\": the part's name is ..\\evil.asc, with one backslash.
+          filename: "..\\\\evil.asc",
+          contentType: "application/pgp-encrypted",
+          bytes: await armored(5),
+        },
+        { filename: "plain.txt", contentType: "text/plain", bytes: "plain" },
+      ],
+    });
+    expect((await parseWithPython(Buffer.from(mime))).defects).toEqual([]);
+    const decryptWith = await loadPrivateKey(receiver.privateKeyArmored);
+    const message = await openMessage(mime, { decryptWith });
+    expect(message.attachments.map((a) => [a.filename, a.contentType, a.decrypted])).toEqual([
+      // original_filename ".." is refused: the wire name without .asc.
+      ["a.pdf", "application/octet-stream", true],
+      // A control character is refused, so is a type that is not a media type.
+      ["b", "application/octet-stream", true],
+      // Without .asc the wire name is "." : no base name, so attachment-<index>.
+      ["attachment-2", "text/plain; charset=utf-8", true],
+      // The sender's MIME names are paths: not restored.
+      ["attachment-3", "application/octet-stream", true],
+      ["attachment-4", "application/octet-stream", true],
+      // Not decrypted: the name as sent; a manifest type with CR LF gives way to the part's type.
+      ["plain.txt", "text/plain", false],
+    ]);
+    expect(message.attachments[3]?.bytes).toEqual(sampleBytes(50, 4));
+    // Without a key nothing is restored: names are as sent (sanitise them before use as paths).
+    const locked = await openMessage(mime);
+    expect(locked.attachments.map((a) => a.filename)).toEqual([
+      "a.pdf.asc",
+      "b.asc",
+      "..asc",
+      "../../x.asc",
+      "..\\evil.asc",
+      "plain.txt",
+    ]);
+  });
+
   it("a manifest that does not parse is ignored: content types decide", async () => {
     const mime = handMime({
       headers: [`From: ${SENDER}`, "Subject: x", "X-AgentMail-Attachments: [not json"],

@@ -12,14 +12,17 @@ const isFunction = (value: unknown) => typeof value === "function";
 export interface RetryOptions {
   /** Retries after the first attempt (default 3; 0 turns retrying off). */
   limit?: number | undefined;
-  /** The largest backoff between two attempts, in ms (default 5000). */
+  /** The largest backoff between two attempts, in ms (default 5000; at most 2^31 - 1). */
   backoffLimitMs?: number | undefined;
   /**
-   * The longest `Retry-After` the client waits, in ms (default 60000). A server that asks for
+   * The longest `Retry-After` the client waits, in ms (default 60000; at most 2^31 - 1). A server that asks for
    * more gets the error back at once (`retryable: true`), so the caller can schedule the retry.
    */
   maxRetryAfterMs?: number | undefined;
 }
+
+/** The longest delay `setTimeout` honours (2^31 - 1 ms); a larger one fires after 1 ms. */
+export const MAX_TIMER_MS = 2_147_483_647;
 
 /** The retry policy when none is given. */
 export const RETRY_DEFAULTS = { limit: 3, backoffLimitMs: 5_000, maxRetryAfterMs: 60_000 } as const;
@@ -28,8 +31,12 @@ export const RETRY_DEFAULTS = { limit: 3, backoffLimitMs: 5_000, maxRetryAfterMs
 export const RetryOptionsSchema = z
   .strictObject({
     limit: z.int().min(0).max(100).default(RETRY_DEFAULTS.limit),
-    backoffLimitMs: z.int().nonnegative().default(RETRY_DEFAULTS.backoffLimitMs),
-    maxRetryAfterMs: z.int().nonnegative().default(RETRY_DEFAULTS.maxRetryAfterMs),
+    backoffLimitMs: z.int().nonnegative().max(MAX_TIMER_MS).default(RETRY_DEFAULTS.backoffLimitMs),
+    maxRetryAfterMs: z
+      .int()
+      .nonnegative()
+      .max(MAX_TIMER_MS)
+      .default(RETRY_DEFAULTS.maxRetryAfterMs),
   })
   .default(RETRY_DEFAULTS);
 
@@ -48,7 +55,7 @@ export const ConnectionOptionsShape = {
     ),
   fetch: z.custom<typeof fetch>(isFunction, "expected a fetch function").optional(),
   retry: RetryOptionsSchema,
-  timeoutMs: z.int().positive().max(2_147_483_647).default(30_000),
+  timeoutMs: z.int().positive().max(MAX_TIMER_MS).default(30_000),
 };
 
 /** Options of one call that only takes a signal. */

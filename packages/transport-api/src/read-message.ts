@@ -6,6 +6,7 @@ import {
   isArmoredMessage,
   type MailDecryptor,
   type ManifestRow,
+  MEDIA_TYPE_PATTERN,
   type SignatureVerification,
 } from "@assmbl/core";
 import type { ParsedMime } from "./mime.js";
@@ -29,12 +30,17 @@ export interface ReceivedAttachment {
   /** 0-based, MIME order (the manifest's `index`). */
   index: number;
   /**
-   * The plaintext's name once decrypted (`original_filename`, or the name without `.asc`); else
-   * as sent. It comes from the sender: sanitise it before using it as a path (an
-   * `original_filename` with `/`, `\\` or control characters is not restored).
+   * The plaintext's name once decrypted: `original_filename`, else the name without `.asc`, else
+   * `attachment-<index>`; a restored name is always a base name (a candidate with `/`, `\\`,
+   * control characters, or that is `.` or `..`, is skipped). Else the name as sent, which comes
+   * from the sender unchecked: sanitise it before using it as a path.
    */
   filename: string;
-  /** The plaintext's type once decrypted (`original_content_type`, else `application/octet-stream`); else as sent. */
+  /**
+   * The plaintext's type once decrypted (`original_content_type`, else `application/octet-stream`);
+   * else as sent. Only a media type without control characters is taken from the sender
+   * (else the next source, or `application/octet-stream`).
+   */
   contentType: string;
   /** Byte size of `bytes`; while `pending` or `failed`, the size the platform reported (or 0). */
   size: number;
@@ -168,8 +174,10 @@ export async function readMessage(
     const row = rows?.get(index);
     const platform = options.platform?.find((item) => item.index === index);
     const filename = part?.filename ?? row?.filename ?? platform?.fileName ?? `attachment-${index}`;
+    // The first of the sender's types that is a media type (a manifest's may hold anything).
     const contentType =
-      row?.content_type ?? part?.mediaType ?? platform?.contentType ?? "application/octet-stream";
+      [row?.content_type, part?.mediaType, platform?.contentType].find(isMediaType) ??
+      "application/octet-stream";
     const isEncrypted =
       isEncryptedPart(index) || (!part && mediaTypeOf(contentType) === PGP_ENCRYPTED);
     const status = platform?.status ?? "ready";
@@ -212,8 +220,11 @@ export async function readMessage(
       const { data, verification } = await decryptWith.decryptBytes(part.bytes, decryptOptions);
       return {
         ...base,
-        filename: safeBaseName(row?.original_filename) ?? stripAsc(filename),
-        contentType: row?.original_content_type ?? "application/octet-stream",
+        filename:
+          safeBaseName(row?.original_filename) ??
+          safeBaseName(stripAsc(filename)) ??
+          `attachment-${index}`,
+        contentType: [row?.original_content_type].find(isMediaType) ?? "application/octet-stream",
         size: data.length,
         decrypted: true,
         bytes: data,
@@ -259,11 +270,20 @@ function mediaTypeOf(contentType: string): string {
   return (contentType.split(";")[0] ?? "").trim().toLowerCase();
 }
 
-// The manifest comes from the sender: a name that could climb out of a directory is not restored.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point.
+const CONTROL_CHARACTER = /[\u0000-\u001f\u007f]/;
+
+// Restored names come from the sender (the manifest, or the MIME part's name): a name that could
+// climb out of a directory or carry control characters is not restored.
 function safeBaseName(name: string | undefined): string | undefined {
-  if (name === undefined || name === "." || name === "..") return undefined;
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point.
-  return /[/\\\u0000-\u001f\u007f]/.test(name) ? undefined : name;
+  if (!name || name === "." || name === ".." || /[/\\]/.test(name)) return undefined;
+  return CONTROL_CHARACTER.test(name) ? undefined : name;
+}
+
+// A type from the sender is used only if it is a media type, without control characters (core's
+// pattern already refuses CR and LF, which would end a header the type is written into).
+function isMediaType(value: string | undefined): value is string {
+  return value !== undefined && MEDIA_TYPE_PATTERN.test(value) && !CONTROL_CHARACTER.test(value);
 }
 
 function stripAsc(filename: string): string {

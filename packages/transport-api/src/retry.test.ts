@@ -77,6 +77,25 @@ describe("withRetries", () => {
     expect([result, runtime.sleeps, seen]).toEqual(["ok", [2_000], [undefined, true]]);
   });
 
+  it("tells every later attempt that an earlier one was ambiguous, not only the next one", async () => {
+    const runtime = fakeRuntime();
+    const seen: [unknown, boolean][] = [];
+    await withRetries(
+      async ({ attempt, previous, earlierAmbiguous }) => {
+        seen.push([previous?.ambiguous, earlierAmbiguous]);
+        if (attempt === 0) throw new AttemptError({ error: retryable(), ambiguous: true });
+        if (attempt === 1) throw new AttemptError({ error: retryable() });
+        return "ok";
+      },
+      { policy, runtime, classify },
+    );
+    expect(seen).toEqual([
+      [undefined, false],
+      [true, true],
+      [undefined, true],
+    ]);
+  });
+
   it("gives up at once, still retryable, when Retry-After is longer than maxRetryAfterMs", async () => {
     const runtime = fakeRuntime();
     const error = await errorOf(

@@ -105,6 +105,11 @@ export interface AttemptContext {
   attempt: number;
   /** The failure of the previous attempt, if any. */
   previous: AttemptFailure | undefined;
+  /**
+   * Some earlier attempt (not only the previous one) was ambiguous: it may have done the work
+   * even though a later attempt failed plainly (a 503 or a 429 after a dropped answer).
+   */
+  earlierAmbiguous: boolean;
 }
 
 /**
@@ -130,10 +135,11 @@ export async function withRetries<T>(
 ): Promise<T> {
   const { policy, runtime, signal } = options;
   let previous: AttemptFailure | undefined;
+  let earlierAmbiguous = false;
   for (let n = 0; ; n++) {
     if (signal?.aborted) throw abortedError(signal);
     try {
-      return await attempt({ attempt: n, previous });
+      return await attempt({ attempt: n, previous, earlierAmbiguous });
     } catch (thrown) {
       const failure = thrown instanceof AttemptError ? thrown.failure : options.classify(thrown);
       if (signal?.aborted) throw abortedError(signal);
@@ -148,6 +154,7 @@ export async function withRetries<T>(
       options.onRetry?.(failure, delay);
       await runtime.sleep(delay, signal);
       previous = failure;
+      earlierAmbiguous ||= failure.ambiguous === true;
     }
   }
 }

@@ -1,6 +1,6 @@
 // apiTransport against the dev server over loopback HTTP: uploads, /send, idempotent retries
 // under injected faults, and the errors the platform answers.
-import { AgentMailHeaders, createMailer, decodeManifest } from "@assmbl/core";
+import { AgentMailHeaders, createMailer, decodeManifest, type MailMessage } from "@assmbl/core";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createAgentMailClient } from "./client.js";
 import { parseMime } from "./mime.js";
@@ -221,6 +221,34 @@ describe("idempotency and retries", () => {
     expect(platform.server.sent.messages()).toHaveLength(1);
   });
 
+  const repeats: [string, Partial<MailMessage>][] = [
+    ["with attachments", { attachments: [{ filename: "a.txt", content: "hello" }] }],
+    ["encrypted", { encrypt: true }],
+  ];
+  for (const [kind, extra] of repeats) {
+    it(`the caller's key on a repeated mailer.send ${kind}: a new request, idempotency_key_reused says the first was committed`, async () => {
+      const mailer = platform.mailer();
+      const message: MailMessage = {
+        to: RECEIVER,
+        subject: `Repeat ${kind}`,
+        text: "same message",
+        idempotencyKey: `idem-repeat-${kind.replace(" ", "-")}`,
+        ...extra,
+      };
+      await mailer.send(message);
+      const error = await errorOf(mailer.send(message));
+      expect([error.code, error.status, error.retryable]).toEqual([
+        "idempotency_key_reused",
+        409,
+        false,
+      ]);
+      expect(error.message).toMatch(/^send: 409 idempotency_key_reused \(.+\)\. Every retry/);
+      expect(error.message).toContain("is a new request to the platform");
+      expect(error.message).toContain("it was committed: treat the message as sent");
+      expect(platform.server.sent.messages()).toHaveLength(1);
+    });
+  }
+
   it("a bad token is unauthorized, and the token is in no message", async () => {
     const token = "amdev_not-a-real-token-0123456789";
     const mailer = createMailer(apiTransport({ baseUrl: platform.server.url, token }), {
@@ -266,6 +294,84 @@ describe("idempotency and retries", () => {
   });
 });
 
+/**
+ * A `fetch` that plays storage for the upload POSTs (the presign and /send reach the dev server):
+ * it waits until `expected` uploads are in flight, answers `failing` with a 403, and holds the
+ * others until their signal aborts, recording each signal (`holding` resolves once all are held).
+ */
+function storageThatHolds(expected: number, failing?: string) {
+  const held: AbortSignal[] = [];
+  let started = 0;
+  let allStarted = () => {};
+  const barrier = new Promise<void>((resolve) => {
+    allStarted = resolve;
+  });
+  let allHeld = () => {};
+  const holding = new Promise<void>((resolve) => {
+    allHeld = resolve;
+  });
+  const fetch: typeof globalThis.fetch = async (input, init) => {
+    const url = new URL(input instanceof Request ? input.url : String(input));
+    if (url.pathname !== "/_storage/upload") return globalThis.fetch(input, init);
+    const form = await new Response(init?.body).text();
+    if (++started === expected) allStarted();
+    await barrier;
+    if (failing && form.includes(`filename="${failing}"`)) {
+      return new Response("<Error><Code>AccessDenied</Code><Message>denied</Message></Error>", {
+        status: 403,
+      });
+    }
+    const signal = init?.signal;
+    if (signal) held.push(signal);
+    if (held.length === expected - (failing ? 1 : 0)) allHeld();
+    return new Promise<Response>((_, reject) => {
+      if (signal?.aborted) reject(signal.reason);
+      signal?.addEventListener("abort", () => reject(signal.reason), { once: true });
+    });
+  };
+  return { fetch, held, holding };
+}
+
+describe("parallel uploads", () => {
+  const files = ["one.bin", "bad.bin", "three.bin"].map((filename, i) => ({
+    filename,
+    content: sampleBytes(1_000, i + 1),
+  }));
+
+  it("the first failed upload aborts the others, and nothing is sent", async () => {
+    const storage = storageThatHolds(3, "bad.bin");
+    const mailer = platform.mailer({ fetch: storage.fetch });
+    const error = await errorOf(
+      mailer.send({ to: RECEIVER, subject: "One fails", text: "x", attachments: files }),
+    );
+    expect([error.code, error.status]).toEqual(["forbidden", 403]);
+    expect(error.message).toMatch(/upload of attachment 1 \(bad\.bin\)/);
+    expect(storage.held).toHaveLength(2);
+    expect(storage.held.map((signal) => signal.aborted)).toEqual([true, true]);
+    expect(sends()).toBe(0);
+    expect(platform.server.sent.messages()).toEqual([]);
+  });
+
+  it("the caller's signal aborts every upload in flight", async () => {
+    const storage = storageThatHolds(3);
+    const controller = new AbortController();
+    const mailer = platform.mailer({ fetch: storage.fetch });
+    const sending = errorOf(
+      mailer.send(
+        { to: RECEIVER, subject: "Caller aborts", text: "x", attachments: files },
+        { signal: controller.signal },
+      ),
+    );
+    await storage.holding;
+    expect(storage.held.some((signal) => signal.aborted)).toBe(false);
+    controller.abort(new Error("user gave up"));
+    expect((await sending).code).toBe("aborted");
+    expect(storage.held).toHaveLength(3);
+    expect(storage.held.every((signal) => signal.aborted)).toBe(true);
+    expect(sends()).toBe(0);
+  });
+});
+
 describe("apiTransport options", () => {
   it("rejects unknown options by name, and a malformed URL or token without echoing it", () => {
     const base = { baseUrl: "http://127.0.0.1:1", token: "tok_abcdef" };
@@ -283,6 +389,22 @@ describe("apiTransport options", () => {
       expect(String(error)).toMatch(/token is invalid/);
       expect(String(error)).not.toContain("bad token");
     }
+  });
+
+  it("delays past setTimeout's limit (2^31 - 1 ms) are invalid_options naming the option", async () => {
+    const base = { baseUrl: "http://127.0.0.1:1", token: "tok_abcdef" };
+    for (const key of ["backoffLimitMs", "maxRetryAfterMs"] as const) {
+      expect(() => apiTransport({ ...base, retry: { [key]: 2_147_483_647 } })).not.toThrow();
+      const error = await errorOf(
+        (async () => apiTransport({ ...base, retry: { [key]: 2_147_483_648 } }))(),
+      );
+      expect([error.code, error.message]).toEqual([
+        "invalid_options",
+        expect.stringMatching(new RegExp(`^apiTransport options: retry\\.${key} is invalid`)),
+      ]);
+    }
+    const timeout = await errorOf((async () => apiTransport({ ...base, timeoutMs: 2 ** 31 }))());
+    expect(timeout.message).toMatch(/timeoutMs is invalid/);
   });
 
   it("an aborted signal sends nothing", async () => {

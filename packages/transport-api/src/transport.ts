@@ -13,7 +13,7 @@ import {
 import { z } from "zod";
 import { createApiHttp } from "./http.js";
 import { ConnectionOptionsShape, functionSchema, type RetryOptions } from "./options.js";
-import { type Runtime, realRuntime } from "./retry.js";
+import { abortedError, type Runtime, realRuntime } from "./retry.js";
 import { type AttachmentRef, toSendRequest } from "./send-request.js";
 import { MAX_UPLOAD_BYTES, type UploadProgress, uploadContent } from "./upload.js";
 
@@ -57,6 +57,17 @@ const SendOptionsSchema = z
 // Attachments upload side by side, a few at a time.
 const UPLOAD_CONCURRENCY = 4;
 
+// The platform's message for a reused key is generic; what it means for a caller of this
+// transport is not: an ambiguous first attempt was committed.
+const SEND_HINTS = {
+  idempotency_key_reused:
+    "Every retry inside one send() reuses the identical request body, but calling mailer.send " +
+    "again for an encrypted message or one with attachments is a new request to the platform " +
+    "(new uploads, new ciphertext) under the same key. If an earlier send with this key failed " +
+    "ambiguously (timeout or network_error after its retries), it was committed: treat the " +
+    "message as sent",
+} as const;
+
 /**
  * Core's `MailTransport` for the AgentMail API (`name: "agentmail-api"`): uploads each attachment
  * the mailer has bytes for (a presigned form POST: fields first, file last), then calls `/send`
@@ -64,12 +75,24 @@ const UPLOAD_CONCURRENCY = 4;
  * with an `objectKey`) pass through untouched. The manifest (`X-AgentMail-Attachments`) gets each
  * upload's `object_key`, and a streamed file its real `size`.
  *
- * One logical send is idempotent: without the caller's `idempotencyKey` the transport makes one
- * (`idem_<uuid>`) and sends it on every retry, so a retried `/send` whose first answer was lost is
- * answered from the platform's record and nothing is sent twice. 429, 5xx, timeouts and network
- * errors are retried with full-jitter exponential backoff, never sooner than `Retry-After`.
- * Attachment bytes are retried too; a stream cannot be replayed, so a streamed upload that fails
- * in transit fails the send with `upload_failed` (`retryable: false`) and sends nothing.
+ * What the idempotency key protects: every retry inside one `send()` reuses the identical
+ * `/send` body under the same key (the caller's `idempotencyKey`, else one the transport makes,
+ * `idem_<uuid>`), so a retried `/send` whose first answer was lost is answered from the platform's
+ * record and a lost answer never doubles a send. Calling `mailer.send` again with the same
+ * `idempotencyKey` replays the first answer only when the request is identical: a message that is
+ * neither encrypted nor carries attachment bytes (refs already in storage pass through
+ * unchanged). Each call uploads attachment bytes anew (new object keys) and the mailer encrypts
+ * anew (new ciphertext), so re-running `mailer.send` for an encrypted or attachment-carrying
+ * message is a new request to the platform, which the transport never answers from an old body
+ * (it never sees the plaintext, so it cannot tell the same message from a changed one). After a
+ * send that failed ambiguously once its retries ran out (`timeout`, `network_error`), a repeat
+ * that gets `idempotency_key_reused` (409) means the first request was committed: treat the
+ * message as sent.
+ *
+ * 429, 5xx, timeouts and network errors are retried with full-jitter exponential backoff, never
+ * sooner than `Retry-After`. Attachment bytes are retried too; a stream cannot be replayed, so a
+ * streamed upload that fails in transit fails the send with `upload_failed` (`retryable: false`)
+ * and sends nothing. When one upload fails, the others are aborted and nothing is sent.
  *
  * @example
  * import { createMailer } from "@assmbl/core";
@@ -78,7 +101,9 @@ const UPLOAD_CONCURRENCY = 4;
  *   { from: "my-agent@agents.example.com", mailDomain: "agents.example.com" },
  * );
  * const { messageId } = await mailer.send({ to: "other-agent@agents.example.com", subject: "Hi", text: "Hello" });
- * @throws {AgentMailError} `invalid_options` for unknown (named) or malformed options.
+ * @throws {AgentMailError} `invalid_options` for unknown (named) or malformed options; from
+ * `send`, the platform's and storage's codes (`idempotency_key_reused`, `unauthorized`, ...),
+ * `upload_failed`, `network_error`, `timeout`, `aborted`.
  */
 export function apiTransport(options: ApiTransportOptions): MailTransport {
   return createApiTransport(options, realRuntime);
@@ -110,8 +135,11 @@ export function createApiTransport(options: ApiTransportOptions, runtime: Runtim
       }
       // One key per logical send, reused by every retry of it.
       const idempotencyKey = message.idempotencyKey ?? `idem_${globalThis.crypto.randomUUID()}`;
-      const placed = await mapLimit(message.attachments, UPLOAD_CONCURRENCY, (attachment) =>
-        place(attachment, signal),
+      const placed = await mapLimit(
+        message.attachments,
+        UPLOAD_CONCURRENCY,
+        (attachment, uploadSignal) => place(attachment, uploadSignal),
+        signal,
       );
       const sent = withManifestRows(
         message,
@@ -126,6 +154,7 @@ export function createApiTransport(options: ApiTransportOptions, runtime: Runtim
         ),
         schema: SendResponseSchema,
         what: "send",
+        hints: SEND_HINTS,
         signal,
       });
       const correlationId = body.correlation_id ?? message.correlationId;
@@ -189,26 +218,41 @@ function checkPrepared(message: PreparedMessage): void {
   }
 }
 
-/** `Promise.all(items.map(fn))` with at most `limit` calls running at once; fails fast. */
+/**
+ * `Promise.all(items.map(fn))` with at most `limit` calls running at once; fails fast. Each call
+ * gets a signal that fires when `signal` does or when any call fails, so the first failure stops
+ * the uploads still running instead of letting them finish for nothing.
+ */
 async function mapLimit<T, R>(
   items: readonly T[],
   limit: number,
-  fn: (item: T) => Promise<R>,
+  fn: (item: T, signal: AbortSignal) => Promise<R>,
+  signal: AbortSignal | undefined,
 ): Promise<R[]> {
   const results: R[] = new Array(items.length);
+  if (items.length === 0) return results;
+  const controller = new AbortController();
+  const forward = () => controller.abort(signal?.reason);
+  if (signal?.aborted) forward();
+  else signal?.addEventListener("abort", forward, { once: true });
   let next = 0;
-  let failed = false;
   const worker = async () => {
-    while (!failed && next < items.length) {
+    while (next < items.length) {
+      // Not one more item once the caller aborted or another call failed.
+      if (controller.signal.aborted) throw abortedError(controller.signal, "the send");
       const i = next++;
       try {
-        results[i] = await fn(items[i] as T);
+        results[i] = await fn(items[i] as T, controller.signal);
       } catch (error) {
-        failed = true;
+        controller.abort(error);
         throw error;
       }
     }
   };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  try {
+    await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  } finally {
+    signal?.removeEventListener("abort", forward);
+  }
   return results;
 }

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { Routes } from "@assmbl/core";
 import { SendRawEmailCommand } from "@aws-sdk/client-ses";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { createDevApp } from "../app.js";
 import { FaultInjector } from "../faults.js";
 import { SendOutbox } from "../send/outbox.js";
@@ -129,10 +129,50 @@ describe("faults", () => {
     expect(Buffer.from(server.store.objects.get(object_key)?.bytes ?? []).equals(bytes)).toBe(true);
   });
 
-  it("latencyMs delays faulted requests, which are then answered normally", async () => {
-    const server = await serve({ agents: PLATFORM_AGENTS, faults: { latencyMs: 50 } });
-    expect((await send(server, MY_TOKEN, BODY)).status).toBe(200);
-    expect(server.sent.messages()).toHaveLength(1);
+  it("latencyMs holds a faulted request for exactly that long before it is handled (fake clock), then answers it normally", async () => {
+    const store = new DevStore();
+    const { token } = store.addAgent({ agentId: "my-agent" });
+    store.addAgent({ agentId: "other-agent" });
+    const sent = new SendOutbox();
+    const faults = new FaultInjector({ latencyMs: 5_000, paths: /^\/send$/ });
+    const app = createDevApp(store, { sent, faults });
+    // In-process (app.request): with setTimeout faked, nothing but the fault's delay can be
+    // waiting on a timer, and the test moves the clock itself instead of measuring one.
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+    try {
+      let answered = false;
+      const request = Promise.resolve(
+        app.request(Routes.send.path, {
+          method: "POST",
+          headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
+          body: JSON.stringify(BODY),
+        }),
+      ).then((response) => {
+        answered = true;
+        return response;
+      });
+      // An unfaulted path is answered while the faulted request still waits.
+      const inbox = await app.request(Routes.listInbox.path, {
+        headers: { authorization: `Bearer ${token}` },
+      });
+      expect(inbox.status).toBe(200);
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(vi.getTimerCount()).toBe(1);
+      expect(answered).toBe(false);
+      expect(sent.messages()).toEqual([]);
+
+      await vi.advanceTimersByTimeAsync(4_999);
+      expect(answered).toBe(false);
+      expect(sent.messages()).toEqual([]);
+
+      await vi.advanceTimersByTimeAsync(1);
+      const response = await request;
+      expect(response.status).toBe(200);
+      expect(sent.messages()).toHaveLength(1);
+      expect(vi.getTimerCount()).toBe(0);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it("refuses bad faults with invalid_options naming the key, at start and in setFaults", async () => {

@@ -24,7 +24,7 @@ const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 
 /**
  * `POST /attachments/uploads` (a presigned S3-style POST for one object of the caller's) and
- * `POST /attachments/downloads` (a presigned GET of one of the caller's objects).
+ * `POST /attachments/downloads` (a presigned GET of one of the caller's uploads).
  */
 export function attachmentRoutes(store: DevStore, presigner: Presigner): DevRoute[] {
   return [
@@ -42,7 +42,7 @@ export function attachmentRoutes(store: DevStore, presigner: Presigner): DevRout
           );
         }
         const key = `uploads/${agent.agentId}/${randomUUID()}-${request.file_name}`;
-        store.objects.grant(key, agent.agentId);
+        store.objects.grant(key, agent.agentId, request.file_name);
         const fields = presignUpload(
           presigner,
           { key, contentType: request.content_type, maxBytes: request.max_bytes },
@@ -60,7 +60,8 @@ export function attachmentRoutes(store: DevStore, presigner: Presigner): DevRout
         const agent = requireAgent(c, store);
         const body = await readJsonBody(c, ATTACHMENT_BODY_LIMIT);
         const { object_key: key } = parseBody(DownloadRequestSchema, body, "download request");
-        if (!store.objects.owned(key, agent.agentId)) {
+        // Uploads only: a received attachment is downloaded through its message's route.
+        if (!store.objects.ownUpload(key, agent.agentId)) {
           throw new HttpProblem("not_found", "object_key is not one of your uploaded objects");
         }
         return c.json({

@@ -173,6 +173,9 @@ describe(`${Routes.listInbox.method} ${Routes.listInbox.path}`, () => {
     ["?cursor=not-a-cursor", "cursor"],
     [`?cursor=${Buffer.from('{"after":-1}').toString("base64url")}`, "cursor"],
     [`?cursor=${Buffer.from('{"after":1,"x":2}').toString("base64url")}`, "cursor"],
+    ...["null", "[]", '[{"after":1}]', "7", '"x"', "{}", '{"after":1e400}', '{"after":1e20}'].map(
+      (json) => [`?cursor=${Buffer.from(json).toString("base64url")}`, "cursor"],
+    ),
     ["?limit=1&limit=2", "limit"],
   ])("refuses %s with 400 invalid_request naming %s", async (query, name) => {
     const server = await serve({ agents: PLATFORM_AGENTS });

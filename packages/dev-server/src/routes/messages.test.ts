@@ -11,7 +11,7 @@ import { composeMime } from "@assmbl/transport-ses";
 import { SendRawEmailCommand } from "@aws-sdk/client-ses";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { DevServer } from "../server.js";
-import { expectProblem, useServers } from "../testing/helpers.js";
+import { expectProblem, postJson, useServers } from "../testing/helpers.js";
 import {
   call,
   MY_TOKEN,
@@ -140,6 +140,73 @@ describe(`${Routes.getMessage.method} ${Routes.getMessage.path}`, () => {
     const file = await fetch(url);
     expect(file.headers.get("content-type")).toBe("application/octet-stream");
     expect(Buffer.from(await file.arrayBuffer()).equals(bytes)).toBe(true);
+  });
+
+  it("serves a received attachment as a download (nosniff, attachment), and its object is no upload of the recipient's", async () => {
+    const server = await serve({ agents: PLATFORM_AGENTS });
+    const html = new TextEncoder().encode("<script>alert(document.cookie)</script>");
+    const key = await upload(server, OTHER_TOKEN, "page.html", "text/html", html);
+    const sent = await send(server, OTHER_TOKEN, {
+      to: "my-agent@agents.localhost",
+      subject: "page",
+      body: "attached",
+      attachments: [{ object_key: key, filename: "page.html", content_type: "text/html" }],
+    });
+    expect(sent.status).toBe(200);
+    const [message] = server.store.inbox("my-agent");
+    const download = await call(server, downloadPath(message?.id ?? "", 0), MY_TOKEN, "POST");
+    const { url } = DownloadResponseSchema.parse(await download.json());
+    const file = await fetch(url);
+    expect(file.status).toBe(200);
+    // The sender chose text/html; on the API's origin it must be saved, never rendered.
+    expect(file.headers.get("content-type")).toBe("text/html");
+    expect(file.headers.get("x-content-type-options")).toBe("nosniff");
+    expect(file.headers.get("content-disposition")).toBe(
+      `attachment; filename="page.html"; filename*=UTF-8''page.html`,
+    );
+    expect(Buffer.from(await file.arrayBuffer()).equals(Buffer.from(html))).toBe(true);
+
+    const objectKey = decodeURIComponent(new URL(url).pathname.replace("/_storage/objects/", ""));
+    expect(objectKey).toBe(`messages/my-agent/${message?.id}/0`);
+    expect(server.store.objects.get(objectKey)).toMatchObject({
+      agentId: "my-agent",
+      kind: "attachment",
+    });
+    // Not an upload: /send refuses it, POST /attachments/downloads does not know it.
+    const forwarded = await send(server, MY_TOKEN, {
+      to: "other-agent@agents.localhost",
+      subject: "fwd",
+      body: "x",
+      attachments: [{ object_key: objectKey, filename: "page.html", content_type: "text/html" }],
+    });
+    expect(await expectProblem(forwarded, 400, "invalid_attachment")).toContain("attachments[0]");
+    const presign = await postJson(
+      server,
+      Routes.requestDownload.path,
+      { object_key: objectKey },
+      { token: MY_TOKEN },
+    );
+    await expectProblem(presign, 404, "not_found");
+    expect(server.sent.messages()).toHaveLength(1);
+  });
+
+  it("names a received attachment without a file name attachment-<index> in its download", async () => {
+    const server = await serve({ agents: PLATFORM_AGENTS });
+    const message = server.store.deliver(
+      "my-agent",
+      "From: x@y.example\r\nSubject: s\r\nMIME-Version: 1.0\r\n" +
+        'Content-Type: multipart/mixed; boundary="b"\r\n\r\n' +
+        "--b\r\nContent-Type: text/plain\r\n\r\nbody\r\n" +
+        "--b\r\nContent-Type: application/octet-stream\r\nContent-Disposition: attachment\r\n\r\nxyz\r\n" +
+        "--b--\r\n",
+    );
+    const download = await call(server, downloadPath(message.id, 0), MY_TOKEN, "POST");
+    const { url } = DownloadResponseSchema.parse(await download.json());
+    const file = await fetch(url);
+    expect(file.headers.get("content-disposition")).toBe(
+      `attachment; filename="attachment-0"; filename*=UTF-8''attachment-0`,
+    );
+    expect((await file.text()).trimEnd()).toBe("xyz");
   });
 
   it("is 404 not_found for another agent's message and an unknown id, on every message route", async () => {

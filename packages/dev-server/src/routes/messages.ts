@@ -64,11 +64,14 @@ export function messageRoutes(store: DevStore, presigner: Presigner): DevRoute[]
         if (status === "failed") {
           throw new HttpProblem("attachment_failed", `attachment ${index} failed processing`);
         }
-        // The part's bytes become an object of the recipient's, served by the storage GET.
+        // The part's bytes become an object of the recipient's, served by the storage GET; its
+        // kind keeps it from passing for an upload on /send or POST /attachments/downloads.
         const key = `messages/${message.agentId}/${message.id}/${index}`;
         store.objects.put({
           key,
           agentId: message.agentId,
+          kind: "attachment",
+          fileName: part.fileName || `attachment-${index}`,
           contentType: part.contentType || "application/octet-stream",
           bytes: part.bytes,
         });

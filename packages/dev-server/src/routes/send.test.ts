@@ -7,7 +7,8 @@ import {
   Routes,
   SendResponseSchema,
 } from "@assmbl/core";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { IdempotencyLedger } from "../send/idempotency.js";
 import { expectProblem, postJson, useServers } from "../testing/helpers.js";
 import {
   call,
@@ -22,6 +23,9 @@ import {
 import { parseWithPython } from "../testing/ses.js";
 
 const serve = useServers();
+afterEach(() => {
+  vi.restoreAllMocks();
+});
 const ARMORED_MESSAGE =
   "-----BEGIN PGP MESSAGE-----\n\nwcBMA0xyz0123456789abcdefABCDEF\n=abcd\n-----END PGP MESSAGE-----\n";
 const OTHER = "other-agent@agents.localhost";
@@ -232,6 +236,44 @@ describe(`${Routes.send.method} ${Routes.send.path}`, () => {
     });
   });
 
+  it("accepts a caller's manifest for several attachments in order (media types compared case-insensitively)", async () => {
+    const server = await platform();
+    const pdf = await upload(server, MY_TOKEN, "r.pdf", "application/pdf", randomBytes(40));
+    const txt = await upload(server, MY_TOKEN, "n.txt", "text/plain", randomBytes(30));
+    const manifest = encodeManifest([
+      {
+        index: 0,
+        filename: "r.pdf",
+        content_type: "Application/PDF",
+        encrypted: false,
+        object_key: pdf,
+      },
+      {
+        index: 1,
+        filename: "n.txt",
+        content_type: "text/plain",
+        encrypted: false,
+        object_key: txt,
+      },
+    ]);
+    const response = await send(server, MY_TOKEN, {
+      ...BASIC,
+      headers: { [AgentMailHeaders.attachments]: manifest },
+      attachments: [
+        { object_key: pdf, filename: "r.pdf", content_type: "application/pdf" },
+        { object_key: txt, filename: "n.txt", content_type: "text/plain" },
+      ],
+    });
+    expect(response.status).toBe(200);
+    const parts = await pythonAttachments(
+      server.store.inbox("other-agent")[0]?.raw ?? new Uint8Array(),
+    );
+    expect(parts.map((part) => [part.filename, part.contentType])).toEqual([
+      ["r.pdf", "application/pdf"],
+      ["n.txt", "text/plain"],
+    ]);
+  });
+
   describe("refusals (nothing is sent)", () => {
     async function refused(
       build: (
@@ -400,6 +442,19 @@ describe(`${Routes.send.method} ${Routes.send.path}`, () => {
             },
           ]),
       ],
+      [
+        "another content_type",
+        (key: string) =>
+          encodeManifest([
+            {
+              index: 0,
+              filename: "a.txt",
+              content_type: "text/html",
+              encrypted: false,
+              object_key: key,
+            },
+          ]),
+      ],
       ["a manifest without attachments", () => null],
     ])("a manifest with %s", async (_, manifest) => {
       await refused(
@@ -424,6 +479,56 @@ describe(`${Routes.send.method} ${Routes.send.path}`, () => {
         400,
         "invalid_manifest",
       );
+    });
+    it("a manifest row whose content_type contradicts its ref: named by row and field", async () => {
+      const message = await refused(
+        async (server) => {
+          const key = await upload(server, MY_TOKEN, "r.pdf", "application/pdf", randomBytes(50));
+          return {
+            ...BASIC,
+            headers: {
+              [AgentMailHeaders.attachments]: encodeManifest([
+                {
+                  index: 0,
+                  filename: "r.pdf",
+                  content_type: "text/html",
+                  encrypted: false,
+                  object_key: key,
+                },
+              ]),
+            },
+            attachments: [{ object_key: key, filename: "r.pdf", content_type: "application/pdf" }],
+          };
+        },
+        400,
+        "invalid_manifest",
+      );
+      expect(message).toContain("row 0");
+      expect(message).toContain("content_type");
+    });
+    it("manifest rows written out of order, though their indexes are right", async () => {
+      const message = await refused(
+        async (server) => {
+          const a = await uploaded(server);
+          const b = await uploaded(server);
+          const row = (index: number, object_key: string) => ({
+            index,
+            filename: "a.txt",
+            content_type: "text/plain",
+            encrypted: false,
+            object_key,
+          });
+          return {
+            ...BASIC,
+            // decodeManifest sorts by index; the order written is what must match the refs.
+            headers: { [AgentMailHeaders.attachments]: encodeManifest([row(1, b), row(0, a)]) },
+            attachments: [ref(a), ref(b)],
+          };
+        },
+        400,
+        "invalid_manifest",
+      );
+      expect(message).toContain("row 0 has index 1");
     });
     it("a bad or missing token: 401, the token never repeated", async () => {
       const server = await platform();
@@ -517,13 +622,101 @@ describe(`${Routes.send.method} ${Routes.send.path}`, () => {
       expect(server.sent.messages()).toHaveLength(1);
     });
 
-    it("answers a concurrent different request with a used key 409 once the first is done", async () => {
+    /**
+     * Holds the next `/send` runs inside the server's idempotency ledger until the test releases
+     * them (each held run then does its real work, or fails as told), and counts the requests
+     * that reached the ledger: with it a test knows that a duplicate is waiting, not just sent.
+     */
+    function holdSends() {
+      const original = IdempotencyLedger.prototype.run;
+      const gates: Array<{ resolve: () => void; reject: (error: Error) => void }> = [];
+      const spy = vi.spyOn(IdempotencyLedger.prototype, "run").mockImplementation(function (
+        this: IdempotencyLedger<unknown>,
+        scope,
+        key,
+        fp,
+        work,
+      ) {
+        const opened = new Promise<void>((resolve, reject) => {
+          gates.push({ resolve, reject });
+        });
+        return original.call(this, scope, key, fp, async () => {
+          await opened;
+          return work();
+        });
+      });
+      return {
+        /** Resolves once `count` requests have reached the ledger (and so run or wait there). */
+        arrived: (count: number) =>
+          vi.waitFor(() => expect(spy).toHaveBeenCalledTimes(count), { timeout: 20_000 }),
+        release: (index: number) => gates[index]?.resolve(),
+        fail: (index: number) => gates[index]?.reject(new Error("forced failure of a send")),
+        /** Releases every gate so that a waiter that later runs its own work is not held. */
+        releaseAll: () => {
+          for (const gate of gates) gate.resolve();
+        },
+      };
+    }
+
+    it("a concurrent duplicate waits for the first (no 409 for a key in use) and gets its response replayed", async () => {
       const server = await platform();
-      const [a, b] = await Promise.all([
-        send(server, MY_TOKEN, keyed),
-        send(server, MY_TOKEN, { ...keyed, subject: "Other" }),
-      ]);
-      expect([a.status, b.status].sort()).toEqual([200, 409]);
+      const hold = holdSends();
+      const first = send(server, MY_TOKEN, keyed);
+      await hold.arrived(1);
+      const duplicate = send(server, MY_TOKEN, keyed);
+      const different = send(server, MY_TOKEN, { ...keyed, subject: "Other" });
+      await hold.arrived(3);
+      // Both wait in the ledger while the first is held: nothing answered, nothing sent.
+      expect(server.requests.count({ path: Routes.send.path })).toBe(0);
+      expect(server.sent.messages()).toEqual([]);
+      hold.release(0);
+      const [a, b, c] = await Promise.all([first, duplicate, different]);
+      expect(a.status).toBe(200);
+      expect(a.headers.get("idempotent-replayed")).toBeNull();
+      expect(b.status).toBe(200);
+      expect(b.headers.get("idempotent-replayed")).toBe("true");
+      expect(await b.json()).toEqual(await a.json());
+      await expectProblem(c, 409, "idempotency_key_reused");
+      expect(server.sent.messages()).toHaveLength(1);
+    });
+
+    it("when the first fails while a duplicate waits, the duplicate runs on its own (the key was not consumed)", async () => {
+      const server = await platform();
+      const hold = holdSends();
+      const first = send(server, MY_TOKEN, keyed);
+      await hold.arrived(1);
+      const duplicate = send(server, MY_TOKEN, keyed);
+      await hold.arrived(2);
+      // The forced failure is an unexpected error: the server logs it (here, quietly) and 500s.
+      const logged = vi.spyOn(console, "error").mockImplementation(() => {});
+      hold.fail(0);
+      await expectProblem(await first, 500, "server_error");
+      expect(logged).toHaveBeenCalled();
+      hold.releaseAll();
+      const retried = await duplicate;
+      expect(retried.status).toBe(200);
+      expect(retried.headers.get("idempotent-replayed")).toBeNull();
+      expect(server.sent.messages()).toHaveLength(1);
+      expect((await retried.json()).message_id).toBe(server.sent.messages()[0]?.messageId);
+    });
+
+    it("when the first is refused (400) while a different request with the key waits, that one runs", async () => {
+      const server = await platform();
+      const hold = holdSends();
+      const first = send(server, MY_TOKEN, {
+        ...keyed,
+        attachments: [
+          { object_key: "uploads/my-agent/never", filename: "a", content_type: "text/plain" },
+        ],
+      });
+      await hold.arrived(1);
+      const other = send(server, MY_TOKEN, keyed);
+      await hold.arrived(2);
+      hold.releaseAll();
+      await expectProblem(await first, 400, "invalid_attachment");
+      const ok = await other;
+      expect(ok.status).toBe(200);
+      expect(ok.headers.get("idempotent-replayed")).toBeNull();
       expect(server.sent.messages()).toHaveLength(1);
     });
   });

@@ -78,7 +78,7 @@ export function prepareSend(
     );
   }
   const contents = request.attachments.map((ref, i) => {
-    const object = sender.objects.owned(ref.object_key, sender.agentId);
+    const object = sender.objects.ownUpload(ref.object_key, sender.agentId);
     if (!object) {
       throw new HttpProblem(
         "invalid_attachment",
@@ -162,7 +162,8 @@ function addresses(values: readonly string[], field: string): Mailbox[] {
 
 /**
  * The manifest rows: the caller's `X-AgentMail-Attachments` when given (one row per attachment,
- * in order, naming the same object key and filename), else rows the server writes from the refs.
+ * in the given order, naming the same object key, filename and content type as its ref), else
+ * rows the server writes from the refs.
  */
 function manifestRows(
   request: SendRequestWire,
@@ -184,6 +185,7 @@ function manifestRows(
       };
     });
   }
+  // decodeManifest returns the rows sorted by index; the order is checked on the rows as given.
   const rows = decodeManifest(given);
   if (rows.length !== refs.length) {
     throw new HttpProblem(
@@ -191,14 +193,39 @@ function manifestRows(
       `${AgentMailHeaders.attachments} has ${rows.length} rows for ${refs.length} attachments`,
     );
   }
-  rows.forEach((row, i) => {
-    const ref = refs[i];
-    if (row.index !== i || row.object_key !== ref?.object_key || row.filename !== ref?.filename) {
+  givenIndexes(given).forEach((index, position) => {
+    if (index !== position) {
       throw new HttpProblem(
         "invalid_manifest",
-        `${AgentMailHeaders.attachments} row ${i} must have index ${i} and the object_key and filename of attachments[${i}]`,
+        `${AgentMailHeaders.attachments} row ${position} has index ${index}: rows must be in attachment order (index ${position} here)`,
+      );
+    }
+  });
+  rows.forEach((row, i) => {
+    const ref = refs[i];
+    const mismatch =
+      ref === undefined || row.object_key !== ref.object_key
+        ? "object_key"
+        : row.filename !== ref.filename
+          ? "filename"
+          : row.content_type.toLowerCase() !== ref.content_type.toLowerCase()
+            ? "content_type"
+            : undefined;
+    if (mismatch !== undefined) {
+      throw new HttpProblem(
+        "invalid_manifest",
+        `${AgentMailHeaders.attachments} row ${i}: ${mismatch} does not match attachments[${i}].${mismatch}`,
       );
     }
   });
   return rows;
+}
+
+/**
+ * The `index` of each row of a manifest header in the order written. Only called on a value
+ * `decodeManifest` accepted (valid JSON, an array of rows), and `callerHeaders` has refused
+ * CR/LF, so there is no folding to undo.
+ */
+function givenIndexes(value: string): unknown[] {
+  return (JSON.parse(value) as Array<{ index?: unknown }>).map((row) => row.index);
 }

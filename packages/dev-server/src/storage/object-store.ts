@@ -3,6 +3,16 @@ import { z } from "zod";
 import { agentIdSchema } from "../options.js";
 
 /**
+ * What a stored object is: `upload`, bytes an agent uploaded through a presigned POST (the only
+ * objects `/send` and `POST /attachments/downloads` accept), or `attachment`, a part of a
+ * received message that its recipient asked to download.
+ *
+ * @example
+ * const kind: DevObjectKind = "upload";
+ */
+export type DevObjectKind = "upload" | "attachment";
+
+/**
  * One object in the dev server's storage: an upload, or an attachment of a received message that
  * was asked for by download.
  *
@@ -14,10 +24,26 @@ export interface DevStoredObject {
   key: string;
   /** The agent that may reference and download it. */
   agentId: string;
+  /** An upload, or a received message's attachment. */
+  kind: DevObjectKind;
+  /** The file name a download is saved as (`Content-Disposition`). */
+  fileName: string;
   /** `Content-Type` it was uploaded with, served back on download. */
   contentType: string;
   bytes: Uint8Array;
   storedAt: Date;
+}
+
+/**
+ * A presigned upload handed out by `POST /attachments/uploads`: whose the object will be, and
+ * the file name it was asked for under.
+ *
+ * @example
+ * objects.grantOf(objectKey)?.fileName; // "report.pdf"
+ */
+export interface DevUploadGrant {
+  agentId: string;
+  fileName: string;
 }
 
 /**
@@ -31,6 +57,10 @@ export interface DevObjectInput {
   agentId: string;
   contentType: string;
   bytes: Uint8Array;
+  /** Default `upload`. */
+  kind?: DevObjectKind | undefined;
+  /** Default the key's last `/` segment. */
+  fileName?: string | undefined;
 }
 
 const ObjectInputSchema = z.strictObject({
@@ -38,6 +68,8 @@ const ObjectInputSchema = z.strictObject({
   agentId: agentIdSchema,
   contentType: z.string().min(1),
   bytes: z.instanceof(Uint8Array),
+  kind: z.enum(["upload", "attachment"]).optional(),
+  fileName: z.string().min(1).max(1024).optional(),
 });
 
 /**
@@ -50,28 +82,29 @@ const ObjectInputSchema = z.strictObject({
  * objects.get("uploads/a/1-x.txt")?.contentType; // "text/plain"
  */
 export class ObjectStore {
-  readonly #grants = new Map<string, string>();
+  readonly #grants = new Map<string, DevUploadGrant>();
   readonly #objects = new Map<string, DevStoredObject>();
 
   /**
    * Records that `agentId` was handed a presigned upload for `key`: an upload to that key
-   * becomes the agent's object.
+   * becomes the agent's object, downloaded as `fileName` (default the key's last segment).
    *
    * @example
-   * objects.grant("uploads/my-agent/1-a.txt", "my-agent");
+   * objects.grant("uploads/my-agent/1-a.txt", "my-agent", "a.txt");
    */
-  grant(key: string, agentId: string): void {
-    this.#grants.set(key, agentId);
+  grant(key: string, agentId: string, fileName: string = lastSegment(key)): void {
+    this.#grants.set(key, { agentId, fileName });
   }
 
   /**
-   * The agent a presigned upload of `key` was granted to, or `undefined`.
+   * The presigned upload granted for `key`, or `undefined`.
    *
    * @example
-   * objects.grantee("uploads/my-agent/1-a.txt"); // "my-agent"
+   * objects.grantOf("uploads/my-agent/1-a.txt")?.agentId; // "my-agent"
    */
-  grantee(key: string): string | undefined {
-    return this.#grants.get(key);
+  grantOf(key: string): DevUploadGrant | undefined {
+    const grant = this.#grants.get(key);
+    return grant && { ...grant };
   }
 
   /**
@@ -84,7 +117,11 @@ export class ObjectStore {
   put(input: DevObjectInput): DevStoredObject {
     const parsed = parseInput(ObjectInputSchema, input, "object");
     const object: DevStoredObject = {
-      ...parsed,
+      key: parsed.key,
+      agentId: parsed.agentId,
+      kind: parsed.kind ?? "upload",
+      fileName: parsed.fileName ?? lastSegment(parsed.key),
+      contentType: parsed.contentType,
       bytes: new Uint8Array(parsed.bytes),
       storedAt: new Date(),
     };
@@ -104,14 +141,17 @@ export class ObjectStore {
   }
 
   /**
-   * The object under `key` when it belongs to `agentId`, else `undefined` (as if it did not exist).
+   * The object under `key` when it is an upload `agentId` made, else `undefined` (as if it did
+   * not exist): a received message's attachment is not an upload, even its recipient's.
    *
    * @example
-   * objects.owned(objectKey, "my-agent");
+   * objects.ownUpload(objectKey, "my-agent");
    */
-  owned(key: string, agentId: string): DevStoredObject | undefined {
+  ownUpload(key: string, agentId: string): DevStoredObject | undefined {
     const object = this.#objects.get(key);
-    return object && object.agentId === agentId ? copy(object) : undefined;
+    return object && object.kind === "upload" && object.agentId === agentId
+      ? copy(object)
+      : undefined;
   }
 
   /**
@@ -133,6 +173,10 @@ export class ObjectStore {
   delete(key: string): boolean {
     return this.#objects.delete(key);
   }
+}
+
+function lastSegment(key: string): string {
+  return key.slice(key.lastIndexOf("/") + 1) || key;
 }
 
 function copy(object: DevStoredObject): DevStoredObject {

@@ -39,6 +39,9 @@ function postForm(url: string, form: FormData | string, contentType?: string) {
 
 describe(`${Routes.requestUpload.method} ${Routes.requestUpload.path}`, () => {
   it("answers an S3-style presigned POST: the key under the agent's prefix, the fields in order, a signed policy", async () => {
+    // A fixed clock: the policy's expiry and date fields are then exact, not a wall-clock range.
+    vi.useFakeTimers({ toFake: ["Date"] });
+    vi.setSystemTime(new Date("2031-02-03T04:05:06.789Z"));
     const { server, object_key, upload: form } = await presigned();
     expect(object_key).toMatch(/^uploads\/my-agent\/[0-9a-f-]{36}-report\.pdf$/);
     expect(form.url).toBe(`${server.url}/_storage/upload`);
@@ -54,18 +57,18 @@ describe(`${Routes.requestUpload.method} ${Routes.requestUpload.path}`, () => {
     expect(form.fields.key).toBe(object_key);
     expect(form.fields["Content-Type"]).toBe("application/pdf");
     expect(form.fields["x-amz-algorithm"]).toBe("AWS4-HMAC-SHA256");
-    expect(form.fields["x-amz-date"]).toMatch(/^\d{8}T\d{6}Z$/);
-    expect(form.fields["x-amz-credential"]).toMatch(/^\w+\/\d{8}\/local\/s3\/aws4_request$/);
+    expect(form.fields["x-amz-date"]).toBe("20310203T040506Z");
+    expect(form.fields["x-amz-credential"]).toMatch(/^\w+\/20310203\/local\/s3\/aws4_request$/);
     expect(form.fields["x-amz-signature"]).toMatch(/^[0-9a-f]{64}$/);
     const policy = JSON.parse(Buffer.from(form.fields.policy ?? "", "base64").toString("utf8"));
-    expect(policy.conditions).toEqual([
-      { key: object_key },
-      { "Content-Type": "application/pdf" },
-      ["content-length-range", 0, 1024],
-    ]);
-    const minutes = (Date.parse(policy.expiration) - Date.now()) / 60_000;
-    expect(minutes).toBeGreaterThan(14);
-    expect(minutes).toBeLessThanOrEqual(15);
+    expect(policy).toEqual({
+      expiration: "2031-02-03T04:20:06.789Z",
+      conditions: [
+        { key: object_key },
+        { "Content-Type": "application/pdf" },
+        ["content-length-range", 0, 1024],
+      ],
+    });
   });
 
   it.each([
@@ -373,14 +376,23 @@ describe(`${Routes.requestDownload.method} ${Routes.requestDownload.path} and th
     return { server, key, bytes, url };
   }
 
-  it("answers a URL whose GET serves the bytes with the uploaded Content-Type", async () => {
+  it("answers a URL whose GET serves the bytes with the uploaded Content-Type, as a download (nosniff, Content-Disposition: attachment with the file name)", async () => {
     const { server, url, bytes } = await uploaded();
     expect(url.startsWith(`${server.url}/_storage/objects/uploads/my-agent/`)).toBe(true);
     expect(url).toMatch(/\?expires=\d+&signature=[0-9a-f]{64}$/);
-    const response = await fetch(url);
-    expect(response.status).toBe(200);
-    expect(response.headers.get("content-type")).toBe("application/pdf");
-    expect(Buffer.from(await response.arrayBuffer()).equals(bytes)).toBe(true);
+    for (const method of ["GET", "HEAD"]) {
+      const response = await fetch(url, { method });
+      expect(response.status).toBe(200);
+      expect(response.headers.get("content-type")).toBe("application/pdf");
+      expect(response.headers.get("x-content-type-options")).toBe("nosniff");
+      // The name asked for at upload, not the key's `<uuid>-` prefixed last segment.
+      expect(response.headers.get("content-disposition")).toBe(
+        `attachment; filename="r_sum_ v2.pdf"; filename*=UTF-8''r%C3%A9sum%C3%A9%20v2.pdf`,
+      );
+      if (method === "GET") {
+        expect(Buffer.from(await response.arrayBuffer()).equals(bytes)).toBe(true);
+      }
+    }
   });
 
   it.each([

@@ -1,5 +1,6 @@
 import type { Context, Hono } from "hono";
 import { logServerError } from "../http/problem.js";
+import { attachmentDisposition } from "./content-disposition.js";
 import {
   objectKeyOfPath,
   STORAGE_OBJECTS_PREFIX,
@@ -94,8 +95,8 @@ async function upload(c: Context, { objects, presigner }: StorageContext): Promi
       fields.set(name, new TextDecoder().decode(value));
     }
     const grant = verifyUpload(presigner, fields, new Date());
-    const agentId = objects.grantee(grant.key);
-    if (agentId === undefined) throw accessDenied("The key was not issued by this server.");
+    const granted = objects.grantOf(grant.key);
+    if (granted === undefined) throw accessDenied("The key was not issued by this server.");
     let bytes: Uint8Array;
     try {
       bytes = await reader.readContent(grant.maxBytes);
@@ -109,7 +110,14 @@ async function upload(c: Context, { objects, presigner }: StorageContext): Promi
       }
       throw error;
     }
-    objects.put({ key: grant.key, agentId, contentType: grant.contentType, bytes });
+    objects.put({
+      key: grant.key,
+      agentId: granted.agentId,
+      kind: "upload",
+      fileName: granted.fileName,
+      contentType: grant.contentType,
+      bytes,
+    });
     return c.body(null, 204);
   } catch (error) {
     reader.cancel();
@@ -126,7 +134,11 @@ async function upload(c: Context, { objects, presigner }: StorageContext): Promi
   }
 }
 
-/** The presigned GET: the object's bytes, with the type it was uploaded with. */
+/**
+ * The presigned GET: the object's bytes, with the type it was stored with. The type is the
+ * uploader's or a mail sender's, and the URL is on the API's origin, so the bytes are never
+ * sniffed nor rendered: `nosniff`, and always `Content-Disposition: attachment`.
+ */
 function download(c: Context, { objects, presigner }: StorageContext, encoded: string): Response {
   const key = objectKeyOfPath(encoded);
   if (key === undefined) throw accessDenied("The object key in the path is not valid.");
@@ -138,6 +150,8 @@ function download(c: Context, { objects, presigner }: StorageContext, encoded: s
     headers: {
       "Content-Type": object.contentType,
       "Content-Length": String(object.bytes.byteLength),
+      "Content-Disposition": attachmentDisposition(object.fileName),
+      "X-Content-Type-Options": "nosniff",
     },
   });
 }

@@ -11,9 +11,12 @@ export interface ScriptedRequest {
   body: Buffer;
 }
 
-/** How to answer one request: a status, headers and body; `drop` destroys the socket instead; `hang` never answers. */
+/**
+ * How to answer one request: a status, headers and body (with `endless`, the body is followed by
+ * filler for as long as the client reads); `drop` destroys the socket instead; `hang` never answers.
+ */
 export type ScriptedAnswer =
-  | { status: number; headers?: Record<string, string>; body?: string }
+  | { status: number; headers?: Record<string, string>; body?: string; endless?: boolean }
   | "drop"
   | "hang";
 
@@ -49,7 +52,18 @@ export async function scriptedServer(script: ScriptedAnswer[]): Promise<Scripted
       }
       if (answer === "hang") return;
       res.writeHead(answer.status, answer.headers ?? {});
-      res.end(answer.body ?? "");
+      if (!answer.endless) {
+        res.end(answer.body ?? "");
+        return;
+      }
+      res.write(answer.body ?? "");
+      const filler = Buffer.alloc(64 * 1024, " ");
+      // Write while the socket takes it, wait for it to drain, stop when the client hangs up.
+      const pump = () => {
+        while (!res.destroyed && res.write(filler)) {}
+        if (!res.destroyed) res.once("drain", pump);
+      };
+      pump();
     });
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
