@@ -75,6 +75,7 @@ export {
   Routes,
   routePath,
 } from "./routes.js";
+export * from "./schemas/connection.js";
 export * from "./schemas/directory.js";
 export * from "./schemas/inbox.js";
 export * from "./schemas/manifest.js";

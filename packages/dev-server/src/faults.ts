@@ -158,8 +158,13 @@ export class FaultInjector {
   }
 }
 
-/** A small deterministic PRNG (mulberry32), so a seeded run replays exactly. */
-function mulberry32(seed: number): () => number {
+/**
+ * A small deterministic PRNG (mulberry32), so a seeded run replays exactly.
+ *
+ * @example
+ * const random = mulberry32(42); // random() → the same sequence in [0, 1) every run
+ */
+export function mulberry32(seed: number): () => number {
   let state = seed >>> 0;
   return () => {
     state = (state + 0x6d2b79f5) >>> 0;

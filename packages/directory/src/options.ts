@@ -1,4 +1,4 @@
-import type { AgentRecord } from "@assmbl/core";
+import { type AgentRecord, ApiBaseUrlSchema, ApiTokenSchema } from "@assmbl/core";
 import { z } from "zod";
 
 const isFunction = (value: unknown) => typeof value === "function";
@@ -10,15 +10,8 @@ const isKeyvLike = (value: unknown) =>
   );
 
 export const DirectoryOptionsSchema = z.strictObject({
-  baseUrl: z.url({ protocol: /^https?$/, error: "expected an http(s) URL" }),
-  // It travels in an Authorization header: printable ASCII only (the message never shows it).
-  token: z
-    .string()
-    .regex(
-      /^[\x21-\x7e]+$/,
-      "expected a token of printable ASCII, without spaces or control characters",
-    )
-    .optional(),
+  baseUrl: ApiBaseUrlSchema,
+  token: ApiTokenSchema.optional(),
   ttlMs: z
     .int()
     .nonnegative()

@@ -1,3 +1,4 @@
+import { ApiBaseUrlSchema, ApiTokenSchema } from "@assmbl/core";
 import { z } from "zod";
 
 const isFunction = (value: unknown) => typeof value === "function";
@@ -45,14 +46,8 @@ export type RetryPolicy = z.output<typeof RetryOptionsSchema>;
 
 /** The options every entry point that talks to the platform shares. */
 export const ConnectionOptionsShape = {
-  baseUrl: z.url({ protocol: /^https?$/, error: "expected an http(s) URL" }),
-  // It travels in an Authorization header: printable ASCII only (the message never shows it).
-  token: z
-    .string()
-    .regex(
-      /^[\x21-\x7e]+$/,
-      "expected a token of printable ASCII, without spaces or control characters",
-    ),
+  baseUrl: ApiBaseUrlSchema,
+  token: ApiTokenSchema,
   fetch: z.custom<typeof fetch>(isFunction, "expected a fetch function").optional(),
   retry: RetryOptionsSchema,
   timeoutMs: z.int().positive().max(MAX_TIMER_MS).default(30_000),

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { ApiBaseUrlSchema, ApiTokenSchema } from "./connection.js";
 import {
   DirectoryRecordSchema,
   RegisterRequestSchema,
@@ -272,5 +273,23 @@ describe("InboxItemSchema", () => {
   it("rejects filter state of the wrong type", () => {
     expect(InboxItemSchema.safeParse({ ...item, IsRead: "no" }).success).toBe(false);
     expect(InboxItemSchema.safeParse({ ...item, Labels: "x" }).success).toBe(false);
+  });
+});
+
+describe("ApiBaseUrlSchema and ApiTokenSchema", () => {
+  it("take http(s) URLs and printable-ASCII tokens only", () => {
+    expect(ApiBaseUrlSchema.safeParse("https://api.example.com").success).toBe(true);
+    expect(ApiBaseUrlSchema.safeParse("http://127.0.0.1:8025").success).toBe(true);
+    expect(ApiBaseUrlSchema.safeParse("ftp://api.example.com").success).toBe(false);
+    expect(ApiBaseUrlSchema.safeParse("api.example.com").success).toBe(false);
+    expect(ApiTokenSchema.safeParse("amdev_abc-123.~+/=").success).toBe(true);
+    for (const bad of ["", "a b", "a\r\nb", "tök"]) {
+      expect(ApiTokenSchema.safeParse(bad).success).toBe(false);
+    }
+  });
+
+  it("never echo the token in the message", () => {
+    const result = ApiTokenSchema.safeParse("secret value");
+    expect(JSON.stringify(result.error?.issues)).not.toContain("secret value");
   });
 });

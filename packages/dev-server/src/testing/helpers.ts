@@ -141,17 +141,8 @@ export function rawRequest(
   });
 }
 
-/** A small deterministic PRNG, so that a fuzz failure replays exactly. */
-export function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// Fuzz runs use the fault injector's PRNG, so a failure replays exactly.
+export { mulberry32 } from "../faults.js";
 
 /** A register body with the given overrides. */
 export function registerBody(overrides: Record<string, unknown> = {}): Record<string, unknown> {
