@@ -1,0 +1,102 @@
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { run as plainSes } from "./01-plain-ses.js";
+import { run as requireEncryption } from "./03-require-encryption.js";
+import { run as apiSend } from "./04-api-send.js";
+import { run as receive } from "./06-receive.js";
+import { startDevPlatform } from "./dev-platform.js";
+import { ExampleEnv } from "./env.js";
+import { runStandalone, shorten } from "./standalone.js";
+
+afterEach(() => {
+  vi.unstubAllEnvs();
+});
+
+describe("an example run on its own", () => {
+  it("uses a throwaway dev server when AGENTMAIL_API_BASE_URL is not set", async () => {
+    const { target, facts } = await runStandalone(apiSend, {});
+    expect(target).toBe("dev server");
+    expect(facts.sent[0]?.result).toMatchObject({
+      transport: "agentmail-api",
+      encrypted: { body: true, attachments: true },
+    });
+  });
+
+  it("runs against the services the environment names, SES included", async () => {
+    // A platform that is not the examples' own: reached only through the variables a user sets.
+    const platform = await startDevPlatform();
+    try {
+      const { server, context, recipientKeys } = platform;
+      const env = {
+        [ExampleEnv.apiBaseUrl]: server.url,
+        [ExampleEnv.token]: context.sender.token,
+        [ExampleEnv.mailDomain]: server.mailDomain,
+        [ExampleEnv.awsRegion]: "us-east-1",
+        [ExampleEnv.agentId]: context.sender.agentId,
+        [ExampleEnv.recipientAgentId]: context.recipient.agentId,
+        [ExampleEnv.recipientToken]: context.recipient.token,
+        [ExampleEnv.recipientPrivateKey]: recipientKeys.privateKeyArmored,
+        [ExampleEnv.revokedAgentId]: context.refusalPeers.revoked?.agentId,
+      };
+      // The AWS SDK reads its endpoint and credentials from the process environment.
+      vi.stubEnv("AWS_ENDPOINT_URL_SES", server.url);
+      vi.stubEnv("AWS_ACCESS_KEY_ID", "dev");
+      vi.stubEnv("AWS_SECRET_ACCESS_KEY", "dev");
+
+      const plain = await runStandalone(plainSes, env);
+      expect(plain.target).toBe("real services");
+      expect(server.ses.messages().map((message) => message.api)).toEqual(["v1-raw", "v1-send"]);
+
+      const refused = await runStandalone(requireEncryption, env);
+      expect(refused.facts.refusals.map((refusal) => refusal.code)).toEqual(["peer_key_revoked"]);
+
+      const received = await runStandalone(async (ctx) => {
+        const [sent] = (await apiSend(ctx)).sent;
+        return receive(ctx, { subject: sent?.message.subject ?? "" });
+      }, env);
+      expect(received.facts.message).toMatchObject({
+        bodyTextDecrypted: "The Q3 numbers are attached. Revenue is up 12%.",
+        // No AGENTMAIL_PRIVATE_KEY: the sender did not sign.
+        verification: "unsigned",
+      });
+      expect(received.facts.message.attachments[0]).toMatchObject({
+        filename: "numbers.csv",
+        decrypted: true,
+      });
+    } finally {
+      await platform.close();
+    }
+  });
+
+  it("says which variables example 6 needs when the recipient's are missing", async () => {
+    const platform = await startDevPlatform();
+    try {
+      const { context } = platform;
+      await expect(
+        receive(
+          { ...context, recipient: { ...context.recipient, token: undefined } },
+          { subject: "x" },
+        ),
+      ).rejects.toThrow(
+        "set AGENTMAIL_RECIPIENT_TOKEN and AGENTMAIL_RECIPIENT_PRIVATE_KEY to read the recipient's inbox",
+      );
+    } finally {
+      await platform.close();
+    }
+  });
+});
+
+describe("shorten", () => {
+  it("cuts armored text, shows bytes as a length and keys as their fingerprint", () => {
+    const printed = shorten({
+      body: `-----BEGIN PGP MESSAGE-----\n${"x".repeat(200)}`,
+      bytes: new Uint8Array(27),
+      key: { toJSON: () => ({ fingerprint: "ab" }) },
+    });
+    expect(printed).toEqual({
+      body: expect.stringMatching(/^-----BEGIN PGP MESSAGE-----\nx+\.\.\.$/),
+      bytes: "<27 bytes>",
+      key: { fingerprint: "ab" },
+    });
+    expect((printed as { body: string }).body).toHaveLength(80);
+  });
+});
