@@ -9,6 +9,7 @@ import {
   type MailTransport,
   type PreparedMessage,
 } from "@assmbl/core";
+import { fakeRecord } from "../../../core/src/testing/fakes.js";
 import type { Runtime } from "../retry.js";
 
 export const MAIL_DOMAIN = "agents.example.com";
@@ -34,15 +35,7 @@ export function mapDirectory(keys: Record<string, string>): KeyDirectory & { loo
       if (key === undefined) {
         throw new AgentMailError({ code: "agent_not_found", message: `no agent ${agentId}` });
       }
-      return {
-        agentId,
-        publicKey: "-----BEGIN PUBLIC KEY-----\nMCowBQYDK2VwAyEA\n-----END PUBLIC KEY-----",
-        algorithm: "Ed25519",
-        keyFingerprintSha256: "a".repeat(64),
-        keyVersion: 1,
-        keyStatus: "active",
-        openpgpPublicKey: key,
-      };
+      return fakeRecord(agentId, { openpgpPublicKey: key });
     },
   };
 }

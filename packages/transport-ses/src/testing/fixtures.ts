@@ -11,6 +11,7 @@ import {
 } from "@assmbl/core";
 import { SESClient } from "@aws-sdk/client-ses";
 import { SESv2Client } from "@aws-sdk/client-sesv2";
+import { fakeRecord } from "../../../core/src/testing/fakes.js";
 import type { Runtime } from "../retry.js";
 
 export const MAIL_DOMAIN = "agents.example.com";
@@ -38,15 +39,7 @@ export function fixedDirectory(openpgpPublicKey: string): KeyDirectory {
   return {
     specificationVersion: "v1",
     async lookup(agentId): Promise<AgentRecord> {
-      return {
-        agentId,
-        publicKey: "-----BEGIN PUBLIC KEY-----\nMCowBQYDK2VwAyEA\n-----END PUBLIC KEY-----",
-        algorithm: "Ed25519",
-        keyFingerprintSha256: "a".repeat(64),
-        keyVersion: 1,
-        keyStatus: "active",
-        openpgpPublicKey,
-      };
+      return fakeRecord(agentId, { openpgpPublicKey });
     },
   };
 }
