@@ -2,9 +2,9 @@
 
 import { Routes, routePath, UploadResponseSchema } from "@assmbl/core";
 import { expect } from "vitest";
+import { runPython } from "../../../../scripts/run-python.js";
 import type { DevServer } from "../server.js";
 import { postJson } from "./helpers.js";
-import { runPython } from "./python.js";
 
 /** The agents most platform tests use. */
 export const PLATFORM_AGENTS = [

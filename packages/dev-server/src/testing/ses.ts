@@ -4,8 +4,8 @@
 import { SESClient } from "@aws-sdk/client-ses";
 import { SESv2Client } from "@aws-sdk/client-sesv2";
 import { afterEach } from "vitest";
+import { runPython } from "../../../../scripts/run-python.js";
 import type { DevServer } from "../server.js";
-import { runPython } from "./python.js";
 
 /** Stock SDK clients for a server, with dummy credentials; destroyed after each test. */
 export function useSesClients(): (server: DevServer) => { v1: SESClient; v2: SESv2Client } {

@@ -1,6 +1,6 @@
 // Parses MIME with Python's `email` package (policy.default): an independent reader of what
 // composeMime writes. Used only by tests (it is not exported by the package).
-import { spawn } from "node:child_process";
+import { runPython } from "../../../../scripts/run-python.js";
 
 /** One MIME part as Python's parser sees it. */
 export interface PythonPart {
@@ -93,24 +93,9 @@ print(json.dumps({
  * const parsed = await parseWithPython(raw);
  * expect(parsed.parts[0]?.contentType).toBe("text/plain");
  */
-export function parseWithPython(raw: Uint8Array): Promise<PythonMessage> {
-  return new Promise((resolve, reject) => {
-    const child = spawn("python3", ["-c", SCRIPT], { stdio: ["pipe", "pipe", "pipe"] });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    child.stdout.on("data", (chunk: Buffer) => out.push(chunk));
-    child.stderr.on("data", (chunk: Buffer) => err.push(chunk));
-    child.on("error", reject);
-    child.on("close", (code) => {
-      if (code !== 0) {
-        reject(new Error(`python3 exited with ${code}: ${Buffer.concat(err).toString("utf8")}`));
-        return;
-      }
-      resolve(JSON.parse(Buffer.concat(out).toString("utf8")) as PythonMessage);
-    });
-    child.stdin.on("error", () => {});
-    child.stdin.end(Buffer.from(raw));
-  });
+export async function parseWithPython(raw: Uint8Array): Promise<PythonMessage> {
+  const out = await runPython(SCRIPT, raw);
+  return JSON.parse(out.toString("utf8")) as PythonMessage;
 }
 
 /** The value of the first root header `name` (case-insensitive), as Python decoded it. */

@@ -1,5 +1,6 @@
-// Runs a Python script over stdin without blocking the event loop: the dev server under test
-// lives in the same process, and a blocked loop lets its keep-alive timers race the client's.
+// Runs a Python script over stdin for the tests that use Python's `email` package as an
+// independent MIME reader. Asynchronous on purpose: a dev server under test often lives in the
+// same process, and a blocked event loop lets its keep-alive timers race the client's.
 import { spawn } from "node:child_process";
 
 /** Runs `python3 -c script` with `input` on stdin; resolves to stdout, rejects with stderr. */
@@ -13,8 +14,10 @@ export function runPython(script: string, input: Uint8Array): Promise<Buffer> {
     child.on("error", reject);
     child.on("close", (code) => {
       if (code === 0) resolve(Buffer.concat(out));
-      else reject(new Error(`python3 exited ${code}: ${Buffer.concat(err).toString("utf8")}`));
+      else reject(new Error(`python3 exited with ${code}: ${Buffer.concat(err).toString("utf8")}`));
     });
-    child.stdin.end(input);
+    // A script that exits before reading all of stdin must fail on its exit code, not on EPIPE.
+    child.stdin.on("error", () => {});
+    child.stdin.end(Buffer.from(input));
   });
 }
