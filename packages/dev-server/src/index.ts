@@ -1,4 +1,5 @@
 export { createDevApp, type DevAppOptions } from "./app.js";
+export { CopyingLog } from "./copying-log.js";
 export { type DevFaultKind, type DevFaults, type FaultDecision, FaultInjector } from "./faults.js";
 export type {
   DeliverOptions,

@@ -1,3 +1,4 @@
+import { CopyingLog } from "../copying-log.js";
 import type { SendRequestWire } from "./prepare.js";
 
 /**
@@ -34,37 +35,9 @@ export interface DevSentMessage {
  * await client.send({ to: "other-agent@agents.localhost", subject: "hi", body: "hello" });
  * server.sent.messages().length; // 1
  */
-export class SendOutbox {
-  readonly #messages: DevSentMessage[] = [];
-
-  /**
-   * Adds an accepted message; `POST /send` calls this, tests normally do not.
-   *
-   * @example
-   * outbox.add(sentMessage);
-   */
-  add(message: DevSentMessage): void {
-    this.#messages.push(copy(message));
-  }
-
-  /**
-   * Copies of every accepted message, oldest first.
-   *
-   * @example
-   * server.sent.messages().map((message) => message.messageId);
-   */
-  messages(): DevSentMessage[] {
-    return this.#messages.map(copy);
-  }
-
-  /**
-   * Forgets every message (inboxes keep their copies).
-   *
-   * @example
-   * server.sent.clear();
-   */
-  clear(): void {
-    this.#messages.length = 0;
+export class SendOutbox extends CopyingLog<DevSentMessage> {
+  constructor() {
+    super(copy);
   }
 }
 

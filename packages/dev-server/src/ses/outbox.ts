@@ -1,3 +1,5 @@
+import { CopyingLog } from "../copying-log.js";
+
 /** Which SES call sent a message. */
 export type SesApi = "v1-raw" | "v1-send" | "v2-raw";
 
@@ -43,37 +45,9 @@ const DAY_MS = 24 * 60 * 60 * 1000;
  * await transport.send(prepared, {});
  * server.ses.messages()[0]?.destinations; // ["other-agent@agents.localhost"]
  */
-export class SesOutbox {
-  readonly #messages: SesMessage[] = [];
-
-  /**
-   * Adds an accepted message; the SES endpoint calls this, tests normally do not.
-   *
-   * @example
-   * outbox.add({ messageId, api: "v1-raw", raw, destinations, receivedAt: new Date(), deliveredTo: [] });
-   */
-  add(message: SesMessage): void {
-    this.#messages.push(copy(message));
-  }
-
-  /**
-   * Copies of every accepted message, oldest first.
-   *
-   * @example
-   * server.ses.messages().map((message) => message.messageId);
-   */
-  messages(): SesMessage[] {
-    return this.#messages.map(copy);
-  }
-
-  /**
-   * Forgets every message (inboxes keep their copies).
-   *
-   * @example
-   * server.ses.clear();
-   */
-  clear(): void {
-    this.#messages.length = 0;
+export class SesOutbox extends CopyingLog<SesMessage> {
+  constructor() {
+    super(copy);
   }
 
   /**
@@ -85,7 +59,7 @@ export class SesOutbox {
    */
   sentLast24Hours(now: Date = new Date()): number {
     const until = now.getTime();
-    return this.#messages
+    return this.entries()
       .filter((message) => {
         const at = message.receivedAt.getTime();
         return at > until - DAY_MS && at <= until;
