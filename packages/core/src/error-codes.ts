@@ -19,6 +19,9 @@ export const ERROR_CODES = {
   no_recipients: { status: 400, retryable: false },
   too_many_recipients: { status: 400, retryable: false },
   message_too_large: { status: 413, retryable: false },
+  // The message goes out as several copies (Bcc recipients of an encrypted message each get their
+  // own): mailer.prepare() cannot return one prepared message for it; prepareCopies() can.
+  multiple_copies: { status: 400, retryable: false },
   // Encryption policy: sending would break end-to-end encryption, so nothing is sent.
   crypto_not_configured: { status: 400, retryable: false },
   html_not_encryptable: { status: 400, retryable: false },
@@ -38,6 +41,8 @@ export const ERROR_CODES = {
   bad_passphrase: { status: 401, retryable: false },
   signature_invalid: { status: 400, retryable: false },
   signature_missing: { status: 400, retryable: false },
+  // A key the Python SDK's OpenPGP library (PGPy 0.6) cannot load, refused before it is published.
+  pgpy_incompatible_key: { status: 400, retryable: false },
   // Directory.
   agent_not_found: { status: 404, retryable: false },
   invalid_directory_response: { status: 502, retryable: false },
@@ -71,6 +76,9 @@ export const ERROR_CODES = {
   ses_error: { status: 500, retryable: false },
   // A transport failed in a way it could not classify.
   transport_failed: { status: undefined, retryable: false },
+  // Some copies of one logical send went out and a later one failed: retrying the whole send
+  // would deliver the sent copies again. The error's body lists what went and what did not.
+  partially_sent: { status: undefined, retryable: false },
 } as const satisfies Record<string, { status: number | undefined; retryable: boolean }>;
 
 /** A documented AgentMail error code. */

@@ -54,16 +54,20 @@ export { createMailer, type Mailer } from "./mailer/create-mailer.js";
 export type {
   Attachment,
   ContentAttachment,
+  CopyKind,
   EncryptionRequest,
   MailerOptions,
   MailMessage,
+  PreparedCopy,
   RecipientReport,
   SendOptions,
   SendResult,
+  SentCopy,
   StoredAttachment,
 } from "./mailer/types.js";
 export { decodeManifest, encodeManifest } from "./manifest.js";
 export { DOMAIN_NAME_PATTERN, MEDIA_TYPE_PATTERN } from "./patterns.js";
+export { type PgpyKeyProblemsOptions, pgpyKeyProblems } from "./pgpy-compat.js";
 export { redact, redactValue } from "./redact.js";
 export {
   authorizationHeader,

@@ -19,4 +19,12 @@ export const Limits = {
   agentIdLength: 64,
   /** Longest attachment filename, in UTF-8 bytes (ours: common filesystem limit). */
   filenameBytes: 255,
+  /**
+   * The most a send holds in memory of streamed attachments when it goes out as several copies
+   * (an encrypted message with Bcc recipients: each gets its own copy, encrypted to its key alone).
+   * A stream cannot be read twice, so it is read once into memory and encrypted per copy; past
+   * this, the send fails with `message_too_large` before anything is sent (ours: 64 MiB, above
+   * SES v2's 40 MiB message limit, far below what a worker can hold).
+   */
+  bccCopyBufferBytes: 64 * 1024 * 1024,
 } as const;

@@ -1,17 +1,17 @@
 import type { AttachmentBytes } from "./transport.js";
 
-/** One recipient to encrypt to. */
+/**
+ * One recipient to encrypt to. The mailer passes the recipients of one copy only: a Bcc
+ * recipient of an encrypted message gets its own copy, so no recipient list mixes a Bcc recipient
+ * with others, and an implementation writes each recipient's real key id (never a wildcard, which
+ * the Python SDK's PGPy cannot decrypt).
+ */
 export interface EncryptionRecipient {
   agentId: string;
   /** Bare address, for error messages. */
   address: string;
   /** The recipient's armored OpenPGP public key, as the directory returned it. */
   publicKeyArmored: string;
-  /**
-   * A Bcc recipient: other recipients must not learn it from the ciphertext, so its key id
-   * should be hidden (OpenPGP wildcard key id).
-   */
-  hidden: boolean;
 }
 
 /** Options of one encryption. */

@@ -24,7 +24,10 @@ export interface PreparedMessage {
   from: Mailbox;
   to: Mailbox[];
   cc: Mailbox[];
-  /** Delivered to, never named in a header. */
+  /**
+   * Delivered to, never named in a header. Empty when the mailer encrypts: each Bcc recipient of
+   * an encrypted message gets a copy of its own (a separate prepared message).
+   */
   bcc: Mailbox[];
   replyTo: Mailbox[];
   subject: string;

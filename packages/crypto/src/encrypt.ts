@@ -15,7 +15,8 @@ export interface EncryptOptions {
   signingKey?: AgentPrivateKey | undefined;
   /**
    * Write wildcard key ids, so the ciphertext does not reveal who can read it. GnuPG tries every
-   * secret key on such messages; the Python SDK's `pgpy` cannot decrypt them.
+   * secret key on such messages; the Python SDK (PGPy) cannot decrypt them at all, so leave it off
+   * for any message a Python agent must read.
    */
   hideRecipients?: boolean | undefined;
 }
@@ -24,9 +25,10 @@ const encoder = new TextEncoder();
 
 /**
  * Encrypts UTF-8 text to one or more armored public keys (the Python SDK's `pgp_encrypt_utf8`):
- * one ASCII-armored message, SEIPD v1 with MDC, AES-256, no compression. The text's UTF-8 bytes
- * go into a binary literal packet, so every reader gets back exactly what was sent: GnuPG drops
- * carriage returns from text-mode (`t`/`u`) literal data when it writes it out.
+ * one ASCII-armored message, SEIPD v1 with MDC, AES-256, no compression. The text goes into a
+ * UTF-8 literal packet (format `u`, as PGPy writes text) holding its exact UTF-8 bytes, line
+ * endings untouched, so the Python SDK gets back a `str` equal to the text and this package the
+ * exact text. GnuPG 2.2 drops every carriage return from `u` data when it writes it out.
  *
  * @example
  * const armored = await encryptUtf8(peerPublicKey, "Task 42: the numbers are in.");
@@ -43,11 +45,11 @@ export async function encryptUtf8(
       code: "invalid_options",
       message: "encryptUtf8: text must be a string",
     });
-  return encryptToArmor(await recipientKeys(recipients), encoder.encode(text), options);
+  return encryptToArmor(await recipientKeys(recipients), encoder.encode(text), options, "utf8");
 }
 
 /**
- * Encrypts bytes; returns the ASCII-armored ciphertext as bytes.
+ * Encrypts bytes (binary literal data, format `b`); returns the ASCII-armored ciphertext as bytes.
  *
  * @example
  * const armored = await encryptBytes(peerPublicKey, await readFile("report.pdf"));
@@ -109,15 +111,22 @@ export async function recipientKeys(recipients: Recipients): Promise<PublicKey[]
 }
 
 /**
- * Encrypts bytes to already-checked keys; returns the armored message. One of the two places this
- * package calls openpgp's encrypt.
+ * How the plaintext is labelled in its literal data packet: `binary` (`b`) for attachments,
+ * `utf8` (`u`) for text, which readers such as PGPy return as a string.
+ */
+export type LiteralFormat = "binary" | "utf8";
+
+/**
+ * Encrypts bytes to already-checked keys; returns the armored message. The bytes are written as
+ * they are whatever the format (openpgp.js would turn LF into CRLF if it were given text).
  */
 export async function encryptToArmor(
   keys: PublicKey[],
   data: Uint8Array,
   options: EncryptOptions,
+  format: LiteralFormat = "binary",
 ): Promise<string> {
-  return (await encryptOpenpgp(keys, data, options)) as string;
+  return (await encryptOpenpgp(keys, data, options, format)) as string;
 }
 
 /**
@@ -135,6 +144,7 @@ export async function encryptStreamToArmor(
     keys,
     data.pipeThrough(sliceChunks(SLICE_BYTES)),
     options,
+    "binary",
   )) as ReadableStream<string>;
   return armored.pipeThrough(
     new TransformStream<string, Uint8Array>({
@@ -158,16 +168,19 @@ function sliceChunks(size: number): TransformStream<Uint8Array, Uint8Array> {
   });
 }
 
+// The one call to openpgp's encrypt, for whole and streamed plaintexts alike.
 async function encryptOpenpgp(
   keys: PublicKey[],
   data: Uint8Array | ReadableStream<Uint8Array>,
   options: EncryptOptions,
+  format: LiteralFormat,
 ): Promise<string | ReadableStream<string>> {
   const signingKey: PrivateKey | undefined = options.signingKey
     ? unwrapPrivateKey(options.signingKey)
     : undefined;
   try {
-    const message = await createMessage({ binary: data, format: "binary" });
+    // Bytes in, whatever the format: given `text`, openpgp.js would rewrite line endings.
+    const message = await createMessage({ binary: data, format });
     return await encrypt({
       message,
       encryptionKeys: keys,

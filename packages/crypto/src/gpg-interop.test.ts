@@ -1,6 +1,8 @@
 // Acceptance tests against the real GnuPG 2.2 (/usr/bin/gpg): what this package writes, gpg reads,
 // and what gpg writes, this package reads (wire contract §3, §4, §6).
 import { createHash } from "node:crypto";
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { decryptBytes, decryptStream, decryptUtf8 } from "./decrypt.js";
 import { encryptBytes, encryptStream, encryptUtf8 } from "./encrypt.js";
@@ -57,15 +59,38 @@ afterAll(async () => {
 });
 
 const utf8 = (text: string) => Buffer.from(text, "utf8");
+// GnuPG 2.2 writes 't' and 'u' literal data out without any CR (0x0D), to stdout and to --output.
+const withoutCR = (text: string) => text.replaceAll("\r", "");
+
+describe("what gpg 2.2 does with the text of 'u' literal data (measured)", () => {
+  it("drops every CR, LF-paired or lone, on --decrypt to stdout and with --output; the rest is byte-exact", async () => {
+    const text = "CRLF\r\nLF\nlone CR\rCR CR LF\r\r\ntrailing  \r\nGrüße 🚀\r";
+    const armored = await encryptUtf8(ours.rsa4096.publicKeyArmored, text);
+    const packets = await gpg.listPackets(armored);
+    expect(packets).toMatch(/mode u \(75\)/);
+    const expected = "CRLF\nLF\nlone CRCR CR LF\ntrailing  \nGrüße 🚀";
+    const toStdout = await gpg.decrypt(armored);
+    expect(toStdout.stdout.toString("utf8")).toBe(expected);
+    const file = join(gpg.dir, "u-literal.out");
+    await gpg.run(["--output", file, "--decrypt"], { input: armored });
+    expect((await readFile(file)).toString("utf8")).toBe(expected);
+    // Binary literal data ('b', attachments) keeps every CR.
+    const bytes = await encryptBytes(ours.rsa4096.publicKeyArmored, utf8(text));
+    expect((await gpg.decrypt(bytes)).stdout.toString("utf8")).toBe(text);
+  });
+});
 
 describe.each(["ecc", "rsa4096"] as const)("our ciphertext, gpg decrypts (%s key)", (type) => {
-  it.each(TEXTS)("encryptUtf8: %s comes back byte for byte", async (_label, text) => {
-    const armored = await encryptUtf8(ours[type].publicKeyArmored, text);
-    expect(armored.startsWith("-----BEGIN PGP MESSAGE-----\n")).toBe(true);
-    const result = await gpg.decrypt(armored, { passphrase: passphraseOf(type) });
-    expect(result.stdout.toString("hex")).toBe(utf8(text).toString("hex"));
-    expect(statusOf(result.stderr, "GOODMDC")).toBeDefined();
-  });
+  it.each(TEXTS)(
+    "encryptUtf8: %s comes back as sent, less its carriage returns (gpg's 'u' output)",
+    async (_label, text) => {
+      const armored = await encryptUtf8(ours[type].publicKeyArmored, text);
+      expect(armored.startsWith("-----BEGIN PGP MESSAGE-----\n")).toBe(true);
+      const result = await gpg.decrypt(armored, { passphrase: passphraseOf(type) });
+      expect(result.stdout.toString("hex")).toBe(utf8(withoutCR(text)).toString("hex"));
+      expect(statusOf(result.stderr, "GOODMDC")).toBeDefined();
+    },
+  );
 
   it("encryptBytes: all 256 byte values and random bytes come back exactly", async () => {
     const data = allByteValues(100_000, type === "ecc" ? 1 : 2);
@@ -91,7 +116,7 @@ describe.each(["ecc", "rsa4096"] as const)("our ciphertext, gpg decrypts (%s key
       const signingKey = await loadPrivateKey(signer.privateKeyArmored, passphraseOf(signerType));
       const armored = await encryptUtf8(ours[type].publicKeyArmored, text, { signingKey });
       const result = await gpg.decrypt(armored, { passphrase: passphraseOf(type) });
-      expect.soft(result.stdout.toString("hex")).toBe(utf8(text).toString("hex"));
+      expect.soft(result.stdout.toString("hex")).toBe(utf8(withoutCR(text)).toString("hex"));
       expect(statusOf(result.stderr, "GOODSIG")).toBeDefined();
       expect(statusOf(result.stderr, "BADSIG")).toBeUndefined();
       // VALIDSIG <signing key fpr> ... <primary key fpr>
@@ -129,7 +154,8 @@ describe.each(["ecc", "rsa4096"] as const)("our ciphertext, gpg decrypts (%s key
       expect(packets).not.toContain(":aead encrypted packet:");
       expect(packets).not.toContain(":symkey enc packet:");
       expect(packets).not.toContain(":compressed packet:");
-      expect(packets).toContain(":literal data packet:");
+      // Text is UTF-8 literal data (mode u), as PGPy writes it.
+      expect(packets).toMatch(/:literal data packet:\n\s+mode u \(75\)/);
       if ("signingKey" in options) {
         expect(packets).toContain(":onepass_sig packet:");
         expect(packets).toContain(":signature packet:");

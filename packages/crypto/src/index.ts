@@ -6,6 +6,7 @@ export {
   encryptBytes,
   encryptStream,
   encryptUtf8,
+  type LiteralFormat,
   type Recipients,
 } from "./encrypt.js";
 export { ParsedKeyCache, sha256Hex } from "./key-cache.js";
@@ -17,5 +18,6 @@ export {
 } from "./key-policy.js";
 export { type GenerateKeyPairOptions, generateKeyPair, type KeyPairBundle } from "./keys.js";
 export { type OpenpgpCryptoOptions, openpgpCrypto } from "./mail-crypto.js";
+export { type RepairedKey, type RepairKeyOptions, repairKeyForPgpy } from "./pgpy-repair.js";
 export { AgentPrivateKey, loadPrivateKey } from "./private-key.js";
 export { type DirectoryKey, directoryKeyOf, toPem } from "./spki.js";

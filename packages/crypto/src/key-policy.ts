@@ -1,4 +1,4 @@
-import { AgentMailError, Limits } from "@assmbl/core";
+import { AgentMailError, Limits, pgpyKeyProblems } from "@assmbl/core";
 import { enums, type PublicKey, readKey } from "openpgp";
 import { hardenedConfig } from "./config.js";
 import { ParsedKeyCache } from "./key-cache.js";
@@ -18,6 +18,12 @@ export interface PublicKeyReport {
   weak: boolean;
   /** Why the key is weak, one phrase per reason. */
   weakReasons: string[];
+  /**
+   * Whether agents on the Python SDK (PGPy 0.6) can use the key: `compatible` when PGPy loads it
+   * and verifies its self-signatures; otherwise `problems` says why, one sentence each
+   * (`pgpyKeyProblems` from `@assmbl/core`; `repairKeyForPgpy` fixes keys made by openpgp.js).
+   */
+  pgpy: { compatible: boolean; problems: string[] };
 }
 
 const parsedKeys = new ParsedKeyCache<PublicKey>(256);
@@ -65,12 +71,13 @@ export async function parsePublicKey(armored: string): Promise<PublicKey> {
 
 /**
  * Reports on an armored public key without judging it: fingerprint, algorithm, user ids,
- * whether it can encrypt, revocation, expiry and weaknesses (RSA under 2048 bits, DSA, ElGamal,
- * SHA-1 self-signatures).
+ * whether it can encrypt, revocation, expiry, weaknesses (RSA under 2048 bits, DSA, ElGamal,
+ * SHA-1 self-signatures), and whether the Python SDK's PGPy can use it.
  *
  * @example
  * const report = await inspectPublicKey(armored);
  * if (!report.canEncrypt) console.warn(`${report.fingerprint} cannot receive encrypted mail`);
+ * if (!report.pgpy.compatible) console.warn(`Python agents cannot use it: ${report.pgpy.problems.join("; ")}`);
  * @throws {AgentMailError} `invalid_public_key`, `key_too_large`.
  */
 export async function inspectPublicKey(armored: string): Promise<PublicKeyReport> {
@@ -78,6 +85,7 @@ export async function inspectPublicKey(armored: string): Promise<PublicKeyReport
   const info = key.getAlgorithmInfo();
   const expiration = await key.getExpirationTime(undefined, hardenedConfig).catch(() => null);
   const weakReasons = weaknessesOf(key);
+  const pgpyProblems = pgpyKeyProblems(armored);
   return {
     fingerprint: key.getFingerprint(),
     algorithm: `${info.algorithm}/${info.bits ?? info.curve ?? "?"}`,
@@ -92,6 +100,7 @@ export async function inspectPublicKey(armored: string): Promise<PublicKeyReport
     expiresAt: expiration instanceof Date ? expiration : null,
     weak: weakReasons.length > 0,
     weakReasons,
+    pgpy: { compatible: pgpyProblems.length === 0, problems: pgpyProblems },
   };
 }
 

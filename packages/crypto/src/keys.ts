@@ -1,9 +1,10 @@
 import { type DirectoryAlgorithm, parseInput } from "@assmbl/core";
-import { generateKey, readKey } from "openpgp";
+import { encryptKey, generateKey } from "openpgp";
 import { z } from "zod";
 import { hardenedConfig } from "./config.js";
 import { wrapOpenpgpError } from "./errors.js";
 import { sha256Hex } from "./key-cache.js";
+import { HASH_PREFERENCES, internals, resignSelfSignatures } from "./self-signatures.js";
 import { directoryKeyOf, toPem } from "./spki.js";
 
 /** A new agent key pair, in the shape of the Python SDK's `generate_keypair`. */
@@ -47,8 +48,10 @@ export interface GenerateKeyPairOptions {
 }
 
 /**
- * Generates an agent's key pair: a v4 OpenPGP key that GnuPG 2.2 and `pgpy` read (Ed25519 signing
- * primary with a Curve25519 encryption subkey, or RSA-4096), plus its directory form.
+ * Generates an agent's key pair: a v4 OpenPGP key that GnuPG 2.2 and the Python SDK's PGPy 0.6
+ * load (Ed25519 signing primary with a Curve25519 encryption subkey, or RSA-4096), plus its
+ * directory form. Its self-certification prefers SHA-512, SHA-256, SHA-384, SHA-224: openpgp.js
+ * would also list SHA3, which PGPy cannot load.
  *
  * @example
  * const keys = await generateKeyPair({ name: "Report Bot", email: "report-bot@agents.example.com", passphrase });
@@ -63,20 +66,32 @@ export async function generateKeyPair(options: GenerateKeyPairOptions): Promise<
     "generateKeyPair options",
   );
   try {
-    const generated = await generateKey({
+    // Made unprotected, so that its primary key can sign the rebuilt self-certification; the
+    // passphrase is applied last.
+    const { privateKey } = await generateKey({
       ...(type === "ecc"
         ? { type: "ecc", curve: "ed25519Legacy" }
         : { type: "rsa", rsaBits: 4096 }),
       userIDs: [{ name, email }],
-      ...(passphrase === undefined ? {} : { passphrase }),
-      format: "armored",
+      format: "object",
       config: hardenedConfig,
     });
-    const publicKey = await readKey({ armoredKey: generated.publicKey, config: hardenedConfig });
+    await resignSelfSignatures(privateKey, internals(privateKey).keyPacket, {
+      hashPreferences: HASH_PREFERENCES,
+      // A new key: its certification keeps the key's creation time.
+      date: (previous) => previous,
+    });
+    const publicKey = privateKey.toPublic();
+    const stored =
+      passphrase === undefined
+        ? privateKey
+        : await encryptKey({ privateKey, passphrase, config: hardenedConfig });
     const { spkiDer, algorithm } = directoryKeyOf(publicKey);
+    const privateKeyArmored = stored.armor(hardenedConfig);
+    if (stored !== privateKey) internals(privateKey).clearPrivateParams();
     return {
-      publicKeyArmored: generated.publicKey,
-      privateKeyArmored: generated.privateKey,
+      publicKeyArmored: publicKey.armor(hardenedConfig),
+      privateKeyArmored,
       directoryPublicKeyPem: toPem(spkiDer),
       algorithm,
       fingerprint: publicKey.getFingerprint(),

@@ -8,6 +8,7 @@ import {
   type MailTransport,
   type PreparedMessage,
 } from "@assmbl/core";
+import { readMessage } from "openpgp";
 import { beforeAll, describe, expect, it } from "vitest";
 import { generateKeyPair, type KeyPairBundle } from "./keys.js";
 import { openpgpCrypto } from "./mail-crypto.js";
@@ -127,33 +128,37 @@ describe("openpgpCrypto in createMailer", () => {
     expect(new TextDecoder().decode(notes.data)).toBe("streamed attachment ✓");
   });
 
-  it("encrypts to every recipient, Bcc included, and hides key ids only when asked", async () => {
-    const directory = directoryOf({
-      "other-agent": peer.publicKeyArmored,
-      auditor: bcc.publicKeyArmored,
-    });
-    for (const hideBccRecipients of [false, true]) {
-      const { transport, sent } = capture();
-      const mailer = createMailer(transport, {
-        from: `my-agent@${mailDomain}`,
-        mailDomain,
-        directory,
-        crypto: openpgpCrypto({ hideBccRecipients }),
-      });
-      await mailer.send({
-        to: `other-agent@${mailDomain}`,
-        bcc: `auditor@${mailDomain}`,
-        subject: "s",
-        text: "for both",
-        encrypt: true,
-      });
-      const armored = (sent[0] as PreparedMessage).text;
-      expect((await peerKey.decryptText(armored)).text).toBe("for both");
-      expect((await bccKey.decryptText(armored)).text).toBe("for both");
-      const wrongKey = await senderKey.decryptText(armored).catch((error: unknown) => error);
-      expect(AgentMailError.is(wrongKey, "decryption_failed")).toBe(true);
-      expect((wrongKey as Error).message.includes("hidden recipient")).toBe(hideBccRecipients);
-    }
+  it("encrypts to every recipient it is given, naming each one's real key id (never a wildcard)", async () => {
+    // The mailer gives each Bcc recipient a copy of its own; here two recipients of one copy.
+    const armored = await openpgpCrypto().encryptText("for both", [
+      {
+        agentId: "other-agent",
+        address: `other-agent@${mailDomain}`,
+        publicKeyArmored: peer.publicKeyArmored,
+      },
+      {
+        agentId: "auditor",
+        address: `auditor@${mailDomain}`,
+        publicKeyArmored: bcc.publicKeyArmored,
+      },
+    ]);
+    expect((await peerKey.decryptText(armored)).text).toBe("for both");
+    expect((await bccKey.decryptText(armored)).text).toBe("for both");
+    const named = (await readMessage({ armoredMessage: armored }))
+      .getEncryptionKeyIDs()
+      .map((id) => id.toHex())
+      .sort();
+    const expected = [...peerKey.keyIds.slice(1), ...bccKey.keyIds.slice(1)].sort();
+    expect(named).toEqual(expected);
+    const wrongKey = await senderKey.decryptText(armored).catch((error: unknown) => error);
+    expect(AgentMailError.is(wrongKey, "decryption_failed")).toBe(true);
+    expect((wrongKey as Error).message).not.toContain("hidden recipient");
+  });
+
+  it("has no hideBccRecipients option any more: the Python SDK cannot decrypt wildcard key ids", () => {
+    expect(() => openpgpCrypto({ hideBccRecipients: true } as never)).toThrow(
+      /unknown option "hideBccRecipients"/,
+    );
   });
 
   it("fails closed on a directory key it cannot use: nothing is sent", async () => {

@@ -15,7 +15,6 @@ const OptionsSchema = z
     signingKey: z
       .instanceof(AgentPrivateKey, { message: "expected a key from loadPrivateKey()" })
       .optional(),
-    hideBccRecipients: z.boolean().optional(),
   })
   .optional();
 
@@ -23,19 +22,16 @@ const OptionsSchema = z
 export interface OpenpgpCryptoOptions {
   /** The sender's key (from `loadPrivateKey`): bodies and attachments are signed, then encrypted. */
   signingKey?: AgentPrivateKey | undefined;
-  /**
-   * When a message has Bcc recipients, write wildcard key ids so no recipient learns who else can
-   * decrypt. Off by default: the Python SDK's `pgpy` cannot decrypt such messages.
-   */
-  hideBccRecipients?: boolean | undefined;
 }
 
 const encoder = new TextEncoder();
 
 /**
  * The OpenPGP implementation `createMailer` uses to encrypt: it checks each recipient's key
- * against policy, encrypts bodies and attachments (streams stay streams), and signs them too
- * when given a signing key, still as one armored message each.
+ * against policy, encrypts bodies (UTF-8 literal data, format `u`) and attachments (binary,
+ * format `b`; streams stay streams), and signs them too when given a signing key, still as one
+ * armored message each. Every recipient's real key ID is written: the mailer gives each Bcc
+ * recipient a copy of its own, so no wildcard key IDs are needed (PGPy cannot decrypt those).
  *
  * @example
  * const mailer = createMailer(transport, {
@@ -49,11 +45,7 @@ export function openpgpCrypto(options?: OpenpgpCryptoOptions): MailCrypto {
   const checked = recentlyChecked();
   const keysOf = (recipients: readonly EncryptionRecipient[]) =>
     Promise.all(recipients.map((recipient) => checked(recipient.publicKeyArmored)));
-  const encryptOptions = (recipients: readonly EncryptionRecipient[]): EncryptOptions => ({
-    signingKey: config.signingKey,
-    hideRecipients:
-      config.hideBccRecipients === true && recipients.some((recipient) => recipient.hidden),
-  });
+  const encryptOptions: EncryptOptions = { signingKey: config.signingKey };
   return {
     specificationVersion: "v1",
     async checkRecipientKey(publicKeyArmored) {
@@ -61,18 +53,14 @@ export function openpgpCrypto(options?: OpenpgpCryptoOptions): MailCrypto {
       return { fingerprint: key.getFingerprint() };
     },
     async encryptText(text, recipients) {
-      return encryptToArmor(
-        await keysOf(recipients),
-        encoder.encode(text),
-        encryptOptions(recipients),
-      );
+      return encryptToArmor(await keysOf(recipients), encoder.encode(text), encryptOptions, "utf8");
     },
     async encryptAttachment(content: AttachmentBytes, recipients): Promise<AttachmentBytes> {
       const keys = await keysOf(recipients);
       if (content instanceof Uint8Array) {
-        return encoder.encode(await encryptToArmor(keys, content, encryptOptions(recipients)));
+        return encoder.encode(await encryptToArmor(keys, content, encryptOptions));
       }
-      return encryptStreamToArmor(keys, content, encryptOptions(recipients));
+      return encryptStreamToArmor(keys, content, encryptOptions);
     },
   };
 }

@@ -22,6 +22,7 @@ import { type CacheEntry, memoryCache, storeCache } from "./cache.js";
 import { authHeaders, createHttp, toAgentMailError } from "./http.js";
 import { KeyPins, sameKey } from "./key-pins.js";
 import { type DirectoryOptions, DirectoryOptionsSchema } from "./options.js";
+import { assertPgpyCanLoad, type RegisterOptions, RegisterOptionsSchema } from "./pgpy-guard.js";
 
 /** A peer's pricing, as `GET /public/agents/{id}/pricing` returns it (extra keys kept). */
 export type AgentPricing = z.output<typeof PricingSchema>;
@@ -49,10 +50,16 @@ export interface Directory extends KeyDirectory {
   lookup(agentId: string, options?: KeyLookupOptions): Promise<AgentRecord>;
   /** A peer's pricing (not cached). */
   lookupPricing(agentId: string, options?: { signal?: AbortSignal }): Promise<AgentPricing>;
-  /** Registers or rotates this agent's keys (needs `token`). */
+  /**
+   * Registers or rotates this agent's keys (needs `token`). An OpenPGP key the Python SDK
+   * (PGPy 0.6) cannot load is refused before anything is sent, unless `allowPgpyIncompatibleKey`.
+   * @throws {AgentMailError} `pgpy_incompatible_key` (repair the key with `repairKeyForPgpy` from
+   * `@assmbl/crypto`), `key_version_conflict`, `invalid_options`, `unauthorized`,
+   * `invalid_directory_response`, `directory_unavailable`.
+   */
   register(
     input: RegisterInput,
-    options?: { signal?: AbortSignal },
+    options?: RegisterOptions,
   ): Promise<{ agentId: string; keyVersion: number; keyFingerprintSha256: string }>;
   /** Revokes this agent's key (needs `token`). */
   revoke(options?: { signal?: AbortSignal }): Promise<{ agentId: string; revoked: true }>;
@@ -241,8 +248,12 @@ export function createDirectory(options: DirectoryOptions): Directory {
       return parsed.data;
     },
     async register(input, registerOptions) {
-      const { signal } = parseInput(SignalOptionsSchema, registerOptions, "register options") ?? {};
+      const { signal, allowPgpyIncompatibleKey } =
+        parseInput(RegisterOptionsSchema, registerOptions, "register options") ?? {};
       const body = parseInput(RegisterInputSchema, input, "register input");
+      if (body.openpgpPublicKey !== null && !allowPgpyIncompatibleKey) {
+        assertPgpyCanLoad(body.openpgpPublicKey);
+      }
       const json = await postJson(
         Routes.register.path,
         {

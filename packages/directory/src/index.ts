@@ -6,3 +6,4 @@ export {
   type RegisterInput,
 } from "./directory.js";
 export type { DirectoryOptions, KeyChange, KeyvLike } from "./options.js";
+export type { RegisterOptions } from "./pgpy-guard.js";

@@ -42,7 +42,6 @@ async function message(subject: string): Promise<MailMessage> {
         agentId: RECEIVER_ID,
         address: RECEIVER,
         publicKeyArmored: record.openpgpPublicKey ?? "",
-        hidden: false,
       },
     ],
     { filename: "r\u00e9sum\u00e9.pdf" },

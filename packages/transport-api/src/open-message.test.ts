@@ -49,7 +49,6 @@ const recipientsOf = (bundle: KeyPairBundle): EncryptionRecipient[] => [
     agentId: "other-agent",
     address: PEER,
     publicKeyArmored: bundle.publicKeyArmored,
-    hidden: false,
   },
 ];
 

@@ -75,13 +75,15 @@ describe("against the dev server's SES endpoint", () => {
       idempotencyKey: "idem-42",
       headers: { "X-Workflow-Name": "nightly" },
     });
-    const [sent, ...others] = server.ses.messages();
+    // The Bcc recipient of an encrypted message gets its own copy, sent after the primary.
+    const [sent, bccCopy, ...others] = server.ses.messages();
     expect(others).toEqual([]);
     expect(sent).toMatchObject({
       api: "v1-raw",
       messageId: result.messageId,
-      destinations: ["other-agent@agents.example.com", "archive-agent@agents.example.com"],
+      destinations: ["other-agent@agents.example.com"],
     });
+    expect(bccCopy?.destinations).toEqual(["archive-agent@agents.example.com"]);
     const parsed = await parseWithPython(sent?.raw as Uint8Array);
     expect(parsed.defects).toEqual([]);
     expect(parsed.allHeaderNames).not.toContain("bcc");

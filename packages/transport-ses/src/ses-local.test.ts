@@ -160,8 +160,14 @@ describe("against aws-ses-v2-local", () => {
       /^-----BEGIN PGP MESSAGE-----[\s\S]+-----END PGP MESSAGE-----\s*$/,
     );
     expect(email?.body.text).not.toContain("secret numbers");
+    // The Bcc recipient of an encrypted message gets its own copy, so the primary has no Bcc.
     const request = JSON.parse(bodies[0] as string);
-    expect(request.Destination.BccAddresses).toEqual(["other-agent-archive@agents.example.com"]);
+    expect(request.Destination.BccAddresses).toEqual([]);
+    expect(JSON.parse(bodies[1] as string).Destination).toEqual({
+      ToAddresses: ["other-agent-archive@agents.example.com"],
+      CcAddresses: [],
+      BccAddresses: [],
+    });
     const parsed = await parseWithPython(Buffer.from(request.Content.Raw.Data, "base64"));
     expect(header(parsed, "X-AgentMail-Encrypted")).toBe("body");
     expect(parsed.allHeaderNames).not.toContain("bcc");

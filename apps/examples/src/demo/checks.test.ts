@@ -11,6 +11,7 @@ const result: SendResult = {
   encrypted: { body: true, attachments: true },
   recipients: [],
   attachments: [],
+  copies: [{ kind: "primary", recipients: ["other-agent@agents.localhost"], messageId: "m1" }],
 };
 const sent: SentMessage = {
   via: "apiTransport",

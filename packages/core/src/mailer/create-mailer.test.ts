@@ -170,6 +170,15 @@ describe("plain messages", () => {
         { address: "hidden@agents.example.com", kind: "bcc" },
       ],
       attachments: [],
+      // Not encrypted: one message, Bcc in its envelope only.
+      copies: [
+        {
+          kind: "primary",
+          recipients: [peer, "cc@partner.example", "hidden@agents.example.com"],
+          messageId: "<m1@test>",
+          idempotencyKey: "idem-1",
+        },
+      ],
     });
   });
 
@@ -339,7 +348,7 @@ describe("encryption", () => {
     expect(await readText(out.sent[0]?.message.attachments[0]?.content)).toBe(armored);
   });
 
-  it("hides Bcc recipients, looks each agent up once, and honours freshKeys", async () => {
+  it("looks each agent up once across copies, and honours freshKeys", async () => {
     const { mailer, dir, cry } = setup();
     await mailer.send({
       to: [peer, "Other <OTHER-AGENT@agents.example.com>"],
@@ -352,9 +361,10 @@ describe("encryption", () => {
       { agentId: "other-agent", options: { refresh: true } },
       { agentId: "third", options: { refresh: true } },
     ]);
-    expect(cry.calls.recipients[0]?.map((r) => [r.agentId, r.hidden])).toEqual([
-      ["other-agent", false],
-      ["third", true],
+    // The primary to the To recipient (named twice) and the Bcc recipient's own copy.
+    expect(cry.calls.recipients.map((list) => list.map((r) => r.agentId))).toEqual([
+      ["other-agent"],
+      ["third"],
     ]);
   });
 

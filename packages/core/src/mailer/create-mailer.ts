@@ -1,37 +1,88 @@
 import { parseAddress } from "../address.js";
 import { AgentMailError } from "../errors.js";
 import type { KeyDirectory } from "../key-directory.js";
+import { Limits } from "../limits.js";
 import type { MailCrypto } from "../mail-crypto.js";
 import type { MailTransport, PreparedMessage } from "../transport.js";
 import { parseInput } from "../validate.js";
-import { buildPrepared } from "./build.js";
-import { encryptParts } from "./encrypt.js";
-import { checkCustomHeaders, normalizeMessage } from "./normalize.js";
+import { throwIfAborted } from "./abort.js";
+import { bufferStreams } from "./buffer-streams.js";
+import { bccCopyRecipients, planCopies, prepareCopies } from "./copies.js";
+import { checkKeyRoom } from "./copy-keys.js";
+import { checkCustomHeaders, type NormalizedMessage, normalizeMessage } from "./normalize.js";
 import { checkEncryptionPolicy, needsRecipientKeys } from "./policy.js";
 import { type ResolvedKeys, resolveRecipientKeys } from "./resolve-keys.js";
 import { MailerOptionsSchema, SendOptionsSchema } from "./schemas.js";
+import { sendCopies } from "./send-copies.js";
 import type {
   MailerOptions,
   MailMessage,
+  PreparedCopy,
   RecipientReport,
   SendOptions,
   SendResult,
 } from "./types.js";
 
-/** Sends messages through one transport. */
+/**
+ * Sends messages through one transport.
+ *
+ * An encrypted message with Bcc recipients goes out as copies, so that no recipient learns who
+ * else got it, neither from a header nor from the OpenPGP key ids of the ciphertext: the primary
+ * copy to To and Cc, encrypted to their keys only, then one copy per Bcc recipient, addressed
+ * and encrypted to it alone. Every copy is prepared before the first one is sent.
+ *
+ * @example
+ * const mailer = createMailer(transport, { from, mailDomain, directory, crypto });
+ * const result = await mailer.send({ to, bcc: "audit@agents.example.com", subject: "Q3", text: "...", encrypt: true });
+ * result.copies.map((copy) => copy.kind); // ["primary", "bcc"]
+ */
 export interface Mailer {
   /**
-   * Validates, looks keys up, encrypts, and hands the message to the transport.
-   * @throws {AgentMailError} for any input, policy, lookup, crypto or transport failure.
+   * Validates, looks keys up, encrypts, and hands the message to the transport: one message, or
+   * for an encrypted message with Bcc recipients the primary copy and then each Bcc copy, one
+   * after another. The copies share one idempotency key `K` (the message's, or a generated
+   * `idem_<uuid>`): the primary carries `K`, each Bcc copy `K.bcc-<16 hex>` derived from its
+   * address, so a retry with the same key is deduplicated per copy by the platform.
+   *
+   * @example
+   * const { messageId, copies } = await mailer.send({ to, subject: "Hi", text: "Hello", encrypt: true });
+   * @throws {AgentMailError} for any input, policy, lookup, crypto or transport failure, and then
+   * nothing was sent; `partially_sent` when a copy after the first failed (or the send was aborted
+   * between copies): `error.body` is `{ sent, failed, notSent }`, and retrying the whole send would
+   * deliver the sent copies again.
    */
   send(message: MailMessage, options?: SendOptions): Promise<SendResult>;
-  /** Everything `send` does but the transport call: what would go on the wire. */
+  /**
+   * Everything `send` does but the transport call: what would go on the wire, for a message that
+   * goes out as one copy.
+   *
+   * @example
+   * const prepared = await mailer.prepare({ to, subject: "Hi", text: "Hello", encrypt: true });
+   * @throws {AgentMailError} `multiple_copies` for an encrypted message with Bcc recipients (use
+   * `prepareCopies`), and every code `send` throws before the transport call.
+   */
   prepare(message: MailMessage, options?: SendOptions): Promise<PreparedMessage>;
+  /**
+   * Everything `send` does but the transport calls, for any message: every copy that would go on
+   * the wire, the primary first (one entry when the message does not split).
+   *
+   * @example
+   * const copies = await mailer.prepareCopies({ to, bcc: ["a@agents.example.com"], subject: "s", text: "t", encrypt: true });
+   * copies.map(({ kind, message }) => [kind, message.to[0]?.address]); // [["primary", to], ["bcc", "a@agents.example.com"]]
+   * @throws {AgentMailError} every code `send` throws before the transport call.
+   */
+  prepareCopies(message: MailMessage, options?: SendOptions): Promise<PreparedCopy[]>;
 }
 
 /**
  * Creates a mailer: validate → resolve recipient keys → encrypt → build manifest and headers →
  * transport. Every check happens before the transport is called, so a failed send sent nothing.
+ *
+ * Bcc: without encryption, Bcc addresses are envelope-only recipients of the one message. With
+ * encryption (the body, or an attachment the mailer has bytes for), each distinct Bcc recipient
+ * that is not also a To or Cc recipient gets its own copy (see {@link Mailer}); a streamed
+ * attachment is then read into memory once (at most `Limits.bccCopyBufferBytes`, else
+ * `message_too_large`) to be encrypted per copy.
  *
  * @example
  * const mailer = createMailer(sesTransport({ client: new SESClient({ region }) }), {
@@ -66,11 +117,17 @@ export function createMailer(transport: MailTransport, options: MailerOptions): 
   const defaultHeaders = config.defaultHeaders ?? {};
   checkCustomHeaders(defaultHeaders, "createMailer defaultHeaders");
 
-  async function run(message: MailMessage, sendOptions: SendOptions | undefined) {
+  async function run(message: MailMessage, sendOptions: SendOptions | undefined, onlyOne: boolean) {
     const { signal } = parseInput(SendOptionsSchema, sendOptions, "send options") ?? {};
     throwIfAborted(signal);
-    const normalized = normalizeMessage(message, { from, defaultHeaders });
+    let normalized = normalizeMessage(message, { from, defaultHeaders });
     checkEncryptionPolicy(normalized, { crypto, directory });
+    const copyCount = 1 + bccCopyRecipients(normalized).length;
+    if (copyCount > 1) {
+      // Decided before any lookup: these need nothing but the message.
+      if (onlyOne) throw multipleCopies(copyCount);
+      checkKeyRoom(normalized.idempotencyKey);
+    }
     const keys: ResolvedKeys = needsRecipientKeys(normalized)
       ? await resolveRecipientKeys(normalized, {
           directory: directory as KeyDirectory,
@@ -80,46 +137,36 @@ export function createMailer(transport: MailTransport, options: MailerOptions): 
         })
       : { recipients: [], reports: [] };
     throwIfAborted(signal);
-    const parts = await encryptParts(normalized, keys.recipients, crypto, signal);
-    throwIfAborted(signal);
-    return {
-      prepared: buildPrepared(normalized, parts),
-      reports: keys.reports,
-      normalized,
+    if (copyCount > 1) {
+      // A stream cannot be read once per copy: read it once, then encrypt the bytes per copy.
+      const attachments = await bufferStreams(normalized.attachments, {
+        limit: Limits.bccCopyBufferBytes,
+        copies: copyCount,
+        signal,
+      });
+      normalized = { ...normalized, attachments };
+    }
+    const copies = await prepareCopies(
+      await planCopies(normalized, keys.recipients),
+      crypto,
       signal,
-    };
+    );
+    return { copies, reports: keys.reports, normalized, signal };
   }
 
   return {
     async prepare(message, sendOptions) {
-      return (await run(message, sendOptions)).prepared;
+      const { copies } = await run(message, sendOptions, true);
+      return (copies[0] as PreparedCopy).message;
+    },
+    async prepareCopies(message, sendOptions) {
+      return (await run(message, sendOptions, false)).copies;
     },
     async send(message, sendOptions) {
-      const { prepared, reports, normalized, signal } = await run(message, sendOptions);
-      let sent: Awaited<ReturnType<MailTransport["send"]>>;
-      try {
-        sent = await transport.send(prepared, signal ? { signal } : {});
-      } catch (cause) {
-        if (AgentMailError.is(cause)) throw cause;
-        throw new AgentMailError({
-          code: "transport_failed",
-          message: `transport ${transport.name} failed: ${errorMessage(cause)}`,
-          cause,
-        });
-      }
-      const attachments = prepared.attachments.map(({ manifest }) => ({
-        index: manifest.index,
-        filename: manifest.filename,
-        encrypted: manifest.encrypted,
-      }));
-      const reported = new Map(reports.map((report) => [report.address.toLowerCase(), report]));
-      const recipients: RecipientReport[] = (["to", "cc", "bcc"] as const).flatMap((kind) =>
-        normalized[kind].map((mailbox) => ({
-          ...reported.get(mailbox.address.toLowerCase()),
-          address: mailbox.address,
-          kind,
-        })),
-      );
+      const { copies, reports, normalized, signal } = await run(message, sendOptions, false);
+      const outcomes = await sendCopies(transport, copies, signal);
+      const { copy, result: sent } = outcomes[0] as (typeof outcomes)[number];
+      const prepared = copy.message;
       const correlationId = sent.correlationId ?? prepared.correlationId;
       const idempotencyKey = sent.idempotencyKey ?? prepared.idempotencyKey;
       return {
@@ -129,13 +176,43 @@ export function createMailer(transport: MailTransport, options: MailerOptions): 
         transport: transport.name,
         encrypted: {
           body: prepared.encrypted.body,
-          attachments: attachments.length > 0 && attachments.every((a) => a.encrypted),
+          attachments:
+            prepared.attachments.length > 0 &&
+            prepared.attachments.every(({ manifest }) => manifest.encrypted),
         },
-        recipients,
-        attachments,
+        recipients: recipientReports(normalized, reports),
+        attachments: prepared.attachments.map(({ manifest }) => ({
+          index: manifest.index,
+          filename: manifest.filename,
+          encrypted: manifest.encrypted,
+        })),
+        copies: outcomes.map((outcome) => outcome.sent),
       };
     },
   };
+}
+
+/** Every recipient of the logical send, in to, cc, bcc order, with its key when encrypted. */
+function recipientReports(
+  normalized: NormalizedMessage,
+  reports: readonly RecipientReport[],
+): RecipientReport[] {
+  const reported = new Map(reports.map((report) => [report.address.toLowerCase(), report]));
+  return (["to", "cc", "bcc"] as const).flatMap((kind) =>
+    normalized[kind].map((mailbox) => ({
+      ...reported.get(mailbox.address.toLowerCase()),
+      address: mailbox.address,
+      kind,
+    })),
+  );
+}
+
+function multipleCopies(count: number): AgentMailError {
+  return new AgentMailError({
+    code: "multiple_copies",
+    message: `this encrypted message has Bcc recipients, so it goes out as ${count} copies (the primary to To and Cc, and one per Bcc recipient, each encrypted to its own recipients only); prepare() returns one prepared message: use mailer.prepareCopies(message) to get all ${count}`,
+    body: { copies: count },
+  });
 }
 
 function checkImplementation(value: unknown, what: string, methods: readonly string[]): void {
@@ -160,18 +237,4 @@ function checkImplementation(value: unknown, what: string, methods: readonly str
       });
     }
   }
-}
-
-function throwIfAborted(signal: AbortSignal | undefined): void {
-  if (signal?.aborted) {
-    throw new AgentMailError({
-      code: "aborted",
-      message: "the send was aborted; nothing was sent",
-      cause: signal.reason,
-    });
-  }
-}
-
-function errorMessage(cause: unknown): string {
-  return cause instanceof Error ? cause.message : String(cause);
 }

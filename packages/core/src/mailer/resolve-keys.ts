@@ -59,7 +59,6 @@ export async function resolveRecipientKeys(
       agentId: target.agentId,
       address: target.mailbox.address,
       publicKeyArmored: key,
-      hidden: target.hidden,
     });
     reports.push({
       address: target.mailbox.address,
@@ -71,12 +70,9 @@ export async function resolveRecipientKeys(
   return { recipients, reports };
 }
 
-/** Recipients in to, cc, bcc order, each address once; hidden when it appears only in bcc. */
+/** Recipients in to, cc, bcc order, each address once (the first list that names it wins). */
 function distinctRecipients(message: NormalizedMessage) {
-  const byAddress = new Map<
-    string,
-    { mailbox: Mailbox; kind: RecipientReport["kind"]; hidden: boolean }
-  >();
+  const byAddress = new Map<string, { mailbox: Mailbox; kind: RecipientReport["kind"] }>();
   for (const [kind, list] of [
     ["to", message.to],
     ["cc", message.cc],
@@ -84,7 +80,7 @@ function distinctRecipients(message: NormalizedMessage) {
   ] as const) {
     for (const mailbox of list) {
       const key = mailbox.address.toLowerCase();
-      if (!byAddress.has(key)) byAddress.set(key, { mailbox, kind, hidden: kind === "bcc" });
+      if (!byAddress.has(key)) byAddress.set(key, { mailbox, kind });
     }
   }
   return [...byAddress.values()];

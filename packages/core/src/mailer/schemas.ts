@@ -4,8 +4,10 @@ import { DOMAIN_NAME_PATTERN, MEDIA_TYPE_PATTERN } from "../patterns.js";
 
 const addressList = z.union([z.string(), z.array(z.string())]);
 const headerMap = z.record(z.string(), z.string());
-// Tokens that travel in headers: printable, bounded (ours: 256 characters).
-const headerToken = z.string().min(1).max(256);
+/** Longest correlation id, idempotency key or marketplace request id, derived keys included (ours). */
+export const HEADER_TOKEN_MAX_LENGTH = 256;
+// Tokens that travel in headers: printable, bounded.
+const headerToken = z.string().min(1).max(HEADER_TOKEN_MAX_LENGTH);
 const mediaType = z
   .string()
   .regex(MEDIA_TYPE_PATTERN, "expected a media type such as application/pdf");

@@ -1,6 +1,7 @@
 import type { AttachmentContent } from "../bytes.js";
 import type { KeyDirectory } from "../key-directory.js";
 import type { MailCrypto } from "../mail-crypto.js";
+import type { PreparedMessage } from "../transport.js";
 
 /** An attachment given as bytes, text or a stream. */
 export interface ContentAttachment {
@@ -100,7 +101,54 @@ export interface RecipientReport {
   keyFingerprint?: string | undefined;
 }
 
-/** The outcome of {@link Mailer.send}. */
+/**
+ * Which copy of a logical send a message is: the `primary` (To and Cc, and the Bcc envelope when
+ * nothing is encrypted), or the `bcc` copy of one Bcc recipient of an encrypted message.
+ *
+ * @example
+ * const kinds: CopyKind[] = result.copies.map((copy) => copy.kind); // ["primary", "bcc", "bcc"]
+ */
+export type CopyKind = "primary" | "bcc";
+
+/**
+ * One copy of a logical send that the transport accepted. A message goes out as one copy, except
+ * an encrypted message with Bcc recipients: the primary copy goes to To and Cc, encrypted to
+ * their keys only, and each Bcc recipient gets its own copy, addressed and encrypted to it alone.
+ *
+ * @example
+ * for (const copy of result.copies) console.log(copy.kind, copy.recipients.join(", "), copy.messageId);
+ */
+export interface SentCopy {
+  kind: CopyKind;
+  /** The bare addresses this copy was delivered to (To, Cc and, for the primary, any envelope-only Bcc). */
+  recipients: string[];
+  /** The transport's id of this copy. */
+  messageId: string;
+  /** The copy's `X-AgentMail-Idempotency-Key`: the send's key, or for a Bcc copy one derived from it. */
+  idempotencyKey?: string | undefined;
+}
+
+/**
+ * One copy as {@link Mailer.prepareCopies} returns it: what the transport would receive.
+ *
+ * @example
+ * const copies: PreparedCopy[] = await mailer.prepareCopies(message);
+ * for (const { kind, message: prepared } of copies) console.log(kind, prepared.to.map((m) => m.address));
+ */
+export interface PreparedCopy {
+  kind: CopyKind;
+  message: PreparedMessage;
+}
+
+/**
+ * The outcome of {@link Mailer.send}. `messageId`, `correlationId`, `idempotencyKey`,
+ * `encrypted` and `attachments` are those of the primary copy; `copies` lists every copy sent
+ * (one entry unless an encrypted message had Bcc recipients).
+ *
+ * @example
+ * const result: SendResult = await mailer.send({ to, bcc: "audit@agents.example.com", subject, text, encrypt: true });
+ * result.copies.length; // 2: the primary to `to`, and the audit agent's own copy
+ */
 export interface SendResult {
   messageId: string;
   correlationId?: string | undefined;
@@ -112,6 +160,9 @@ export interface SendResult {
     /** True when the message has attachments and every one went encrypted. */
     attachments: boolean;
   };
+  /** Every recipient of the logical send (Bcc included) with the key it was encrypted to. */
   recipients: RecipientReport[];
   attachments: { index: number; filename: string; encrypted: boolean }[];
+  /** The copies that went out, in the order they were sent: the primary first. */
+  copies: SentCopy[];
 }

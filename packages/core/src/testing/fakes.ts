@@ -42,7 +42,7 @@ const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
 export function fakeArmor(payload: string, recipients: readonly EncryptionRecipient[]): string {
-  const to = recipients.map((r) => (r.hidden ? "*" : r.agentId)).join(",");
+  const to = recipients.map((r) => r.agentId).join(",");
   return `-----BEGIN PGP MESSAGE-----\n\n${btoa(String.fromCharCode(...encoder.encode(payload)))}\nto=${to}\n-----END PGP MESSAGE-----\n`;
 }
 

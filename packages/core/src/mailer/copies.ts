@@ -1,0 +1,157 @@
+import type { Mailbox } from "../address.js";
+import { AgentMailError } from "../errors.js";
+import type { EncryptionRecipient, MailCrypto } from "../mail-crypto.js";
+import { throwIfAborted } from "./abort.js";
+import { readWhole } from "./buffer-streams.js";
+import { buildPrepared } from "./build.js";
+import { bccCopyKey, sendCorrelationFor, sendKeyFor } from "./copy-keys.js";
+import { type EncryptedParts, encryptParts } from "./encrypt.js";
+import type { NormalizedMessage } from "./normalize.js";
+import { needsRecipientKeys } from "./policy.js";
+import type { CopyKind, PreparedCopy } from "./types.js";
+
+// Why copies: a message encrypted once to every recipient's key carries each key id in clear, so
+// To and Cc recipients could read a Bcc recipient's key id off the ciphertext and find the agent
+// in the public directory. Wildcard key ids would hide it, but the Python SDK's PGPy cannot
+// decrypt them. So each Bcc recipient of an encrypted message gets its own copy instead.
+
+/**
+ * The Bcc recipients that get a copy of their own: none unless the mailer encrypts something
+ * (without encryption, Bcc stays envelope-only and nothing leaks); otherwise each distinct Bcc
+ * address that is not also a To or Cc address (such a recipient is visible anyway, and reads the
+ * primary copy).
+ *
+ * @example
+ * bccCopyRecipients(normalized).length; // 0: one message; n: a primary and n Bcc copies
+ */
+export function bccCopyRecipients(message: NormalizedMessage): Mailbox[] {
+  if (message.bcc.length === 0 || !needsRecipientKeys(message)) return [];
+  const seen = new Set([...message.to, ...message.cc].map(keyOf));
+  return message.bcc.filter((mailbox) => {
+    if (seen.has(keyOf(mailbox))) return false;
+    seen.add(keyOf(mailbox));
+    return true;
+  });
+}
+
+/**
+ * One copy to prepare: the message as it is addressed, and the recipients it is encrypted to.
+ *
+ * @example
+ * const plan: CopyPlan = { kind: "bcc", message: { ...normalized, to: [audit], cc: [], bcc: [] }, recipients: [auditKey] };
+ */
+export interface CopyPlan {
+  kind: CopyKind;
+  message: NormalizedMessage;
+  recipients: EncryptionRecipient[];
+}
+
+/**
+ * Splits a message into the copies that go out. Without encryption, one message as given. With
+ * encryption, the primary copy keeps To and Cc, drops Bcc and is encrypted to the To and Cc
+ * recipients only; each of `bccCopyRecipients` gets a copy addressed and encrypted to it alone.
+ * When there are Bcc copies, the primary carries the send's idempotency key (the caller's, else a
+ * generated one) and each Bcc copy a key derived from it; every copy carries the same correlation
+ * id (the caller's, else a generated one).
+ *
+ * @example
+ * const plans = await planCopies(normalized, keys.recipients);
+ * @throws {AgentMailError} `invalid_message` when a derived key would be too long;
+ * `encryption_failed` if a copy would have no key to encrypt to (never sent in clear).
+ */
+export async function planCopies(
+  message: NormalizedMessage,
+  recipients: readonly EncryptionRecipient[],
+): Promise<CopyPlan[]> {
+  if (!needsRecipientKeys(message)) return [{ kind: "primary", message, recipients: [] }];
+  const visible = new Set([...message.to, ...message.cc].map(keyOf));
+  const keysFor = (addresses: Set<string>) =>
+    recipients.filter((recipient) => addresses.has(recipient.address.toLowerCase()));
+  const bcc = bccCopyRecipients(message);
+  // Every Bcc address is also a To or Cc address: one message, each recipient once.
+  if (bcc.length === 0)
+    return [
+      checkHasKeys({
+        kind: "primary",
+        message: { ...message, bcc: [] },
+        recipients: keysFor(visible),
+      }),
+    ];
+  const key = sendKeyFor(message.idempotencyKey);
+  const shared = { ...message, correlationId: sendCorrelationFor(message.correlationId) };
+  const primary: CopyPlan = {
+    kind: "primary",
+    message: { ...shared, bcc: [], idempotencyKey: key },
+    recipients: keysFor(visible),
+  };
+  const copies = await Promise.all(
+    bcc.map(
+      async (mailbox): Promise<CopyPlan> => ({
+        kind: "bcc",
+        message: {
+          ...shared,
+          to: [mailbox],
+          cc: [],
+          bcc: [],
+          idempotencyKey: await bccCopyKey(key, mailbox.address),
+        },
+        recipients: keysFor(new Set([keyOf(mailbox)])),
+      }),
+    ),
+  );
+  return [primary, ...copies].map(checkHasKeys);
+}
+
+function checkHasKeys(plan: CopyPlan): CopyPlan {
+  if (plan.recipients.length === 0) {
+    throw new AgentMailError({
+      code: "encryption_failed",
+      message: `no recipient key was resolved for the ${plan.kind} copy to ${plan.message.to.map(keyOf).join(", ")}; nothing was sent`,
+    });
+  }
+  return plan;
+}
+
+/**
+ * Encrypts and builds every planned copy, one after another, before any is sent. With more than
+ * one copy, ciphertext a crypto implementation streamed back is read whole here, so a copy that
+ * fails its armor check fails the send before the first copy leaves.
+ *
+ * @example
+ * const copies = await prepareCopies(plans, crypto, signal);
+ * @throws {AgentMailError} `encryption_failed`, `aborted` and the crypto implementation's codes.
+ */
+export async function prepareCopies(
+  plans: readonly CopyPlan[],
+  crypto: MailCrypto | undefined,
+  signal: AbortSignal | undefined,
+): Promise<PreparedCopy[]> {
+  const prepared: PreparedCopy[] = [];
+  for (const plan of plans) {
+    let parts = await encryptParts(plan.message, plan.recipients, crypto, signal);
+    if (plans.length > 1) parts = await materialize(parts, signal);
+    throwIfAborted(signal);
+    prepared.push({ kind: plan.kind, message: buildPrepared(plan.message, parts) });
+  }
+  return prepared;
+}
+
+async function materialize(
+  parts: EncryptedParts,
+  signal: AbortSignal | undefined,
+): Promise<EncryptedParts> {
+  const attachments = [];
+  for (const attachment of parts.attachments) {
+    if (attachment.content === undefined || attachment.content instanceof Uint8Array) {
+      attachments.push(attachment);
+      continue;
+    }
+    const bytes = await readWhole(attachment.content, signal);
+    attachments.push({ ...attachment, content: bytes, size: bytes.length });
+  }
+  return { ...parts, attachments };
+}
+
+function keyOf(mailbox: Mailbox): string {
+  return mailbox.address.toLowerCase();
+}
