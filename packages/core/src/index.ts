@@ -21,6 +21,7 @@ export {
   isReadableStream,
   toAttachmentBytes,
 } from "./bytes.js";
+export { decodeHeaderWords } from "./encoded-words.js";
 export {
   type AgentMailErrorCode,
   codeForStatus,
@@ -65,7 +66,7 @@ export type {
   SentCopy,
   StoredAttachment,
 } from "./mailer/types.js";
-export { decodeManifest, encodeManifest } from "./manifest.js";
+export { decodeManifest, encodeManifest, MANIFEST_HEADER_MAX_LENGTH } from "./manifest.js";
 export { DOMAIN_NAME_PATTERN, MEDIA_TYPE_PATTERN } from "./patterns.js";
 export { type PgpyKeyProblemsOptions, pgpyKeyProblems } from "./pgpy-compat.js";
 export { redact, redactValue } from "./redact.js";

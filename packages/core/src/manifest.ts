@@ -1,3 +1,4 @@
+import { decodeHeaderWords } from "./encoded-words.js";
 import { AgentMailError } from "./errors.js";
 import { type ManifestRow, ManifestSchema } from "./schemas/manifest.js";
 import { describeIssues } from "./validate.js";
@@ -18,7 +19,8 @@ const ROW_KEYS = [
 /**
  * Serialises manifest rows for `X-AgentMail-Attachments` (spec §4): compact JSON in a fixed key
  * order, every character outside printable ASCII escaped as `\uXXXX`. The bytes equal Python's
- * `json.dumps(rows, ensure_ascii=True, separators=(",", ":"))`, so both SDKs emit the same header.
+ * `json.dumps(rows, ensure_ascii=True, separators=(",", ":"))`, so both SDKs emit the same header,
+ * except that `=?` is written `=\u003f` so that no header reader takes it for an encoded word.
  *
  * @example
  * encodeManifest([{ index: 0, filename: "résumé.pdf", content_type: "application/pdf", size: 3, encrypted: false }]);
@@ -50,13 +52,34 @@ export function encodeManifest(rows: readonly ManifestRow[]): string {
 }
 
 /**
- * Parses an `X-AgentMail-Attachments` value: unfolds it (CRLF before white space, as RFC 5322
- * folding left it), parses the JSON, validates every row and drops keys it does not know.
- * Rows come back sorted by `index`.
+ * The longest `X-AgentMail-Attachments` value {@link decodeManifest} reads, in characters as
+ * received (folded, encoded words and all) **(ours)**: 256 KiB. Thousands of rows fit; a value
+ * past it is refused before any decoding, so a hostile header costs bounded time and memory.
+ */
+export const MANIFEST_HEADER_MAX_LENGTH = 256 * 1024;
+
+// How many schema problems a refusal names: a long hostile manifest would otherwise make a
+// message as long as itself.
+const ISSUES_NAMED = 5;
+
+/**
+ * Parses an `X-AgentMail-Attachments` value as the Python SDK reads it (`json.loads(str(header))`
+ * under `email.policy.default`): unfolds it and decodes its RFC 2047 encoded words with
+ * {@link decodeHeaderWords} (Python's writer turns any long manifest into encoded words), parses
+ * the JSON, validates every row and drops keys it does not know. Rows come back sorted by `index`.
+ * Strings are returned as written, control characters included (a JSON `\u0000` escape, or one
+ * an encoded word carries): they are the sender's; receivers must not pass them on as names or
+ * types (transport-api's reader never does).
  *
  * @example
  * decodeManifest('[{"index":0,"filename":"a.txt.asc",\r\n "content_type":"application/pgp-encrypted","encrypted":true,"encryption":{"algorithm":"openpgp","format":"armored"}}]');
- * @throws {AgentMailError} `invalid_manifest` for anything that is not a valid manifest.
+ * @example
+ * // What Python's email writes for a long manifest:
+ * decodeManifest('[{"index":0,"filename":"report =?utf-8?q?r=5Cu00e?=\r\n =?utf-8?b?OS5wZGYiLCJjb250ZW50X3R5cGUiOiJhcHBsaWNhdGlvbi9wZGYiLCJlbmNyeXB0ZWQiOmZhbHNlfV0=?=');
+ * // [{ index: 0, filename: "report r\u00e9.pdf", content_type: "application/pdf", encrypted: false }]
+ * @throws {AgentMailError} `invalid_manifest` for anything that is not a valid manifest, and for
+ * a value longer than {@link MANIFEST_HEADER_MAX_LENGTH}; the message says what is wrong without
+ * echoing the value.
  */
 export function decodeManifest(value: string): ManifestRow[] {
   if (typeof value !== "string") {
@@ -65,21 +88,31 @@ export function decodeManifest(value: string): ManifestRow[] {
       message: "manifest header value must be a string",
     });
   }
-  let json: unknown;
-  try {
-    json = JSON.parse(value.replace(/\r?\n(?=[ \t])/g, ""));
-  } catch (cause) {
+  if (value.length > MANIFEST_HEADER_MAX_LENGTH) {
     throw new AgentMailError({
       code: "invalid_manifest",
-      message: "manifest header is not valid JSON",
+      message: `manifest header is ${value.length} characters long; at most ${MANIFEST_HEADER_MAX_LENGTH} are read`,
+    });
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(decodeHeaderWords(value));
+  } catch (cause) {
+    // The parser's own message quotes the input, control characters and all: only its position.
+    const at = /position (\d+)/.exec(cause instanceof Error ? cause.message : "")?.[1];
+    throw new AgentMailError({
+      code: "invalid_manifest",
+      message: `manifest header is not valid JSON${at === undefined ? "" : ` (at character ${at} once decoded)`}`,
       cause,
     });
   }
   const parsed = ManifestSchema.safeParse(json);
   if (!parsed.success) {
+    const { issues } = parsed.error;
+    const more = issues.length - ISSUES_NAMED;
     throw new AgentMailError({
       code: "invalid_manifest",
-      message: `manifest: ${describeIssues(parsed.error.issues)}`,
+      message: `manifest: ${describeIssues(issues.slice(0, ISSUES_NAMED))}${more > 0 ? `; and ${more} more` : ""}`,
     });
   }
   return parsed.data.sort((a, b) => a.index - b.index);
@@ -90,10 +123,17 @@ export function decodeManifest(value: string): ManifestRow[] {
  * characters and lone surrogates the way Python does; what remains outside printable ASCII
  * (DEL and every non-ASCII code unit) becomes a lower-case `\uXXXX` escape, astral characters
  * as their surrogate pair, exactly as Python writes them.
+ *
+ * One difference from `json.dumps` **(ours)**: the `?` of every `=?` is written `\u003f`. A
+ * header reader (Python's `email`, and `decodeManifest`) decodes any `=?...?=` in a header as an
+ * RFC 2047 encoded word, so a name such as `a =?utf-8?q?b?= c` would come back as `a b c`;
+ * escaped, it reads back as written, and the JSON value is the same.
  */
 function asciiJson(value: unknown): string {
-  return JSON.stringify(value).replace(
-    /[^\u0020-\u007e]/g,
-    (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, "0")}`,
-  );
+  return JSON.stringify(value)
+    .replace(
+      /[^\u0020-\u007e]/g,
+      (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, "0")}`,
+    )
+    .replace(/=\?/g, "=\\u003f");
 }

@@ -29,7 +29,7 @@ import {
   toStoredMessage,
   toWireQuery,
 } from "./inbox.js";
-import { parseMime } from "./mime.js";
+import { cleanText, parseMime } from "./mime.js";
 import type { OpenMessageOptions } from "./open-message.js";
 import {
   ConnectionOptionsShape,
@@ -246,6 +246,19 @@ const UploadInputSchema = z.strictObject({
 });
 
 /**
+ * The platform's text fields of an inbox item with control characters replaced, as the reader
+ * does for every header it decodes (`cleanText`); the id is kept as it is, to be passed back.
+ */
+function cleanItem<T extends InboxItem>(item: T): T {
+  return {
+    ...item,
+    sender: cleanText(item.sender),
+    subject: cleanText(item.subject),
+    labels: item.labels.map(cleanText),
+  };
+}
+
+/**
  * A client of the AgentMail API for one agent (the token's): the inbox (`listInbox`, `iterInbox`),
  * messages (`getMessage`, `fetchMessage` with decryption and signature checks, `deleteMessage`),
  * and attachment storage. camelCase results in front of the platform's PascalCase/snake_case
@@ -288,7 +301,10 @@ export function createClient(options: AgentMailClientOptions, runtime: Runtime):
       what: "listInbox",
       signal,
     });
-    return { items: body.items.map(toInboxItem), nextCursor: body.next_cursor };
+    return {
+      items: body.items.map((item) => cleanItem(toInboxItem(item))),
+      nextCursor: body.next_cursor,
+    };
   }
 
   async function getMessageWire(id: string, signal: AbortSignal | undefined) {
@@ -299,7 +315,15 @@ export function createClient(options: AgentMailClientOptions, runtime: Runtime):
       what: `getMessage(${id})`,
       signal,
     });
-    return toStoredMessage(body);
+    const stored = cleanItem(toStoredMessage(body));
+    return {
+      ...stored,
+      attachments: stored.attachments.map((attachment) => ({
+        ...attachment,
+        filename: cleanText(attachment.filename),
+        contentType: cleanText(attachment.contentType),
+      })),
+    };
   }
 
   /** Waits while attachments are pending, checking each pending one every `interval`. */

@@ -1,5 +1,5 @@
-import { AgentMailError, AgentMailHeaders, parseAddress } from "@assmbl/core";
-import PostalMime, { decodeWords } from "postal-mime";
+import { AgentMailError, AgentMailHeaders, decodeHeaderWords, parseAddress } from "@assmbl/core";
+import PostalMime from "postal-mime";
 
 /** A raw message as the receive side needs it. */
 export interface ParsedMime {
@@ -7,13 +7,19 @@ export interface ParsedMime {
   messageId: string | undefined;
   /** The bare address of the first `From` mailbox; `""` when there is none. */
   sender: string;
-  /** RFC 2047 words decoded; `""` when absent. */
+  /** Decoded as Python's `email` reads it, control characters replaced; `""` when absent. */
   subject: string;
   /**
-   * Header values by lower-case name: the first occurrence of each, unfolded, RFC 2047 words
-   * decoded (`X-AgentMail-Attachments` is kept exactly as it came).
+   * Header values by lower-case name: the first occurrence of each, read as Python's `email`
+   * (`policy.default`) reads an unstructured header ({@link decodeHeaderWords}), then with
+   * {@link cleanText} applied.
    */
   headers: Record<string, string>;
+  /**
+   * The first `X-AgentMail-Attachments` value exactly as it came (after `Name:`, folds and
+   * encoded words included), for `decodeManifest`; `undefined` when absent.
+   */
+  manifestHeader: string | undefined;
   /** The text body (UTF-8 decoded, `\n` line ends); `""` when the message has none. */
   text: string;
   html: string | undefined;
@@ -23,7 +29,10 @@ export interface ParsedMime {
 
 /** One attachment part. */
 export interface MimeAttachment {
-  /** RFC 2231 / 2047 decoded; `null` when the part names none. */
+  /**
+   * RFC 2231 / 2047 decoded, as the sender wrote it: it may hold control characters (the reader
+   * replaces them before returning it); `null` when the part names none.
+   */
   filename: string | null;
   /** Lower-case media type, without parameters. */
   mediaType: string;
@@ -32,8 +41,27 @@ export interface MimeAttachment {
 
 const MANIFEST = AgentMailHeaders.attachments.toLowerCase();
 
+// C0 controls, DEL and C1 controls (TAB among them; it is handled apart).
+// biome-ignore lint/suspicious/noControlCharactersInRegex: replacing control characters is the point.
+const CONTROL_CHARACTERS = /[\u0000-\u0008\u000a-\u001f\u007f-\u009f]/g;
+
 /**
- * Parses an RFC 5322 message with postal-mime.
+ * What every text field of a received message goes through: a TAB (what folding leaves between
+ * words) becomes a space, every other control character (C0 such as CR, LF, NUL, ESC; DEL; C1)
+ * becomes U+FFFD. Decoded headers and names come from the sender: this keeps a CR LF smuggled in
+ * an encoded word out of anything a caller logs, displays or writes into another header, while
+ * still showing that something was there.
+ *
+ * @example
+ * cleanText("Invoice\r\nBcc: victim@example.com"); // "Invoice\uFFFD\uFFFDBcc: victim@example.com"
+ */
+export function cleanText(value: string): string {
+  return value.replace(/\t/g, " ").replace(CONTROL_CHARACTERS, "\ufffd");
+}
+
+/**
+ * Parses an RFC 5322 message with postal-mime; header values are read as Python's `email` reads
+ * them (so both SDKs see the same subject and headers) and cleaned of control characters.
  *
  * @example
  * const parsed = await parseMime(rawBytes);
@@ -52,17 +80,24 @@ export async function parseMime(raw: string | Uint8Array): Promise<ParsedMime> {
     });
   }
   const headers: Record<string, string> = {};
-  for (const { key, value } of email.headers) {
-    if (Object.hasOwn(headers, key)) continue;
-    headers[key] = key === MANIFEST ? value : safeDecodeWords(value);
+  let manifestHeader: string | undefined;
+  // Raw lines (folds kept), so that each value is unfolded and decoded the way Python does it.
+  for (const { key, line } of email.headerLines) {
+    const colon = line.indexOf(":");
+    if (colon < 0 || Object.hasOwn(headers, key)) continue;
+    const value = line.slice(colon + 1);
+    if (key === MANIFEST) manifestHeader = value;
+    headers[key] = cleanText(decodeHeaderWords(value));
   }
   const from = email.from;
   const fromAddress = from?.address ?? from?.group?.[0]?.address ?? "";
+  const messageId = headers["message-id"]?.trim().replace(/^<|>$/g, "");
   return {
-    messageId: email.messageId?.trim().replace(/^<|>$/g, "") || undefined,
-    sender: bareAddress(fromAddress),
-    subject: email.subject ?? "",
+    messageId: messageId || undefined,
+    sender: cleanText(bareAddress(fromAddress)),
+    subject: headers.subject ?? "",
     headers,
+    manifestHeader,
     text: email.text ?? "",
     html: email.html,
     attachments: email.attachments.map((part) => ({
@@ -76,14 +111,6 @@ export async function parseMime(raw: string | Uint8Array): Promise<ParsedMime> {
             : new Uint8Array(part.content),
     })),
   };
-}
-
-function safeDecodeWords(value: string): string {
-  try {
-    return decodeWords(value);
-  } catch {
-    return value;
-  }
 }
 
 function bareAddress(address: string): string {

@@ -9,7 +9,7 @@ import {
   MEDIA_TYPE_PATTERN,
   type SignatureVerification,
 } from "@assmbl/core";
-import type { ParsedMime } from "./mime.js";
+import { cleanText, type ParsedMime } from "./mime.js";
 import { abortedError } from "./retry.js";
 
 /**
@@ -32,14 +32,16 @@ export interface ReceivedAttachment {
   /**
    * The plaintext's name once decrypted: `original_filename`, else the name without `.asc`, else
    * `attachment-<index>`; a restored name is always a base name (a candidate with `/`, `\\`,
-   * control characters, or that is `.` or `..`, is skipped). Else the name as sent, which comes
-   * from the sender unchecked: sanitise it before using it as a path.
+   * control characters, or that is `.` or `..`, is skipped). Else the name as sent (the MIME
+   * part's, else the manifest's, else the platform's), with control characters replaced (TAB by
+   * a space, the others by U+FFFD); it still comes from the sender: sanitise it before using it
+   * as a path.
    */
   filename: string;
   /**
    * The plaintext's type once decrypted (`original_content_type`, else `application/octet-stream`);
-   * else as sent. Only a media type without control characters is taken from the sender
-   * (else the next source, or `application/octet-stream`).
+   * else as sent. Only a media type without control characters (C0, DEL, C1) is taken from the
+   * sender (else the next source, or `application/octet-stream`).
    */
   contentType: string;
   /** Byte size of `bytes`; while `pending` or `failed`, the size the platform reported (or 0). */
@@ -74,8 +76,13 @@ export interface ReceivedMessage {
   sender: string;
   /** The platform vouches for the sender; always `false` for a raw message (`openMessage`). */
   senderVerified: boolean;
+  /** Decoded as Python's `email` reads it; control characters replaced (TAB by a space, others by U+FFFD). */
   subject: string;
-  /** Header values by lower-case name (first occurrence, unfolded, RFC 2047 decoded). */
+  /**
+   * Header values by lower-case name: the first occurrence, unfolded and RFC 2047 decoded as
+   * Python's `email` (`policy.default`) reads an unstructured header, control characters replaced
+   * as in `subject`. `x-agentmail-attachments` is the manifest's decoded JSON text.
+   */
   headers: Record<string, string>;
   /** The body is an OpenPGP message (`X-AgentMail-Encrypted: body`, or an armored text body). */
   encrypted: boolean;
@@ -90,6 +97,15 @@ export interface ReceivedMessage {
   /** Why an encrypted body was not decrypted (no partial plaintext is ever returned). */
   bodyError?: AgentMailError;
   attachments: ReceivedAttachment[];
+  /**
+   * Set when the message has an `X-AgentMail-Attachments` header that cannot be read
+   * (`invalid_manifest`: not JSON once its encoded words are decoded, a row that breaks spec §4,
+   * longer than core's `MANIFEST_HEADER_MAX_LENGTH`); its message says what is wrong. The
+   * attachments are then read without it: encrypted by their `application/pgp-encrypted` type,
+   * names restored by stripping `.asc`. (A readable manifest whose name or type holds a control
+   * character is not an error: that value is just not used.)
+   */
+  manifestError?: AgentMailError;
 }
 
 /** What the platform says about one attachment, layered over the MIME part. */
@@ -128,7 +144,7 @@ export async function readMessage(
   options: ReadOptions,
 ): Promise<Omit<ReceivedMessage, "id" | "sender" | "senderVerified">> {
   const { decryptWith, signal } = options;
-  const rows = manifestRows(parsed.headers[AgentMailHeaders.attachments.toLowerCase()]);
+  const { rows, manifestError } = manifestRows(parsed.manifestHeader);
   const encryptedHeader =
     parsed.headers[AgentMailHeaders.encrypted.toLowerCase()]?.trim().toLowerCase() ===
     ENCRYPTED_BODY;
@@ -173,7 +189,9 @@ export async function readMessage(
     const part = parsed.attachments[index];
     const row = rows?.get(index);
     const platform = options.platform?.find((item) => item.index === index);
-    const filename = part?.filename ?? row?.filename ?? platform?.fileName ?? `attachment-${index}`;
+    // The name as sent decides what can be restored; the name returned has no control characters.
+    const sentName = part?.filename ?? row?.filename ?? platform?.fileName;
+    const filename = sentName ? cleanText(sentName) : `attachment-${index}`;
     // The first of the sender's types that is a media type (a manifest's may hold anything).
     const contentType =
       [row?.content_type, part?.mediaType, platform?.contentType].find(isMediaType) ??
@@ -222,7 +240,7 @@ export async function readMessage(
         ...base,
         filename:
           safeBaseName(row?.original_filename) ??
-          safeBaseName(stripAsc(filename)) ??
+          safeBaseName(sentName === undefined ? undefined : stripAsc(sentName)) ??
           `attachment-${index}`,
         contentType: [row?.original_content_type].find(isMediaType) ?? "application/octet-stream",
         size: data.length,
@@ -253,16 +271,31 @@ export async function readMessage(
     ...(parsed.html === undefined ? {} : { bodyHtml: parsed.html }),
     ...bodyFields,
     attachments,
+    ...(manifestError ? { manifestError } : {}),
   };
 }
 
-/** The manifest's rows by index; `undefined` when absent or unreadable (then types decide). */
-function manifestRows(value: string | undefined): Map<number, ManifestRow> | undefined {
-  if (value === undefined) return undefined;
+/**
+ * The manifest's rows by index; none when the header is absent, and none with the error when it
+ * is unreadable (then content types decide, and the caller learns why from `manifestError`).
+ */
+function manifestRows(value: string | undefined): {
+  rows?: Map<number, ManifestRow>;
+  manifestError?: AgentMailError;
+} {
+  if (value === undefined) return {};
   try {
-    return new Map(decodeManifest(value).map((row) => [row.index, row]));
-  } catch {
-    return undefined;
+    return { rows: new Map(decodeManifest(value).map((row) => [row.index, row])) };
+  } catch (error) {
+    return {
+      manifestError: AgentMailError.is(error)
+        ? error
+        : new AgentMailError({
+            code: "invalid_manifest",
+            message: "the attachment manifest cannot be read",
+            cause: error,
+          }),
+    };
   }
 }
 
@@ -270,8 +303,9 @@ function mediaTypeOf(contentType: string): string {
   return (contentType.split(";")[0] ?? "").trim().toLowerCase();
 }
 
+// C0 controls, DEL and C1 controls.
 // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point.
-const CONTROL_CHARACTER = /[\u0000-\u001f\u007f]/;
+const CONTROL_CHARACTER = /[\u0000-\u001f\u007f-\u009f]/;
 
 // Restored names come from the sender (the manifest, or the MIME part's name): a name that could
 // climb out of a directory or carry control characters is not restored.

@@ -236,6 +236,47 @@ describe(`${Routes.send.method} ${Routes.send.path}`, () => {
     });
   });
 
+  it("accepts a caller's manifest written as RFC 2047 encoded words, as Python writes long headers", async () => {
+    const server = await platform();
+    const key = await upload(
+      server,
+      MY_TOKEN,
+      "notes.txt",
+      "text/plain",
+      new TextEncoder().encode("hi"),
+    );
+    const json = encodeManifest([
+      {
+        index: 0,
+        filename: "notes.txt",
+        content_type: "text/plain",
+        encrypted: false,
+        object_key: key,
+      },
+    ]);
+    // Split mid-JSON into a b-word and a q-word, as Python's policy.default folds a long value.
+    const half = Math.floor(json.length / 2);
+    const words = `=?utf-8?b?${Buffer.from(json.slice(0, half)).toString("base64")}?= =?utf-8?q?${json
+      .slice(half)
+      .replace(
+        /[^A-Za-z0-9]/g,
+        (c) => `=${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, "0")}`,
+      )}?=`;
+    const response = await send(server, MY_TOKEN, {
+      ...BASIC,
+      headers: { [AgentMailHeaders.attachments]: words },
+      attachments: [{ object_key: key, filename: "notes.txt", content_type: "text/plain" }],
+    });
+    expect(response.status).toBe(200);
+    const parsed = await parseWithPython(
+      server.store.inbox("other-agent")[0]?.raw ?? new Uint8Array(),
+    );
+    expect(decodeManifest(parsed.headers[AgentMailHeaders.attachments] ?? "")[0]).toMatchObject({
+      filename: "notes.txt",
+      object_key: key,
+    });
+  });
+
   it("accepts a caller's manifest for several attachments in order (media types compared case-insensitively)", async () => {
     const server = await platform();
     const pdf = await upload(server, MY_TOKEN, "r.pdf", "application/pdf", randomBytes(40));

@@ -2,6 +2,7 @@ import {
   AgentMailError,
   AgentMailHeaders,
   assertSafeHeader,
+  decodeHeaderWords,
   decodeManifest,
   ENCRYPTED_BODY,
   isArmoredMessage,
@@ -223,9 +224,11 @@ function manifestRows(
 
 /**
  * The `index` of each row of a manifest header in the order written. Only called on a value
- * `decodeManifest` accepted (valid JSON, an array of rows), and `callerHeaders` has refused
- * CR/LF, so there is no folding to undo.
+ * `decodeManifest` accepted (valid JSON once its RFC 2047 encoded words are decoded, an array of
+ * rows), and `callerHeaders` has refused CR/LF, so there is no folding to undo.
  */
 function givenIndexes(value: string): unknown[] {
-  return (JSON.parse(value) as Array<{ index?: unknown }>).map((row) => row.index);
+  return (JSON.parse(decodeHeaderWords(value)) as Array<{ index?: unknown }>).map(
+    (row) => row.index,
+  );
 }

@@ -1,0 +1,210 @@
+// No field the reader returns carries a control character (C0 such as CR, LF, NUL, ESC; DEL;
+// C1 such as NEL and CSI), whatever a hostile sender hides in encoded words (RFC 2047), RFC 2231
+// parameters or JSON escapes of the manifest. The body keeps its text as sent. Through
+// openMessage on raw bytes and fetchMessage over the dev server (SES endpoint, raw kept verbatim).
+import { openpgpCrypto } from "@assmbl/crypto";
+import { SESClient, SendRawEmailCommand } from "@aws-sdk/client-ses";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { cleanText } from "./mime.js";
+import { openMessage } from "./open-message.js";
+import type { ReceivedMessage } from "./read-message.js";
+import { sampleBytes } from "./testing/fixtures.js";
+import { type Platform, RECEIVER, RECEIVER_ID, SENDER, startPlatform } from "./testing/platform.js";
+
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point.
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+const FFFD = "\ufffd";
+
+let platform: Platform;
+let ses: SESClient;
+let cipher: string;
+const pdf = sampleBytes(2_000, 9);
+
+beforeAll(async () => {
+  platform = await startPlatform({ attachmentProcessingMs: 0 });
+  ses = new SESClient({
+    endpoint: platform.server.url,
+    region: "us-east-1",
+    credentials: { accessKeyId: "test", secretAccessKey: "test" },
+    maxAttempts: 1,
+  });
+  const record = await platform.directory.lookup(RECEIVER_ID);
+  const bytes = await openpgpCrypto().encryptAttachment(pdf, [
+    {
+      agentId: RECEIVER_ID,
+      address: RECEIVER,
+      publicKeyArmored: record.openpgpPublicKey ?? "",
+    },
+  ]);
+  cipher = new TextDecoder().decode(bytes as Uint8Array);
+});
+afterAll(async () => {
+  ses?.destroy();
+  await platform?.stop();
+});
+
+// The manifest's strings carry controls as JSON escapes, and one through an encoded word (a C1
+// CSI, U+009B, which JSON allows raw once decoded).
+const MANIFEST = JSON.stringify([
+  {
+    index: 0,
+    filename: "r\r\neport.pdf.asc",
+    content_type: "application/pgp-encrypted",
+    encrypted: true,
+    encryption: { algorithm: "openpgp", format: "armored" },
+    original_filename: "evil\u0000.pdf",
+    original_content_type: "application/pdf\u001b[31m",
+  },
+  { index: 1, filename: "notes.txt", content_type: "text/plain; x=\u0085", encrypted: false },
+  {
+    index: 2,
+    filename: "row\u0007nameCSI.bin",
+    content_type: "application/octet-stream\u0000",
+    encrypted: false,
+  },
+]).replace("CSI", "=?utf-8?q?=C2=9B?=");
+
+/** A message whose every header and name hides control characters. */
+function hostile(subject: string): string {
+  const boundary = "hostile-boundary";
+  const part = (headers: string[], body: string) =>
+    `--${boundary}\r\n${headers.join("\r\n")}\r\n\r\n${body}\r\n`;
+  return [
+    `From: =?utf-8?q?Report=0D=0ABcc:_x@evil.example?= <${SENDER}>`,
+    `To: ${RECEIVER}`,
+    `Subject: ${subject} =?utf-8?q?Invoice=0D=0ABcc:_victim@example.com=00=1B[31m=7F=C2=85?=`,
+    `Message-ID: <hostile-${subject.length}@agents.example.com>`,
+    "X-Workflow-Name: =?iso-8859-1?q?a=00b=1Bc=7Fd=85e=9Bf?=",
+    "X-Folded: one\r\n\ttwo =?utf-8?b?dGFiCXRhYg==?=",
+    `X-AgentMail-Attachments: ${MANIFEST}`,
+    "MIME-Version: 1.0",
+    `Content-Type: multipart/mixed; boundary="${boundary}"`,
+    "",
+    part(["Content-Type: text/plain; charset=utf-8"], "line one\r\nline two\u0007 bell"),
+    part(
+      [
+        'Content-Type: application/pgp-encrypted; name="=?utf-8?q?r=0D=0Aeport.pdf.asc?="',
+        'Content-Disposition: attachment; filename="=?utf-8?q?r=0D=0Aeport.pdf.asc?="',
+      ],
+      cipher.replace(/\r?\n/g, "\r\n"),
+    ),
+    part(
+      [
+        "Content-Type: text/plain",
+        "Content-Disposition: attachment; filename*=utf-8''notes%00%1B%C2%85.txt",
+      ],
+      "notes",
+    ),
+    part(["Content-Type: application/octet-stream", "Content-Disposition: attachment"], "raw"),
+    `--${boundary}--\r\n`,
+  ].join("\r\n");
+}
+
+/** Every string of a received message, by path, but the body (which keeps its text). */
+function strings(
+  value: unknown,
+  path = "message",
+  out: [string, string][] = [],
+): [string, string][] {
+  if (typeof value === "string") out.push([path, value]);
+  else if (value instanceof Error) out.push([`${path}.message`, value.message]);
+  else if (value && typeof value === "object" && !(value instanceof Uint8Array)) {
+    for (const [key, inner] of Object.entries(value)) {
+      if (!["bodyText", "bodyTextDecrypted", "bodyHtml"].includes(key)) {
+        strings(inner, `${path}.${key}`, out);
+      }
+    }
+  }
+  return out;
+}
+
+function expectNoControls(message: ReceivedMessage): void {
+  expect(strings(message).filter(([, text]) => CONTROL.test(text))).toEqual([]);
+}
+
+describe("control characters never reach a returned field", () => {
+  it("openMessage: subject, headers, names, types and manifest values are clean; the body is not touched", async () => {
+    const subject = "Hostile A";
+    const raw = hostile(subject);
+    const locked = await openMessage(raw);
+    const opened = await openMessage(raw, { decryptWith: platform.receiverKey });
+    for (const message of [locked, opened]) expectNoControls(message);
+
+    expect(opened.subject).toBe(
+      `${subject} Invoice${FFFD}${FFFD}Bcc: victim@example.com${FFFD}${FFFD}[31m${FFFD}${FFFD}`,
+    );
+    expect(opened.headers["x-workflow-name"]).toBe(`a${FFFD}b${FFFD}c${FFFD}d${FFFD}e${FFFD}f`);
+    // Folding leaves a TAB, an encoded word carries one: both become spaces.
+    expect(opened.headers["x-folded"]).toBe("one two tab tab");
+    expect(opened.headers.from).toBe(`Report${FFFD}${FFFD}Bcc: x@evil.example <${SENDER}>`);
+    expect(opened.sender).toBe(SENDER);
+    // The manifest is readable: its hostile values are simply not used.
+    expect(opened.manifestError).toBeUndefined();
+    expect(JSON.parse(opened.headers["x-agentmail-attachments"] ?? "")[2].filename).toBe(
+      `row\u0007name${FFFD}.bin`,
+    );
+    expect(opened.bodyText.startsWith("line one\nline two\u0007 bell")).toBe(true);
+
+    expect(locked.attachments.map((a) => [a.filename, a.contentType])).toEqual([
+      [`r${FFFD}${FFFD}eport.pdf.asc`, "application/pgp-encrypted"],
+      [`notes${FFFD}${FFFD}${FFFD}.txt`, "text/plain"],
+      [`row${FFFD}name${FFFD}.bin`, "application/octet-stream"],
+    ]);
+    // Decrypted, a name or type with a control character is never restored.
+    expect(opened.attachments[0]).toMatchObject({
+      filename: "attachment-0",
+      contentType: "application/octet-stream",
+      decrypted: true,
+      bytes: pdf,
+    });
+  });
+
+  it("fetchMessage, listInbox and getMessage: the same message over the platform is as clean", async () => {
+    const subject = "Hostile B";
+    await ses.send(
+      new SendRawEmailCommand({ RawMessage: { Data: new TextEncoder().encode(hostile(subject)) } }),
+    );
+    // The dev server lists the subject its own way: find the message by its first word.
+    const page = await platform.inbox.listInbox({ q: subject, includeArchived: true });
+    expect(page.items).toHaveLength(1);
+    const id = page.items[0]?.id ?? "";
+    const fetched = await platform.inbox.fetchMessage(id, { decryptWith: platform.receiverKey });
+    expectNoControls(fetched);
+    // The platform's own fields (inbox item, getMessage) are cleaned the same way.
+    const stored = await platform.inbox.getMessage(id);
+    for (const item of [page.items[0], stored]) {
+      expect(item?.subject.startsWith(`${subject} Invoice${FFFD}${FFFD}Bcc:`)).toBe(true);
+      expect(
+        strings({ ...item, rawMime: undefined }).filter(([, text]) => CONTROL.test(text)),
+      ).toEqual([]);
+    }
+    expect(fetched.subject.startsWith(`${subject} Invoice${FFFD}${FFFD}Bcc:`)).toBe(true);
+    expect(fetched.attachments.map((a) => a.filename)).toEqual([
+      "attachment-0",
+      `notes${FFFD}${FFFD}${FFFD}.txt`,
+      `row${FFFD}name${FFFD}.bin`,
+    ]);
+  });
+
+  it.each([
+    ["SOH", "\u0001"],
+    ["ESC", "\u001b"],
+    ["NEL", "\u0085"],
+    ["CSI", "\u009b"],
+  ])("a sender address with %s comes back without it", async (_label, char) => {
+    const raw = `From: <report${char}bot@agents.example.com>\r\nTo: ${RECEIVER}\r\nSubject: hi\r\n\r\nbody\r\n`;
+    const opened = await openMessage(raw);
+    expect(opened.sender).toMatch(/^report.?bot@agents\.example\.com$/u);
+    expectNoControls(opened);
+  });
+
+  it("cleanText: TAB becomes a space, every other C0, DEL and C1 becomes U+FFFD", () => {
+    const all = Array.from({ length: 0xa0 }, (_, code) => String.fromCharCode(code)).join("");
+    const cleaned = cleanText(all);
+    expect(cleaned).not.toMatch(CONTROL);
+    expect(cleaned.length).toBe(all.length);
+    expect(cleaned[9]).toBe(" ");
+    expect(cleaned.slice(0x20, 0x7f)).toBe(all.slice(0x20, 0x7f));
+    expect([...cleaned].filter((char) => char === FFFD)).toHaveLength(0x20 - 1 + 1 + 0x20);
+  });
+});

@@ -1,0 +1,219 @@
+// How the reader uses X-AgentMail-Attachments: manifests Python's email wrote (folded into RFC
+// 2047 encoded words) restore names and types; a manifest that cannot be read is reported as
+// `manifestError` while the attachments are still read by their content types. Through
+// openMessage on raw bytes and fetchMessage over the dev server (raw MIME sent to its SES
+// endpoint, which keeps it verbatim).
+import { encodeManifest, MANIFEST_HEADER_MAX_LENGTH } from "@assmbl/core";
+import { openpgpCrypto } from "@assmbl/crypto";
+import { SESClient, SendRawEmailCommand } from "@aws-sdk/client-ses";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { pythonSdk } from "../../../scripts/python-sdk.js";
+import { openMessage } from "./open-message.js";
+import type { ReceivedMessage } from "./read-message.js";
+import { sampleBytes } from "./testing/fixtures.js";
+import { handMime } from "./testing/hand-mime.js";
+import {
+  findBySubject,
+  type Platform,
+  RECEIVER,
+  RECEIVER_ID,
+  SENDER,
+  startPlatform,
+} from "./testing/platform.js";
+
+let platform: Platform;
+let ses: SESClient;
+let cipher: string;
+const pdf = sampleBytes(3_000, 5);
+
+beforeAll(async () => {
+  platform = await startPlatform({ attachmentProcessingMs: 0 });
+  ses = new SESClient({
+    endpoint: platform.server.url,
+    region: "us-east-1",
+    credentials: { accessKeyId: "test", secretAccessKey: "test" },
+    maxAttempts: 1,
+  });
+  const record = await platform.directory.lookup(RECEIVER_ID);
+  const bytes = await openpgpCrypto().encryptAttachment(pdf, [
+    {
+      agentId: RECEIVER_ID,
+      address: RECEIVER,
+      publicKeyArmored: record.openpgpPublicKey ?? "",
+    },
+  ]);
+  cipher = new TextDecoder().decode(bytes as Uint8Array);
+});
+afterAll(async () => {
+  ses?.destroy();
+  await platform?.stop();
+});
+
+/** A message with one encrypted attachment and one plain one, and the given manifest line. */
+function withManifest(subject: string, manifest: string | undefined): string {
+  return handMime({
+    headers: [
+      `From: Report Bot <${SENDER}>`,
+      `To: ${RECEIVER}`,
+      `Subject: ${subject}`,
+      `Message-ID: <${subject.replace(/\W+/g, "-")}@agents.example.com>`,
+      ...(manifest === undefined ? [] : [`X-AgentMail-Attachments: ${manifest}`]),
+    ],
+    text: "hi",
+    attachments: [
+      { filename: "report.pdf.asc", contentType: "application/pgp-encrypted", bytes: cipher },
+      { filename: "notes.txt", contentType: "text/plain", bytes: "notes\n" },
+    ],
+  });
+}
+
+/** What is read when the manifest is not used: encrypted by type, `.asc` stripped. */
+const WITHOUT_MANIFEST = [
+  ["report.pdf", "application/octet-stream", true],
+  ["notes.txt", "text/plain", false],
+];
+const attachmentsOf = (message: ReceivedMessage) =>
+  message.attachments.map((a) => [a.filename, a.contentType, a.decrypted]);
+
+const UNREADABLE: [label: string, manifest: string, message: RegExp][] = [
+  ["not JSON", "not json", /^manifest header is not valid JSON/],
+  [
+    "encoded words that decode to broken JSON",
+    "=?utf-8?q?=5B=7B=22index=22:?=",
+    /^manifest header is not valid JSON/,
+  ],
+  [
+    "a row without content_type",
+    '[{"index":0,"filename":"report.pdf.asc","encrypted":false}]',
+    /^manifest: 0\.content_type is invalid/,
+  ],
+  [
+    "encrypted without encryption",
+    '[{"index":0,"filename":"a.asc","content_type":"application/pgp-encrypted","encrypted":true}]',
+    /^manifest: 0\.encryption is invalid \(encryption must be present exactly when encrypted is true\)$/,
+  ],
+  [
+    "longer than the cap",
+    `[${" ".repeat(MANIFEST_HEADER_MAX_LENGTH)}]`,
+    // The value as received: the space after the colon counts too.
+    new RegExp(
+      `^manifest header is ${MANIFEST_HEADER_MAX_LENGTH + 3} characters long; at most ${MANIFEST_HEADER_MAX_LENGTH} are read$`,
+    ),
+  ],
+];
+
+describe("an X-AgentMail-Attachments header that cannot be read", () => {
+  it.each(UNREADABLE)(
+    "%s: openMessage reports manifestError (invalid_manifest) and reads the attachments by type",
+    async (label, manifest, message) => {
+      const opened = await openMessage(withManifest(label, manifest), {
+        decryptWith: platform.receiverKey,
+      });
+      expect(opened.manifestError?.code).toBe("invalid_manifest");
+      expect(opened.manifestError?.message).toMatch(message);
+      expect(attachmentsOf(opened)).toEqual(WITHOUT_MANIFEST);
+      expect(opened.attachments[0]?.bytes).toEqual(pdf);
+      expect(opened.bodyText).toBe("hi\n");
+    },
+  );
+
+  it("fetchMessage reports it the same way", async () => {
+    const subject = "Unreadable manifest over the platform";
+    await ses.send(
+      new SendRawEmailCommand({
+        RawMessage: { Data: new TextEncoder().encode(withManifest(subject, "[{not json")) },
+      }),
+    );
+    const fetched = await platform.inbox.fetchMessage(
+      await findBySubject(platform.inbox, subject),
+      { decryptWith: platform.receiverKey },
+    );
+    expect(fetched.manifestError?.code).toBe("invalid_manifest");
+    expect(fetched.manifestError?.message).toMatch(/^manifest header is not valid JSON/);
+    expect(attachmentsOf(fetched)).toEqual(WITHOUT_MANIFEST);
+    expect(fetched.attachments.map((a) => a.status)).toEqual(["ready", "ready"]);
+  });
+
+  it("is not reported when the header is absent or valid", async () => {
+    const valid = encodeManifest([
+      {
+        index: 0,
+        filename: "report.pdf.asc",
+        content_type: "application/pgp-encrypted",
+        encrypted: true,
+        encryption: { algorithm: "openpgp", format: "armored" },
+        original_filename: "Q3 r\u00e9sum\u00e9.pdf",
+        original_content_type: "application/pdf",
+      },
+      { index: 1, filename: "notes.txt", content_type: "text/plain", encrypted: false },
+    ]);
+    const absent = await openMessage(withManifest("absent", undefined), {
+      decryptWith: platform.receiverKey,
+    });
+    const present = await openMessage(withManifest("valid", valid), {
+      decryptWith: platform.receiverKey,
+    });
+    expect([absent.manifestError, present.manifestError]).toEqual([undefined, undefined]);
+    expect("manifestError" in absent).toBe(false);
+    expect(attachmentsOf(absent)).toEqual(WITHOUT_MANIFEST);
+    expect(attachmentsOf(present)).toEqual([
+      ["Q3 r\u00e9sum\u00e9.pdf", "application/pdf", true],
+      ["notes.txt", "text/plain", false],
+    ]);
+  });
+});
+
+describe("a manifest Python's email folded into encoded words", () => {
+  it("restores names and types through openMessage and fetchMessage; headers show the decoded JSON", async () => {
+    const original =
+      "Quartalsbericht Gr\u00f6\u00dfe \u4e2d\u6587 \u{1f600} 2026 (final, signed).pdf";
+    const subject = "Python-written manifest";
+    const raw = await pythonSdk.writeMessage({
+      from: `Report Bot <${SENDER}>`,
+      to: RECEIVER,
+      subject,
+      body: "see attachments",
+      attachments: [
+        {
+          filename: `${original}.asc`,
+          contentType: "application/pgp-encrypted",
+          data: new TextEncoder().encode(cipher),
+          manifestRow: {
+            encrypted: true,
+            encryption: { algorithm: "openpgp", format: "armored" },
+            original_filename: original,
+            original_content_type: "application/pdf",
+          },
+        },
+        {
+          filename: "notes.txt",
+          contentType: "text/markdown",
+          data: new TextEncoder().encode("# notes\n"),
+          manifestRow: { encrypted: false },
+        },
+      ],
+    });
+    const field = /^X-AgentMail-Attachments:(.*(?:\r?\n[ \t].*)*)/m.exec(
+      new TextDecoder().decode(raw),
+    );
+    expect(field?.[1]).toMatch(/=\?utf-8\?[bq]\?/);
+    await ses.send(new SendRawEmailCommand({ RawMessage: { Data: raw } }));
+    const opened = await openMessage(raw, { decryptWith: platform.receiverKey });
+    const fetched = await platform.inbox.fetchMessage(
+      await findBySubject(platform.inbox, subject),
+      { decryptWith: platform.receiverKey },
+    );
+    for (const message of [opened, fetched]) {
+      expect(message.manifestError).toBeUndefined();
+      expect(attachmentsOf(message)).toEqual([
+        [original, "application/pdf", true],
+        ["notes.txt", "text/markdown", false],
+      ]);
+      expect(message.attachments[0]?.bytes).toEqual(pdf);
+      expect(JSON.parse(message.headers["x-agentmail-attachments"] ?? "")).toMatchObject([
+        { index: 0, original_filename: original },
+        { index: 1, filename: "notes.txt" },
+      ]);
+    }
+  });
+});
