@@ -39,6 +39,13 @@ export type PythonKeyReport =
       compressionPreferences: number[];
       /** Key ids of the subkeys, lower-case hex. */
       subkeys: string[];
+      /**
+       * The key id PGPy's encrypt wrote (the primary key or subkey it picked; it checks neither
+       * revocation nor expiry), lower-case hex; null when it raised.
+       */
+      encryptsTo: string | null;
+      /** What PGPy's encrypt raised, as `Type: message`; null when it encrypted. */
+      encryptError: string | null;
     };
 
 /** PGPy's decryption of one armored message. */
@@ -82,6 +89,8 @@ export interface PythonReadMessage {
   bcc: string | null;
   /** Every header, decoded by `email.policy.default` (`str(value)`). */
   headers: Record<string, string>;
+  /** Every header in order, duplicates included: `[name as written, str(value)]`. */
+  headerList: [string, string][];
   encrypted: boolean;
   bodyText: string;
   bodyDecrypted?: PythonDecrypted;
@@ -179,7 +188,10 @@ export const pythonSdk = {
   generateKeypair(args: { name: string; email: string; passphrase?: string }) {
     return callPythonSdk<PythonKeypair>("generate_keypair", args);
   },
-  /** Loads a key in PGPy and checks its self-signatures (and the passphrase, for a private key). */
+  /**
+   * Loads a key in PGPy, checks its self-signatures (and the passphrase, for a private key), and
+   * encrypts a probe message to it, reporting the (sub)key PGPy picked.
+   */
   inspectKey(armored: string, passphrase?: string) {
     return callPythonSdk<PythonKeyReport>("inspect_key", { armored, passphrase });
   },

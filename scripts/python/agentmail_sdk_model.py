@@ -6,6 +6,8 @@ defaults, so that the TypeScript SDK's tests can check both directions against a
 
 - generate_keypair: an RSA-4096 key made with PGPy's own documented recipe, returned in the
   SDK's camelCase shape (publicKeyArmored, privateKeyArmored, directoryPublicKeyPem).
+- inspect_key: whether PGPy loads a key and verifies its self-signatures, and which (sub)key a
+  Python agent's encrypt picks (PGPy checks neither revocation nor expiry when it picks).
 - pgp_encrypt_utf8: PGPMessage.new(text) with PGPy's defaults (ZIP compression, literal format
   'u'), encrypted to the peer's armored key.
 - decrypt: PGPy's decrypt; the result is `.message` as PGPy gives it (str for 'u'/'t' literals,
@@ -116,7 +118,8 @@ def generate_keypair(name, email, passphrase=None):
 
 
 def inspect_key(armored, passphrase=None):
-    """Whether PGPy loads a key, whether its self-signatures verify, and what it prefers."""
+    """Whether PGPy loads a key, whether its self-signatures verify, what it prefers, and which
+    (sub)key it encrypts to."""
     try:
         key = load_key(armored)
     except Exception as error:  # what a Python agent would see
@@ -135,6 +138,7 @@ def inspect_key(armored, passphrase=None):
                 unlocks = True
         except Exception:
             unlocks = False
+    encrypts_to, encrypt_error = _encryption_probe(public)
     uid = next(iter(public.userids), None)
     selfsig = uid.selfsig if uid is not None else None
     return {
@@ -149,7 +153,20 @@ def inspect_key(armored, passphrase=None):
         "cipherPreferences": [int(c) for c in selfsig.cipherprefs] if selfsig else [],
         "compressionPreferences": [int(c) for c in selfsig.compprefs] if selfsig else [],
         "subkeys": sorted(k.lower() for k in public.subkeys),
+        "encryptsTo": encrypts_to,
+        "encryptError": encrypt_error,
     }
+
+
+def _encryption_probe(public):
+    """What a Python agent's encrypt does with this key: the key id PGPy writes in the session
+    key packet (the (sub)key it picked; PGPy checks neither revocation nor expiry), or the
+    exception it raises."""
+    try:
+        message = public.encrypt(pgpy.PGPMessage.new("probe"))
+        return next(iter(message.encrypters)).lower(), None
+    except Exception as error:  # what a Python agent would see
+        return None, f"{type(error).__name__}: {error}"
 
 
 # --- messages -----------------------------------------------------------------------------------
@@ -231,6 +248,7 @@ def read_message(raw, private_key=None, passphrase=None, verify_with=None):
         "cc": str(msg.get("Cc", "")) if msg.get("Cc") is not None else None,
         "bcc": str(msg.get("Bcc", "")) if msg.get("Bcc") is not None else None,
         "headers": {k: str(v) for k, v in msg.items()},
+        "headerList": [[k, str(v)] for k, v in msg.items()],
         "encrypted": encrypted,
         "bodyText": body_text,
         "defects": [type(d).__name__ for part in msg.walk() for d in part.defects],

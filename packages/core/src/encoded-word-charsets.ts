@@ -1,88 +1,38 @@
 // The charsets of RFC 2047 encoded words, looked up and decoded the way Python's `email` does
 // (`bytes.decode(charset)` in `email._encoded_words.decode`), for the charsets Python knows that
-// TextDecoder knows too. The result is bytes: Python keeps every byte it cannot decode as a
-// surrogate escape and, at the end of the header, turns the whole value back into bytes and
-// decodes them as UTF-8 with replacement; `decodeHeaderWords` does that last step once.
+// TextDecoder knows too (or that need no table). The result is bytes: Python keeps every byte it
+// cannot decode as a surrogate escape and, at the end of the header, turns the whole value back
+// into bytes and decodes them as UTF-8 with replacement; `decodeHeaderWords` does that last step
+// once.
+import { ByteSink } from "./encoded-word-bytes.js";
+import { appendIso2022, type Iso2022Variant } from "./encoded-word-iso2022.js";
+import { appendUtf16, appendUtf32, type ByteOrder } from "./encoded-word-utf.js";
 
-/** A growable byte buffer: where a header value is assembled before its final UTF-8 pass. */
-export class ByteSink {
-  private buffer = new Uint8Array(256);
-  /** Bytes written so far; setting it lower drops the bytes after it. */
-  length = 0;
-
-  push(byte: number): void {
-    if (this.length === this.buffer.length) this.grow(1);
-    this.buffer[this.length++] = byte;
-  }
-
-  pushAll(bytes: Uint8Array): void {
-    if (this.length + bytes.length > this.buffer.length) this.grow(bytes.length);
-    this.buffer.set(bytes, this.length);
-    this.length += bytes.length;
-  }
-
-  /** A JavaScript string as UTF-8 (a lone surrogate as U+FFFD, as TextEncoder writes it). */
-  pushText(text: string): void {
-    for (let i = 0; i < text.length; i++) {
-      let code = text.charCodeAt(i);
-      if (code < 0x80) {
-        this.push(code);
-        continue;
-      }
-      if (code >= 0xd800 && code <= 0xdbff && i + 1 < text.length) {
-        const low = text.charCodeAt(i + 1);
-        if (low >= 0xdc00 && low <= 0xdfff) {
-          code = 0x10000 + ((code - 0xd800) << 10) + (low - 0xdc00);
-          i++;
-        }
-      }
-      if (code >= 0xd800 && code <= 0xdfff) code = 0xfffd;
-      this.pushCodePoint(code);
-    }
-  }
-
-  pushCodePoint(code: number): void {
-    if (code < 0x80) this.push(code);
-    else if (code < 0x800) {
-      this.push(0xc0 | (code >> 6));
-      this.push(0x80 | (code & 0x3f));
-    } else if (code < 0x10000) {
-      this.push(0xe0 | (code >> 12));
-      this.push(0x80 | ((code >> 6) & 0x3f));
-      this.push(0x80 | (code & 0x3f));
-    } else {
-      this.push(0xf0 | (code >> 18));
-      this.push(0x80 | ((code >> 12) & 0x3f));
-      this.push(0x80 | ((code >> 6) & 0x3f));
-      this.push(0x80 | (code & 0x3f));
-    }
-  }
-
-  bytes(): Uint8Array {
-    return this.buffer.subarray(0, this.length);
-  }
-
-  private grow(atLeast: number): void {
-    const next = new Uint8Array(Math.max(this.buffer.length * 2, this.length + atLeast));
-    next.set(this.buffer.subarray(0, this.length));
-    this.buffer = next;
-  }
-}
+export { ByteSink } from "./encoded-word-bytes.js";
 
 type Codec =
   // Bytes kept as they are: Python decodes the valid ones to the characters their UTF-8 would
   // give anyway and escapes the others, which its final UTF-8 pass reads the same way.
   | { kind: "bytes" }
-  | { kind: "latin-1" }
+  // The same after a leading UTF-8 byte order mark is dropped.
+  | { kind: "utf-8-sig" }
+  | { kind: "latin-1"; overrides?: string }
   | { kind: "single"; label: string; overrides: string }
   | { kind: "multi"; label: string }
-  | { kind: "utf-16"; littleEndian: boolean };
+  | { kind: "utf-16"; order: ByteOrder }
+  | { kind: "utf-32"; order: ByteOrder }
+  | { kind: "iso-2022"; variant: Iso2022Variant };
 
 // Python 3.11's codecs (the `encodings` module name, then its `encodings.aliases`), with how each
 // is decoded here. Single-byte: TextDecoder's table for `label`, corrected where it differs from
 // Python's (`hex`: undefined in Python, so the byte stays a raw byte; `hex=codepoint`: Python's
 // character); the correction lists are what differs on Node's TextDecoder, and a test compares
-// all 256 bytes of each with Python. Multi-byte: exact for bytes valid in the charset.
+// all 256 bytes of each with Python. Multi-byte: exact for bytes valid in the charset. UTF-16,
+// UTF-32 and ISO-2022: Python's decoders (encoded-word-utf.ts, encoded-word-iso2022.ts), exact.
+//
+// Python codecs knowingly not decoded (see PYTHON_CODECS_NOT_DECODED): their words keep their
+// bytes, as for a charset Python does not know either. That is the safer side: the final UTF-8
+// pass shows such bytes as U+FFFD (or as the ASCII they are), never as more text than they hold.
 const CODECS: readonly (readonly [names: string, codec: Codec])[] = [
   ["utf_8 cp65001 u8 utf utf8 utf8_ucs2 utf8_ucs4", { kind: "bytes" }],
   [
@@ -164,7 +114,6 @@ const CODECS: readonly (readonly [names: string, codec: Codec])[] = [
   ...multi("shift_jis csshiftjis s_jis shiftjis sjis x_mac_japanese", "shift_jis"),
   ...multi("cp932 932 ms932 ms_kanji mskanji", "shift_jis"),
   ...multi("euc_jp eucjp u_jis ujis", "euc-jp"),
-  ...multi("iso2022_jp csiso2022jp iso2022jp iso_2022_jp", "iso-2022-jp"),
   ...multi(
     "euc_kr euckr korean ks_c_5601 ks_c_5601_1987 ks_x_1001 ksc5601 ksx1001 x_mac_korean",
     "euc-kr",
@@ -178,8 +127,53 @@ const CODECS: readonly (readonly [names: string, codec: Codec])[] = [
   ...multi("gb18030 gb18030_2000", "gb18030"),
   ...multi("big5 big5_tw csbig5 x_mac_trad_chinese", "big5"),
   ...multi("big5hkscs big5_hkscs hkscs", "big5"),
-  ["utf_16_le unicodelittleunmarked utf_16le", { kind: "utf-16", littleEndian: true }],
-  ["utf_16_be unicodebigunmarked utf_16be", { kind: "utf-16", littleEndian: false }],
+  ["utf_8_sig", { kind: "utf-8-sig" }],
+  // Only 40 bytes differ from ISO-8859-1, and TextDecoder often lacks "iso-8859-16".
+  [
+    "iso8859_16 iso_8859_16 iso_8859_16_2001 iso_ir_226 l10 latin10",
+    {
+      kind: "latin-1",
+      overrides:
+        "a1=104 a2=105 a3=141 a4=20ac a5=201e a6=160 a8=161 aa=218 ac=179 ae=17a af=17b b2=10c b3=142 b4=17d b5=201d b8=17e b9=10d ba=219 bc=152 bd=153 be=178 bf=17c c3=102 c5=106 d0=110 d1=143 d5=150 d7=15a d8=170 dd=118 de=21a e3=103 e5=107 f0=111 f1=144 f5=151 f7=15b f8=171 fd=119 fe=21b",
+    },
+  ],
+  ["utf_16 u16 utf16", { kind: "utf-16", order: "bom" }],
+  ["utf_16_le unicodelittleunmarked utf_16le", { kind: "utf-16", order: "le" }],
+  ["utf_16_be unicodebigunmarked utf_16be", { kind: "utf-16", order: "be" }],
+  ["utf_32 u32 utf32", { kind: "utf-32", order: "bom" }],
+  ["utf_32_le utf_32le", { kind: "utf-32", order: "le" }],
+  ["utf_32_be utf_32be", { kind: "utf-32", order: "be" }],
+  ["iso2022_jp csiso2022jp iso2022jp iso_2022_jp", { kind: "iso-2022", variant: "jp" }],
+  ["iso2022_jp_1 iso2022jp_1 iso_2022_jp_1", { kind: "iso-2022", variant: "jp_1" }],
+  ["iso2022_jp_2 iso2022jp_2 iso_2022_jp_2", { kind: "iso-2022", variant: "jp_2" }],
+  ["iso2022_jp_ext iso2022jp_ext iso_2022_jp_ext", { kind: "iso-2022", variant: "jp_ext" }],
+  ["iso2022_kr csiso2022kr iso2022kr iso_2022_kr", { kind: "iso-2022", variant: "kr" }],
+];
+
+/**
+ * Python 3.11's text codecs (module names) that {@link appendDecoded} does not decode: a word in
+ * one of them keeps its bytes (the safer side; see above). A test checks that every Python text
+ * codec is either decoded or listed here.
+ */
+export const PYTHON_CODECS_NOT_DECODED: readonly string[] = [
+  // EBCDIC.
+  ..."cp037 cp273 cp424 cp500 cp875 cp1026 cp1140".split(" "),
+  // DOS and other OEM code pages (TextDecoder knows only cp866).
+  ..."cp437 cp720 cp737 cp775 cp850 cp852 cp855 cp856 cp857 cp858 cp860 cp861 cp862 cp863 cp864 cp865 cp869 cp1006 cp1125".split(
+    " ",
+  ),
+  // Mac charsets other than mac_roman and mac_cyrillic.
+  ..."mac_arabic mac_croatian mac_farsi mac_greek mac_iceland mac_latin2 mac_romanian mac_turkish".split(
+    " ",
+  ),
+  // Other single-byte charsets TextDecoder lacks.
+  ..."hp_roman8 koi8_t kz1048 ptcp154 palmos tis_620".split(" "),
+  // CJK charsets TextDecoder lacks (JIS X 0213, Johab, HZ, Microsoft's Big5).
+  ..."cp950 euc_jis_2004 euc_jisx0213 shift_jis_2004 shift_jisx0213 iso2022_jp_2004 iso2022_jp_3 johab hz".split(
+    " ",
+  ),
+  // Transformations rather than charsets, and the codec that refuses everything.
+  ..."utf_7 idna punycode unicode_escape raw_unicode_escape charmap undefined".split(" "),
 ];
 
 function single(names: string, label: string, overrides = "") {
@@ -208,6 +202,19 @@ let aliases: Map<string, Codec> | undefined;
  * them as escaped bytes, which cannot name a codec.
  */
 function lookup(charset: string): Codec | undefined {
+  // A header holds the same few charset names over and over: each is looked up once (a hostile
+  // one with endless distinct names only fills the cache, which then starts again).
+  const known = lookedUp.get(charset);
+  if (known !== undefined) return known === null ? undefined : known;
+  if (lookedUp.size >= 1024) lookedUp.clear();
+  const codec = findCodec(charset);
+  lookedUp.set(charset, codec ?? null);
+  return codec;
+}
+
+const lookedUp = new Map<string, Codec | null>();
+
+function findCodec(charset: string): Codec | undefined {
   if (modules === undefined || aliases === undefined) {
     modules = new Map();
     aliases = new Map();
@@ -261,7 +268,8 @@ function singleByteTable(label: string, overrides: string): readonly (number | n
 /**
  * Appends what Python's `bytes.decode(charset)` gives for an encoded word's bytes, as bytes:
  * decoded characters as UTF-8, bytes Python leaves undecoded (its `surrogateescape` retry) as
- * themselves. An unknown charset keeps every byte (Python: `decode("ascii", "surrogateescape")`).
+ * themselves. An unknown charset keeps every byte (Python: `decode("ascii", "surrogateescape")`),
+ * and so does one of {@link PYTHON_CODECS_NOT_DECODED} (Python decodes it; this does not).
  * Returns `false`, appending nothing, where Python's retry raises too (an undecodable sequence
  * that starts with an ASCII byte): the encoded word is then invalid and stays as text.
  *
@@ -273,8 +281,16 @@ export function appendDecoded(charset: string, bytes: Uint8Array, sink: ByteSink
   const codec = lookup(charset);
   if (codec === undefined || codec.kind === "bytes") {
     sink.pushAll(bytes);
+  } else if (codec.kind === "utf-8-sig") {
+    const bom = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf;
+    sink.pushAll(bom ? bytes.subarray(3) : bytes);
   } else if (codec.kind === "latin-1") {
-    for (const byte of bytes) sink.pushCodePoint(byte);
+    const table = latin1Table(codec.overrides ?? "");
+    for (const byte of bytes) {
+      const code = table[byte];
+      if (code === null || code === undefined) sink.push(byte);
+      else sink.pushCodePoint(code);
+    }
   } else if (codec.kind === "single") {
     const table = singleByteTable(codec.label, codec.overrides);
     if (table === null) sink.pushAll(bytes);
@@ -285,66 +301,53 @@ export function appendDecoded(charset: string, bytes: Uint8Array, sink: ByteSink
         else sink.pushCodePoint(code);
       }
     }
-  } else if (codec.kind === "utf-16") {
-    const decoded = new ByteSink();
-    if (!appendUtf16(bytes, codec.littleEndian, decoded)) return false;
-    sink.pushAll(decoded.bytes());
-  } else {
+  } else if (codec.kind === "multi") {
     // Bytes that are not valid in the charset stay raw bytes as a whole: Python would decode the
     // valid runs around them, which a TextDecoder cannot reproduce for every multi-byte codec.
     try {
-      sink.pushText(new TextDecoder(codec.label, { fatal: true, ignoreBOM: true }).decode(bytes));
+      sink.pushText(multiByteDecoder(codec.label).decode(bytes));
     } catch {
       sink.pushAll(bytes);
     }
+  } else {
+    // Written to a scratch sink first: a decode that fails appends nothing.
+    const decoded = new ByteSink();
+    const ok =
+      codec.kind === "utf-16"
+        ? appendUtf16(bytes, codec.order, decoded)
+        : codec.kind === "utf-32"
+          ? appendUtf32(bytes, codec.order, decoded)
+          : appendIso2022(codec.variant, bytes, decoded);
+    if (ok === false) return false;
+    // `undefined`: TextDecoder lacks a set the ISO-2022 bytes use; they are kept.
+    sink.pushAll(ok === undefined ? bytes : decoded.bytes());
   }
   return true;
 }
 
-/**
- * Python's UTF-16 decoder with its `surrogateescape` retry: a lone surrogate's two bytes, a high
- * surrogate without a following unit, or a last odd byte is an error; of an error's bytes, the
- * leading ones of 0x80 or more (at most four) stay raw and decoding resumes after them; an error
- * that starts with an ASCII byte makes the whole decode fail (`false`).
- */
-function appendUtf16(bytes: Uint8Array, littleEndian: boolean, sink: ByteSink): boolean {
-  const n = bytes.length;
-  const unit = (at: number) =>
-    littleEndian
-      ? (bytes[at] ?? 0) | ((bytes[at + 1] ?? 0) << 8)
-      : ((bytes[at] ?? 0) << 8) | (bytes[at + 1] ?? 0);
-  // The index to go on from after an error over bytes [from, to), or -1 when Python raises.
-  const keepRaw = (from: number, to: number): number => {
-    let at = from;
-    while (at < to && at - from < 4 && (bytes[at] ?? 0) >= 0x80) sink.push(bytes[at++] ?? 0);
-    return at === from ? -1 : at;
-  };
-  let i = 0;
-  while (i < n) {
-    if (i + 1 >= n) {
-      i = keepRaw(i, n); // truncated data
-    } else {
-      const high = unit(i);
-      if (high < 0xd800 || high > 0xdfff) {
-        sink.pushCodePoint(high);
-        i += 2;
-        continue;
-      }
-      if (high >= 0xdc00)
-        i = keepRaw(i, i + 2); // illegal encoding
-      else if (i + 3 >= n)
-        i = keepRaw(i, n); // unexpected end of data
-      else {
-        const low = unit(i + 2);
-        if (low >= 0xdc00 && low <= 0xdfff) {
-          sink.pushCodePoint(0x10000 + ((high - 0xd800) << 10) + (low - 0xdc00));
-          i += 4;
-          continue;
-        }
-        i = keepRaw(i, i + 2); // illegal UTF-16 surrogate
-      }
-    }
-    if (i < 0) return false;
+const multiByteDecoders = new Map<string, TextDecoder>();
+
+/** One fatal TextDecoder per label, reused (each `decode` call starts afresh). */
+function multiByteDecoder(label: string): TextDecoder {
+  let decoder = multiByteDecoders.get(label);
+  if (decoder === undefined) {
+    decoder = new TextDecoder(label, { fatal: true, ignoreBOM: true });
+    multiByteDecoders.set(label, decoder);
   }
-  return true;
+  return decoder;
+}
+
+const latin1Tables = new Map<string, readonly (number | null)[]>();
+
+/** ISO-8859-1 (each byte its code point), corrected by `overrides` (as for single-byte tables). */
+function latin1Table(overrides: string): readonly (number | null)[] {
+  const cached = latin1Tables.get(overrides);
+  if (cached !== undefined) return cached;
+  const table: (number | null)[] = Array.from({ length: 256 }, (_, byte) => byte);
+  for (const entry of overrides.split(" ").filter(Boolean)) {
+    const [byte = "", code] = entry.split("=");
+    table[Number.parseInt(byte, 16)] = code === undefined ? null : Number.parseInt(code, 16);
+  }
+  latin1Tables.set(overrides, table);
+  return table;
 }

@@ -222,6 +222,29 @@ describe("decodeHeaderWords reads a header as Python's email.policy.default does
   });
 });
 
+describe("decodeHeaderWords on a 2 MiB header (postal-mime's cap on a message's headers)", () => {
+  // About 0.1-0.7 s each here; the bound only catches a cost that grows faster than the input.
+  const size = 2 * 1024 * 1024;
+  const word = (charset: string, bytes: number[]) =>
+    `=?${charset}?b?${b64(Uint8Array.from(bytes))}?= `;
+  const shapes: [label: string, unit: string][] = [
+    ["plain text", "a"],
+    ["openers", "=?"],
+    ["short utf-8 words", "=?utf-8?q?a?="],
+    ["=XX extensions", "=?utf-8?q?=41?="],
+    ["unterminated words", "a=?utf-8?q?b "],
+    ["gbk words", "=?gbk?q?a?= "],
+    ["iso-2022-jp words", word("iso-2022-jp", [0x1b, 0x24, 0x42, 0x46, 0x7c, 0x1b, 0x28, 0x42])],
+    ["utf-32 words", word("utf-32", [0xff, 0xfe, 0, 0, 0x61, 0, 0, 0])],
+  ];
+  it.each(shapes)("%s: decoded in under 5 s", (_label, unit) => {
+    const value = unit.repeat(Math.floor(size / unit.length));
+    const started = performance.now();
+    decodeHeaderWords(value);
+    expect(performance.now() - started).toBeLessThan(5_000);
+  });
+});
+
 // Bytes valid in each multi-byte charset ("日本", "한국", "中文"): those are decoded exactly only
 // when valid (TextDecoder cannot redo Python's partial decoding of the others).
 const VALID_SAMPLES: Record<string, Uint8Array> = {

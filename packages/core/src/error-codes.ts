@@ -26,6 +26,9 @@ export const ERROR_CODES = {
   crypto_not_configured: { status: 400, retryable: false },
   html_not_encryptable: { status: 400, retryable: false },
   attachment_not_encryptable: { status: 400, retryable: false },
+  // An attachment the caller encrypted itself, on a message with Bcc recipients: every copy would
+  // carry that one ciphertext, whose key ids name everyone it was encrypted to (Bcc included).
+  bcc_with_encrypted_attachment: { status: 400, retryable: false },
   peer_agent_id_required: { status: 400, retryable: false },
   peer_missing_openpgp_public_key: { status: 409, retryable: false },
   peer_key_revoked: { status: 409, retryable: false },
@@ -76,8 +79,9 @@ export const ERROR_CODES = {
   ses_error: { status: 500, retryable: false },
   // A transport failed in a way it could not classify.
   transport_failed: { status: undefined, retryable: false },
-  // Some copies of one logical send went out and a later one failed: retrying the whole send
-  // would deliver the sent copies again. The error's body lists what went and what did not.
+  // Some copies of one logical send went out and a later one failed: never retry the whole send
+  // (over SES the sent copies would go again; over /send the reused key is refused). The error's
+  // body lists what went, what failed (and whether it may have arrived) and what was not tried.
   partially_sent: { status: undefined, retryable: false },
 } as const satisfies Record<string, { status: number | undefined; retryable: boolean }>;
 

@@ -57,8 +57,10 @@ export type {
   ContentAttachment,
   CopyKind,
   EncryptionRequest,
+  FailedCopy,
   MailerOptions,
   MailMessage,
+  PartiallySentBody,
   PreparedCopy,
   RecipientReport,
   SendOptions,
@@ -67,6 +69,7 @@ export type {
   StoredAttachment,
 } from "./mailer/types.js";
 export { decodeManifest, encodeManifest, MANIFEST_HEADER_MAX_LENGTH } from "./manifest.js";
+export { publicKeyBlockProblem } from "./openpgp/public-key-block.js";
 export { DOMAIN_NAME_PATTERN, MEDIA_TYPE_PATTERN } from "./patterns.js";
 export { type PgpyKeyProblemsOptions, pgpyKeyProblems } from "./pgpy-compat.js";
 export { redact, redactValue } from "./redact.js";

@@ -9,7 +9,10 @@ export const Limits = {
   sesV1MessageBytes: 10 * 1024 * 1024,
   /** SES v2 raw message: 40 MiB after encoding. */
   sesV2MessageBytes: 40 * 1024 * 1024,
-  /** Recipients (to + cc + bcc) per SES message. */
+  /**
+   * Recipients (to + cc + bcc) per SES message; also the most Bcc copies one send makes (an
+   * encrypted message with more Bcc recipients fails with `too_many_recipients` before any lookup).
+   */
   recipientsPerMessage: 50,
   /** Largest armored OpenPGP key accepted from the directory (ours). */
   armoredKeyBytes: 64 * 1024,
@@ -20,11 +23,14 @@ export const Limits = {
   /** Longest attachment filename, in UTF-8 bytes (ours: common filesystem limit). */
   filenameBytes: 255,
   /**
-   * The most a send holds in memory of streamed attachments when it goes out as several copies
-   * (an encrypted message with Bcc recipients: each gets its own copy, encrypted to its key alone).
-   * A stream cannot be read twice, so it is read once into memory and encrypted per copy; past
-   * this, the send fails with `message_too_large` before anything is sent (ours: 64 MiB, above
-   * SES v2's 40 MiB message limit, far below what a worker can hold).
+   * The most attachment bytes a send that goes out as copies may hold, counted as copies ×
+   * the total size of its attachments (bytes and streams alike). An encrypted message with Bcc
+   * recipients goes out as the primary copy and one copy per Bcc recipient, each encrypted to its
+   * own recipients, and every copy is encrypted and held in memory before the first one is sent
+   * (so that a failure sends nothing). Attachment bytes are checked before any lookup, and streams
+   * are read into memory under what is left of `this / copies`, cancelled past it; either way the
+   * send fails with `message_too_large` before anything is sent. The armored ciphertext held is
+   * about 4/3 of this (ours: 256 MiB, e.g. 16 copies of 16 MiB or 4 copies of 64 MiB).
    */
-  bccCopyBufferBytes: 64 * 1024 * 1024,
+  bccCopiesAttachmentBytes: 256 * 1024 * 1024,
 } as const;

@@ -16,6 +16,7 @@ export interface DecryptMessageOptions {
   expectSigned?: boolean | undefined;
 }
 
+// Decodes armored ciphertext (ASCII), never decrypted text: that is private-key.ts's, exact to the byte.
 const decoder = new TextDecoder();
 
 /**

@@ -5,6 +5,7 @@ import { wrapOpenpgpError } from "./errors.js";
 import { assertRecipientKey } from "./key-policy.js";
 import type { AgentPrivateKey } from "./private-key.js";
 import { unwrapPrivateKey } from "./unlocked-keys.js";
+import { assertWellFormedText } from "./well-formed.js";
 
 /** One armored public key, or several: every one of them can decrypt the result. */
 export type Recipients = string | readonly string[];
@@ -28,12 +29,15 @@ const encoder = new TextEncoder();
  * one ASCII-armored message, SEIPD v1 with MDC, AES-256, no compression. The text goes into a
  * UTF-8 literal packet (format `u`, as PGPy writes text) holding its exact UTF-8 bytes, line
  * endings untouched, so the Python SDK gets back a `str` equal to the text and this package the
- * exact text. GnuPG 2.2 drops every carriage return from `u` data when it writes it out.
+ * exact text (a leading U+FEFF included). GnuPG 2.2 drops every carriage return from `u` data
+ * when it writes it out. Text with a lone surrogate (not well-formed UTF-16) has no UTF-8
+ * encoding and is refused rather than changed.
  *
  * @example
  * const armored = await encryptUtf8(peerPublicKey, "Task 42: the numbers are in.");
  * @throws {AgentMailError} the recipient policy codes (`peer_key_revoked`, `peer_key_expired`,
- * `peer_key_weak`, `peer_key_unusable`, `invalid_public_key`, `key_too_large`); `encryption_failed`.
+ * `peer_key_weak`, `peer_key_unusable`, `invalid_public_key`, `key_too_large`); `encryption_failed`;
+ * `invalid_options` (text not a string, or with a lone surrogate).
  */
 export async function encryptUtf8(
   recipients: Recipients,
@@ -45,6 +49,7 @@ export async function encryptUtf8(
       code: "invalid_options",
       message: "encryptUtf8: text must be a string",
     });
+  assertWellFormedText(text, "encryptUtf8");
   return encryptToArmor(await recipientKeys(recipients), encoder.encode(text), options, "utf8");
 }
 

@@ -109,17 +109,22 @@ describe("parsePublicKey", () => {
     }
   });
 
-  it("invalid_public_key for a private key block, and its text never reaches the error", async () => {
+  it("invalid_public_key for a private key block, or secret-key packets under a public label, and its text never reaches the error", async () => {
     const lines = good.privateKeyArmored
       .split("\n")
       .filter((line) => line.length > 20 && !line.startsWith("-----"));
     expect(lines.length).toBeGreaterThan(3);
+    // The same secret-key packets under a PUBLIC KEY BLOCK label: openpgp.js reads a private key.
+    const relabeled = good.privateKeyArmored.replaceAll("PRIVATE KEY BLOCK", "PUBLIC KEY BLOCK");
     for (const attempt of [
       () => parsePublicKey(good.privateKeyArmored),
       () => assertRecipientKey(good.privateKeyArmored),
       () => inspectPublicKey(good.privateKeyArmored),
       () => encryptUtf8(good.privateKeyArmored, "x"),
       () => encryptUtf8([good.publicKeyArmored, good.privateKeyArmored], "x"),
+      () => parsePublicKey(relabeled),
+      () => inspectPublicKey(relabeled),
+      () => encryptUtf8(relabeled, "x"),
     ]) {
       const error = await errorOf(attempt());
       expect(error.code).toBe("invalid_public_key");

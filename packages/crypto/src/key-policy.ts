@@ -2,6 +2,7 @@ import { AgentMailError, Limits, pgpyKeyProblems } from "@assmbl/core";
 import { enums, type PublicKey, readKey } from "openpgp";
 import { hardenedConfig } from "./config.js";
 import { ParsedKeyCache } from "./key-cache.js";
+import { selfSignatureMathProblems } from "./self-signature-math.js";
 
 /** What {@link inspectPublicKey} learns about a key. */
 export interface PublicKeyReport {
@@ -19,9 +20,11 @@ export interface PublicKeyReport {
   /** Why the key is weak, one phrase per reason. */
   weakReasons: string[];
   /**
-   * Whether agents on the Python SDK (PGPy 0.6) can use the key: `compatible` when PGPy loads it
-   * and verifies its self-signatures; otherwise `problems` says why, one sentence each
-   * (`pgpyKeyProblems` from `@assmbl/core`; `repairKeyForPgpy` fixes keys made by openpgp.js).
+   * Whether agents on the Python SDK (PGPy 0.6) can use the key: `compatible` when PGPy loads it,
+   * its self-signatures verify, and the key PGPy encrypts to is neither revoked nor expired;
+   * otherwise `problems` says why, one sentence each. It is core's `pgpyKeyProblems` plus what
+   * core cannot check: openpgp.js verifies the mathematics of every self-signature.
+   * (`repairKeyForPgpy` fixes keys made by openpgp.js.)
    */
   pgpy: { compatible: boolean; problems: string[] };
 }
@@ -51,14 +54,12 @@ export async function parsePublicKey(armored: string): Promise<PublicKey> {
   }
   if (armored.includes("PRIVATE KEY BLOCK")) {
     // Refuse before parsing, and never echo it: a private key handed over by mistake stays out of errors.
-    throw new AgentMailError({
-      code: "invalid_public_key",
-      message: "a private key was given where a public key belongs",
-    });
+    throw privateKeyGiven();
   }
   return parsedKeys.get(armored, async (text) => {
+    let key: Awaited<ReturnType<typeof readKey>>;
     try {
-      return await readKey({ armoredKey: text, config: hardenedConfig });
+      key = await readKey({ armoredKey: text, config: hardenedConfig });
     } catch (cause) {
       throw new AgentMailError({
         code: "invalid_public_key",
@@ -66,13 +67,24 @@ export async function parsePublicKey(armored: string): Promise<PublicKey> {
         cause,
       });
     }
+    // Secret-key packets under a PUBLIC KEY BLOCK label: openpgp.js reads them as a private key.
+    if (key.isPrivate()) throw privateKeyGiven();
+    return key as PublicKey;
+  });
+}
+
+function privateKeyGiven(): AgentMailError {
+  return new AgentMailError({
+    code: "invalid_public_key",
+    message: "a private key was given where a public key belongs",
   });
 }
 
 /**
  * Reports on an armored public key without judging it: fingerprint, algorithm, user ids,
  * whether it can encrypt, revocation, expiry, weaknesses (RSA under 2048 bits, DSA, ElGamal,
- * SHA-1 self-signatures), and whether the Python SDK's PGPy can use it.
+ * SHA-1 self-signatures), and whether the Python SDK's PGPy can use it (`pgpy`: core's
+ * `pgpyKeyProblems`, plus openpgp.js's verification of every self-signature, which core cannot do).
  *
  * @example
  * const report = await inspectPublicKey(armored);
@@ -85,7 +97,7 @@ export async function inspectPublicKey(armored: string): Promise<PublicKeyReport
   const info = key.getAlgorithmInfo();
   const expiration = await key.getExpirationTime(undefined, hardenedConfig).catch(() => null);
   const weakReasons = weaknessesOf(key);
-  const pgpyProblems = pgpyKeyProblems(armored);
+  const pgpyProblems = [...pgpyKeyProblems(armored), ...(await selfSignatureMathProblems(key))];
   return {
     fingerprint: key.getFingerprint(),
     algorithm: `${info.algorithm}/${info.bits ?? info.curve ?? "?"}`,

@@ -9,6 +9,7 @@ import { z } from "zod";
 import { type EncryptOptions, encryptStreamToArmor, encryptToArmor } from "./encrypt.js";
 import { assertRecipientKey } from "./key-policy.js";
 import { AgentPrivateKey } from "./private-key.js";
+import { assertWellFormedText } from "./well-formed.js";
 
 const OptionsSchema = z
   .strictObject({
@@ -53,6 +54,7 @@ export function openpgpCrypto(options?: OpenpgpCryptoOptions): MailCrypto {
       return { fingerprint: key.getFingerprint() };
     },
     async encryptText(text, recipients) {
+      assertWellFormedText(text, "encryptText");
       return encryptToArmor(await keysOf(recipients), encoder.encode(text), encryptOptions, "utf8");
     },
     async encryptAttachment(content: AttachmentBytes, recipients): Promise<AttachmentBytes> {

@@ -146,6 +146,8 @@ describe("repairKeyForPgpy on keys that need nothing", () => {
       publicKeyArmored: current.publicKeyArmored,
       fingerprint: current.fingerprint,
       repaired: false,
+      droppedUserIds: [],
+      droppedSubkeyIds: [],
     });
   });
 

@@ -3,6 +3,7 @@ import { decryptKey, type PrivateKey, readPrivateKey } from "openpgp";
 import { z } from "zod";
 import { hardenedConfig } from "./config.js";
 import { wrapOpenpgpError } from "./errors.js";
+import { droppableParts, keepOrDrop } from "./pgpy-repair-drops.js";
 import { internals, resignSelfSignatures } from "./self-signatures.js";
 
 /**
@@ -20,6 +21,17 @@ export interface RepairedKey {
   fingerprint: string;
   /** True when self-signatures were rebuilt; false when the Python SDK could load the key already. */
   repaired: boolean;
+  /**
+   * Revoked user IDs left out of the repaired key, because the certification they kept (never
+   * re-signed, so that they stay revoked) is one PGPy cannot load. A keyring that merges the
+   * repaired key into the old one keeps them revoked.
+   */
+  droppedUserIds: string[];
+  /**
+   * Key IDs (16 hex digits) of subkeys left out of the repaired key: revoked or expired subkeys
+   * PGPy could not load, or would encrypt to (PGPy checks neither revocation nor expiry).
+   */
+  droppedSubkeyIds: string[];
 }
 
 /**
@@ -42,8 +54,11 @@ const OptionsSchema = z.strictObject({ passphrase: z.string().min(1).optional() 
  * material or its passphrase protection (the encrypted secret key packets are kept byte for
  * byte), and messages encrypted to the old key still decrypt. Only the newest valid self-signature
  * of each user ID, subkey and direct-key signature is kept, re-signed now with SHA-2 and with the
- * preference values PGPy does not know taken out. A key that needs nothing comes back unchanged,
- * with `repaired: false`.
+ * preference values PGPy does not know taken out. A revoked user ID or subkey is never re-signed
+ * (a newer certification would bring a revoked user ID back to life in GnuPG): it is kept as it
+ * was, revocation included, when PGPy can use the key with it, and left out otherwise
+ * (`droppedUserIds`, `droppedSubkeyIds`); so is an expired subkey PGPy would encrypt to. A key
+ * that needs nothing comes back unchanged, with `repaired: false`.
  *
  * @example
  * const fixed = await repairKeyForPgpy(process.env.AGENT_PRIVATE_KEY ?? "", { passphrase });
@@ -71,6 +86,8 @@ export async function repairKeyForPgpy(
       publicKeyArmored: key.toPublic().armor(hardenedConfig),
       fingerprint,
       repaired: false,
+      droppedUserIds: [],
+      droppedSubkeyIds: [],
     };
   }
   // Re-signing cannot change a key packet: refuse before asking for the passphrase.
@@ -82,9 +99,11 @@ export async function repairKeyForPgpy(
     throw unrepairable(fingerprint, problems);
   }
   const signer = await unlocked(key, passphrase);
+  const parts = await droppableParts(key);
   try {
     await resignSelfSignatures(key, internals(signer).keyPacket, {
       everySelfSignature: true,
+      keep: parts.revoked,
       // Now: newer than the signature it replaces, so that a reader holding both (a keyring that
       // merges the update) takes the new one; never in the future, which readers refuse.
       date: (previous) => new Date(Math.max(Date.now(), previous.getTime())),
@@ -94,15 +113,9 @@ export async function repairKeyForPgpy(
   } finally {
     if (signer !== key) internals(signer).clearPrivateParams();
   }
-  const repaired = {
-    privateKeyArmored: key.armor(hardenedConfig),
-    publicKeyArmored: key.toPublic().armor(hardenedConfig),
-    fingerprint,
-    repaired: true,
-  };
-  const left = pgpyKeyProblems(repaired.privateKeyArmored);
-  if (left.length > 0) throw unrepairable(fingerprint, left);
-  return repaired;
+  const kept = keepOrDrop(key, parts);
+  if (kept.problems.length > 0) throw unrepairable(fingerprint, kept.problems);
+  return { ...kept.armored, fingerprint, repaired: true, ...kept.dropped };
 }
 
 // PGPy 0.6's PubKeyAlgorithm values that carry key material it parses.

@@ -11,7 +11,8 @@ import { decryptMessage } from "./decrypt-message.js";
 import { wrapOpenpgpError } from "./errors.js";
 import { bindPrivateKey, unwrapPrivateKey } from "./unlocked-keys.js";
 
-const utf8 = new TextDecoder("utf-8", { fatal: true });
+// ignoreBOM: a leading U+FEFF is part of the text the sender wrote, and PGPy keeps it too.
+const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
 /**
  * An agent's unlocked private key. It decrypts (`decryptText`, `decryptBytes`), signs when given
@@ -39,7 +40,7 @@ export class AgentPrivateKey implements MailDecryptor {
   }
 
   /**
-   * Decrypts an armored message holding UTF-8 text.
+   * Decrypts an armored message holding UTF-8 text, exactly as sent (a leading U+FEFF included).
    * @throws {AgentMailError} `decryption_failed`, `signature_missing`, `signature_invalid`.
    */
   async decryptText(armored: string, options: DecryptOptions = {}): Promise<DecryptedText> {

@@ -69,6 +69,11 @@ export interface ResignOptions {
    * included); by default, user-ID certifications only, each in place.
    */
   everySelfSignature?: boolean | undefined;
+  /**
+   * User IDs and subkeys (members of `key.users`, `key.subkeys`) to leave exactly as they are,
+   * signatures included: a revoked user ID must keep a certification older than its revocation.
+   */
+  keep?: ReadonlySet<object> | undefined;
 }
 
 /**
@@ -87,8 +92,9 @@ export async function resignSelfSignatures(
   options: ResignOptions,
 ): Promise<void> {
   const primary = key.keyPacket;
+  const keep = options.keep ?? new Set<object>();
   for (const user of key.users) {
-    if (!user.userID) continue; // user attributes: openpgp.js makes none
+    if (!user.userID || keep.has(user)) continue; // user attributes: openpgp.js makes none
     const data = { userID: user.userID as UserIDPacket, key: primary };
     const signatures = options.everySelfSignature
       ? [await newestValid(user.selfCertifications, primary, data, `user ID ${user.userID.userID}`)]
@@ -105,6 +111,7 @@ export async function resignSelfSignatures(
     withDirect.directSignatures = [await resign(newest, data, signingKey, options)];
   }
   for (const subkey of key.subkeys) {
+    if (keep.has(subkey)) continue;
     const data = { key: primary, bind: subkey.keyPacket };
     const newest = await newestValid(
       subkey.bindingSignatures,

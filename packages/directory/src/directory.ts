@@ -22,7 +22,12 @@ import { type CacheEntry, memoryCache, storeCache } from "./cache.js";
 import { authHeaders, createHttp, toAgentMailError } from "./http.js";
 import { KeyPins, sameKey } from "./key-pins.js";
 import { type DirectoryOptions, DirectoryOptionsSchema } from "./options.js";
-import { assertPgpyCanLoad, type RegisterOptions, RegisterOptionsSchema } from "./pgpy-guard.js";
+import {
+  assertPgpyCanLoad,
+  assertPublicKeyOnly,
+  type RegisterOptions,
+  RegisterOptionsSchema,
+} from "./pgpy-guard.js";
 
 /** A peer's pricing, as `GET /public/agents/{id}/pricing` returns it (extra keys kept). */
 export type AgentPricing = z.output<typeof PricingSchema>;
@@ -51,10 +56,12 @@ export interface Directory extends KeyDirectory {
   /** A peer's pricing (not cached). */
   lookupPricing(agentId: string, options?: { signal?: AbortSignal }): Promise<AgentPricing>;
   /**
-   * Registers or rotates this agent's keys (needs `token`). An OpenPGP key the Python SDK
-   * (PGPy 0.6) cannot load is refused before anything is sent, unless `allowPgpyIncompatibleKey`.
-   * @throws {AgentMailError} `pgpy_incompatible_key` (repair the key with `repairKeyForPgpy` from
-   * `@assmbl/crypto`), `key_version_conflict`, `invalid_options`, `unauthorized`,
+   * Registers or rotates this agent's keys (needs `token`). Before anything is sent it refuses an
+   * `openpgpPublicKey` that is not only a public key (a private key: `invalid_public_key`, never
+   * quoting it) and one agents on the Python SDK (PGPy 0.6) cannot use, unless
+   * `allowPgpyIncompatibleKey`.
+   * @throws {AgentMailError} `invalid_public_key`, `pgpy_incompatible_key` (repair the key with
+   * `repairKeyForPgpy` from `@assmbl/crypto`), `key_version_conflict`, `invalid_options`, `unauthorized`,
    * `invalid_directory_response`, `directory_unavailable`.
    */
   register(
@@ -251,8 +258,9 @@ export function createDirectory(options: DirectoryOptions): Directory {
       const { signal, allowPgpyIncompatibleKey } =
         parseInput(RegisterOptionsSchema, registerOptions, "register options") ?? {};
       const body = parseInput(RegisterInputSchema, input, "register input");
-      if (body.openpgpPublicKey !== null && !allowPgpyIncompatibleKey) {
-        assertPgpyCanLoad(body.openpgpPublicKey);
+      if (body.openpgpPublicKey !== null) {
+        assertPublicKeyOnly(body.openpgpPublicKey);
+        if (!allowPgpyIncompatibleKey) assertPgpyCanLoad(body.openpgpPublicKey);
       }
       const json = await postJson(
         Routes.register.path,

@@ -1,4 +1,4 @@
-import { AgentMailError, pgpyKeyProblems } from "@assmbl/core";
+import { AgentMailError, pgpyKeyProblems, publicKeyBlockProblem } from "@assmbl/core";
 import { z } from "zod";
 
 /**
@@ -10,8 +10,9 @@ import { z } from "zod";
 export interface RegisterOptions {
   signal?: AbortSignal | undefined;
   /**
-   * Register an OpenPGP key that agents on the Python SDK (PGPy 0.6) cannot load, so they cannot
-   * encrypt to you. Off by default: such a key is refused with `pgpy_incompatible_key`.
+   * Register an OpenPGP key that agents on the Python SDK (PGPy 0.6) cannot use, so they cannot
+   * encrypt to you (or would encrypt to a revoked or expired subkey). Off by default: such a key is
+   * refused with `pgpy_incompatible_key`. A private key is refused whatever this says.
    */
   allowPgpyIncompatibleKey?: boolean | undefined;
 }
@@ -24,8 +25,30 @@ export const RegisterOptionsSchema = z
   .optional();
 
 /**
- * Refuses, before anything is sent, an OpenPGP public key the Python SDK cannot load: one
- * published in the directory would make every Python agent fail to encrypt to its owner.
+ * Refuses, before anything is sent and whatever the options, text that is not only an OpenPGP
+ * public key: a private key block, or secret-key packets under a public label. The directory
+ * publishes `openpgp_public_key` to every agent, so a private key pasted there by mistake must
+ * never leave the caller. The text is never quoted.
+ *
+ * @example
+ * assertPublicKeyOnly(input.openpgpPublicKey);
+ * @throws {AgentMailError} `invalid_public_key`.
+ */
+export function assertPublicKeyOnly(openpgpPublicKey: string): void {
+  const problem = publicKeyBlockProblem(openpgpPublicKey);
+  if (problem === undefined) return;
+  throw new AgentMailError({
+    code: "invalid_public_key",
+    message: `register: openpgpPublicKey must be an armored OpenPGP public key, and ${problem}. Register the public key (publicKeyArmored), never the private one. Nothing was sent.`,
+    secrets: [openpgpPublicKey],
+  });
+}
+
+/**
+ * Refuses, before anything is sent, an OpenPGP public key agents on the Python SDK cannot use:
+ * one PGPy cannot load or verify, or one it would encrypt to a revoked or expired (sub)key of.
+ * Published in the directory, it would make every Python agent fail to encrypt to its owner, or
+ * encrypt to a key the owner may no longer hold.
  *
  * @example
  * assertPgpyCanLoad(input.openpgpPublicKey);
@@ -37,7 +60,7 @@ export function assertPgpyCanLoad(openpgpPublicKey: string): void {
   throw new AgentMailError({
     code: "pgpy_incompatible_key",
     message:
-      `register: agents on the Python SDK (PGPy 0.6) cannot load this OpenPGP public key, so they could not encrypt to you: ${problems.join("; ")}. ` +
+      `register: agents on the Python SDK (PGPy 0.6) cannot use this OpenPGP public key, so they could not encrypt to you: ${problems.join("; ")}. ` +
       "Fix it with repairKeyForPgpy(privateKeyArmored, { passphrase }) from @assmbl/crypto and register the publicKeyArmored it returns (same fingerprint), " +
       "or register this key anyway with register(input, { allowPgpyIncompatibleKey: true }). Nothing was sent.",
     body: { problems },

@@ -1,5 +1,6 @@
 // directory.register refuses a key the Python SDK (PGPy 0.6) cannot load, before anything is sent,
 // against the dev server; the fix it names (repairKeyForPgpy) and the opt-out it names both work.
+import { readFileSync } from "node:fs";
 import {
   generateKeyPair,
   inspectPublicKey,
@@ -83,7 +84,7 @@ describe("register and the Python SDK", () => {
     const error = await directory.register(input(EARLIER_PUBLIC_KEY)).catch((e: unknown) => e);
     expect(error).toMatchObject({ code: "pgpy_incompatible_key", status: 400, retryable: false });
     const { message, body } = error as { message: string; body: { problems: string[] } };
-    expect(message).toMatch(/Python SDK \(PGPy 0\.6\) cannot load this OpenPGP public key/);
+    expect(message).toMatch(/Python SDK \(PGPy 0\.6\) cannot use this OpenPGP public key/);
     expect(message).toContain("14 (SHA3-512), 12 (SHA3-256)");
     expect(message).toContain(
       "repairKeyForPgpy(privateKeyArmored, { passphrase }) from @assmbl/crypto",
@@ -128,6 +129,87 @@ describe("register and the Python SDK", () => {
       .catch((e: unknown) => e);
     expect(error).toMatchObject({ code: "invalid_options" });
     expect((error as Error).message).toContain('"allowIncompatibleKey"');
+    expect(server.requests.count()).toBe(0);
+  });
+});
+
+describe("register never sends a private key", () => {
+  const secretCases = () => [
+    ["a private key block", keys.privateKeyArmored],
+    [
+      "secret-key packets under a PUBLIC KEY BLOCK label",
+      keys.privateKeyArmored.replaceAll("PRIVATE KEY BLOCK", "PUBLIC KEY BLOCK"),
+    ],
+    [
+      "a public key followed by the private key",
+      `${keys.publicKeyArmored}\n${keys.privateKeyArmored}`,
+    ],
+  ];
+
+  it("refuses each with invalid_public_key before any request, even with allowPgpyIncompatibleKey, never quoting it", async () => {
+    const { directory, server } = await serve();
+    const secretLine = keys.privateKeyArmored.split("\n")[2] as string;
+    for (const [label, text] of secretCases()) {
+      for (const options of [undefined, { allowPgpyIncompatibleKey: true }]) {
+        const error = await directory
+          .register(input(text as string), options)
+          .catch((e: unknown) => e);
+        expect(error, `${label} ${JSON.stringify(options)}`).toMatchObject({
+          code: "invalid_public_key",
+          status: 400,
+          retryable: false,
+        });
+        const { message, body } = error as { message: string; body: unknown };
+        expect(message).toMatch(
+          /^register: openpgpPublicKey must be an armored OpenPGP public key, and it /,
+        );
+        expect(message).toContain("Nothing was sent.");
+        for (const shown of [
+          message,
+          String(error),
+          JSON.stringify(error),
+          JSON.stringify(body ?? null),
+        ]) {
+          expect(shown).not.toContain(secretLine.slice(0, 16));
+        }
+      }
+    }
+    expect(server.requests.count()).toBe(0);
+  });
+
+  it("a recording fetch sees no request either", async () => {
+    const seen: string[] = [];
+    const directory = createDirectory({
+      baseUrl: "https://directory.invalid",
+      token: "t",
+      fetch: async (request: RequestInfo | URL) => {
+        seen.push(String(request instanceof Request ? request.url : request));
+        return new Response("{}", { status: 500 });
+      },
+    });
+    for (const [, text] of secretCases()) {
+      await expect(directory.register(input(text as string))).rejects.toMatchObject({
+        code: "invalid_public_key",
+      });
+    }
+    expect(seen).toEqual([]);
+  });
+});
+
+describe("register refuses a key PGPy would encrypt to though it is revoked or expired", () => {
+  // Key files of a review against PGPy 0.6 (packages/core/src/testing/pgpy-keys/): PGPy loads and
+  // verifies both, and encrypts to the revoked key, or to the expired subkey.
+  const keyFile = (file: string) =>
+    readFileSync(new URL(`../../core/src/testing/pgpy-keys/${file}`, import.meta.url), "utf8");
+
+  it.each([
+    ["gpg-revoked.pub.asc", "the key is revoked, and PGPy does not check revocations"],
+    ["expired-encryption-subkey.pub.asc", "yet it is the subkey PGPy encrypts to"],
+  ])("%s → pgpy_incompatible_key, before any request", async (file, named) => {
+    const { directory, server } = await serve();
+    const error = await directory.register(input(keyFile(file))).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: "pgpy_incompatible_key" });
+    expect((error as Error).message).toContain(named);
     expect(server.requests.count()).toBe(0);
   });
 });

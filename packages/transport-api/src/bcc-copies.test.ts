@@ -3,8 +3,17 @@
 // each) and over /send (one call each). For every delivered raw message the OpenPGP packets of
 // each armored part are read by hand: the key ids must be exactly those of that copy's
 // recipients (never a wildcard), and no header names another copy's recipient. Each recipient
-// reads its own copy with the SDK and its own key.
-import { createMailer, type MailMessage, type SendResult } from "@assmbl/core";
+// reads its own copy with the SDK and its own key. Then what the mailer refuses (an attachment the
+// caller encrypted), what an encrypted message's headers carry with and without Bcc, and what a
+// failure part-way means on /send.
+import {
+  AgentMailError,
+  createMailer,
+  type MailMessage,
+  type MailTransport,
+  type PartiallySentBody,
+  type SendResult,
+} from "@assmbl/core";
 import {
   type AgentPrivateKey,
   generateKeyPair,
@@ -107,18 +116,24 @@ beforeEach(() => {
   server.requests.clear();
 });
 
-function mailerOver(transport: "ses" | "api", retry?: { limit: number; backoffLimitMs: number }) {
+function mailerOver(
+  transport: "ses" | "api",
+  retry?: { limit: number; backoffLimitMs: number },
+  wrap: (inner: MailTransport) => MailTransport = (inner) => inner,
+) {
   return createMailer(
-    transport === "ses"
-      ? sesTransport({
-          client: new SESClient({
-            endpoint: server.url,
-            region: "us-east-1",
-            credentials: { accessKeyId: "test", secretAccessKey: "test" },
-            maxAttempts: 1,
-          }),
-        })
-      : apiTransport({ baseUrl: server.url, token: senderToken, ...(retry ? { retry } : {}) }),
+    wrap(
+      transport === "ses"
+        ? sesTransport({
+            client: new SESClient({
+              endpoint: server.url,
+              region: "us-east-1",
+              credentials: { accessKeyId: "test", secretAccessKey: "test" },
+              maxAttempts: 1,
+            }),
+          })
+        : apiTransport({ baseUrl: server.url, token: senderToken, ...(retry ? { retry } : {}) }),
+    ),
     {
       from: `Report Bot <${SENDER_ID}@${MAIL_DOMAIN}>`,
       mailDomain: MAIL_DOMAIN,
@@ -327,5 +342,97 @@ describe("read by the Python SDK (PGPy)", () => {
       privateKey: agents.legal.keys.privateKeyArmored,
     });
     expect(foreign.bodyDecrypted?.error).toBeDefined();
+  });
+});
+
+describe("what the mailer refuses, and what it adds, end to end", () => {
+  it("refuses an attachment the caller encrypted to everyone, Bcc included, and sends nothing", async () => {
+    server.ses.clear();
+    // What a caller naturally does: encrypt the file to every recipient's key.
+    const everyone = (Object.keys(ROLES) as Role[]).map((role) => ({
+      agentId: ROLES[role],
+      address: address(role),
+      publicKeyArmored: agents[role].keys.publicKeyArmored,
+    }));
+    const ciphertext = await openpgpCrypto().encryptAttachment(csv, everyone);
+    const error = await mailerOver("ses")
+      .send({
+        ...message("Bcc with a caller-encrypted file"),
+        attachments: [{ filename: "q3.csv.asc", content: ciphertext, encrypted: true }],
+      })
+      .catch((e: unknown) => e);
+    expect(AgentMailError.is(error) && error.code).toBe("bcc_with_encrypted_attachment");
+    expect((error as Error).message).toContain("encrypt: { attachments: true }");
+    expect(server.ses.messages()).toHaveLength(0);
+    expect(server.requests.count()).toBe(0);
+  });
+
+  it("over SES, an encrypted message's headers are the same with and without Bcc", async () => {
+    server.ses.clear();
+    const { correlationId: _none, ...unkeyed } = message("Same headers");
+    await mailerOver("ses").send(unkeyed);
+    await mailerOver("ses").send({ ...unkeyed, bcc: undefined });
+    const [primary, , , single] = server.ses.messages().map((m) => headerSection(m.raw));
+    const names = (headers = "") =>
+      headers.split("\r\n").map((line) => line.slice(0, line.indexOf(":")).toLowerCase());
+    expect(names(single)).toEqual(names(primary));
+    for (const headers of [primary, single]) {
+      expect(headers).toMatch(/^X-AgentMail-Idempotency-Key: idem_[0-9a-f-]{36}\r?$/im);
+      expect(headers).toMatch(/^X-AgentMail-Correlation-Id: corr_[0-9a-f-]{36}\r?$/im);
+    }
+  });
+
+  it("over /send, after partially_sent a whole retry is refused; the rest goes under a new key", async () => {
+    server.sent.clear();
+    const subject = "Bcc via API, cut off";
+    // The audit copy's /send is committed and its answer lost, with no retry left: ambiguous.
+    let calls = 0;
+    const cutAfterPrimary = (inner: MailTransport): MailTransport => ({
+      ...inner,
+      send: (prepared, options) => {
+        if (++calls === 2) server.setFaults({ queue: ["drop"], paths: /^\/send$/ });
+        return inner.send(prepared, options);
+      },
+    });
+    const mailer = mailerOver("api", { limit: 0, backoffLimitMs: 10 }, cutAfterPrimary);
+    const error = await mailer.send(message(subject, "idem-bcc-cut")).catch((e: unknown) => e);
+    server.setFaults({});
+    expect(AgentMailError.is(error) && error.code).toBe("partially_sent");
+    const body = (error as AgentMailError).body as PartiallySentBody;
+    expect(body.sent.map((copy) => copy.recipients)).toEqual([[address("to"), address("cc")]]);
+    expect(body.failed).toEqual({
+      kind: "bcc",
+      recipients: [address("audit")],
+      code: "network_error",
+      mayHaveBeenSent: true,
+    });
+    expect(body.notSent).toEqual([{ kind: "bcc", recipients: [address("legal")] }]);
+    expect((error as Error).message).toMatch(/Do not retry the whole send/);
+    expect((error as Error).message).toMatch(/may have been delivered/);
+    // It was: the platform committed the audit copy.
+    expect(server.sent.messages().map((m) => m.deliveredTo)).toEqual([
+      [ROLES.to, ROLES.cc],
+      [ROLES.audit],
+    ]);
+    // Retrying the whole send under the same key: new ciphertext, so the primary is refused and
+    // nothing else goes.
+    const retried = await mailer.send(message(subject, "idem-bcc-cut")).catch((e: unknown) => e);
+    expect(AgentMailError.is(retried) && retried.code).toBe("idempotency_key_reused");
+    expect(server.sent.messages()).toHaveLength(2);
+    // What the error says to do: the not-attempted copy's recipient (the failed copy went), under
+    // a new key.
+    const rest = await mailer.send({
+      ...message(subject, "idem-bcc-cut-rest"),
+      to: body.notSent.flatMap((copy) => copy.recipients),
+      cc: undefined,
+      bcc: undefined,
+    });
+    expect(rest.copies).toHaveLength(1);
+    expect(server.sent.messages().map((m) => m.deliveredTo)).toEqual([
+      [ROLES.to, ROLES.cc],
+      [ROLES.audit],
+      [ROLES.legal],
+    ]);
+    await expectEachRecipientReads(subject);
   });
 });

@@ -208,3 +208,112 @@ describe("control characters never reach a returned field", () => {
     expect([...cleaned].filter((char) => char === FFFD)).toHaveLength(0x20 - 1 + 1 + 0x20);
   });
 });
+
+// Line and paragraph separators (line ends to Python's str.splitlines and to JavaScript's `m`
+// regexes) and the bidi controls that reorder text ("Trojan Source"): U+FFFD too.
+const SEPARATORS_AND_BIDI = [
+  "\u2028",
+  "\u2029",
+  "\u202a",
+  "\u202b",
+  "\u202c",
+  "\u202d",
+  "\u202e",
+  "\u2066",
+  "\u2067",
+  "\u2068",
+  "\u2069",
+];
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point.
+const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
+
+/** A message whose subject, headers, names, id and sender hide separators and bidi controls. */
+function reordering(subject: string): string {
+  const q = (text: string) =>
+    Array.from(new TextEncoder().encode(text), (byte) => `=${byte.toString(16).padStart(2, "0")}`)
+      .join("")
+      .toUpperCase();
+  const pct = (text: string) =>
+    Array.from(new TextEncoder().encode(text), (byte) => `%${byte.toString(16)}`).join("");
+  return [
+    `From: =?utf-8?q?${q("Pay\u202e")}?= <${SENDER}>`,
+    `To: ${RECEIVER}`,
+    `Subject: ${subject} =?utf-8?q?${q("Pay \u2028Bcc: x \u202efdp.exe \u2066a\u2069 \u200e\u200f\u061c")}?=`,
+    `Message-ID: <sep\u2028${subject.length}\u202e@agents.example.com>`,
+    `X-Note: a\u2029b =?utf-8?b?${Buffer.from("\u202a\u202b\u202c\u202d\u2067\u2068").toString("base64")}?=`,
+    "MIME-Version: 1.0",
+    'Content-Type: multipart/mixed; boundary="sep"',
+    "",
+    "--sep",
+    "Content-Type: text/plain; charset=utf-8",
+    "",
+    "body keeps \u2028 and \u202e",
+    "--sep",
+    "Content-Type: application/octet-stream",
+    `Content-Disposition: attachment; filename*=utf-8''${pct("invoice\u202efdp.exe")}`,
+    "",
+    "raw",
+    "--sep",
+    "Content-Type: application/octet-stream",
+    `Content-Disposition: attachment; filename="=?utf-8?q?${q("a\u2028b\u2067.txt")}?="`,
+    "",
+    "raw",
+    "--sep--",
+    "",
+  ].join("\r\n");
+}
+
+describe("line separators and bidi controls never reach a returned field", () => {
+  it("cleanText: U+2028, U+2029, U+202A-U+202E and U+2066-U+2069 become U+FFFD; LRM, RLM and ALM stay", () => {
+    for (const char of SEPARATORS_AND_BIDI) expect(cleanText(`a${char}b`)).toBe(`a${FFFD}b`);
+    // Implicit marks act as one invisible letter of their direction; RTL text needs them.
+    expect(cleanText("a\u200eb\u200fc\u061cd")).toBe("a\u200eb\u200fc\u061cd");
+    // Every other character of the general punctuation block and around it is kept.
+    const others = Array.from({ length: 0x80 }, (_, i) => String.fromCharCode(0x2000 + i))
+      .filter((char) => !SEPARATORS_AND_BIDI.includes(char))
+      .join("");
+    expect(cleanText(others)).toBe(others);
+  });
+
+  it("openMessage: subject, headers, id, sender and names are clean; the body is not touched", async () => {
+    const subject = "Reorder A";
+    const opened = await openMessage(reordering(subject));
+    expect(strings(opened).filter(([, text]) => UNSAFE.test(text))).toEqual([]);
+    expect(opened.subject).toBe(
+      `${subject} Pay ${FFFD}Bcc: x ${FFFD}fdp.exe ${FFFD}a${FFFD} \u200e\u200f\u061c`,
+    );
+    expect(opened.headers["x-note"]).toBe(`a${FFFD}b ${FFFD.repeat(6)}`);
+    expect(opened.headers.from).toBe(`Pay${FFFD} <${SENDER}>`);
+    expect(opened.id).toBe(`sep${FFFD}${subject.length}${FFFD}@agents.example.com`);
+    expect(opened.attachments.map((a) => a.filename)).toEqual([
+      `invoice${FFFD}fdp.exe`,
+      `a${FFFD}b${FFFD}.txt`,
+    ]);
+    expect(opened.bodyText).toContain("body keeps \u2028 and \u202e");
+  });
+
+  it("fetchMessage, listInbox and getMessage: the same message over the platform is as clean", async () => {
+    const subject = "Reorder B";
+    await ses.send(
+      new SendRawEmailCommand({
+        RawMessage: { Data: new TextEncoder().encode(reordering(subject)) },
+      }),
+    );
+    const page = await platform.inbox.listInbox({ q: subject, includeArchived: true });
+    expect(page.items).toHaveLength(1);
+    const id = page.items[0]?.id ?? "";
+    const fetched = await platform.inbox.fetchMessage(id);
+    const stored = await platform.inbox.getMessage(id);
+    expect(strings(fetched).filter(([, text]) => UNSAFE.test(text))).toEqual([]);
+    for (const item of [page.items[0], stored]) {
+      expect(item?.subject.startsWith(`${subject} Pay ${FFFD}Bcc:`)).toBe(true);
+      expect(
+        strings({ ...item, rawMime: undefined }).filter(([, text]) => UNSAFE.test(text)),
+      ).toEqual([]);
+    }
+    expect(fetched.attachments.map((a) => a.filename)).toEqual([
+      `invoice${FFFD}fdp.exe`,
+      `a${FFFD}b${FFFD}.txt`,
+    ]);
+  });
+});

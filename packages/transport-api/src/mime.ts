@@ -1,5 +1,6 @@
 import { AgentMailError, AgentMailHeaders, decodeHeaderWords, parseAddress } from "@assmbl/core";
 import PostalMime from "postal-mime";
+import { asPythonLines } from "./python-lines.js";
 
 /** A raw message as the receive side needs it. */
 export interface ParsedMime {
@@ -41,27 +42,42 @@ export interface MimeAttachment {
 
 const MANIFEST = AgentMailHeaders.attachments.toLowerCase();
 
-// C0 controls, DEL and C1 controls (TAB among them; it is handled apart).
-// biome-ignore lint/suspicious/noControlCharactersInRegex: replacing control characters is the point.
-const CONTROL_CHARACTERS = /[\u0000-\u0008\u000a-\u001f\u007f-\u009f]/g;
+// C0 controls, DEL and C1 controls (TAB among them; it is handled apart); the line and
+// paragraph separators U+2028 and U+2029 (line ends to Python's `str.splitlines`, JavaScript's
+// `^`/`$` with the `m` flag, and many log viewers); the bidi embeddings, overrides and isolates
+// U+202A-U+202E and U+2066-U+2069 (they reorder the text after them: "Trojan Source",
+// CVE-2021-42574).
+const UNSAFE_CHARACTERS =
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: replacing control characters is the point.
+  /[\u0000-\u0008\u000a-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
 
 /**
  * What every text field of a received message goes through: a TAB (what folding leaves between
- * words) becomes a space, every other control character (C0 such as CR, LF, NUL, ESC; DEL; C1)
- * becomes U+FFFD. Decoded headers and names come from the sender: this keeps a CR LF smuggled in
- * an encoded word out of anything a caller logs, displays or writes into another header, while
+ * words) becomes a space; every other control character (C0 such as CR, LF, NUL, ESC; DEL; C1
+ * such as NEL), the line and paragraph separators U+2028 and U+2029, and the bidi embeddings,
+ * overrides and isolates (U+202A-U+202E, U+2066-U+2069) become U+FFFD. Decoded headers and names
+ * come from the sender: this keeps a CR LF smuggled in an encoded word, a line break that only
+ * some readers see, or a right-to-left override that makes `invoice\u202Efdp.exe` display as
+ * `invoiceexe.pdf`, out of anything a caller logs, displays or writes into another header, while
  * still showing that something was there.
+ *
+ * The implicit direction marks LRM, RLM (U+200E, U+200F) and ALM (U+061C) are kept: each acts as
+ * one invisible letter of its direction, so it can reorder nothing that a Hebrew or Latin letter
+ * in the same place could not; right-to-left text needs them to display correctly.
  *
  * @example
  * cleanText("Invoice\r\nBcc: victim@example.com"); // "Invoice\uFFFD\uFFFDBcc: victim@example.com"
+ * cleanText("invoice\u202Efdp.exe"); // "invoice\uFFFDfdp.exe"
  */
 export function cleanText(value: string): string {
-  return value.replace(/\t/g, " ").replace(CONTROL_CHARACTERS, "\ufffd");
+  return value.replace(/\t/g, " ").replace(UNSAFE_CHARACTERS, "\ufffd");
 }
 
 /**
- * Parses an RFC 5322 message with postal-mime; header values are read as Python's `email` reads
- * them (so both SDKs see the same subject and headers) and cleaned of control characters.
+ * Parses an RFC 5322 message with postal-mime, after {@link asPythonLines} has put its lines,
+ * header blocks and parts in the shape Python's `email` reads (a bare CR ends a line, a line that
+ * is not a header ends a header block); header values are read as Python's `email` reads them (so
+ * both SDKs see the same subject and headers) and cleaned with {@link cleanText}.
  *
  * @example
  * const parsed = await parseMime(rawBytes);
@@ -71,7 +87,9 @@ export function cleanText(value: string): string {
 export async function parseMime(raw: string | Uint8Array): Promise<ParsedMime> {
   let email: Awaited<ReturnType<typeof PostalMime.parse>>;
   try {
-    email = await PostalMime.parse(raw, { attachmentEncoding: "arraybuffer" });
+    // Lines, header blocks and parts as Python's email reads them (bare CR ends a line there).
+    const bytes = typeof raw === "string" ? new TextEncoder().encode(raw) : raw;
+    email = await PostalMime.parse(asPythonLines(bytes), { attachmentEncoding: "arraybuffer" });
   } catch (cause) {
     throw new AgentMailError({
       code: "invalid_message",

@@ -8,6 +8,7 @@ import { openpgpCrypto } from "@assmbl/crypto";
 import { SESClient, SendRawEmailCommand } from "@aws-sdk/client-ses";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { pythonSdk } from "../../../scripts/python-sdk.js";
+import { createAgentMailClient } from "./client.js";
 import { openMessage } from "./open-message.js";
 import type { ReceivedMessage } from "./read-message.js";
 import { sampleBytes } from "./testing/fixtures.js";
@@ -20,6 +21,7 @@ import {
   SENDER,
   startPlatform,
 } from "./testing/platform.js";
+import { scriptedServer } from "./testing/scripted-server.js";
 
 let platform: Platform;
 let ses: SESClient;
@@ -214,6 +216,127 @@ describe("a manifest Python's email folded into encoded words", () => {
         { index: 0, original_filename: original },
         { index: 1, filename: "notes.txt" },
       ]);
+    }
+  });
+});
+
+/** Manifest rows for the two parts of `withManifest` (both used), plus rows at `extra` indexes. */
+function rowsWithExtra(extra: number[]): string {
+  return encodeManifest([
+    {
+      index: 0,
+      filename: "report.pdf.asc",
+      content_type: "application/pgp-encrypted",
+      encrypted: true,
+      encryption: { algorithm: "openpgp", format: "armored" },
+      original_filename: "Q3.pdf",
+      original_content_type: "application/pdf",
+    },
+    { index: 1, filename: "notes.txt", content_type: "text/markdown", encrypted: false },
+    ...extra.map((index) => ({
+      index,
+      filename: `ghost-${index}.txt`,
+      content_type: "text/plain",
+      encrypted: false,
+    })),
+  ]);
+}
+
+/** The two parts read with their rows: the rows that match are used. */
+const WITH_MANIFEST = [
+  ["Q3.pdf", "application/pdf", true],
+  ["notes.txt", "text/markdown", false],
+];
+
+describe("manifest rows that name no attachment", () => {
+  it("openMessage reports them (invalid_manifest, naming the indexes) and still uses the rows that match", async () => {
+    const opened = await openMessage(withManifest("Orphan rows", rowsWithExtra([3, 7])), {
+      decryptWith: platform.receiverKey,
+    });
+    expect(opened.manifestError?.code).toBe("invalid_manifest");
+    expect(opened.manifestError?.message).toBe(
+      "manifest: no attachment has index 3, 7 (the message has 2 attachment parts); those rows are ignored",
+    );
+    expect(attachmentsOf(opened)).toEqual(WITH_MANIFEST);
+    expect(opened.attachments).toHaveLength(2);
+    expect(opened.attachments[0]?.bytes).toEqual(pdf);
+  });
+
+  it("names at most five indexes, and one row in the singular", async () => {
+    const many = await openMessage(
+      withManifest("Many orphans", rowsWithExtra([2, 3, 4, 5, 6, 7, 8])),
+    );
+    expect(many.manifestError?.message).toBe(
+      "manifest: no attachment has index 2, 3, 4, 5, 6 and 2 more (the message has 2 attachment parts); those rows are ignored",
+    );
+    const one = await openMessage(withManifest("One orphan", rowsWithExtra([9])));
+    expect(one.manifestError?.message).toBe(
+      "manifest: no attachment has index 9 (the message has 2 attachment parts); that row is ignored",
+    );
+  });
+
+  it("fetchMessage reports them the same way over the platform", async () => {
+    const subject = "Orphan rows over the platform";
+    await ses.send(
+      new SendRawEmailCommand({
+        RawMessage: { Data: new TextEncoder().encode(withManifest(subject, rowsWithExtra([3]))) },
+      }),
+    );
+    const fetched = await platform.inbox.fetchMessage(
+      await findBySubject(platform.inbox, subject),
+      { decryptWith: platform.receiverKey },
+    );
+    expect(fetched.manifestError?.code).toBe("invalid_manifest");
+    expect(fetched.manifestError?.message).toBe(
+      "manifest: no attachment has index 3 (the message has 2 attachment parts, the platform lists 2); that row is ignored",
+    );
+    expect(attachmentsOf(fetched)).toEqual(WITH_MANIFEST);
+  });
+
+  it("fetchMessage: a row for an attachment only the platform lists is not an orphan", async () => {
+    const raw = withManifest("Platform-only attachment", rowsWithExtra([2, 3]));
+    const attachment = (index: number, status: string, name: string, type: string) => ({
+      index,
+      status,
+      file_name: name,
+      content_type: type,
+      size: 10,
+    });
+    const server = await scriptedServer([
+      {
+        status: 200,
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({
+          MessageID: "m-1",
+          Sender: SENDER,
+          SenderVerified: true,
+          Subject: "Platform-only attachment",
+          ReceivedAt: "2026-11-29T00:00:00Z",
+          raw_mime: raw,
+          attachments: [
+            attachment(0, "ready", "report.pdf.asc", "application/pgp-encrypted"),
+            attachment(1, "ready", "notes.txt", "text/plain"),
+            attachment(2, "failed", "big.bin", "application/octet-stream"),
+          ],
+        }),
+      },
+    ]);
+    try {
+      const client = createAgentMailClient({ baseUrl: server.url, token: "t" });
+      const fetched = await client.fetchMessage("m-1", {
+        decryptWith: platform.receiverKey,
+        maxPollMs: 0,
+      });
+      expect(fetched.manifestError?.message).toBe(
+        "manifest: no attachment has index 3 (the message has 2 attachment parts, the platform lists 3); that row is ignored",
+      );
+      expect(fetched.attachments.map((a) => [a.index, a.filename, a.status])).toEqual([
+        [0, "Q3.pdf", "ready"],
+        [1, "notes.txt", "ready"],
+        [2, "ghost-2.txt", "failed"],
+      ]);
+    } finally {
+      await server.stop();
     }
   });
 });

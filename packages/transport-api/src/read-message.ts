@@ -1,16 +1,16 @@
 import {
   AgentMailError,
   AgentMailHeaders,
-  decodeManifest,
   ENCRYPTED_BODY,
   isArmoredMessage,
   type MailDecryptor,
-  type ManifestRow,
   MEDIA_TYPE_PATTERN,
   type SignatureVerification,
 } from "@assmbl/core";
+import { manifestRows } from "./manifest-rows.js";
 import { cleanText, type ParsedMime } from "./mime.js";
 import { abortedError } from "./retry.js";
+import { safeFileName } from "./safe-file-name.js";
 
 /**
  * Where an attachment stands on the platform (always `ready` for a raw message).
@@ -30,12 +30,28 @@ export interface ReceivedAttachment {
   /** 0-based, MIME order (the manifest's `index`). */
   index: number;
   /**
-   * The plaintext's name once decrypted: `original_filename`, else the name without `.asc`, else
-   * `attachment-<index>`; a restored name is always a base name (a candidate with `/`, `\\`,
-   * control characters, or that is `.` or `..`, is skipped). Else the name as sent (the MIME
-   * part's, else the manifest's, else the platform's), with control characters replaced (TAB by
-   * a space, the others by U+FFFD); it still comes from the sender: sanitise it before using it
-   * as a path.
+   * The plaintext's name once decrypted: `original_filename`, else the name as sent without
+   * `.asc`, else `attachment-<index>`. A restored name is safe to write as a file in a directory
+   * on Linux, macOS and Windows, and displays as what it is; a candidate is skipped (the next one
+   * is tried) when it:
+   *
+   * - is empty, or longer than 255 UTF-8 bytes (the name limit of ext4, APFS and NTFS);
+   * - holds `/` or `\\`, or a character Windows refuses: `< > : " | ? *` (`:` would also open an
+   *   NTFS alternate data stream);
+   * - holds an invisible or reordering character: a control (C0, DEL, C1), a format character
+   *   (bidi marks, embeddings, overrides and isolates such as U+202E, zero-width space and
+   *   joiners, word joiner, U+FEFF, soft hyphen), U+2028 or U+2029, a lone surrogate, or any
+   *   other default-ignorable code point (such as U+3164 or a variation selector);
+   * - is only dots and spaces (`.`, `..`, `...`, ` `), or ends with a dot or a space (Windows
+   *   drops those: `a.pdf.` would be written as `a.pdf`);
+   * - is a Windows device name, with or without an extension, in any case: `CON`, `PRN`, `AUX`,
+   *   `NUL`, `COM0`-`COM9`, `LPT0`-`LPT9` (and `COM¹²³`, `LPT¹²³`), `CONIN$`, `CONOUT$`, `CLOCK$`
+   *   (`nul.txt`, `Com1.tar.gz`).
+   *
+   * A restored name may still start with a dot (a hidden file on Linux and macOS). Else (not
+   * decrypted) the name as sent (the MIME part's, else the manifest's, else the platform's),
+   * cleaned as `subject` is; it still comes from the sender: sanitise it before using it as a
+   * path.
    */
   filename: string;
   /**
@@ -76,7 +92,12 @@ export interface ReceivedMessage {
   sender: string;
   /** The platform vouches for the sender; always `false` for a raw message (`openMessage`). */
   senderVerified: boolean;
-  /** Decoded as Python's `email` reads it; control characters replaced (TAB by a space, others by U+FFFD). */
+  /**
+   * Decoded as Python's `email` reads it; a TAB becomes a space, and control characters (C0, DEL,
+   * C1), U+2028, U+2029 and the bidi embeddings, overrides and isolates (U+202A-U+202E,
+   * U+2066-U+2069) become U+FFFD (LRM, RLM and ALM are kept). The same holds for `headers`,
+   * `sender`, `id`, and attachment names and types as sent.
+   */
   subject: string;
   /**
    * Header values by lower-case name: the first occurrence, unfolded and RFC 2047 decoded as
@@ -102,8 +123,11 @@ export interface ReceivedMessage {
    * (`invalid_manifest`: not JSON once its encoded words are decoded, a row that breaks spec §4,
    * longer than core's `MANIFEST_HEADER_MAX_LENGTH`); its message says what is wrong. The
    * attachments are then read without it: encrypted by their `application/pgp-encrypted` type,
-   * names restored by stripping `.asc`. (A readable manifest whose name or type holds a control
-   * character is not an error: that value is just not used.)
+   * names restored by stripping `.asc`. Also set (`invalid_manifest`, naming the indexes) when
+   * readable rows name an attachment the message does not have (no MIME part with that index,
+   * nor, for `fetchMessage`, an attachment the platform lists): those rows are ignored, the
+   * others are used. (A readable manifest whose name or type is not safe to use is not an error:
+   * that value is just not used.)
    */
   manifestError?: AgentMailError;
 }
@@ -144,7 +168,7 @@ export async function readMessage(
   options: ReadOptions,
 ): Promise<Omit<ReceivedMessage, "id" | "sender" | "senderVerified">> {
   const { decryptWith, signal } = options;
-  const { rows, manifestError } = manifestRows(parsed.manifestHeader);
+  const { rows, manifestError } = manifestRows(parsed, options.platform);
   const encryptedHeader =
     parsed.headers[AgentMailHeaders.encrypted.toLowerCase()]?.trim().toLowerCase() ===
     ENCRYPTED_BODY;
@@ -239,8 +263,8 @@ export async function readMessage(
       return {
         ...base,
         filename:
-          safeBaseName(row?.original_filename) ??
-          safeBaseName(sentName === undefined ? undefined : stripAsc(sentName)) ??
+          safeFileName(row?.original_filename) ??
+          safeFileName(sentName === undefined ? undefined : stripAsc(sentName)) ??
           `attachment-${index}`,
         contentType: [row?.original_content_type].find(isMediaType) ?? "application/octet-stream",
         size: data.length,
@@ -275,30 +299,6 @@ export async function readMessage(
   };
 }
 
-/**
- * The manifest's rows by index; none when the header is absent, and none with the error when it
- * is unreadable (then content types decide, and the caller learns why from `manifestError`).
- */
-function manifestRows(value: string | undefined): {
-  rows?: Map<number, ManifestRow>;
-  manifestError?: AgentMailError;
-} {
-  if (value === undefined) return {};
-  try {
-    return { rows: new Map(decodeManifest(value).map((row) => [row.index, row])) };
-  } catch (error) {
-    return {
-      manifestError: AgentMailError.is(error)
-        ? error
-        : new AgentMailError({
-            code: "invalid_manifest",
-            message: "the attachment manifest cannot be read",
-            cause: error,
-          }),
-    };
-  }
-}
-
 function mediaTypeOf(contentType: string): string {
   return (contentType.split(";")[0] ?? "").trim().toLowerCase();
 }
@@ -306,13 +306,6 @@ function mediaTypeOf(contentType: string): string {
 // C0 controls, DEL and C1 controls.
 // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point.
 const CONTROL_CHARACTER = /[\u0000-\u001f\u007f-\u009f]/;
-
-// Restored names come from the sender (the manifest, or the MIME part's name): a name that could
-// climb out of a directory or carry control characters is not restored.
-function safeBaseName(name: string | undefined): string | undefined {
-  if (!name || name === "." || name === ".." || /[/\\]/.test(name)) return undefined;
-  return CONTROL_CHARACTER.test(name) ? undefined : name;
-}
 
 // A type from the sender is used only if it is a media type, without control characters (core's
 // pattern already refuses CR and LF, which would end a header the type is written into).

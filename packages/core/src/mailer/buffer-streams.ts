@@ -1,23 +1,25 @@
 import { concatBytes } from "../bytes.js";
 import { AgentMailError } from "../errors.js";
 import type { AttachmentBytes } from "../transport.js";
+import { type CopyBudget, tooLargeForCopies } from "./copy-budget.js";
 import type { NormalizedAttachment } from "./normalize.js";
 
 /**
  * Reads every streamed attachment into memory, once, so that a send going out as several copies
  * can encrypt (or carry) the same bytes in each: a stream cannot be read twice. Bytes
  * attachments and stored references pass through untouched. The streams of one send hold at most
- * `limit` bytes together; past it the stream being read is cancelled and the send fails before
- * anything is sent.
+ * `budget.streamRoom` bytes together (what the bound on copies × attachment bytes leaves them);
+ * past it the stream being read is cancelled and the send fails before anything is sent.
  *
  * @example
- * const attachments = await bufferStreams(normalized.attachments, { limit: Limits.bccCopyBufferBytes, copies: 3 });
- * @throws {AgentMailError} `message_too_large` past `limit`; `aborted` when `signal` fires.
+ * const attachments = await bufferStreams(normalized.attachments, { budget: copyBudget(normalized.attachments, 3) });
+ * @throws {AgentMailError} `message_too_large` past the budget; `aborted` when `signal` fires.
  */
 export async function bufferStreams(
   attachments: readonly NormalizedAttachment[],
-  options: { limit: number; copies: number; signal?: AbortSignal | undefined },
+  options: { budget: CopyBudget; signal?: AbortSignal | undefined },
 ): Promise<NormalizedAttachment[]> {
+  const { budget } = options;
   let held = 0;
   const out: NormalizedAttachment[] = [];
   // One at a time: the cap counts what is held, so reading in parallel would overshoot it.
@@ -28,8 +30,14 @@ export async function bufferStreams(
       continue;
     }
     const bytes = await readStream(content, options.signal, {
-      bytes: options.limit - held,
-      error: () => tooLarge(attachment.filename, options),
+      bytes: budget.streamRoom - held,
+      error: (read) =>
+        tooLargeForCopies({
+          copies: budget.copies,
+          limit: budget.limit,
+          attachmentBytes: budget.bytes + held + read,
+          stream: attachment.filename,
+        }),
     });
     held += bytes.length;
     out.push({ ...attachment, content: bytes, size: bytes.length });
@@ -55,7 +63,7 @@ export async function readWhole(
 async function readStream(
   stream: ReadableStream<Uint8Array>,
   signal: AbortSignal | undefined,
-  cap?: { bytes: number; error: () => AgentMailError },
+  cap?: { bytes: number; error: (read: number) => AgentMailError },
 ): Promise<Uint8Array> {
   const reader = stream.getReader();
   // An abort cancels the read in flight, so a stalled stream cannot hold the send forever.
@@ -71,7 +79,7 @@ async function readStream(
       if (done) break;
       size += value.length;
       if (cap && size > cap.bytes) {
-        const error = cap.error();
+        const error = cap.error(size);
         await reader.cancel(error).catch(() => {});
         throw error;
       }
@@ -82,14 +90,6 @@ async function readStream(
     reader.releaseLock();
   }
   return concatBytes(...chunks);
-}
-
-function tooLarge(filename: string, options: { limit: number; copies: number }): AgentMailError {
-  return new AgentMailError({
-    code: "message_too_large",
-    message: `attachment ${filename} is a stream, and this encrypted message goes out as ${options.copies} copies (each Bcc recipient gets its own, encrypted to its key alone), so the streamed attachments are read into memory once; together they may hold at most ${options.limit} bytes (Limits.bccCopyBufferBytes) and they hold more. Nothing was sent. Send to the Bcc recipients in separate sends, or pass the attachment as bytes`,
-    body: { filename, limit: options.limit },
-  });
 }
 
 function abortedError(signal: AbortSignal): AgentMailError {

@@ -16,22 +16,32 @@ import type { CopyKind, PreparedCopy } from "./types.js";
 // decrypt them. So each Bcc recipient of an encrypted message gets its own copy instead.
 
 /**
- * The Bcc recipients that get a copy of their own: none unless the mailer encrypts something
- * (without encryption, Bcc stays envelope-only and nothing leaks); otherwise each distinct Bcc
- * address that is not also a To or Cc address (such a recipient is visible anyway, and reads the
- * primary copy).
+ * The Bcc recipients nobody else may learn of: each distinct Bcc address that is not also a To
+ * or Cc address (such a recipient is visible anyway, and reads the primary copy).
  *
  * @example
- * bccCopyRecipients(normalized).length; // 0: one message; n: a primary and n Bcc copies
+ * hiddenBccRecipients(normalized).map((mailbox) => mailbox.address); // ["audit@agents.example.com"]
  */
-export function bccCopyRecipients(message: NormalizedMessage): Mailbox[] {
-  if (message.bcc.length === 0 || !needsRecipientKeys(message)) return [];
+export function hiddenBccRecipients(message: NormalizedMessage): Mailbox[] {
+  if (message.bcc.length === 0) return [];
   const seen = new Set([...message.to, ...message.cc].map(keyOf));
   return message.bcc.filter((mailbox) => {
     if (seen.has(keyOf(mailbox))) return false;
     seen.add(keyOf(mailbox));
     return true;
   });
+}
+
+/**
+ * The Bcc recipients that get a copy of their own: none unless the mailer encrypts something
+ * (without encryption, Bcc stays envelope-only and nothing leaks); otherwise every one of
+ * {@link hiddenBccRecipients}.
+ *
+ * @example
+ * bccCopyRecipients(normalized).length; // 0: one message; n: a primary and n Bcc copies
+ */
+export function bccCopyRecipients(message: NormalizedMessage): Mailbox[] {
+  return needsRecipientKeys(message) ? hiddenBccRecipients(message) : [];
 }
 
 /**
@@ -50,9 +60,10 @@ export interface CopyPlan {
  * Splits a message into the copies that go out. Without encryption, one message as given. With
  * encryption, the primary copy keeps To and Cc, drops Bcc and is encrypted to the To and Cc
  * recipients only; each of `bccCopyRecipients` gets a copy addressed and encrypted to it alone.
- * When there are Bcc copies, the primary carries the send's idempotency key (the caller's, else a
- * generated one) and each Bcc copy a key derived from it; every copy carries the same correlation
- * id (the caller's, else a generated one).
+ * A message the mailer encrypts carries an idempotency key and a correlation id whether it splits
+ * or not (the caller's, else generated ones), so its headers do not tell whether it had Bcc
+ * recipients: the primary carries the key `K`, each Bcc copy a key derived from it, and every
+ * copy the same correlation id.
  *
  * @example
  * const plans = await planCopies(normalized, keys.recipients);
@@ -67,25 +78,16 @@ export async function planCopies(
   const visible = new Set([...message.to, ...message.cc].map(keyOf));
   const keysFor = (addresses: Set<string>) =>
     recipients.filter((recipient) => addresses.has(recipient.address.toLowerCase()));
-  const bcc = bccCopyRecipients(message);
-  // Every Bcc address is also a To or Cc address: one message, each recipient once.
-  if (bcc.length === 0)
-    return [
-      checkHasKeys({
-        kind: "primary",
-        message: { ...message, bcc: [] },
-        recipients: keysFor(visible),
-      }),
-    ];
   const key = sendKeyFor(message.idempotencyKey);
   const shared = { ...message, correlationId: sendCorrelationFor(message.correlationId) };
+  // A Bcc address that is also a To or Cc address reads the primary: it gets no copy of its own.
   const primary: CopyPlan = {
     kind: "primary",
     message: { ...shared, bcc: [], idempotencyKey: key },
     recipients: keysFor(visible),
   };
   const copies = await Promise.all(
-    bcc.map(
+    bccCopyRecipients(message).map(
       async (mailbox): Promise<CopyPlan> => ({
         kind: "bcc",
         message: {

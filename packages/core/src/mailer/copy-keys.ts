@@ -7,8 +7,9 @@ const SUFFIX_LENGTH = ".bcc-".length + 16;
 const encoder = new TextEncoder();
 
 /**
- * The idempotency key of a send that goes out as copies: the caller's, or a new one. Generated
- * once per logical send (never per copy), so every copy's key derives from the same one.
+ * The idempotency key of a send the mailer encrypts: the caller's, or a new one. Generated once
+ * per `mailer.send` (never per copy), so every copy's key derives from the same one, and whether
+ * or not the send splits (so the primary's headers do not tell that there were Bcc recipients).
  *
  * @example
  * const key = sendKeyFor(normalized.idempotencyKey); // "idem_3f2c..." when none was given
@@ -19,9 +20,10 @@ export function sendKeyFor(given: string | undefined): string {
 }
 
 /**
- * The correlation id of a send that goes out as copies: the caller's, or a new one shared by
- * every copy, so that the copies of one logical send read as one workflow (a `/send` without one
- * would get a different id per copy from the platform).
+ * The correlation id of a send the mailer encrypts: the caller's, or a new one shared by every
+ * copy, so that the copies of one logical send read as one workflow (a `/send` without one would
+ * get a different id per copy from the platform). Generated whether or not the send splits, like
+ * the idempotency key.
  *
  * @example
  * const correlationId = sendCorrelationFor(normalized.correlationId); // "corr_3f2c..." when none was given
@@ -48,8 +50,9 @@ export function checkKeyRoom(given: string | undefined): void {
 
 /**
  * The idempotency key of the Bcc copy for `address`: `${key}.bcc-` and the first 16 hex
- * characters of the SHA-256 of the lower-cased bare address. Stable across retries of one logical
- * send (same key, same address), distinct per recipient, and it names no address in clear.
+ * characters of the SHA-256 of the lower-cased bare address: the same key and address always give
+ * the same derived key (each retry the transport makes of that copy reuses it), distinct per
+ * recipient, and it names no address in clear.
  *
  * @example
  * await bccCopyKey("idem-42", "Audit@agents.example.com"); // "idem-42.bcc-" + 16 hex characters

@@ -1,13 +1,18 @@
 import { parseAddress } from "../address.js";
 import { AgentMailError } from "../errors.js";
 import type { KeyDirectory } from "../key-directory.js";
-import { Limits } from "../limits.js";
 import type { MailCrypto } from "../mail-crypto.js";
 import type { MailTransport, PreparedMessage } from "../transport.js";
 import { parseInput } from "../validate.js";
 import { throwIfAborted } from "./abort.js";
+import {
+  checkBccCopyCount,
+  checkCallerEncryptedAttachments,
+  multipleCopies,
+} from "./bcc-checks.js";
 import { bufferStreams } from "./buffer-streams.js";
 import { bccCopyRecipients, planCopies, prepareCopies } from "./copies.js";
+import { type CopyBudget, copyBudget } from "./copy-budget.js";
 import { checkKeyRoom } from "./copy-keys.js";
 import { checkCustomHeaders, type NormalizedMessage, normalizeMessage } from "./normalize.js";
 import { checkEncryptionPolicy, needsRecipientKeys } from "./policy.js";
@@ -31,6 +36,9 @@ import type {
  * copy to To and Cc, encrypted to their keys only, then one copy per Bcc recipient, addressed
  * and encrypted to it alone. Every copy is prepared before the first one is sent.
  *
+ * Idempotency: each copy's transport-level retries reuse its key, so a lost answer never doubles
+ * a copy; a new `mailer.send` is new ciphertext and needs a new key.
+ *
  * @example
  * const mailer = createMailer(transport, { from, mailDomain, directory, crypto });
  * const result = await mailer.send({ to, bcc: "audit@agents.example.com", subject: "Q3", text: "...", encrypt: true });
@@ -40,16 +48,23 @@ export interface Mailer {
   /**
    * Validates, looks keys up, encrypts, and hands the message to the transport: one message, or
    * for an encrypted message with Bcc recipients the primary copy and then each Bcc copy, one
-   * after another. The copies share one idempotency key `K` (the message's, or a generated
-   * `idem_<uuid>`): the primary carries `K`, each Bcc copy `K.bcc-<16 hex>` derived from its
-   * address, so a retry with the same key is deduplicated per copy by the platform.
+   * after another. A message the mailer encrypts always carries an idempotency key `K` (the
+   * message's, or a generated `idem_<uuid>`) and a correlation id (likewise, `corr_<uuid>`), split
+   * or not, so its headers do not tell whether it had Bcc recipients. The primary carries `K`,
+   * each Bcc copy `K.bcc-<16 hex>` derived from its address, every copy the same correlation id.
+   * Each copy's transport-level retries reuse its key, so a lost answer never doubles a copy; a
+   * new `mailer.send` is new ciphertext and needs a new key.
    *
    * @example
    * const { messageId, copies } = await mailer.send({ to, subject: "Hi", text: "Hello", encrypt: true });
    * @throws {AgentMailError} for any input, policy, lookup, crypto or transport failure, and then
-   * nothing was sent; `partially_sent` when a copy after the first failed (or the send was aborted
-   * between copies): `error.body` is `{ sent, failed, notSent }`, and retrying the whole send would
-   * deliver the sent copies again.
+   * nothing was sent (`bcc_with_encrypted_attachment`, `too_many_recipients` and
+   * `message_too_large` among them, see {@link createMailer}); `partially_sent` when a copy after
+   * the first failed (or the send was aborted between copies): `error.body` is
+   * `{ sent, failed: { ..., mayHaveBeenSent }, notSent }` (`PartiallySentBody`). Do not
+   * retry the whole send: send again only to the failed and not-attempted copies' recipients,
+   * under a new idempotency key (over `/send` the old one is refused, over SES a retry would
+   * deliver the sent copies twice).
    */
   send(message: MailMessage, options?: SendOptions): Promise<SendResult>;
   /**
@@ -80,9 +95,13 @@ export interface Mailer {
  *
  * Bcc: without encryption, Bcc addresses are envelope-only recipients of the one message. With
  * encryption (the body, or an attachment the mailer has bytes for), each distinct Bcc recipient
- * that is not also a To or Cc recipient gets its own copy (see {@link Mailer}); a streamed
- * attachment is then read into memory once (at most `Limits.bccCopyBufferBytes`, else
- * `message_too_large`) to be encrypted per copy.
+ * that is not also a To or Cc recipient gets its own copy (see {@link Mailer}). Before any lookup,
+ * such a send is refused with `bcc_with_encrypted_attachment` when an attachment is already
+ * encrypted by the caller (its key ids would name the Bcc recipients; with or without other
+ * encryption), with `too_many_recipients` past `Limits.recipientsPerMessage` Bcc copies, and with
+ * `message_too_large` when copies × the attachments' bytes exceed
+ * `Limits.bccCopiesAttachmentBytes`; streams are read into memory once, under what that bound
+ * leaves them, to be encrypted per copy.
  *
  * @example
  * const mailer = createMailer(sesTransport({ client: new SESClient({ region }) }), {
@@ -122,11 +141,15 @@ export function createMailer(transport: MailTransport, options: MailerOptions): 
     throwIfAborted(signal);
     let normalized = normalizeMessage(message, { from, defaultHeaders });
     checkEncryptionPolicy(normalized, { crypto, directory });
+    checkCallerEncryptedAttachments(normalized);
     const copyCount = 1 + bccCopyRecipients(normalized).length;
+    let budget: CopyBudget | undefined;
     if (copyCount > 1) {
       // Decided before any lookup: these need nothing but the message.
       if (onlyOne) throw multipleCopies(copyCount);
+      checkBccCopyCount(copyCount - 1);
       checkKeyRoom(normalized.idempotencyKey);
+      budget = copyBudget(normalized.attachments, copyCount);
     }
     const keys: ResolvedKeys = needsRecipientKeys(normalized)
       ? await resolveRecipientKeys(normalized, {
@@ -137,13 +160,9 @@ export function createMailer(transport: MailTransport, options: MailerOptions): 
         })
       : { recipients: [], reports: [] };
     throwIfAborted(signal);
-    if (copyCount > 1) {
+    if (budget) {
       // A stream cannot be read once per copy: read it once, then encrypt the bytes per copy.
-      const attachments = await bufferStreams(normalized.attachments, {
-        limit: Limits.bccCopyBufferBytes,
-        copies: copyCount,
-        signal,
-      });
+      const attachments = await bufferStreams(normalized.attachments, { budget, signal });
       normalized = { ...normalized, attachments };
     }
     const copies = await prepareCopies(
@@ -205,14 +224,6 @@ function recipientReports(
       kind,
     })),
   );
-}
-
-function multipleCopies(count: number): AgentMailError {
-  return new AgentMailError({
-    code: "multiple_copies",
-    message: `this encrypted message has Bcc recipients, so it goes out as ${count} copies (the primary to To and Cc, and one per Bcc recipient, each encrypted to its own recipients only); prepare() returns one prepared message: use mailer.prepareCopies(message) to get all ${count}`,
-    body: { copies: count },
-  });
 }
 
 function checkImplementation(value: unknown, what: string, methods: readonly string[]): void {

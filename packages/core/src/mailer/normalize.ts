@@ -6,6 +6,7 @@ import { isReservedHeader } from "../headers.js";
 import { Limits } from "../limits.js";
 import type { AttachmentBytes } from "../transport.js";
 import { parseInput } from "../validate.js";
+import { assertWellFormedText } from "../well-formed-text.js";
 import { ContentAttachmentSchema, MailMessageSchema, StoredAttachmentSchema } from "./schemas.js";
 
 /** An attachment after validation, before encryption. */
@@ -60,6 +61,8 @@ export function normalizeMessage(
   if (to.length === 0)
     throw new AgentMailError({ code: "no_recipients", message: "message.to names no recipient" });
   assertSafeHeaderValue(message.subject, "subject");
+  for (const field of ["subject", "text", "html"] as const)
+    assertWellFormedText(message[field], field);
   const asked = message.encrypt;
   const encrypt =
     typeof asked === "boolean"

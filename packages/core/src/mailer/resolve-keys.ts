@@ -5,7 +5,14 @@ import { Limits } from "../limits.js";
 import type { EncryptionRecipient, MailCrypto } from "../mail-crypto.js";
 import type { AgentRecord } from "../schemas/directory.js";
 import type { NormalizedMessage } from "./normalize.js";
+import { settleLimited } from "./settle-limited.js";
 import type { RecipientReport } from "./types.js";
+
+/**
+ * How many recipient keys are looked up (and checked) at a time: a message with 50 Bcc
+ * recipients does not open 50 directory requests at once.
+ */
+export const LOOKUP_CONCURRENCY = 8;
 
 /** The recipients' checked keys, and a report line per recipient. */
 export interface ResolvedKeys {
@@ -15,7 +22,8 @@ export interface ResolvedKeys {
 
 /**
  * Step 2 of the pipeline: finds every recipient's agent id, looks its key up (fresh when asked),
- * and has the crypto implementation check the key against policy. Any doubt fails the send.
+ * and has the crypto implementation check the key against policy, {@link LOOKUP_CONCURRENCY} at a
+ * time. Any doubt fails the send, once every lookup has settled.
  *
  * @example
  * const { recipients } = await resolveRecipientKeys(normalized, { directory, crypto, mailDomain });
@@ -39,22 +47,22 @@ export async function resolveRecipientKeys(
       peerAgentId: peerAgentIdOf(message, target.mailbox),
     }),
   }));
-  const lookups = new Map<string, Promise<{ key: string; fingerprint: string }>>();
-  for (const { agentId } of targets) {
-    if (!lookups.has(agentId))
-      lookups.set(agentId, checkedKey(agentId, message.encrypt.freshKeys, deps));
+  const agentIds = [...new Set(targets.map((target) => target.agentId))];
+  // A few lookups at a time, not one per recipient at once; every one settles before the send
+  // fails, so no rejection is left unhandled, and the failure reported is that of the first
+  // recipient (To, Cc, Bcc order) whose key could not be had.
+  const settled = await settleLimited(agentIds, LOOKUP_CONCURRENCY, (agentId) =>
+    checkedKey(agentId, message.encrypt.freshKeys, deps),
+  );
+  const keys = new Map<string, { key: string; fingerprint: string }>();
+  for (const [index, outcome] of settled.entries()) {
+    if (outcome.status === "rejected") throw outcome.reason;
+    keys.set(agentIds[index] as string, outcome.value);
   }
-  // Settle every lookup before failing, so no rejection is left unhandled.
-  const settled = await Promise.allSettled(lookups.values());
-  const failed = settled.find((outcome) => outcome.status === "rejected");
-  if (failed) throw failed.reason;
   const recipients: EncryptionRecipient[] = [];
   const reports: RecipientReport[] = [];
   for (const target of targets) {
-    const { key, fingerprint } = await (lookups.get(target.agentId) as Promise<{
-      key: string;
-      fingerprint: string;
-    }>);
+    const { key, fingerprint } = keys.get(target.agentId) as { key: string; fingerprint: string };
     recipients.push({
       agentId: target.agentId,
       address: target.mailbox.address,

@@ -1,7 +1,8 @@
 import { AgentMailError } from "../errors.js";
 import type { MailTransport, PreparedMessage, TransportResult } from "../transport.js";
 import { throwIfAborted } from "./abort.js";
-import type { CopyKind, PreparedCopy, SentCopy } from "./types.js";
+import { partiallySent, recipientsOf } from "./partially-sent.js";
+import type { PreparedCopy, SentCopy } from "./types.js";
 
 /**
  * A copy the transport accepted, with what it answered.
@@ -19,7 +20,8 @@ export interface SentOutcome {
  * Hands prepared copies to the transport one after another, the primary first. A failure of the
  * first copy is rethrown as it is (nothing was sent; a foreign error becomes `transport_failed`,
  * as for any send). A failure or an abort after a copy went out stops there and throws
- * `partially_sent`, whose body says which copies went and which did not.
+ * `partially_sent`, whose body says which copies went, which failed (and whether it may have
+ * gone all the same) and which were not attempted.
  *
  * @example
  * const outcomes = await sendCopies(transport, await prepareCopies(plans, crypto), signal);
@@ -33,17 +35,20 @@ export async function sendCopies(
   const outcomes: SentOutcome[] = [];
   for (const [index, copy] of copies.entries()) {
     let result: TransportResult;
+    let transportCalled = false;
     try {
       throwIfAborted(signal);
+      transportCalled = true;
       result = await sendOne(transport, copy.message, signal);
     } catch (error) {
       if (outcomes.length === 0) throw error;
-      throw partiallySent(
-        outcomes.map((outcome) => outcome.sent),
-        copy,
-        copies.slice(index + 1),
-        error as AgentMailError,
-      );
+      throw partiallySent({
+        sent: outcomes.map((outcome) => outcome.sent),
+        failed: copy,
+        notSent: copies.slice(index + 1),
+        cause: error as AgentMailError,
+        transportCalled,
+      });
     }
     const idempotencyKey = result.idempotencyKey ?? copy.message.idempotencyKey;
     outcomes.push({
@@ -58,24 +63,6 @@ export async function sendCopies(
     });
   }
   return outcomes;
-}
-
-/**
- * The bare addresses a prepared message is delivered to: To, Cc and Bcc, each once.
- *
- * @example
- * recipientsOf(prepared); // ["other-agent@agents.example.com", "audit@agents.example.com"]
- */
-export function recipientsOf(message: PreparedMessage): string[] {
-  const seen = new Set<string>();
-  return [...message.to, ...message.cc, ...message.bcc]
-    .map((mailbox) => mailbox.address)
-    .filter((address) => {
-      const key = address.toLowerCase();
-      if (seen.has(key)) return false;
-      seen.add(key);
-      return true;
-    });
 }
 
 async function sendOne(
@@ -93,37 +80,4 @@ async function sendOne(
       cause,
     });
   }
-}
-
-function partiallySent(
-  sent: SentCopy[],
-  failed: PreparedCopy,
-  notSent: readonly PreparedCopy[],
-  cause: AgentMailError,
-): AgentMailError {
-  const describe = (kind: CopyKind, recipients: readonly string[]) =>
-    `${kind} copy to ${recipients.join(", ")}`;
-  const total = sent.length + 1 + notSent.length;
-  const failedRecipients = recipientsOf(failed.message);
-  const pending = notSent.map((copy) => ({
-    kind: copy.kind,
-    recipients: recipientsOf(copy.message),
-  }));
-  const what = cause.code === "aborted" ? "was aborted" : `failed with ${cause.code}`;
-  return new AgentMailError({
-    code: "partially_sent",
-    message:
-      `${sent.length} of ${total} copies of this message were sent (${sent.map((copy) => describe(copy.kind, copy.recipients)).join("; ")}); ` +
-      `the ${describe(failed.kind, failedRecipients)} ${what}` +
-      (pending.length > 0
-        ? `; not attempted: ${pending.map((copy) => describe(copy.kind, copy.recipients)).join("; ")}. `
-        : ". ") +
-      "Retrying the whole send would deliver the sent copies again: send only to the recipients whose copies did not go (error.body lists them)",
-    cause,
-    body: {
-      sent,
-      failed: { kind: failed.kind, recipients: failedRecipients, code: cause.code },
-      notSent: pending,
-    },
-  });
 }

@@ -58,9 +58,17 @@ export interface MailMessage {
   /** Custom headers, e.g. `X-Workflow-Name`. They cannot override headers the SDK sets. */
   headers?: Record<string, string> | undefined;
   attachments?: Attachment[] | undefined;
-  /** Shared by every message of one workflow (`X-AgentMail-Correlation-Id`). */
+  /**
+   * Shared by every message of one workflow (`X-AgentMail-Correlation-Id`). When the mailer
+   * encrypts something and none is given, it generates one (`corr_<uuid>`).
+   */
   correlationId?: string | undefined;
-  /** Stable across retries of one logical send (`X-AgentMail-Idempotency-Key`). */
+  /**
+   * `X-AgentMail-Idempotency-Key`: every retry the transport makes of this send reuses it. A new
+   * `mailer.send` of an encrypted message is new ciphertext, so it needs a new key (over `/send`
+   * a reused key with a different request is refused). When the mailer encrypts something and
+   * none is given, it generates one (`idem_<uuid>`).
+   */
   idempotencyKey?: string | undefined;
   marketplaceRequestId?: string | undefined;
   /**
@@ -126,6 +134,41 @@ export interface SentCopy {
   messageId: string;
   /** The copy's `X-AgentMail-Idempotency-Key`: the send's key, or for a Bcc copy one derived from it. */
   idempotencyKey?: string | undefined;
+}
+
+/**
+ * The copy a `partially_sent` send stopped at. `mayHaveBeenSent` is true when the transport had
+ * been called and failed in a way that does not say whether the copy went (`transport_failed`,
+ * `timeout`, `network_error`, or `aborted` while the transport had it): the copy may have been
+ * delivered. It is false when the failure says the copy did not go, or the abort was noticed
+ * before the transport was called.
+ *
+ * @example
+ * if (body.failed.mayHaveBeenSent) console.warn(`may have reached ${body.failed.recipients.join(", ")}`);
+ */
+export interface FailedCopy {
+  kind: CopyKind;
+  recipients: string[];
+  /** The code of the copy's error (`error.cause`). */
+  code: string;
+  mayHaveBeenSent: boolean;
+}
+
+/**
+ * `error.body` of `partially_sent`: the copies that went, the one that failed, and the ones not
+ * attempted. Do not retry the whole send: send again to the `failed` and `notSent` recipients
+ * only, under a new idempotency key.
+ *
+ * @example
+ * if (AgentMailError.is(error) && error.code === "partially_sent") {
+ *   const { failed, notSent } = error.body as PartiallySentBody;
+ *   const resend = [failed, ...notSent].flatMap((copy) => copy.recipients);
+ * }
+ */
+export interface PartiallySentBody {
+  sent: SentCopy[];
+  failed: FailedCopy;
+  notSent: { kind: CopyKind; recipients: string[] }[];
 }
 
 /**

@@ -1,0 +1,300 @@
+// The codecs of encoded words against Python's own: `bytes.decode(codec, "surrogateescape")`
+// (what `email._encoded_words.decode` falls back to) on the same bytes, as the bytes Python's
+// last step reads (`.encode("utf-8", "surrogateescape")`), or a failure where Python raises.
+// Every cell of every double-byte set of the ISO-2022 codecs, seeded fuzz of each codec, the
+// reviewer's values through whole headers, and the list of codecs not decoded.
+import { execFileSync } from "node:child_process";
+import { describe, expect, it } from "vitest";
+import { pythonSdk } from "../../../scripts/python-sdk.js";
+import { runPython } from "../../../scripts/run-python.js";
+import {
+  appendDecoded,
+  ByteSink,
+  PYTHON_CODECS,
+  PYTHON_CODECS_NOT_DECODED,
+} from "./encoded-word-charsets.js";
+import { decodeHeaderWords } from "./encoded-words.js";
+
+const DECODE = `
+import base64, json, sys
+out = []
+for codec, data in json.load(sys.stdin):
+    try:
+        text = base64.b64decode(data).decode(codec, "surrogateescape")
+        out.append(base64.b64encode(text.encode("utf-8", "surrogateescape")).decode())
+    except Exception:
+        out.append(None)
+json.dump(out, sys.stdout)
+`;
+
+/** Python's reading of each [codec, bytes]: base64 of the bytes its last step reads, or null. */
+async function python(
+  cases: readonly (readonly [string, Uint8Array])[],
+): Promise<(string | null)[]> {
+  const input = JSON.stringify(cases.map(([codec, bytes]) => [codec, b64(bytes)]));
+  return JSON.parse((await runPython(DECODE, new TextEncoder().encode(input))).toString("utf8"));
+}
+
+function ours(codec: string, bytes: Uint8Array): string | null {
+  const sink = new ByteSink();
+  return appendDecoded(codec, bytes, sink) ? b64(sink.bytes()) : null;
+}
+
+const b64 = (bytes: Uint8Array) => Buffer.from(bytes).toString("base64");
+const ESC = 0x1b;
+const bytesOf = (...parts: (number | string | number[])[]) =>
+  Uint8Array.from(
+    parts.flatMap((part) =>
+      typeof part === "number"
+        ? [part]
+        : typeof part === "string"
+          ? Array.from(part, (char) => char.charCodeAt(0))
+          : part,
+    ),
+  );
+
+/** Cases that differ from Python, at most `limit` of them, readably. */
+async function differences(
+  cases: readonly (readonly [string, Uint8Array])[],
+  limit = 5,
+): Promise<string[]> {
+  const expected = await python(cases);
+  const out: string[] = [];
+  cases.forEach(([codec, bytes], i) => {
+    const got = ours(codec, bytes);
+    if (got !== expected[i] && out.length < limit) {
+      out.push(
+        `${codec} ${Buffer.from(bytes).toString("hex")}: ours ${got}, Python ${expected[i]}`,
+      );
+    }
+  });
+  return out;
+}
+
+/** A small seeded PRNG (mulberry32): the fuzz is the same on every run. */
+function prng(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+// Each double-byte set of the ISO-2022 codecs, with a codec and the escape that selects it.
+const DOUBLE_BYTE: [label: string, codec: string, designate: number[], after?: number[]][] = [
+  ["JIS X 0208 (ESC $ B)", "iso2022_jp", [ESC, 0x24, 0x42]],
+  ["JIS X 0208-1978 (ESC $ @)", "iso2022_jp", [ESC, 0x24, 0x40]],
+  ["JIS X 0208-1990 (ESC & @ ESC $ B)", "iso2022_jp", [ESC, 0x26, 0x40, ESC, 0x24, 0x42]],
+  ["JIS X 0212 (ESC $ ( D)", "iso2022_jp_1", [ESC, 0x24, 0x28, 0x44]],
+  ["JIS X 0212 in iso2022_jp_ext", "iso2022_jp_ext", [ESC, 0x24, 0x28, 0x44]],
+  ["GB 2312 (ESC $ A)", "iso2022_jp_2", [ESC, 0x24, 0x41]],
+  ["KS X 1001 (ESC $ ( C)", "iso2022_jp_2", [ESC, 0x24, 0x28, 0x43]],
+  ["KS X 1001 shifted in (iso2022_kr)", "iso2022_kr", [ESC, 0x24, 0x29, 0x43, 0x0e], [0x0f]],
+];
+
+describe("encoded-word codecs decode as Python's do", () => {
+  it.each(DOUBLE_BYTE)(
+    "%s: every cell, and cells with bytes outside 0x21-0x7E",
+    async (_label, codec, designate, after = []) => {
+      const cases: [string, Uint8Array][] = [];
+      for (let row = 0x20; row <= 0x80; row++) {
+        for (let column = 0x20; column <= 0x80; column++) {
+          cases.push([codec, bytesOf(designate, row, column, after, ESC, "(B")]);
+        }
+      }
+      expect(await differences(cases)).toEqual([]);
+    },
+  );
+
+  it("the single-byte sets of iso2022_jp and iso2022_jp_ext, and iso2022_jp_2's G2", async () => {
+    const cases: [string, Uint8Array][] = [];
+    for (let byte = 0; byte < 0x100; byte++) {
+      cases.push(["iso2022_jp", bytesOf(ESC, "(J", byte)]);
+      cases.push(["iso2022_jp_ext", bytesOf(ESC, "(I", byte)]);
+      cases.push(["iso2022_jp", bytesOf(ESC, "(I", byte)]);
+      for (const g2 of ["A", "F", "B", "J"]) {
+        cases.push(["iso2022_jp_2", bytesOf(ESC, `.${g2}`, ESC, "N", byte)]);
+      }
+    }
+    expect(await differences(cases)).toEqual([]);
+  });
+
+  it("the ISO-2022 codecs agree with Python on 4000 generated byte strings (seeded fuzz)", async () => {
+    const random = prng(20261201);
+    const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
+    const escapes = [
+      "(B",
+      "(J",
+      "(I",
+      "(A",
+      "$B",
+      "$@",
+      "$A",
+      "$(D",
+      "$(C",
+      "$)C",
+      "$(A",
+      ")J",
+      ".A",
+      ".F",
+      "N",
+      "&@\u001b$B",
+      "&@",
+      "$",
+      "(",
+      "x",
+      "(Z",
+      "$)Z",
+    ];
+    const piece = (): number[] => {
+      const kind = random();
+      if (kind < 0.3) return [ESC, ...Array.from(pick(escapes), (c) => c.charCodeAt(0))];
+      if (kind < 0.6) return [0x21 + Math.floor(random() * 94), 0x21 + Math.floor(random() * 94)];
+      if (kind < 0.75) return [0x20 + Math.floor(random() * 96)];
+      if (kind < 0.85) return [pick([0x0a, 0x0d, 0x0e, 0x0f, 0x00, 0x09, 0x1b])];
+      return [0x80 + Math.floor(random() * 128)];
+    };
+    const codecs = ["iso2022_jp", "iso2022_jp_1", "iso2022_jp_2", "iso2022_jp_ext", "iso2022_kr"];
+    const cases = Array.from({ length: 4000 }, () => {
+      const parts = Array.from({ length: 1 + Math.floor(random() * 10) }, piece).flat();
+      return [pick(codecs), Uint8Array.from(parts)] as const;
+    });
+    expect(await differences(cases)).toEqual([]);
+  });
+
+  it("UTF-16 and UTF-32, with and without byte order marks, agree on 4000 generated byte strings", async () => {
+    const random = prng(20261202);
+    const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
+    const codecs = ["utf_16", "utf_16_le", "utf_16_be", "utf_32", "utf_32_le", "utf_32_be"];
+    const units = [
+      [0xff, 0xfe],
+      [0xfe, 0xff],
+      [0xff, 0xfe, 0, 0],
+      [0, 0, 0xfe, 0xff],
+      [0x41, 0],
+      [0, 0x41],
+      [0x41, 0, 0, 0],
+      [0, 0, 0, 0x41],
+      [0x00, 0xd8],
+      [0xd8, 0x00],
+      [0x00, 0xdc],
+      [0x3d, 0xd8, 0x00, 0xde],
+      [0x00, 0xd8, 0x00, 0x00],
+      [0xff, 0xff, 0xff, 0xff],
+      [0x00, 0x00, 0x11, 0x00],
+      [0xe9],
+      [0x41],
+    ];
+    const cases = Array.from({ length: 4000 }, () => {
+      const parts = Array.from({ length: Math.floor(random() * 6) }, () =>
+        random() < 0.7 ? pick(units) : [Math.floor(random() * 256)],
+      ).flat();
+      return [pick(codecs), Uint8Array.from(parts)] as const;
+    });
+    expect(await differences(cases)).toEqual([]);
+  });
+
+  it("utf-16 and utf-32 without a byte order mark read little-endian, as Python does here", async () => {
+    for (const [codec, bytes, text] of [
+      ["utf-16", [0x61, 0x00, 0x2d, 0x4e], "a\u4e2d"],
+      ["utf-16", [0xfe, 0xff, 0x00, 0x61], "a"],
+      ["UTF-16", [0xff, 0xfe, 0x61, 0x00, 0xff, 0xfe], "a\ufeff"],
+      ["utf-32", [0x00, 0xf6, 0x01, 0x00], "\u{1f600}"],
+      ["utf-32", [0, 0, 0xfe, 0xff, 0, 0x01, 0xf6, 0x00], "\u{1f600}"],
+      ["utf-32-be", [0, 0, 0, 0x61], "a"],
+      ["utf-32le", [0x61, 0, 0, 0], "a"],
+    ] as const) {
+      expect(decodeHeaderWords(`=?${codec}?b?${b64(Uint8Array.from(bytes))}?=`)).toBe(text);
+    }
+    expect(
+      await differences([
+        ["utf_16", bytesOf(0x61, 0)],
+        ["utf_32", bytesOf(0x61, 0, 0, 0)],
+      ]),
+    ).toEqual([]);
+  });
+
+  it("the reviewer's values, through whole headers: every text codec Python knows, each character alone", async () => {
+    // Every codec name Python accepts, with the bytes it gives for characters it can encode, one
+    // call each (so ISO-2022 words hold back-to-back escape sequences).
+    const script = `
+import base64, codecs, encodings, encodings.aliases, json, pkgutil
+names = set(encodings.aliases.aliases) | set(encodings.aliases.aliases.values())
+names |= {m.name for m in pkgutil.iter_modules(encodings.__path__)}
+out = []
+for name in sorted(names):
+    try:
+        if not codecs.lookup(name)._is_text_encoding:
+            continue
+    except Exception:
+        continue
+    data = b""
+    for char in 'AZaz09"{}:,\\u00e9\\u00fc\\u0416\\u3042\\u20ac\\u4e2d':
+        try:
+            data += char.encode(name)
+        except Exception:
+            pass
+    out.append([name, "=?%s?b?%s?=" % (name, base64.b64encode(data).decode())])
+print(json.dumps(out))
+`;
+    const values = JSON.parse(
+      execFileSync("/usr/bin/python3", ["-c", script], { encoding: "utf8" }),
+    ) as [string, string][];
+    const read = await pythonSdk.readHeaderValues(values.map(([, value]) => value));
+    const decodedHere = new Set(
+      PYTHON_CODECS.filter((codec) => codec.kind !== "multi").flatMap(({ module, aliases }) => [
+        module,
+        ...aliases,
+      ]),
+    );
+    const differing = values
+      .filter(([name]) => decodedHere.has(name))
+      .filter(
+        ([, value]) =>
+          decodeHeaderWords(value) !== read[values.findIndex(([, v]) => v === value)]?.value,
+      )
+      .map(([name]) => name);
+    expect(differing).toEqual([]);
+    // The charsets that were kept as bytes before: each decoded now.
+    for (const name of [
+      "utf_16",
+      "u16",
+      "utf_32",
+      "utf_32_le",
+      "utf_32_be",
+      "iso2022_jp",
+      "csiso2022jp",
+      "iso2022_kr",
+      "iso8859_16",
+      "utf_8_sig",
+    ]) {
+      expect(decodedHere.has(name)).toBe(true);
+    }
+  });
+
+  it("every Python text codec is either decoded or listed as not decoded", () => {
+    const script = `
+import codecs, encodings, json, pkgutil
+out = []
+for m in pkgutil.iter_modules(encodings.__path__):
+    try:
+        if codecs.lookup(m.name)._is_text_encoding:
+            out.append(m.name)
+    except Exception:
+        pass
+print(json.dumps(sorted(out)))
+`;
+    const modules = JSON.parse(
+      execFileSync("/usr/bin/python3", ["-c", script], { encoding: "utf8" }),
+    ) as string[];
+    const decoded = new Set(PYTHON_CODECS.flatMap(({ module, aliases }) => [module, ...aliases]));
+    const notDecoded = new Set(PYTHON_CODECS_NOT_DECODED);
+    expect(modules.filter((name) => !decoded.has(name) && !notDecoded.has(name))).toEqual([]);
+    expect([...notDecoded].filter((name) => decoded.has(name) || !modules.includes(name))).toEqual(
+      [],
+    );
+  });
+});

@@ -1,0 +1,348 @@
+// Python's `email` parser (feedparser) and postal-mime split a message into lines differently:
+// Python ends a line at CR LF, LF or a bare CR, and its header block ends at the first line that
+// is not a header (which starts the body); postal-mime ends lines at LF only, and reads any line
+// of a header block as a header. A sender can use the difference to show the two SDKs different
+// headers (`Subject: hi\rX-AgentMail-Encrypted: body` is one subject to postal-mime, a subject
+// and a second header to Python). `asPythonLines` rewrites the header blocks and boundary lines
+// of a message so that postal-mime sees the headers and parts Python sees; bodies are left byte
+// for byte, and a well-formed message comes back unchanged.
+
+const CR = 0x0d;
+const LF = 0x0a;
+const DASH = 0x2d;
+const COLON = 0x3a;
+const SPACE = 0x20;
+const TAB = 0x09;
+const CRLF = Uint8Array.of(CR, LF);
+const LF_ONLY = Uint8Array.of(LF);
+// postal-mime's default maxNestingDepth: a message nested deeper is refused as invalid.
+const MAX_DEPTH = 256;
+
+/**
+ * The message as Python's `email` parser reads its structure, in a form postal-mime reads the
+ * same way:
+ *
+ * - lines end where Python ends them, at CR LF, LF or a bare CR (one not followed by LF);
+ * - every header block (the message's, and each part's of a multipart, however nested) is
+ *   written with CR LF line ends, so a bare CR in it ends a line as in Python; a line that is
+ *   neither a header (`name:` with a name of printable ASCII but `:`) nor a fold ends the block
+ *   and starts the body, as in Python, where postal-mime would have read it as a header; the
+ *   lines Python ignores are dropped: a fold before any header, a line starting with `:`, a Unix
+ *   `From ` line (a last one starts the body instead); a block cut short by a boundary is ended
+ *   there;
+ * - a boundary line that a bare CR ends, or follows, gets CR LF there, so postal-mime finds the
+ *   boundaries Python finds; boundary lines right after a boundary line are dropped (Python reads
+ *   one part there);
+ * - bodies are not touched: a bare CR in a body stays a bare CR, as in Python.
+ *
+ * The parts of a `message/*` part are not looked into (postal-mime reads such a part's body as
+ * a message of its own, Python too, but not always as the same bytes).
+ *
+ * @example
+ * asPythonLines(new TextEncoder().encode("Subject: hi\rX-AgentMail-Encrypted: body\r\n\r\nx"));
+ * // "Subject: hi\r\nX-AgentMail-Encrypted: body\r\n\r\nx" (as bytes)
+ */
+export function asPythonLines(bytes: Uint8Array): Uint8Array {
+  const edits: Edit[] = [];
+  entity(bytes, 0, [], edits);
+  return applyEdits(bytes, edits);
+}
+
+/** Replace bytes [from, to) with `text`. */
+interface Edit {
+  from: number;
+  to: number;
+  text: Uint8Array[];
+}
+
+function applyEdits(bytes: Uint8Array, edits: readonly Edit[]): Uint8Array {
+  if (edits.length === 0) return bytes;
+  const chunks: Uint8Array[] = [];
+  let at = 0;
+  for (const edit of edits) {
+    chunks.push(bytes.subarray(at, edit.from), ...edit.text);
+    at = edit.to;
+  }
+  chunks.push(bytes.subarray(at));
+  const out = new Uint8Array(chunks.reduce((sum, chunk) => sum + chunk.length, 0));
+  let o = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, o);
+    o += chunk.length;
+  }
+  return out;
+}
+
+/**
+ * Where the line at `at` ends, as Python ends it (CR LF, LF or a bare CR): its content ends at
+ * `end`, the next line starts at `next`; `bareCr` when a bare CR ended it.
+ */
+function lineAt(bytes: Uint8Array, at: number): { end: number; next: number; bareCr: boolean } {
+  let i = at;
+  while (i < bytes.length && bytes[i] !== LF && bytes[i] !== CR) i++;
+  if (i >= bytes.length) return { end: i, next: i, bareCr: false };
+  if (bytes[i] === LF) return { end: i, next: i + 1, bareCr: false };
+  if (bytes[i + 1] === LF) return { end: i, next: i + 2, bareCr: false };
+  return { end: i, next: i + 1, bareCr: true };
+}
+
+/** Python's `boundaryre`: `--boundary`, optionally `--`, then only spaces and tabs. */
+function boundaryLine(
+  bytes: Uint8Array,
+  at: number,
+  end: number,
+  boundary: Uint8Array,
+): "part" | "close" | undefined {
+  if (end - at < boundary.length + 2 || bytes[at] !== DASH || bytes[at + 1] !== DASH) {
+    return undefined;
+  }
+  for (let j = 0; j < boundary.length; j++) if (bytes[at + 2 + j] !== boundary[j]) return undefined;
+  let i = at + 2 + boundary.length;
+  let close = false;
+  if (bytes[i] === DASH && bytes[i + 1] === DASH && i + 1 < end) {
+    close = true;
+    i += 2;
+  }
+  for (; i < end; i++) if (bytes[i] !== SPACE && bytes[i] !== TAB) return undefined;
+  return close ? "close" : "part";
+}
+
+function enclosingBoundary(
+  bytes: Uint8Array,
+  at: number,
+  end: number,
+  enclosing: readonly Uint8Array[],
+): boolean {
+  return enclosing.some((boundary) => boundaryLine(bytes, at, end, boundary) !== undefined);
+}
+
+/** Python's `headerRE`: `From `, a (possibly empty) name of printable ASCII but `:` then `:`, or a fold. */
+function isHeaderLine(bytes: Uint8Array, at: number, end: number): boolean {
+  const first = bytes[at];
+  if (first === SPACE || first === TAB) return true;
+  if (startsWithFrom(bytes, at, end)) return true;
+  for (let i = at; i < end; i++) {
+    const byte = bytes[i] ?? 0;
+    if (byte === COLON) return true;
+    if (byte < 0x21 || byte > 0x7e) return false;
+  }
+  return false;
+}
+
+function startsWithFrom(bytes: Uint8Array, at: number, end: number): boolean {
+  return end - at >= 5 && latin1(bytes.subarray(at, at + 5)) === "From ";
+}
+
+/** Bytes as the characters U+0000-U+00FF (TextDecoder's "latin1" is windows-1252). */
+function latin1(bytes: Uint8Array): string {
+  let out = "";
+  for (let i = 0; i < bytes.length; i += 8192) {
+    out += String.fromCharCode(...bytes.subarray(i, i + 8192));
+  }
+  return out;
+}
+
+/**
+ * One entity (the message, or a part) at `at`, inside multiparts with the `enclosing`
+ * boundaries: its header block is rewritten (an edit) where Python reads it differently, and a
+ * multipart's parts are read in turn. Returns where the entity ends: at a line that is an
+ * enclosing boundary, or at the end of the message.
+ */
+function entity(
+  bytes: Uint8Array,
+  at: number,
+  enclosing: readonly Uint8Array[],
+  edits: Edit[],
+): number {
+  // postal-mime refuses a message nested deeper than this anyway.
+  if (enclosing.length > MAX_DEPTH) return skipBody(bytes, at, enclosing);
+  // The header block, as feedparser collects it.
+  const lines: { at: number; end: number; next: number }[] = [];
+  let pos = at;
+  let blank = false;
+  let bareCr = false;
+  while (pos < bytes.length) {
+    const line = lineAt(bytes, pos);
+    if (enclosingBoundary(bytes, pos, line.end, enclosing)) break;
+    if (line.end === pos) {
+      blank = true;
+      bareCr ||= line.bareCr;
+      pos = line.next;
+      break;
+    }
+    if (!isHeaderLine(bytes, pos, line.end)) break;
+    lines.push({ at: pos, end: line.end, next: line.next });
+    bareCr ||= line.bareCr;
+    pos = line.next;
+  }
+  const bodyAt = pos;
+  // Which lines Python keeps (feedparser's _parse_headers), and a last `From ` line that it
+  // hands back to the body.
+  const kept: { at: number; end: number }[] = [];
+  let pushedBack: { at: number; end: number; next: number } | undefined;
+  let inHeader = false;
+  lines.forEach((line, index) => {
+    const first = bytes[line.at];
+    if (first === SPACE || first === TAB) {
+      if (inHeader) kept.push(line);
+      return;
+    }
+    inHeader = false;
+    if (startsWithFrom(bytes, line.at, line.end)) {
+      if (index === lines.length - 1 && index > 0) pushedBack = line;
+      return;
+    }
+    if (first === COLON) return;
+    inHeader = true;
+    kept.push(line);
+  });
+  const wellFormed = blank && !bareCr && kept.length === lines.length;
+  if (!wellFormed) {
+    const text: Uint8Array[] = [];
+    for (const line of kept) text.push(bytes.subarray(line.at, line.end), CRLF);
+    text.push(CRLF);
+    // A body line, as it came (line end included).
+    if (pushedBack) text.push(bytes.subarray(pushedBack.at, pushedBack.next));
+    edits.push({ from: at, to: bodyAt, text });
+  }
+  const boundary = multipartBoundary(bytes, kept);
+  if (boundary === undefined) return skipBody(bytes, bodyAt, enclosing);
+  return multipartBody(bytes, bodyAt, boundary, enclosing, edits);
+}
+
+/** A leaf's body: every line up to an enclosing boundary. */
+function skipBody(bytes: Uint8Array, at: number, enclosing: readonly Uint8Array[]): number {
+  if (enclosing.length === 0) return bytes.length;
+  let pos = at;
+  while (pos < bytes.length) {
+    const { end, next } = lineAt(bytes, pos);
+    if (enclosingBoundary(bytes, pos, end, enclosing)) return pos;
+    pos = next;
+  }
+  return pos;
+}
+
+/** A multipart's body as feedparser reads it: preamble, parts, epilogue. */
+function multipartBody(
+  bytes: Uint8Array,
+  at: number,
+  boundary: Uint8Array,
+  enclosing: readonly Uint8Array[],
+  edits: Edit[],
+): number {
+  const inner = [...enclosing, boundary];
+  let pos = at;
+  let closed = false;
+  while (pos < bytes.length) {
+    const { end, next, bareCr } = lineAt(bytes, pos);
+    if (enclosingBoundary(bytes, pos, end, enclosing)) return pos;
+    const kind = closed ? undefined : boundaryLine(bytes, pos, end, boundary);
+    if (kind === undefined) {
+      pos = next; // preamble or epilogue
+      continue;
+    }
+    // postal-mime finds a boundary only on a line of its own between LFs.
+    if (byteBefore(bytes, edits, pos) === CR) edits.push({ from: pos, to: pos, text: [LF_ONLY] });
+    if (bareCr) edits.push({ from: next, to: next, text: [LF_ONLY] });
+    if (kind === "close") {
+      closed = true;
+      pos = next;
+      continue;
+    }
+    // Python reads the boundary lines that follow right after as part of this one.
+    let partAt = next;
+    while (partAt < bytes.length) {
+      const line = lineAt(bytes, partAt);
+      if (boundaryLine(bytes, partAt, line.end, boundary) === undefined) break;
+      partAt = line.next;
+    }
+    if (partAt !== next) edits.push({ from: next, to: partAt, text: [] });
+    pos = entity(bytes, partAt, inner, edits);
+  }
+  return pos;
+}
+
+/** The byte the rewritten message has right before `pos` (edits so far applied). */
+function byteBefore(bytes: Uint8Array, edits: readonly Edit[], pos: number): number | undefined {
+  let at = pos;
+  for (let k = edits.length - 1; k >= 0; k--) {
+    const edit = edits[k];
+    if (edit === undefined || edit.to !== at) break;
+    const last = edit.text.at(-1);
+    if (last !== undefined && last.length > 0) return last[last.length - 1];
+    at = edit.from;
+  }
+  return bytes[at - 1];
+}
+
+/**
+ * The boundary of a multipart entity as Python's `get_boundary()` gives it, from its first
+ * `Content-Type` header: `undefined` for any other type, or a multipart without one.
+ */
+function multipartBoundary(
+  bytes: Uint8Array,
+  kept: readonly { at: number; end: number }[],
+): Uint8Array | undefined {
+  let value: string | undefined;
+  for (let i = 0; i < kept.length && value === undefined; i++) {
+    const line = latin1(bytes.subarray(kept[i]?.at, kept[i]?.end));
+    if (/^content-type:/i.test(line)) {
+      value = line.slice(line.indexOf(":") + 1);
+      for (let j = i + 1; j < kept.length; j++) {
+        const fold = kept[j];
+        if (!fold || (bytes[fold.at] !== SPACE && bytes[fold.at] !== TAB)) break;
+        value += latin1(bytes.subarray(fold.at, fold.end));
+      }
+    }
+  }
+  if (value === undefined) return undefined;
+  // get_content_type(): the text before the first `;`, which must hold exactly one `/`.
+  const type = (value.split(";")[0] ?? "").trim().toLowerCase();
+  if (!type.startsWith("multipart/") || type.split("/").length !== 2) return undefined;
+  for (const param of parseParams(value).slice(1)) {
+    const eq = param.indexOf("=");
+    if (eq < 0 || param.slice(0, eq).trim().toLowerCase() !== "boundary") continue;
+    // Unquoted by decode_params and again by collapse_rfc2231_value, then rstrip().
+    const boundary = unquote(unquote(param.slice(eq + 1).trim())).replace(
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: Python's ASCII white space.
+      /[ \t\n\r\v\f\x1c-\x1f]+$/,
+      "",
+    );
+    return Uint8Array.from(boundary, (char) => char.charCodeAt(0) & 0xff);
+  }
+  return undefined;
+}
+
+/** `email.utils.unquote`. */
+function unquote(value: string): string {
+  if (value.length > 1 && value.startsWith('"') && value.endsWith('"')) {
+    return value.slice(1, -1).replace(/\\\\/g, "\\").replace(/\\"/g, '"');
+  }
+  if (value.length > 1 && value.startsWith("<") && value.endsWith(">")) return value.slice(1, -1);
+  return value;
+}
+
+/** Python's `email.message._parseparam`: split at `;` outside quoted strings. */
+function parseParams(value: string): string[] {
+  const out: string[] = [];
+  let rest = `;${value}`;
+  while (rest.startsWith(";")) {
+    rest = rest.slice(1);
+    let end = rest.indexOf(";");
+    while (end > 0 && quotesBefore(rest, end) % 2 === 1) end = rest.indexOf(";", end + 1);
+    if (end < 0) end = rest.length;
+    out.push(rest.slice(0, end).trim());
+    rest = rest.slice(end);
+  }
+  return out;
+}
+
+/** `s.count('"', 0, end) - s.count('\\"', 0, end)`. */
+function quotesBefore(s: string, end: number): number {
+  let quotes = 0;
+  for (let i = 0; i < end; i++) {
+    if (s[i] === '"') quotes++;
+    if (s[i] === "\\" && s[i + 1] === '"' && i + 1 < end) quotes--;
+  }
+  return quotes;
+}
