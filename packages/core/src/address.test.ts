@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import {
   agentIdFor,
+  distinctAddresses,
   formatAddress,
   type Mailbox,
   normalizeAgentId,
@@ -228,5 +229,18 @@ describe("dot-only agent ids", () => {
       );
     }
     expect(normalizeAgentId("a.b")).toBe("a.b");
+  });
+});
+
+describe("distinctAddresses", () => {
+  it("keeps each address once across the lists, in the first list that names it", () => {
+    const [to, cc, bcc] = distinctAddresses([
+      [parseAddress("A <a@x.example>"), parseAddress("b@x.example")],
+      [parseAddress("B@X.example"), parseAddress("c@x.example")],
+      undefined,
+    ]);
+    expect(to).toEqual(["a@x.example", "b@x.example"]);
+    expect(cc).toEqual(["c@x.example"]);
+    expect(bcc).toEqual([]);
   });
 });

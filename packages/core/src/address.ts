@@ -118,3 +118,25 @@ export function agentIdFor(
     message: `${mailbox.address} is not on the mail domain ${options.mailDomain}: pass peerAgentId to name its agent in the directory`,
   });
 }
+
+/**
+ * The bare addresses of several mailbox lists, each address once across all of them (compared
+ * case-insensitively; the first list that names it keeps it): the envelope recipients of a
+ * message, list by list.
+ *
+ * @example
+ * const [to, cc, bcc] = distinctAddresses([message.to, message.cc, message.bcc]);
+ */
+export function distinctAddresses(lists: readonly (readonly Mailbox[] | undefined)[]): string[][] {
+  const seen = new Set<string>();
+  return lists.map((list) =>
+    (list ?? [])
+      .map((mailbox) => mailbox.address)
+      .filter((address) => {
+        const key = address.toLowerCase();
+        if (seen.has(key)) return false;
+        seen.add(key);
+        return true;
+      }),
+  );
+}

@@ -7,6 +7,7 @@ import { execFileSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
 import { pythonSdk } from "../../../scripts/python-sdk.js";
 import { runPython } from "../../../scripts/run-python.js";
+import { seededRandom as prng } from "../../../scripts/seeded-random.js";
 import {
   appendDecoded,
   ByteSink,
@@ -69,18 +70,6 @@ async function differences(
     }
   });
   return out;
-}
-
-/** A small seeded PRNG (mulberry32): the fuzz is the same on every run. */
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 // Each double-byte set of the ISO-2022 codecs, with a codec and the escape that selects it.

@@ -4,21 +4,10 @@
 import { execFileSync } from "node:child_process";
 import { beforeAll, describe, expect, it } from "vitest";
 import { type PythonHeaderRead, pythonSdk } from "../../../scripts/python-sdk.js";
+import { seededRandom as prng } from "../../../scripts/seeded-random.js";
 import { PYTHON_CODECS } from "./encoded-word-charsets.js";
 import { decodeHeaderWords } from "./encoded-words.js";
 import { MANIFEST_HEADER_MAX_LENGTH } from "./manifest.js";
-
-/** A small seeded PRNG (mulberry32): the fuzz is the same on every run. */
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const hex = (byte: number) => `=${byte.toString(16).toUpperCase().padStart(2, "0")}`;
 const qEncode = (bytes: Uint8Array) =>

@@ -1,5 +1,6 @@
 export {
   agentIdFor,
+  distinctAddresses,
   formatAddress,
   type Mailbox,
   normalizeAgentId,

@@ -1,6 +1,7 @@
 import { execFileSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
 import { pythonSdk } from "../../../scripts/python-sdk.js";
+import { seededRandom as prng } from "../../../scripts/seeded-random.js";
 import { decodeHeaderWords } from "./encoded-words.js";
 import { AgentMailError } from "./errors.js";
 import { decodeManifest, encodeManifest, MANIFEST_HEADER_MAX_LENGTH } from "./manifest.js";
@@ -450,18 +451,6 @@ describe("decodeManifest on hostile values", () => {
     expect(error?.message.length).toBeLessThan(500);
   });
 });
-
-/** A small seeded PRNG (mulberry32), so the generated manifests are the same on every run. */
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 // Name fragments: several scripts, emoji (ZWJ sequences, flags), combining marks, spaces, and
 // text that looks like RFC 2047 (which Python's writer and reader take for encoded words).

@@ -1,15 +1,17 @@
-// No field the reader returns carries a control character (C0 such as CR, LF, NUL, ESC; DEL;
-// C1 such as NEL and CSI), whatever a hostile sender hides in encoded words (RFC 2047), RFC 2231
-// parameters or JSON escapes of the manifest. The body keeps its text as sent. Through
-// openMessage on raw bytes and fetchMessage over the dev server (SES endpoint, raw kept verbatim).
-import { openpgpCrypto } from "@assmbl/crypto";
-import { SESClient, SendRawEmailCommand } from "@aws-sdk/client-ses";
+import { type SESClient, SendRawEmailCommand } from "@aws-sdk/client-ses";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cleanText } from "./mime.js";
 import { openMessage } from "./open-message.js";
 import type { ReceivedMessage } from "./read-message.js";
 import { sampleBytes } from "./testing/fixtures.js";
-import { type Platform, RECEIVER, RECEIVER_ID, SENDER, startPlatform } from "./testing/platform.js";
+import {
+  devSesClient,
+  encryptForReceiver,
+  type Platform,
+  RECEIVER,
+  SENDER,
+  startPlatform,
+} from "./testing/platform.js";
 
 // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point.
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
@@ -22,21 +24,8 @@ const pdf = sampleBytes(2_000, 9);
 
 beforeAll(async () => {
   platform = await startPlatform({ attachmentProcessingMs: 0 });
-  ses = new SESClient({
-    endpoint: platform.server.url,
-    region: "us-east-1",
-    credentials: { accessKeyId: "test", secretAccessKey: "test" },
-    maxAttempts: 1,
-  });
-  const record = await platform.directory.lookup(RECEIVER_ID);
-  const bytes = await openpgpCrypto().encryptAttachment(pdf, [
-    {
-      agentId: RECEIVER_ID,
-      address: RECEIVER,
-      publicKeyArmored: record.openpgpPublicKey ?? "",
-    },
-  ]);
-  cipher = new TextDecoder().decode(bytes as Uint8Array);
+  ses = devSesClient(platform.server.url);
+  cipher = await encryptForReceiver(platform, pdf);
 });
 afterAll(async () => {
   ses?.destroy();

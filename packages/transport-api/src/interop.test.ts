@@ -5,12 +5,12 @@
 import { createMailer, type MailCrypto, type MailMessage } from "@assmbl/core";
 import { openpgpCrypto } from "@assmbl/crypto";
 import { sesTransport } from "@assmbl/transport-ses";
-import { SESClient } from "@aws-sdk/client-ses";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openMessage } from "./open-message.js";
 import type { ReceivedMessage } from "./read-message.js";
 import { sampleBytes } from "./testing/fixtures.js";
 import {
+  devSesClient,
   findBySubject,
   MAIL_DOMAIN,
   type Platform,
@@ -116,12 +116,7 @@ describe("the same message through apiTransport and sesTransport", () => {
     });
     const ses = createMailer(
       sesTransport({
-        client: new SESClient({
-          endpoint: platform.server.url,
-          region: "us-east-1",
-          credentials: { accessKeyId: "test", secretAccessKey: "test" },
-          maxAttempts: 1,
-        }),
+        client: devSesClient(platform.server.url),
       }),
       {
         from: `Report Bot <${SENDER}>`,

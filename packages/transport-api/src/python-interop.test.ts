@@ -15,13 +15,13 @@ import {
 import { type DevServer, startDevServer } from "@assmbl/dev-server";
 import { createDirectory, type Directory } from "@assmbl/directory";
 import { sesTransport } from "@assmbl/transport-ses";
-import { SESClient, SendRawEmailCommand } from "@aws-sdk/client-ses";
+import { type SESClient, SendRawEmailCommand } from "@aws-sdk/client-ses";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type PythonKeypair, pythonSdk } from "../../../scripts/python-sdk.js";
 import { type AgentMailClient, createAgentMailClient } from "./client.js";
 import { openMessage } from "./open-message.js";
 import { sampleBytes } from "./testing/fixtures.js";
-import { findBySubject } from "./testing/platform.js";
+import { devSesClient, findBySubject } from "./testing/platform.js";
 import { apiTransport } from "./transport.js";
 
 const MAIL_DOMAIN = "agents.example.com";
@@ -80,12 +80,7 @@ beforeAll(async () => {
     createAgentMailClient({ baseUrl: server.url, token, mailDomain: MAIL_DOMAIN });
   tsInbox = client(tsToken);
   pyInbox = client(pyToken);
-  ses = new SESClient({
-    endpoint: server.url,
-    region: "us-east-1",
-    credentials: { accessKeyId: "test", secretAccessKey: "test" },
-    maxAttempts: 1,
-  });
+  ses = devSesClient(server.url);
 }, 60_000);
 
 afterAll(async () => {

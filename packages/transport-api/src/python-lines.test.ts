@@ -9,6 +9,7 @@ import {
   type PythonReadMessage,
   pythonSdk,
 } from "../../../scripts/python-sdk.js";
+import { seededRandom as prng } from "../../../scripts/seeded-random.js";
 import { cleanText } from "./mime.js";
 import { openMessage } from "./open-message.js";
 import { asPythonLines } from "./python-lines.js";
@@ -229,18 +230,6 @@ describe("openMessage reads lines, header blocks and parts as Python's email doe
     expect(asPythonLines(raw)).toBe(raw);
   });
 });
-
-/** A small seeded PRNG (mulberry32): the fuzz is the same on every run. */
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Messages whose header blocks and boundaries end their lines every way, with odd lines. */
 function fuzzMessages(count: number, seed: number): string[] {

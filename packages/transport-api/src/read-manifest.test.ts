@@ -4,8 +4,7 @@
 // openMessage on raw bytes and fetchMessage over the dev server (raw MIME sent to its SES
 // endpoint, which keeps it verbatim).
 import { encodeManifest, MANIFEST_HEADER_MAX_LENGTH } from "@assmbl/core";
-import { openpgpCrypto } from "@assmbl/crypto";
-import { SESClient, SendRawEmailCommand } from "@aws-sdk/client-ses";
+import { type SESClient, SendRawEmailCommand } from "@aws-sdk/client-ses";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { pythonSdk } from "../../../scripts/python-sdk.js";
 import { createAgentMailClient } from "./client.js";
@@ -14,10 +13,11 @@ import type { ReceivedMessage } from "./read-message.js";
 import { sampleBytes } from "./testing/fixtures.js";
 import { handMime } from "./testing/hand-mime.js";
 import {
+  devSesClient,
+  encryptForReceiver,
   findBySubject,
   type Platform,
   RECEIVER,
-  RECEIVER_ID,
   SENDER,
   startPlatform,
 } from "./testing/platform.js";
@@ -30,21 +30,8 @@ const pdf = sampleBytes(3_000, 5);
 
 beforeAll(async () => {
   platform = await startPlatform({ attachmentProcessingMs: 0 });
-  ses = new SESClient({
-    endpoint: platform.server.url,
-    region: "us-east-1",
-    credentials: { accessKeyId: "test", secretAccessKey: "test" },
-    maxAttempts: 1,
-  });
-  const record = await platform.directory.lookup(RECEIVER_ID);
-  const bytes = await openpgpCrypto().encryptAttachment(pdf, [
-    {
-      agentId: RECEIVER_ID,
-      address: RECEIVER,
-      publicKeyArmored: record.openpgpPublicKey ?? "",
-    },
-  ]);
-  cipher = new TextDecoder().decode(bytes as Uint8Array);
+  ses = devSesClient(platform.server.url);
+  cipher = await encryptForReceiver(platform, pdf);
 });
 afterAll(async () => {
   ses?.destroy();

@@ -1,4 +1,4 @@
-import { AgentMailError, Limits, type Mailbox } from "@assmbl/core";
+import { AgentMailError, distinctAddresses, Limits, type Mailbox } from "@assmbl/core";
 
 /** The envelope recipients of one SES send: bare addresses, each once. */
 export interface Envelope {
@@ -20,18 +20,9 @@ export function envelope(lists: {
   cc?: readonly Mailbox[] | undefined;
   bcc?: readonly Mailbox[] | undefined;
 }): Envelope {
-  const seen = new Set<string>();
-  const pick = (list: readonly Mailbox[] | undefined) =>
-    (list ?? [])
-      .map((mailbox) => mailbox.address)
-      .filter((address) => {
-        const key = address.toLowerCase();
-        if (seen.has(key)) return false;
-        seen.add(key);
-        return true;
-      });
-  const result = { to: pick(lists.to), cc: pick(lists.cc), bcc: pick(lists.bcc) };
-  const count = seen.size;
+  const [to = [], cc = [], bcc = []] = distinctAddresses([lists.to, lists.cc, lists.bcc]);
+  const result = { to, cc, bcc };
+  const count = to.length + cc.length + bcc.length;
   if (count === 0) {
     throw new AgentMailError({ code: "no_recipients", message: "the message has no recipient" });
   }

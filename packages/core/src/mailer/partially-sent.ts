@@ -1,3 +1,4 @@
+import { distinctAddresses } from "../address.js";
 import { AgentMailError } from "../errors.js";
 import type { PreparedMessage } from "../transport.js";
 import type { CopyKind, PartiallySentBody, PreparedCopy, SentCopy } from "./types.js";
@@ -95,13 +96,5 @@ export function partiallySent(facts: {
  * recipientsOf(prepared); // ["other-agent@agents.example.com", "audit@agents.example.com"]
  */
 export function recipientsOf(message: PreparedMessage): string[] {
-  const seen = new Set<string>();
-  return [...message.to, ...message.cc, ...message.bcc]
-    .map((mailbox) => mailbox.address)
-    .filter((address) => {
-      const key = address.toLowerCase();
-      if (seen.has(key)) return false;
-      seen.add(key);
-      return true;
-    });
+  return distinctAddresses([message.to, message.cc, message.bcc]).flat();
 }

@@ -10,6 +10,7 @@ import {
 } from "@assmbl/crypto";
 import { type DevServer, startDevServer } from "@assmbl/dev-server";
 import { createDirectory, type Directory } from "@assmbl/directory";
+import { SESClient } from "@aws-sdk/client-ses";
 import { type AgentMailClient, createAgentMailClient } from "../client.js";
 import { type ApiTransportOptions, apiTransport } from "../transport.js";
 
@@ -112,4 +113,35 @@ export async function findBySubject(client: AgentMailClient, subject: string): P
   }
   if (ids.length !== 1) throw new Error(`expected one message "${subject}", found ${ids.length}`);
   return ids[0] as string;
+}
+
+/**
+ * An SES client for a dev server's SES endpoint: any credentials pass there, and the SDK's own
+ * retries are off so a test sees every answer.
+ *
+ * @example
+ * const ses = devSesClient(platform.server.url);
+ */
+export function devSesClient(url: string): SESClient {
+  return new SESClient({
+    endpoint: url,
+    region: "us-east-1",
+    credentials: { accessKeyId: "test", secretAccessKey: "test" },
+    maxAttempts: 1,
+  });
+}
+
+/**
+ * `bytes` encrypted to the receiver's registered key (as a sender would, unsigned): the armored
+ * text of an encrypted attachment.
+ *
+ * @example
+ * const cipher = await encryptForReceiver(platform, sampleBytes(2_000, 9));
+ */
+export async function encryptForReceiver(platform: Platform, bytes: Uint8Array): Promise<string> {
+  const record = await platform.directory.lookup(RECEIVER_ID);
+  const armored = await openpgpCrypto().encryptAttachment(bytes, [
+    { agentId: RECEIVER_ID, address: RECEIVER, publicKeyArmored: record.openpgpPublicKey ?? "" },
+  ]);
+  return new TextDecoder().decode(armored as Uint8Array);
 }
