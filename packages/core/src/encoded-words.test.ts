@@ -212,7 +212,6 @@ describe("decodeHeaderWords reads a header as Python's email.policy.default does
 });
 
 describe("decodeHeaderWords on a 2 MiB header (postal-mime's cap on a message's headers)", () => {
-  // About 0.1-0.7 s each here; the bound only catches a cost that grows faster than the input.
   const size = 2 * 1024 * 1024;
   const word = (charset: string, bytes: number[]) =>
     `=?${charset}?b?${b64(Uint8Array.from(bytes))}?= `;
@@ -226,11 +225,11 @@ describe("decodeHeaderWords on a 2 MiB header (postal-mime's cap on a message's 
     ["iso-2022-jp words", word("iso-2022-jp", [0x1b, 0x24, 0x42, 0x46, 0x7c, 0x1b, 0x28, 0x42])],
     ["utf-32 words", word("utf-32", [0xff, 0xfe, 0, 0, 0x61, 0, 0, 0])],
   ];
-  it.each(shapes)("%s: decoded in under 5 s", (_label, unit) => {
+  // Timing lives in bench/decode-header-words.mjs (against Python's own reader); here each shape
+  // must simply decode, within the test timeout, to no more characters than it had.
+  it.each(shapes)("%s: a 2 MiB value decodes", (_label, unit) => {
     const value = unit.repeat(Math.floor(size / unit.length));
-    const started = performance.now();
-    decodeHeaderWords(value);
-    expect(performance.now() - started).toBeLessThan(5_000);
+    expect(decodeHeaderWords(value).length).toBeLessThanOrEqual(value.length);
   });
 });
 
