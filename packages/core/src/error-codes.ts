@@ -44,6 +44,9 @@ export const ERROR_CODES = {
   bad_passphrase: { status: 401, retryable: false },
   signature_invalid: { status: 400, retryable: false },
   signature_missing: { status: 400, retryable: false },
+  // A received message decrypts (and decompresses) to more than its plaintext budget: a
+  // decompression bomb, or a message larger than the caller allowed. Nothing of it is released.
+  plaintext_too_large: { status: 413, retryable: false },
   // A key the Python SDK's OpenPGP library (PGPy 0.6) cannot load, refused before it is published.
   pgpy_incompatible_key: { status: 400, retryable: false },
   // Directory.
@@ -62,12 +65,20 @@ export const ERROR_CODES = {
   rate_limited: { status: 429, retryable: true },
   server_error: { status: 500, retryable: true },
   invalid_response: { status: 502, retryable: false },
+  // A peer's answer was longer than the cap for that route (a hostile or broken peer): the
+  // connection was aborted and the rest never read. Not retryable: the same peer would answer the same.
+  response_too_large: { status: 502, retryable: false },
   network_error: { status: undefined, retryable: true },
   timeout: { status: undefined, retryable: true },
   aborted: { status: undefined, retryable: false },
   upload_failed: { status: undefined, retryable: true },
   attachment_pending: { status: 409, retryable: true },
   attachment_failed: { status: 422, retryable: false },
+  // A received attachment too large to hold in memory: read it with `downloadDir` instead.
+  attachment_too_large: { status: 413, retryable: false },
+  // A received attachment could not be written into `downloadDir` (disk full, no permission):
+  // nothing was left under its name.
+  file_write_failed: { status: undefined, retryable: false },
   // Webhooks (spec §8).
   invalid_webhook_signature: { status: 401, retryable: false },
   webhook_timestamp_out_of_range: { status: 401, retryable: false },

@@ -43,6 +43,7 @@ export type { KeyDirectory, KeyLookupOptions } from "./key-directory.js";
 export { Limits } from "./limits.js";
 export type {
   DecryptedBytes,
+  DecryptedInto,
   DecryptedText,
   DecryptOptions,
   EncryptAttachmentOptions,
@@ -73,6 +74,7 @@ export { decodeManifest, encodeManifest, MANIFEST_HEADER_MAX_LENGTH } from "./ma
 export { publicKeyBlockProblem } from "./openpgp/public-key-block.js";
 export { DOMAIN_NAME_PATTERN, MEDIA_TYPE_PATTERN } from "./patterns.js";
 export { type PgpyKeyProblemsOptions, pgpyKeyProblems } from "./pgpy-compat.js";
+export { type ReadBodyOptions, readBodyCapped, readTextCapped } from "./read-body.js";
 export { redact, redactValue } from "./redact.js";
 export {
   authorizationHeader,

@@ -16,6 +16,31 @@ export const Limits = {
   recipientsPerMessage: 50,
   /** Largest armored OpenPGP key accepted from the directory (ours). */
   armoredKeyBytes: 64 * 1024,
+  /**
+   * Largest directory record read from `GET /public/agents/{id}` (ours): the 64 KiB armored key,
+   * the SPKI `public_key` and the other fields, JSON-escaped, fit well within it.
+   */
+  directoryRecordBytes: 96 * 1024,
+  /** Largest JSON answer of the other API routes (inbox pages, send results, upload grants) (ours). */
+  jsonResponseBytes: 1024 * 1024,
+  /**
+   * Largest `GET /messages/{id}` answer (ours): its `raw_mime` is at most an SES v2 message (40
+   * MiB), JSON-escaped. Larger attachments are fetched on their own with `downloadDir`.
+   */
+  messageResponseBytes: 64 * 1024 * 1024,
+  /** Largest error body read from any peer (ours): enough for `{error, message}` and more. */
+  errorBodyBytes: 16 * 1024,
+  /**
+   * How much more plaintext than ciphertext one received message may decrypt to, all its parts
+   * together (ours): the bound on decompression bombs. A part that would pass it fails with
+   * `plaintext_too_large`, and so does every part after it.
+   */
+  plaintextExpansionBytes: 256 * 1024 * 1024,
+  /**
+   * Largest attachment a receive call holds in memory when it has no `downloadDir` (ours): a
+   * larger one keeps `bytes: null` and an `attachment_too_large` error naming `downloadDir`.
+   */
+  inMemoryAttachmentBytes: 64 * 1024 * 1024,
   /** Largest `limit` of `GET /inbox`. */
   inboxPageSize: 100,
   /** Longest agent id (ours). */

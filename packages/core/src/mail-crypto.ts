@@ -71,7 +71,21 @@ export interface DecryptOptions {
   verificationKeys?: readonly string[] | undefined;
   /** Fail with `signature_missing` / `signature_invalid` unless a valid signature is present. */
   expectSigned?: boolean | undefined;
+  /**
+   * The most plaintext this decryption may produce, decompressed; past it the decryption fails
+   * with `plaintext_too_large` and releases nothing (default: the implementation's own bound;
+   * `@assmbl/crypto` uses 256 MiB).
+   */
+  maxPlaintextBytes?: number | undefined;
   signal?: AbortSignal | undefined;
+}
+
+/** What {@link MailDecryptor.decryptInto} found once every check passed. */
+export interface DecryptedInto {
+  verification: SignatureVerification;
+  signerFingerprint?: string;
+  /** Plaintext bytes written to the sink. */
+  bytes: number;
 }
 
 /** Decrypted text and what its signature said. */
@@ -110,4 +124,21 @@ export interface MailDecryptor {
    * @throws {AgentMailError} `decryption_failed`, `signature_missing`, `signature_invalid`.
    */
   decryptBytes(ciphertext: Uint8Array | string, options?: DecryptOptions): Promise<DecryptedBytes>;
+  /**
+   * Decrypts a message arriving as a stream into `sink` in bounded memory. The sink receives
+   * plaintext **before** it is authenticated (OpenPGP puts the integrity check at the end): it
+   * must keep what it gets where nobody reads it (a temporary file) and release it only when the
+   * returned promise resolves, which happens after the integrity check (MDC) and, with
+   * `expectSigned`, the signature check passed. On any failure the promise rejects, the sink is
+   * aborted, and what it holds must be discarded. Optional: receive-side functions that need it
+   * (`downloadDir`) fail with `invalid_options` for a decryptor without it.
+   *
+   * @throws {AgentMailError} `decryption_failed`, `plaintext_too_large`, `signature_missing`,
+   * `signature_invalid`, `aborted`.
+   */
+  decryptInto?(
+    ciphertext: ReadableStream<Uint8Array>,
+    sink: WritableStream<Uint8Array>,
+    options?: DecryptOptions,
+  ): Promise<DecryptedInto>;
 }
