@@ -1,7 +1,7 @@
 import { AgentMailError, type SignatureVerification } from "@assmbl/core";
 import { decrypt, type Message, type PrivateKey, type PublicKey, readMessage } from "openpgp";
-import { hardenedConfig } from "./config.js";
-import { wrapOpenpgpError } from "./errors.js";
+import { hardenedConfig, MAX_DECOMPRESSED_BYTES } from "./config.js";
+import { plaintextTooLarge, wrapOpenpgpError } from "./errors.js";
 import { parsePublicKey } from "./key-policy.js";
 
 /** What a signature check found. */
@@ -14,6 +14,8 @@ export interface VerificationResult {
 export interface DecryptMessageOptions {
   verificationKeys?: readonly string[] | string | undefined;
   expectSigned?: boolean | undefined;
+  /** Most plaintext (decompressed) the message may yield; default {@link MAX_DECOMPRESSED_BYTES}. */
+  maxPlaintextBytes?: number | undefined;
 }
 
 // Decodes armored ciphertext (ASCII), never decrypted text: that is private-key.ts's, exact to the byte.
@@ -33,92 +35,25 @@ export async function decryptMessage(
 ): Promise<{ data: Uint8Array } & VerificationResult> {
   const verificationKeys = await parseVerificationKeys(options.verificationKeys);
   const message = await readOpenpgpMessage(input);
-  const result = await decryptOpenpgp(message, key, verificationKeys);
+  const budget = options.maxPlaintextBytes ?? MAX_DECOMPRESSED_BYTES;
+  const result = await decryptOpenpgp(message, key, verificationKeys, {
+    ...hardenedConfig,
+    maxDecompressedMessageSize: budget,
+  });
+  // Uncompressed data counts too: the budget is on what the caller gets, not on decompression.
+  const data = result.data as Uint8Array;
+  if (data.length > budget) throw plaintextTooLarge(undefined, budget);
   const verification = await verify(result.signatures, verificationKeys);
   enforceSignature(verification, options.expectSigned);
-  return { data: result.data as Uint8Array, ...verification };
+  return { data, ...verification };
 }
 
-/**
- * Decrypts an armored message arriving as a stream of bytes. No plaintext is released before the
- * whole message has passed its integrity check (MDC) and, with `expectSigned`, its signature check:
- * the stream yields nothing until then, and errors instead when a check fails.
- *
- * @throws {AgentMailError} as {@link decryptMessage}.
- */
-export async function decryptMessageStream(
-  key: PrivateKey,
-  input: ReadableStream<Uint8Array>,
-  options: DecryptMessageOptions,
-): Promise<{ data: ReadableStream<Uint8Array>; verification: Promise<VerificationResult> }> {
-  const verificationKeys = await parseVerificationKeys(options.verificationKeys);
-  let message: Message<ReadableStream<string>>;
-  try {
-    message = await readMessage({
-      armoredMessage: input.pipeThrough(
-        new TextDecoderStream() as unknown as TransformStream<Uint8Array, string>,
-      ),
-      config: hardenedConfig,
-    });
-  } catch (cause) {
-    throw wrapOpenpgpError(cause, "decryption_failed", "not an armored OpenPGP message");
-  }
-  // openpgp.js holds unauthenticated plaintext back by copying it into one buffer (three copies of
-  // the plaintext at peak). Here it streams, and the transform below holds the chunks until the
-  // MDC and signature checks pass: the same guarantee with one copy (`pnpm bench`: 64 MiB peak
-  // growth ~200 MiB -> ~95 MiB, and faster).
-  const result = await decryptOpenpgp(message, key, verificationKeys, RELEASE_AFTER_CHECKS);
-  let settle: (value: VerificationResult) => void = () => {};
-  let fail: (reason: unknown) => void = () => {};
-  const verification = new Promise<VerificationResult>((resolve, reject) => {
-    settle = resolve;
-    fail = reject;
-  });
-  // Callers that only read the data must not see an unhandled rejection.
-  verification.catch(() => {});
-  const source = (result.data as ReadableStream<Uint8Array>).getReader();
-  let checkedChunks: Uint8Array[] | undefined;
-  const data = new ReadableStream<Uint8Array>(
-    {
-      async pull(controller) {
-        if (!checkedChunks) {
-          try {
-            const held: Uint8Array[] = [];
-            for (let next = await source.read(); !next.done; next = await source.read())
-              held.push(next.value);
-            const checked = await verify(result.signatures, verificationKeys);
-            enforceSignature(checked, options.expectSigned);
-            checkedChunks = held;
-            settle(checked);
-          } catch (cause) {
-            const error = decryptionError(cause, message, key);
-            fail(error);
-            controller.error(error);
-            return;
-          }
-        }
-        const chunk = checkedChunks.shift();
-        if (chunk) controller.enqueue(chunk);
-        else controller.close();
-      },
-      cancel(reason) {
-        return source.cancel(reason);
-      },
-    },
-    { highWaterMark: 0 },
-  );
-  return { data, verification };
-}
-
-// Only for decryptMessageStream, which holds every chunk itself until the checks pass.
-const RELEASE_AFTER_CHECKS = { ...hardenedConfig, allowUnauthenticatedStream: true };
-
-// The one call to openpgp's decrypt, for whole and streamed messages alike.
+// The one call to openpgp's decrypt for whole messages (streams: decrypt-stream.ts).
 async function decryptOpenpgp(
-  message: Message<Uint8Array | string | ReadableStream<string>>,
+  message: Message<Uint8Array | string>,
   key: PrivateKey,
   verificationKeys: PublicKey[],
-  config: typeof hardenedConfig = hardenedConfig,
+  config: typeof hardenedConfig,
 ) {
   try {
     return await decrypt({
@@ -149,14 +84,19 @@ async function readOpenpgpMessage(
   }
 }
 
-async function parseVerificationKeys(
+/** Parses armored verification keys (policy-checked, cached). */
+export async function parseVerificationKeys(
   keys: readonly string[] | string | undefined,
 ): Promise<PublicKey[]> {
   if (keys === undefined) return [];
   return Promise.all((typeof keys === "string" ? [keys] : keys).map(parsePublicKey));
 }
 
-function decryptionError(
+/**
+ * The AgentMailError for an openpgp.js decryption failure: names the intended key ids when the
+ * message is not for this key.
+ */
+export function decryptionError(
   cause: unknown,
   message: Message<unknown>,
   key: PrivateKey,
@@ -189,7 +129,8 @@ function decryptionError(
   );
 }
 
-async function verify(
+/** What the signatures of a decrypted message say (after its data was read). */
+export async function verify(
   signatures: {
     keyID: { toHex(): string; equals(other: unknown): boolean };
     verified: Promise<unknown>;
@@ -208,7 +149,11 @@ async function verify(
   return { verification: verificationKeys.length === 0 ? "unverified" : "invalid" };
 }
 
-function enforceSignature(result: VerificationResult, expectSigned: boolean | undefined): void {
+/** Fails unless the signature is valid, when one is expected. */
+export function enforceSignature(
+  result: VerificationResult,
+  expectSigned: boolean | undefined,
+): void {
   if (!expectSigned || result.verification === "valid") return;
   if (result.verification === "unsigned") {
     throw new AgentMailError({

@@ -18,5 +18,23 @@ export function wrapOpenpgpError(
       cause,
     });
   }
+  if (/maximum decompressed (message )?size exceeded/i.test(detail))
+    return plaintextTooLarge(cause);
   return new AgentMailError({ code, message: `${context}: ${detail}`, cause });
+}
+
+/**
+ * The error of a decryption that produced (or would decompress to) more plaintext than its budget.
+ *
+ * @example
+ * throw plaintextTooLarge(undefined, 1024);
+ */
+export function plaintextTooLarge(cause?: unknown, maxPlaintextBytes?: number): AgentMailError {
+  const limit =
+    maxPlaintextBytes === undefined ? "its plaintext budget" : `${maxPlaintextBytes} bytes`;
+  return new AgentMailError({
+    code: "plaintext_too_large",
+    message: `the message decrypts (or decompresses) to more than ${limit}; no plaintext was released (raise maxPlaintextBytes if it is expected)`,
+    ...(cause === undefined ? {} : { cause }),
+  });
 }

@@ -1,5 +1,11 @@
 export { hardenedConfig, MAX_DECOMPRESSED_BYTES } from "./config.js";
-export { type DecryptWithKeyOptions, decryptBytes, decryptStream, decryptUtf8 } from "./decrypt.js";
+export {
+  type DecryptWithKeyOptions,
+  decryptBytes,
+  decryptStream,
+  decryptToSink,
+  decryptUtf8,
+} from "./decrypt.js";
 export type { VerificationResult } from "./decrypt-message.js";
 export {
   type EncryptOptions,

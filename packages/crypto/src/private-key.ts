@@ -1,13 +1,16 @@
 import {
   AgentMailError,
   type DecryptedBytes,
+  type DecryptedInto,
   type DecryptedText,
   type DecryptOptions,
   type MailDecryptor,
 } from "@assmbl/core";
 import { decryptKey, type PrivateKey, readPrivateKey } from "openpgp";
 import { hardenedConfig } from "./config.js";
+import { decryptIntoSink } from "./decrypt-into.js";
 import { decryptMessage } from "./decrypt-message.js";
+import { checkDecryptOptions, throwIfAborted } from "./decrypt-options.js";
 import { wrapOpenpgpError } from "./errors.js";
 import { bindPrivateKey, unwrapPrivateKey } from "./unlocked-keys.js";
 
@@ -41,7 +44,12 @@ export class AgentPrivateKey implements MailDecryptor {
 
   /**
    * Decrypts an armored message holding UTF-8 text, exactly as sent (a leading U+FEFF included).
-   * @throws {AgentMailError} `decryption_failed`, `signature_missing`, `signature_invalid`.
+   * `maxPlaintextBytes` bounds the plaintext (decompressed or not; default 256 MiB).
+   *
+   * @example
+   * const { text } = await key.decryptText(body, { maxPlaintextBytes: 1024 * 1024 });
+   * @throws {AgentMailError} `decryption_failed`, `plaintext_too_large`, `signature_missing`,
+   * `signature_invalid`, `aborted`, `invalid_options`.
    */
   async decryptText(armored: string, options: DecryptOptions = {}): Promise<DecryptedText> {
     if (typeof armored !== "string")
@@ -49,11 +57,13 @@ export class AgentPrivateKey implements MailDecryptor {
         code: "decryption_failed",
         message: "decryptText: expected an armored string",
       });
+    const checked = checkDecryptOptions(options, "decryptText");
     const { data, ...verification } = await decryptMessage(
       unwrapPrivateKey(this),
       armored,
-      options,
+      checked,
     );
+    throwIfAborted(checked.signal);
     let text: string;
     try {
       text = utf8.decode(data);
@@ -68,8 +78,11 @@ export class AgentPrivateKey implements MailDecryptor {
   }
 
   /**
-   * Decrypts an armored or binary message holding bytes.
-   * @throws {AgentMailError} `decryption_failed`, `signature_missing`, `signature_invalid`.
+   * Decrypts an armored or binary message holding bytes, at most `maxPlaintextBytes` of them.
+   *
+   * @example
+   * const { data } = await key.decryptBytes(await readFile("report.pdf.asc"));
+   * @throws {AgentMailError} as {@link AgentPrivateKey.decryptText}.
    */
   async decryptBytes(
     ciphertext: Uint8Array | string,
@@ -81,7 +94,38 @@ export class AgentPrivateKey implements MailDecryptor {
         message: "decryptBytes: expected bytes or an armored string",
       });
     }
-    return decryptMessage(unwrapPrivateKey(this), ciphertext, options);
+    const checked = checkDecryptOptions(options, "decryptBytes");
+    const result = await decryptMessage(unwrapPrivateKey(this), ciphertext, checked);
+    throwIfAborted(checked.signal);
+    return result;
+  }
+
+  /**
+   * Decrypts an armored or binary message arriving as a stream into `sink`, as the plaintext is
+   * produced and with the sink's backpressure, so memory stays flat whatever the size.
+   * **The sink receives plaintext before it is authenticated** (OpenPGP checks integrity at the
+   * end): keep it where nobody reads it (a temporary file) and use it only once this resolves,
+   * which happens after the integrity check (MDC) and, with `expectSigned`, the signature check;
+   * only then is the sink closed. On any failure this rejects and the sink is aborted (discard
+   * what it holds; a write in flight finishes first, as the streams standard has it). `signal` stops it (`aborted`); `maxPlaintextBytes` bounds the plaintext
+   * (default 256 MiB).
+   *
+   * @example
+   * const file = await open("report.pdf.part", "w");
+   * const sink = new WritableStream({ write: (chunk) => file.write(chunk).then(() => {}) });
+   * const { bytes, verification } = await key.decryptInto(Readable.toWeb(response), sink);
+   * await rename("report.pdf.part", "report.pdf"); // only now is it authenticated
+   * @throws {AgentMailError} `decryption_failed` (tampered, not for this key, or the sink
+   * failed), `plaintext_too_large`, `signature_missing`, `signature_invalid`, `aborted`,
+   * `invalid_options`.
+   */
+  async decryptInto(
+    ciphertext: ReadableStream<Uint8Array>,
+    sink: WritableStream<Uint8Array>,
+    options: DecryptOptions = {},
+  ): Promise<DecryptedInto> {
+    const checked = checkDecryptOptions(options, "decryptInto");
+    return decryptIntoSink(unwrapPrivateKey(this), ciphertext, sink, checked);
   }
 
   toJSON(): { fingerprint: string } {
