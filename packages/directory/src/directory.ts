@@ -146,7 +146,10 @@ export function createDirectory(options: DirectoryOptions): Directory {
     let body: string;
     try {
       body = await http.client
-        .get(routePath(Routes.getAgent, { agent_id: agentId }).slice(1))
+        .get(
+          routePath(Routes.getAgent, { agent_id: agentId }).slice(1),
+          http.budget(Limits.directoryRecordBytes, what),
+        )
         .text();
     } catch (error) {
       if (error instanceof HTTPError && error.response.status === 404)
@@ -234,7 +237,10 @@ export function createDirectory(options: DirectoryOptions): Directory {
       try {
         json = parseJson(
           await http.client
-            .get(routePath(Routes.getPricing, { agent_id: id }).slice(1), signal ? { signal } : {})
+            .get(routePath(Routes.getPricing, { agent_id: id }).slice(1), {
+              ...http.budget(Limits.directoryRecordBytes, what),
+              ...(signal ? { signal } : {}),
+            })
             .text(),
         );
       } catch (error) {
@@ -316,17 +322,22 @@ export function createDirectory(options: DirectoryOptions): Directory {
     what: string,
     signal: AbortSignal | undefined,
   ): Promise<unknown> {
+    let text: string;
     try {
-      return await http.client
+      text = await http.client
         .post(path.slice(1), {
+          ...http.budget(Limits.jsonResponseBytes, what),
           json,
           headers: authHeaders(http, what),
           ...(signal ? { signal } : {}),
         })
-        .json();
+        .text();
     } catch (error) {
       throw await toAgentMailError(error, what, http);
     }
+    // Malformed JSON is the caller's schema check to report (invalid_directory_response), not
+    // a transport failure.
+    return parseJson(text);
   }
 }
 

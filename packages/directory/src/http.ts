@@ -1,10 +1,16 @@
 import { AgentMailError, authorizationHeader, codeForStatus, ErrorBodySchema } from "@assmbl/core";
 import ky, { HTTPError, type KyInstance, TimeoutError } from "ky";
+import { cappedFetch, unreadableBody } from "./capped-fetch.js";
 
 /** The HTTP side of the directory: one ky instance with the retry policy, and error mapping. */
 export interface DirectoryHttp {
   client: KyInstance;
   token: string | undefined;
+  /**
+   * The ky options that bound one call: each attempt (headers and body) ends at `timeoutMs`, and
+   * its body is read under `maxBytes` (error bodies under `Limits.errorBodyBytes`).
+   */
+  budget(maxBytes: number, what: string): { fetch: typeof fetch };
 }
 
 export function createHttp(options: {
@@ -16,7 +22,8 @@ export function createHttp(options: {
 }): DirectoryHttp {
   const client = ky.create({
     prefixUrl: options.baseUrl,
-    timeout: options.timeoutMs,
+    // ky's timeout ends at the headers; each call's `budget` fetch bounds the whole attempt.
+    timeout: false,
     throwHttpErrors: true,
     retry: {
       limit: options.retry.limit,
@@ -28,10 +35,20 @@ export function createHttp(options: {
       retryOnTimeout: true,
       // Full jitter: clients that failed together do not retry together.
       jitter: true,
+      // An answer over its cap would be as large again: `response_too_large` is final.
+      shouldRetry: ({ error }) =>
+        AgentMailError.is(error) && !error.retryable ? false : undefined,
     },
-    ...(options.fetch ? { fetch: options.fetch } : {}),
   });
-  return { client, token: options.token };
+  // Looked up per call, so a fetch replaced after creation (tests, instrumentation) is used.
+  const inner: typeof fetch = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
+  return {
+    client,
+    token: options.token,
+    budget: (maxBytes, what) => ({
+      fetch: cappedFetch(inner, { timeoutMs: options.timeoutMs, maxBytes, what }),
+    }),
+  };
 }
 
 /** Headers of an authenticated call. */
@@ -59,15 +76,18 @@ export async function toAgentMailError(
   if (AgentMailError.is(error)) return error;
   if (error instanceof HTTPError) {
     const status = error.response.status;
+    // The body was read (under its cap) by the budget fetch; this reads the buffered copy.
     const body = await error.response
       .clone()
       .json()
       .catch(() => undefined);
     const parsed = ErrorBodySchema.safeParse(body);
+    const unreadable = unreadableBody(error.response);
+    const note = unreadable ? ` (its error body ${unreadable}; the rest was not read)` : "";
     if (status >= 500) {
       return new AgentMailError({
         code: unavailableCode,
-        message: `${what}: the directory answered ${status}`,
+        message: `${what}: the directory answered ${status}${note}`,
         status,
         body,
         retryable: true,
@@ -79,7 +99,7 @@ export async function toAgentMailError(
     const detail = parsed.success && parsed.data.message ? `: ${parsed.data.message}` : "";
     return new AgentMailError({
       code,
-      message: `${what}: ${status} ${code}${detail}`,
+      message: `${what}: ${status} ${code}${detail}${note}`,
       status,
       body,
       cause: error,

@@ -70,7 +70,7 @@ export interface DirectoryOptions {
   staleIfErrorMs?: number | undefined;
   /** Bound of the in-memory cache (default 1000 agents). */
   maxEntries?: number | undefined;
-  /** Per-request timeout (default 10 s). */
+  /** Deadline of each attempt, headers and body together (default 10 s); a GET that misses it is retried. */
   timeoutMs?: number | undefined;
   /** GET retries on 429, 5xx, network errors and timeouts: jittered exponential backoff honouring `Retry-After`. */
   retry?: { limit?: number; backoffLimitMs?: number; maxRetryAfterMs?: number } | undefined;
