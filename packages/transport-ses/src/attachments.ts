@@ -16,26 +16,62 @@ export interface CollectedMessage {
 }
 
 /**
+ * The size limit {@link collectAttachments} enforces while it reads streams: the most bytes the
+ * encoded message may have, and the API it is for (named in the error).
+ *
+ * @example
+ * const limit: MessageLimit = { bytes: Limits.sesV1MessageBytes, api: "v1" };
+ */
+export interface MessageLimit {
+  bytes: number;
+  api: string;
+}
+
+/**
  * Reads every attachment whole (SES takes one complete message, so streams cannot stay
  * streams here) and writes the real byte `size` into each manifest row with core's
  * `withManifestRows`, which re-encodes `X-AgentMail-Attachments` from the rows. Encrypted
  * attachments are checked to be armored OpenPGP before their bytes are used.
  *
+ * With `limit`, streams are read only while the message can still fit: every attachment is sent
+ * base64, which makes 4 bytes of every 3 (line breaks on top), so attachments holding more than
+ * 3/4 of the limit make a message over it whatever else it holds. Past that the stream being read
+ * is cancelled (at most one chunk more than the budget was pulled from it) and the send fails
+ * with `message_too_large`. Byte arrays are already in memory: they count towards that budget
+ * but are measured exactly once rendered.
+ *
  * @example
- * const { prepared: sized, contents } = await collectAttachments(prepared);
- * @throws {AgentMailError} `invalid_attachment` when a stream fails or yields non-bytes,
- * `encryption_failed` when an encrypted attachment is not armored, `aborted`.
+ * const { prepared: sized, contents } = await collectAttachments(prepared, { limit: { bytes: Limits.sesV1MessageBytes, api: "v1" } });
+ * @throws {AgentMailError} `message_too_large` past `limit`, `invalid_attachment` when a stream
+ * fails or yields non-bytes, `encryption_failed` when an encrypted attachment is not armored,
+ * `aborted`.
  */
 export async function collectAttachments(
   prepared: PreparedMessage,
-  signal?: AbortSignal,
+  options: { signal?: AbortSignal | undefined; limit?: MessageLimit | undefined } = {},
 ): Promise<CollectedMessage> {
+  const { signal, limit } = options;
+  const budget = limit === undefined ? Number.POSITIVE_INFINITY : Math.floor((limit.bytes * 3) / 4);
+  let held = 0;
+  for (const attachment of prepared.attachments) {
+    if (attachment.content instanceof Uint8Array) held += attachment.content.length;
+  }
   const contents: Uint8Array[] = [];
   for (const [i, attachment] of prepared.attachments.entries()) {
     const what = `attachments[${i}] (${attachment.manifest.filename})`;
     let content = attachment.content as AttachmentBytes;
     if (attachment.manifest.encrypted) content = guardArmored(content, what);
-    contents.push(await readAll(content, what, signal));
+    if (content instanceof Uint8Array) {
+      contents.push(content);
+      continue;
+    }
+    const room = budget - held;
+    const bytes = await readAll(content, what, signal, {
+      bytes: room,
+      error: (read) => tooLarge(what, held + read, limit as MessageLimit),
+    });
+    held += bytes.length;
+    contents.push(bytes);
   }
   if (contents.length === 0) return { prepared, contents };
   const rows: ManifestRow[] = prepared.attachments.map((attachment, i) => ({
@@ -45,18 +81,27 @@ export async function collectAttachments(
   return { prepared: withManifestRows(prepared, rows), contents };
 }
 
+function tooLarge(what: string, attachmentBytes: number, limit: MessageLimit): AgentMailError {
+  const encoded = Math.ceil(attachmentBytes / 3) * 4;
+  return new AgentMailError({
+    code: "message_too_large",
+    message: `${what}: the attachments hold at least ${attachmentBytes} bytes, at least ${encoded} bytes once base64-encoded; SES ${limit.api} accepts at most ${limit.bytes} bytes (${limit.bytes / 1024 / 1024} MiB) after encoding, so the stream was cancelled without reading the rest; nothing was sent`,
+    body: { attachmentBytes, limit: limit.bytes },
+  });
+}
+
 async function readAll(
-  content: AttachmentBytes,
+  content: ReadableStream<Uint8Array>,
   what: string,
   signal: AbortSignal | undefined,
+  cap: { bytes: number; error: (read: number) => AgentMailError },
 ): Promise<Uint8Array> {
-  if (content instanceof Uint8Array) return content;
   const reader = content.getReader();
   const chunks: Uint8Array[] = [];
+  let size = 0;
   try {
     for (;;) {
       if (signal?.aborted) {
-        await reader.cancel(signal.reason).catch(() => {});
         throw new AgentMailError({
           code: "aborted",
           message: "the send was aborted while attachments were read; nothing was sent",
@@ -71,9 +116,14 @@ async function readAll(
           message: `${what}: the stream yielded a chunk that is not a Uint8Array`,
         });
       }
+      size += value.length;
+      if (size > cap.bytes) throw cap.error(size);
       chunks.push(value);
     }
   } catch (cause) {
+    // Whatever stopped the read, tell the source to stop too: a file stream closes its file, a
+    // generator stops producing (a stream that already failed ignores this).
+    await reader.cancel(cause).catch(() => {});
     if (AgentMailError.is(cause)) throw cause;
     throw new AgentMailError({
       code: "invalid_attachment",

@@ -12,7 +12,7 @@ import {
 import { buildHeaderValue, parseHeaderValue } from "nodemailer/lib/mime-funcs";
 import MimeNode from "nodemailer/lib/mime-node";
 import { z } from "zod";
-import { collectAttachments } from "./attachments.js";
+import { collectAttachments, type MessageLimit } from "./attachments.js";
 import { foldableJson, foldHeaderValue } from "./fold.js";
 import { checkPrepared } from "./prepared.js";
 
@@ -105,20 +105,23 @@ export async function composeMime(
 }
 
 /**
- * {@link composeMime}, also returning the message as rendered (sizes in the manifest).
+ * {@link composeMime}, also returning the message as rendered (sizes in the manifest). With
+ * `limit`, streamed attachments are read only while the message can still fit it (see
+ * `collectAttachments`); the caller still checks the rendered size.
  *
  * @example
- * const { raw, prepared: sent } = await renderMessage(prepared, {}, signal);
- * @throws {AgentMailError} as {@link composeMime}, and `aborted`.
+ * const { raw, prepared: sent } = await renderMessage(prepared, {}, { signal, limit: { bytes: Limits.sesV1MessageBytes, api: "v1" } });
+ * @throws {AgentMailError} as {@link composeMime}, `aborted`, and `message_too_large` when a
+ * stream alone goes past `limit`.
  */
 export async function renderMessage(
   prepared: PreparedMessage,
   options?: ComposeMimeOptions,
-  signal?: AbortSignal,
+  read: { signal?: AbortSignal | undefined; limit?: MessageLimit | undefined } = {},
 ): Promise<RenderedMessage> {
   const config = parseInput(ComposeOptionsSchema, options, "composeMime options") ?? {};
   checkPrepared(prepared);
-  const collected = await collectAttachments(prepared, signal);
+  const collected = await collectAttachments(prepared, read);
   const message = collected.prepared;
   const messageId =
     config.messageId ?? `<${randomUUID()}@${config.messageIdDomain ?? message.from.domain}>`;

@@ -1,3 +1,4 @@
+export { SES_RESPONSE_BYTES } from "./capped-response.js";
 export { type ComposedMime, type ComposeMimeOptions, composeMime } from "./compose.js";
 export { type PlainEmail, sendPlainEmail } from "./plain.js";
 export type { SESv2ClientLike, SesClient } from "./ses-client.js";

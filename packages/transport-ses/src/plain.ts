@@ -11,7 +11,7 @@ import MimeNode from "nodemailer/lib/mime-node";
 import { z } from "zod";
 import { envelope } from "./envelope.js";
 import { type Runtime, realRuntime } from "./retry.js";
-import { isClientLike, sendWithRetries, sesApiOf } from "./ses-client.js";
+import { DEFAULT_SES_TIMEOUT_MS, isClientLike, sendWithRetries, sesApiOf } from "./ses-client.js";
 
 /**
  * A message for {@link sendPlainEmail}. Addresses are `local@domain` or `Name <local@domain>`.
@@ -34,6 +34,8 @@ export interface PlainEmail {
   sourceArn?: string | undefined;
   /** Attempts when SES throttles, the first included (default 3, at most 10). */
   maxAttempts?: number | undefined;
+  /** Deadline of each SES request, from sending it to the last byte of the answer (default 60000 ms). */
+  timeoutMs?: number | undefined;
   signal?: AbortSignal | undefined;
 }
 
@@ -54,6 +56,7 @@ const PlainEmailSchema = z.strictObject({
     .regex(/^arn:[^\s]+$/, "expected an ARN")
     .optional(),
   maxAttempts: z.int().min(1).max(10).optional(),
+  timeoutMs: z.int().positive().max(2_147_483_647).optional(),
   signal: z
     .custom<AbortSignal>((value) => value instanceof AbortSignal, "expected an AbortSignal")
     .optional(),
@@ -80,7 +83,9 @@ const encoder = new TextEncoder();
  * @throws {AgentMailError} `invalid_options`, `invalid_message`, `invalid_address`,
  * `header_injection`, `no_recipients`, `too_many_recipients`, `message_too_large`, and the SES
  * codes of `sesTransport` (`throttled`, `message_rejected`, `mail_from_not_verified`,
- * `sending_paused`, `ses_error`, `network_error`, `transport_failed`, `aborted`).
+ * `sending_paused`, `ses_error`, `network_error`, `transport_failed`, `timeout`,
+ * `response_too_large`, `aborted`). SES's answer is read under `SES_RESPONSE_BYTES` and each
+ * request runs under `timeoutMs`, as with `sesTransport`.
  */
 export async function sendPlainEmail(
   client: SESClient,
@@ -156,6 +161,7 @@ export async function sendPlainEmailWith(
     retryAmbiguous: false,
     runtime,
     signal: input.signal,
+    timeoutMs: input.timeoutMs ?? DEFAULT_SES_TIMEOUT_MS,
   });
   if (!output?.MessageId) {
     throw new AgentMailError({

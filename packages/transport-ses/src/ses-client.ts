@@ -1,5 +1,6 @@
 import { AgentMailError, fullJitterDelay } from "@assmbl/core";
 import { SESClient } from "@aws-sdk/client-ses";
+import { capResponse, SES_RESPONSE_BYTES } from "./capped-response.js";
 import { classifySesError } from "./errors.js";
 import type { Runtime, TokenBucket } from "./retry.js";
 
@@ -66,17 +67,29 @@ export interface RetryPlan {
   runtime: Runtime;
   bucket?: TokenBucket | undefined;
   signal?: AbortSignal | undefined;
+  /** Per attempt: from the request's start to the last byte of SES's answer (ms). */
+  timeoutMs: number;
 }
+
+/** The per-attempt deadline when none is given: 60 s, from the request to the answer's end. */
+export const DEFAULT_SES_TIMEOUT_MS = 60_000;
 
 /**
  * Sends one SES command: waits for the rate limiter, calls `client.send`, retries throttling
  * and failures that provably sent nothing with full-jitter backoff, and maps every failure to
  * an `AgentMailError` (see `classifySesError`).
  *
+ * Every attempt runs under `plan.timeoutMs` (request sent and answer read, together) and reads
+ * SES's answer under {@link SES_RESPONSE_BYTES} (see `capResponse`): a server that never answers
+ * or trickles its answer fails with `timeout`, one that answers too much with
+ * `response_too_large`. Both come after the request left, so the message may have been sent:
+ * a timeout is retried only with `retryAmbiguous`, a too-large answer never.
+ *
  * @example
  * const output = await sendWithRetries(client, command, "SendRawEmail", plan);
  * @throws {AgentMailError} `throttled`, `message_rejected`, `mail_from_not_verified`,
- * `sending_paused`, `ses_error`, `network_error`, `transport_failed`, `aborted`.
+ * `sending_paused`, `ses_error`, `network_error`, `transport_failed`, `timeout`,
+ * `response_too_large`, `aborted`.
  */
 export async function sendWithRetries<T>(
   client: SesClient,
@@ -88,12 +101,16 @@ export async function sendWithRetries<T>(
     command: unknown,
     options?: { abortSignal?: AbortSignal },
   ) => Promise<T>;
+  let current: AbortSignal | undefined;
+  capResponse(command, { operation, maxBytes: SES_RESPONSE_BYTES, signal: () => current });
   for (let attempt = 1; ; attempt++) {
     const wait = plan.bucket?.reserve() ?? 0;
     if (wait > 0) await plan.runtime.sleep(wait, plan.signal);
     throwIfAborted(plan.signal, "nothing was sent");
+    const deadline = attemptDeadline(plan.signal, plan.timeoutMs, operation);
+    current = deadline.signal;
     try {
-      return await send(command, plan.signal ? { abortSignal: plan.signal } : {});
+      return await send(command, { abortSignal: deadline.signal });
     } catch (caught) {
       if (plan.signal?.aborted) {
         throw new AgentMailError({
@@ -102,15 +119,55 @@ export async function sendWithRetries<T>(
           cause: caught,
         });
       }
-      const { kind, error } = classifySesError(caught, operation, attempt);
+      const { kind, error } = deadline.timedOut()
+        ? { kind: "ambiguous" as const, error: deadline.error(attempt) }
+        : classifySesError(caught, operation, attempt);
       const retry =
         kind === "throttled" ||
         kind === "not_sent" ||
         (kind === "ambiguous" && plan.retryAmbiguous);
       if (!retry || attempt >= plan.maxAttempts) throw error;
       await plan.runtime.sleep(fullJitterDelay(attempt - 1, plan.runtime.random), plan.signal);
+    } finally {
+      deadline.clear();
     }
   }
+}
+
+/**
+ * One attempt's signal: fires when the caller's does, or after `timeoutMs`. Its reason on a
+ * timeout is a plain `AgentMailError` (`timeout`), not a DOM `TimeoutError`: the AWS SDK's own
+ * retry treats a `TimeoutError` anywhere in an error's cause chain as transient and would send
+ * the message again.
+ */
+function attemptDeadline(outer: AbortSignal | undefined, timeoutMs: number, operation: string) {
+  const controller = new AbortController();
+  let timedOut = false;
+  const reason = new AgentMailError({
+    code: "timeout",
+    message: `SES ${operation}: no complete answer within ${timeoutMs} ms`,
+  });
+  const timer = setTimeout(() => {
+    timedOut = true;
+    controller.abort(reason);
+  }, timeoutMs);
+  const forward = () => controller.abort(outer?.reason);
+  if (outer?.aborted) forward();
+  else outer?.addEventListener("abort", forward, { once: true });
+  return {
+    signal: controller.signal,
+    timedOut: () => timedOut,
+    error: (attempt: number) =>
+      new AgentMailError({
+        code: "timeout",
+        message: `SES ${operation}: no complete answer within ${timeoutMs} ms (attempt ${attempt}); the request had left, so the message may have been sent`,
+        retryable: false,
+      }),
+    clear() {
+      clearTimeout(timer);
+      outer?.removeEventListener("abort", forward);
+    },
+  };
 }
 
 function throwIfAborted(signal: AbortSignal | undefined, outcome: string): void {

@@ -13,6 +13,7 @@ import { renderMessage } from "./compose.js";
 import { type Envelope, envelope } from "./envelope.js";
 import { type Runtime, realRuntime, TokenBucket } from "./retry.js";
 import {
+  DEFAULT_SES_TIMEOUT_MS,
   isClientLike,
   type SesApi,
   type SesClient,
@@ -52,6 +53,12 @@ export interface SesTransportOptions {
    * timeout). Off by default: SES has no idempotency key, so a retry can deliver twice.
    */
   retryAmbiguousFailures?: boolean | undefined;
+  /**
+   * Deadline of each SES request, in ms, from sending it to the last byte of SES's answer
+   * (default 60000). An attempt past it fails with `timeout` (the message may have been sent).
+   * Raise it for messages of tens of MiB over a slow link.
+   */
+  timeoutMs?: number | undefined;
 }
 
 const OptionsSchema = z.strictObject({
@@ -65,6 +72,8 @@ const OptionsSchema = z.strictObject({
   maxAttempts: z.int().min(1).max(10).optional(),
   messageIdDomain: z.string().regex(DOMAIN_NAME_PATTERN, "expected a domain name").optional(),
   retryAmbiguousFailures: z.boolean().optional(),
+  // setTimeout's largest delay (2^31 - 1 ms); a larger one would fire at once.
+  timeoutMs: z.int().positive().max(2_147_483_647).optional(),
 });
 
 const SendOptionsSchema = z.strictObject({
@@ -82,7 +91,14 @@ const SendOptionsSchema = z.strictObject({
  * Before any request, a message over the API's size limit (`Limits.sesV1MessageBytes`,
  * `Limits.sesV2MessageBytes`) fails with `message_too_large` and one with more than
  * `Limits.recipientsPerMessage` recipients with `too_many_recipients`. Throttling is retried
- * up to `maxAttempts` with full-jitter backoff; `maxSendRate` paces sends. The result's
+ * up to `maxAttempts` with full-jitter backoff; `maxSendRate` paces sends. A streamed
+ * attachment is read only while the message can still fit the limit, then cancelled.
+ *
+ * Every SES request runs under `timeoutMs` and SES's answer is read under `SES_RESPONSE_BYTES`
+ * (64 KiB; SES answers are under 1 KiB), through a middleware the transport adds to each command
+ * it builds, never to your client: a client you pass keeps its handler and middleware, and its
+ * other calls are unchanged. Too long an answer fails with `response_too_large`, too slow a one
+ * with `timeout`; both after the request left, so the message may have been sent. The result's
  * `messageId` is SES's `MessageId`: SES replaces the `Message-ID` header with one built from it,
  * so it is the id recipients see and the one SES events carry.
  *
@@ -94,7 +110,8 @@ const SendOptionsSchema = z.strictObject({
  * );
  * await mailer.send({ to: "other-agent@agents.example.com", subject: "Hi", text: "Hello" });
  * @throws {AgentMailError} `invalid_options` for unknown or bad options (named) or a client
- * that is neither SES client.
+ * that is neither SES client; from `send`, `message_too_large`, `too_many_recipients`, SES's
+ * codes, `timeout`, `response_too_large`, `aborted`.
  */
 export function sesTransport(options: SesTransportOptions): MailTransport {
   return createSesTransport(options, realRuntime);
@@ -124,7 +141,9 @@ export function createSesTransport(options: SesTransportOptions, runtime: Runtim
       const { raw } = await renderMessage(
         message,
         config.messageIdDomain === undefined ? {} : { messageIdDomain: config.messageIdDomain },
-        signal,
+        // A stream is read only while the message can still fit: a 1 GiB stream costs what the
+        // limit allows, not 1 GiB (and is cancelled there).
+        { signal, limit: { bytes: limit, api } },
       );
       if (raw.length > limit) {
         throw new AgentMailError({
@@ -141,6 +160,7 @@ export function createSesTransport(options: SesTransportOptions, runtime: Runtim
         runtime,
         bucket,
         signal,
+        timeoutMs: config.timeoutMs ?? DEFAULT_SES_TIMEOUT_MS,
       });
       if (!output?.MessageId) {
         throw new AgentMailError({
