@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { parseAddress } from "@assmbl/core";
 import { addressList, decodeEncodedWords, headerFields, headerValues } from "./mime/headers.js";
+import type { DevStoredObject } from "./storage/object-store.js";
 
 /**
  * An attachment's processing state on a received message, as `GET /messages/{id}` reports it.
@@ -63,6 +64,12 @@ export interface DeliverOptions {
   senderVerified?: boolean | undefined;
   /** Labels the message starts with; none by default. */
   labels?: string[] | undefined;
+  /**
+   * Attachments delivered by reference, by attachment index: the key of the stored object that
+   * holds each one's bytes (the message's part for it has an empty body). The message keeps the
+   * object as it is at delivery, so its downloads do not change if the key is later replaced.
+   */
+  attachmentObjects?: ReadonlyMap<number, string> | undefined;
 }
 
 /** The store's record of a message: the snapshot fields plus what only the server tracks. */
@@ -73,13 +80,19 @@ export interface StoredInboxMessage extends DevInboxMessage {
   deliveredAtMs: number;
   /** Statuses a test set by attachment index, overriding the computed one. */
   attachmentStatus: Map<number, DevAttachmentStatus>;
+  /** Attachments delivered by reference: the stored object of each, by index (bytes shared). */
+  attachmentObjects: Map<number, Readonly<DevStoredObject>>;
 }
 
 /** Builds the inbox record of a raw message (the bytes are copied). */
 export function inboxMessage(
   agentId: string,
   raw: Uint8Array,
-  options: DeliverOptions & { seq: number; isVerified: (sender: string) => boolean },
+  options: Omit<DeliverOptions, "attachmentObjects"> & {
+    seq: number;
+    isVerified: (sender: string) => boolean;
+    attachmentObjects: Map<number, Readonly<DevStoredObject>>;
+  },
 ): StoredInboxMessage {
   const fields = headerFields(raw);
   const subject = headerValues(fields, "subject")[0];
@@ -99,6 +112,7 @@ export function inboxMessage(
     seq: options.seq,
     deliveredAtMs: Date.now(),
     attachmentStatus: new Map(),
+    attachmentObjects: options.attachmentObjects,
   };
 }
 

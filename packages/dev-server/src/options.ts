@@ -1,6 +1,7 @@
 import {
   type DirectoryAlgorithm,
   DirectoryAlgorithmSchema,
+  Limits,
   normalizeAgentId,
   PricingSchema,
 } from "@assmbl/core";
@@ -59,6 +60,13 @@ export interface DevServerOptions {
   attachmentProcessingMs?: number | undefined;
   /** Faults to inject from the start (see {@link DevFaults}); change them with `server.setFaults`. */
   faults?: DevFaults | undefined;
+  /**
+   * The largest MIME message `POST /send` composes with its attachments inline (estimated from
+   * the body, the headers and 4/3 of the attachments' sizes); a larger one is delivered by
+   * reference (its attachment parts empty, their bytes downloaded from storage). Default and
+   * maximum `Limits.sesV2MessageBytes` (40 MiB, SES's raw message limit).
+   */
+  inlineMessageBytes?: number | undefined;
 }
 
 // RFC 6750 b64token: safe in a header, never split by whitespace.
@@ -122,6 +130,7 @@ export const DevServerOptionsSchema = z.strictObject({
   agents: z.array(SeedAgentSchema).optional(),
   attachmentProcessingMs: z.int().min(0).max(3_600_000).optional(),
   faults: DevFaultsSchema.optional(),
+  inlineMessageBytes: z.int().min(0).max(Limits.sesV2MessageBytes).optional(),
 });
 
 /** Defaults of {@link DevServerOptions}. */

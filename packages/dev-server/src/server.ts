@@ -78,6 +78,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
   const store = new DevStore({
     mailDomain: parsed.mailDomain ?? DEFAULTS.mailDomain,
     attachmentProcessingMs: parsed.attachmentProcessingMs,
+    inlineMessageBytes: parsed.inlineMessageBytes,
   });
   const agents: Record<string, { token: string }> = {};
   for (const seed of parsed.agents ?? []) {

@@ -24,7 +24,7 @@ import {
 import { type DevInboxPage, type InboxQuery, inboxPage } from "./inbox-page.js";
 import { algorithmFits, inspectSpkiPem } from "./keys.js";
 import { DEFAULTS, type DevPricing, type SeedAgent, SeedAgentSchema } from "./options.js";
-import { ObjectStore } from "./storage/object-store.js";
+import { type DevStoredObject, ObjectStore } from "./storage/object-store.js";
 
 /**
  * `POST /directory/register` body, as validated by core's `RegisterRequestSchema`.
@@ -85,6 +85,13 @@ export interface DevStoreOptions {
    * How long a delivered message's attachments report `pending` before `ready`; default 0.
    */
   attachmentProcessingMs?: number | undefined;
+  /**
+   * The largest MIME message `POST /send` composes with its attachments inline (estimated);
+   * a larger one is delivered by reference: each attachment part is left empty and its bytes
+   * are downloaded from storage. Default and maximum `Limits.sesV2MessageBytes` (40 MiB, SES's
+   * limit); a test sets it low to exercise delivery by reference with small files.
+   */
+  inlineMessageBytes?: number | undefined;
 }
 
 /**
@@ -102,6 +109,7 @@ export interface DevMessageUpdate {
 const StoreOptionsSchema = z.strictObject({
   mailDomain: z.string().min(1).optional(),
   attachmentProcessingMs: z.int().min(0).max(3_600_000).optional(),
+  inlineMessageBytes: z.int().min(0).max(Limits.sesV2MessageBytes).optional(),
 });
 
 const MessageUpdateSchema = z.strictObject({
@@ -139,6 +147,8 @@ export class DevStore {
   readonly mailDomain: string;
   /** How long attachments of a new message stay `pending`. */
   readonly attachmentProcessingMs: number;
+  /** The largest message `/send` composes with attachments inline; see {@link DevStoreOptions}. */
+  readonly inlineMessageBytes: number;
   /** Uploaded objects and presigned-upload grants (the platform's storage). */
   readonly objects = new ObjectStore();
   readonly #agents = new Map<string, AgentState>();
@@ -153,6 +163,7 @@ export class DevStore {
     const parsed = parseInput(StoreOptionsSchema, options, "DevStore options");
     this.mailDomain = (parsed.mailDomain ?? DEFAULTS.mailDomain).toLowerCase();
     this.attachmentProcessingMs = parsed.attachmentProcessingMs ?? 0;
+    this.inlineMessageBytes = parsed.inlineMessageBytes ?? Limits.sesV2MessageBytes;
   }
 
   /**
@@ -352,11 +363,13 @@ export class DevStore {
   ): DevInboxMessage {
     const state = this.#require(agentId);
     const bytes = typeof raw === "string" ? new TextEncoder().encode(raw) : raw;
+    const attachmentObjects = this.#referencedObjects(options.attachmentObjects);
     this.#deliveries += 1;
     const message = inboxMessage(state.agentId, bytes, {
       ...options,
       seq: this.#deliveries,
       isVerified: (sender) => this.#isLocalAgent(sender),
+      attachmentObjects,
     });
     state.inbox.push(message);
     this.#messages.set(message.id, message);
@@ -464,6 +477,44 @@ export class DevStore {
     const set = message.attachmentStatus.get(index);
     if (set !== undefined) return set;
     return Date.now() - message.deliveredAtMs < this.attachmentProcessingMs ? "pending" : "ready";
+  }
+
+  /**
+   * The stored object that holds attachment `index` of a message delivered by reference (the
+   * object as it was at delivery; its bytes are shared, not copied: do not modify them), or
+   * `undefined` when that attachment is in the MIME itself.
+   *
+   * @example
+   * store.referencedAttachment(messageId, 0)?.bytes.byteLength; // 1468006400
+   * @throws {AgentMailError} `not_found` for an unknown message.
+   */
+  referencedAttachment(messageId: string, index: number): Readonly<DevStoredObject> | undefined {
+    return this.#requireMessage(messageId).attachmentObjects.get(index);
+  }
+
+  /** `DeliverOptions.attachmentObjects`, checked and resolved to the objects they name now. */
+  #referencedObjects(
+    given: ReadonlyMap<number, string> | undefined,
+  ): Map<number, Readonly<DevStoredObject>> {
+    const out = new Map<number, Readonly<DevStoredObject>>();
+    if (given === undefined) return out;
+    if (!(given instanceof Map)) {
+      throw new AgentMailError({
+        code: "invalid_options",
+        message: "deliver: attachmentObjects must be a Map of attachment index to object key",
+      });
+    }
+    for (const [index, key] of given) {
+      const object = typeof key === "string" ? this.objects.view(key) : undefined;
+      if (!Number.isSafeInteger(index) || index < 0 || object === undefined) {
+        throw new AgentMailError({
+          code: "invalid_options",
+          message: `deliver: attachmentObjects entry ${String(index).slice(0, 20)} is not an attachment index with the key of a stored object`,
+        });
+      }
+      out.set(index, object);
+    }
+    return out;
   }
 
   #requireMessage(messageId: string): StoredInboxMessage {

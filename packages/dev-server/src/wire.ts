@@ -40,17 +40,21 @@ export function inboxItemWire(message: DevInboxMessage): InboxItemWire {
   };
 }
 
-/** An attachment part and its status, as the message routes answer it. */
+/**
+ * An attachment part and its status, as the message routes answer it; `size` is the referenced
+ * object's for an attachment delivered by reference (its part is empty), else the part's.
+ */
 export function attachmentWire(
   index: number,
   part: MimeAttachment,
   status: DevAttachmentStatus,
+  size: number = part.bytes.byteLength,
 ): AttachmentStatusWire {
   return {
     index,
     status,
     file_name: part.fileName,
     content_type: part.contentType,
-    size: part.bytes.byteLength,
+    size,
   };
 }

@@ -27,7 +27,12 @@ export function messageRoutes(store: DevStore, presigner: Presigner): DevRoute[]
           ...inboxItemWire(read),
           raw_mime: new TextDecoder().decode(read.raw),
           attachments: parts.map((part, index) =>
-            attachmentWire(index, part, store.attachmentStatus(read.id, index)),
+            attachmentWire(
+              index,
+              part,
+              store.attachmentStatus(read.id, index),
+              store.referencedAttachment(read.id, index)?.bytes.byteLength,
+            ),
           ),
         });
       },
@@ -45,7 +50,14 @@ export function messageRoutes(store: DevStore, presigner: Presigner): DevRoute[]
       handler: async (c) => {
         const message = ownMessage(c, store);
         const { index, part } = await attachmentOf(c, message);
-        return c.json(attachmentWire(index, part, store.attachmentStatus(message.id, index)));
+        return c.json(
+          attachmentWire(
+            index,
+            part,
+            store.attachmentStatus(message.id, index),
+            store.referencedAttachment(message.id, index)?.bytes.byteLength,
+          ),
+        );
       },
     },
     {
@@ -65,15 +77,16 @@ export function messageRoutes(store: DevStore, presigner: Presigner): DevRoute[]
           throw new HttpProblem("attachment_failed", `attachment ${index} failed processing`);
         }
         // The part's bytes become an object of the recipient's, served by the storage GET; its
-        // kind keeps it from passing for an upload on /send or POST /attachments/downloads.
+        // kind keeps it from passing for an upload on /send or POST /attachments/downloads. An
+        // attachment delivered by reference is the object it refers to, shared, not copied.
         const key = `messages/${message.agentId}/${message.id}/${index}`;
-        store.objects.put({
+        store.objects.putShared({
           key,
           agentId: message.agentId,
           kind: "attachment",
           fileName: part.fileName || `attachment-${index}`,
           contentType: part.contentType || "application/octet-stream",
-          bytes: part.bytes,
+          bytes: store.referencedAttachment(message.id, index)?.bytes ?? part.bytes,
         });
         return c.json({
           url: presignDownload(presigner, new URL(c.req.url).origin, key, new Date()),

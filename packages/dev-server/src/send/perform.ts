@@ -7,6 +7,7 @@ import { HttpProblem } from "../http/problem.js";
 import type { DevStore } from "../store.js";
 import type { SendOutbox } from "./outbox.js";
 import { prepareSend, type SendRequestWire } from "./prepare.js";
+import { referenceMime } from "./reference-mime.js";
 
 /**
  * `POST /send` response.
@@ -25,7 +26,9 @@ export interface SendContext {
 /**
  * Sends a validated `/send` request as `agentId`: composes the MIME with transport-ses's
  * `composeMime`, delivers it to every local recipient (Bcc included) with the sender verified,
- * and records it in the outbox. Nothing is delivered or recorded when a check fails.
+ * and records it in the outbox. Nothing is delivered or recorded when a check fails. A message
+ * too large for SES inline is delivered by reference (see `prepareSend`): its attachment parts
+ * are empty and each recipient's message remembers the objects holding their bytes.
  *
  * @example
  * const response = await performSend({ store, outbox }, "my-agent", request);
@@ -39,9 +42,14 @@ export async function performSend(
 ): Promise<SendResponseWire> {
   const { store } = context;
   const correlationId = request.correlation_id ?? `corr_${randomUUID()}`;
-  const prepared = prepareSend(
+  const { prepared, referenced } = prepareSend(
     request,
-    { agentId, mailDomain: store.mailDomain, objects: store.objects },
+    {
+      agentId,
+      mailDomain: store.mailDomain,
+      objects: store.objects,
+      inlineMessageBytes: store.inlineMessageBytes,
+    },
     correlationId,
   );
   let raw: Uint8Array;
@@ -51,11 +59,22 @@ export async function performSend(
   } catch (error) {
     throw asRefusal(error);
   }
+  // By reference: the placeholders' parts emptied, the manifest's rows as sent.
+  if (referenced.size > 0) {
+    raw = referenceMime(
+      raw,
+      prepared.attachments.map((attachment) => attachment.manifest),
+    );
+  }
   const deliveredTo = deliverToLocalAgents(
     store,
     [...prepared.to, ...prepared.cc, ...prepared.bcc],
     raw,
-    { sender: prepared.from.address, senderVerified: true },
+    {
+      sender: prepared.from.address,
+      senderVerified: true,
+      ...(referenced.size > 0 ? { attachmentObjects: referenced } : {}),
+    },
   );
   const response = {
     message_id: messageId.replace(/^<|>$/g, ""),

@@ -19,6 +19,7 @@ import {
 import type { z } from "zod";
 import { HttpProblem } from "../http/problem.js";
 import type { ObjectStore } from "../storage/object-store.js";
+import { estimatedMimeBytes, isArmoredBytes, REFERENCE_PLACEHOLDER } from "./by-reference.js";
 
 /**
  * A `POST /send` body after core's `SendRequestSchema` (defaults filled in).
@@ -28,11 +29,27 @@ import type { ObjectStore } from "../storage/object-store.js";
  */
 export type SendRequestWire = z.output<typeof SendRequestSchema>;
 
-/** Who sends, and where the attachments' bytes are. */
+/** Who sends, where the attachments' bytes are, and how large a message may be inline. */
 export interface SendSender {
   agentId: string;
   mailDomain: string;
   objects: ObjectStore;
+  /** Above this estimated size, attachments are delivered by reference. */
+  inlineMessageBytes: number;
+}
+
+/**
+ * A `/send` request ready to compose: the message, and for a message delivered by reference
+ * the object key of each attachment by index (empty when the attachments are inline).
+ *
+ * @example
+ * const { prepared, referenced } = prepareSend(request, sender, "corr_1");
+ */
+export interface PreparedSend {
+  /** What `composeMime` renders; attachments delivered by reference carry a placeholder. */
+  prepared: PreparedMessage;
+  /** Attachment index → the uploaded object holding its bytes; empty when inline. */
+  referenced: Map<number, string>;
 }
 
 /** The two headers a `/send` caller writes itself, by lower-cased name. */
@@ -47,10 +64,17 @@ const PGP_ENCRYPTED = "application/pgp-encrypted";
 /**
  * Turns a `/send` request into the `PreparedMessage` transport-ses's `composeMime` renders, so a
  * message sent through the API has the same shape as one the SDK sends through SES. From is the
- * sending agent's address; the correlation id is the caller's or a generated one.
+ * sending agent's address; the correlation id is the caller's or a generated one. A message
+ * whose estimated size with its attachments inline passes `inlineMessageBytes` is delivered by
+ * reference: its attachments are given to the composer as placeholders, and `referenced` names
+ * the objects that hold their bytes.
  *
  * @example
- * const prepared = prepareSend(request, { agentId: "my-agent", mailDomain: "agents.localhost", objects }, "corr_1");
+ * const { prepared, referenced } = prepareSend(
+ *   request,
+ *   { agentId: "my-agent", mailDomain: "agents.localhost", objects, inlineMessageBytes: Limits.sesV2MessageBytes },
+ *   "corr_1",
+ * );
  * @throws {AgentMailError} (4xx) `header_injection`, `invalid_header`, `reserved_header`,
  * `invalid_address`, `too_many_recipients`, `invalid_attachment` (an object_key that is not this
  * agent's uploaded object), `invalid_manifest`, `invalid_message`.
@@ -59,7 +83,7 @@ export function prepareSend(
   request: SendRequestWire,
   sender: SendSender,
   correlationId: string,
-): PreparedMessage {
+): PreparedSend {
   const headers = callerHeaders(request.headers);
   const encrypted = headers[AgentMailHeaders.encrypted] === ENCRYPTED_BODY;
   if (encrypted && !isArmoredMessage(request.body)) {
@@ -78,9 +102,10 @@ export function prepareSend(
       `the message has ${count} recipients (to, cc and bcc); the limit is ${Limits.recipientsPerMessage}`,
     );
   }
+  // The stored bytes themselves (no copy): the composer only reads them.
   const contents = request.attachments.map((ref, i) => {
-    const object = sender.objects.ownUpload(ref.object_key, sender.agentId);
-    if (!object) {
+    const object = sender.objects.view(ref.object_key);
+    if (object?.kind !== "upload" || object.agentId !== sender.agentId) {
       throw new HttpProblem(
         "invalid_attachment",
         `attachments[${i}].object_key is not an upload of yours whose bytes have been uploaded`,
@@ -89,9 +114,18 @@ export function prepareSend(
     return object.bytes;
   });
   const rows = manifestRows(request, headers[AgentMailHeaders.attachments], contents);
+  const byReference =
+    contents.length > 0 &&
+    estimatedMimeBytes(
+      request,
+      contents.map((bytes) => bytes.byteLength),
+    ) > sender.inlineMessageBytes;
   rows.forEach((row, i) => {
-    const text = new TextDecoder().decode(contents[i]);
-    if (row.encrypted && !isArmoredMessage(text)) {
+    const bytes = contents[i] as Uint8Array;
+    const armored = byReference
+      ? isArmoredBytes(bytes)
+      : isArmoredMessage(new TextDecoder().decode(bytes));
+    if (row.encrypted && !armored) {
       throw new HttpProblem(
         "invalid_attachment",
         `attachments[${i}] is marked encrypted but its bytes are not one ASCII-armored OpenPGP message`,
@@ -109,7 +143,10 @@ export function prepareSend(
     text: request.body,
     ...(request.html === null ? {} : { html: request.html }),
     headers,
-    attachments: rows.map((row, i) => ({ manifest: row, content: contents[i] as Uint8Array })),
+    attachments: rows.map((row, i) => ({
+      manifest: row,
+      content: byReference ? REFERENCE_PLACEHOLDER : (contents[i] as Uint8Array),
+    })),
     correlationId,
     ...(request.idempotency_key === null ? {} : { idempotencyKey: request.idempotency_key }),
     ...(request.marketplace_request_id === null
@@ -117,7 +154,10 @@ export function prepareSend(
       : { marketplaceRequestId: request.marketplace_request_id }),
     encrypted: { body: encrypted },
   };
-  return rows.length === 0 ? prepared : withManifestRows(prepared, rows);
+  const referenced = new Map(
+    byReference ? request.attachments.map((ref, i) => [i, ref.object_key] as const) : [],
+  );
+  return { prepared: rows.length === 0 ? prepared : withManifestRows(prepared, rows), referenced };
 }
 
 /**

@@ -142,3 +142,60 @@ describe("multipartBoundary", () => {
     expect(multipartBoundary(contentType)).toBe(boundary);
   });
 });
+
+describe("MultipartReader.readContent with a size hint", () => {
+  const file = new Uint8Array(Array.from({ length: 5000 }, (_, i) => (i * 7) % 256));
+  const body = new Uint8Array(
+    Buffer.concat([
+      Buffer.from('--B\r\nContent-Disposition: form-data; name="key"\r\n\r\nk\r\n'),
+      Buffer.from('--B\r\nContent-Disposition: form-data; name="file"\r\n\r\n'),
+      Buffer.from(file),
+      Buffer.from("\r\n--B--\r\n"),
+    ]),
+  );
+
+  /** Reads the field, then the file with `hint(bytes left in the body)` as its size hint. */
+  async function readFile(chunkSize: number, hint: (left: number) => number) {
+    const reader = new MultipartReader(chunked(body, chunkSize).stream, "B");
+    await reader.nextPart();
+    expect(new TextDecoder().decode(await reader.readContent(10))).toBe("k");
+    await reader.nextPart();
+    const left = body.length - reader.bytesConsumed;
+    const bytes = await reader.readContent(1 << 20, hint(left));
+    return { bytes, left };
+  }
+
+  it.each([1, 7, 64, 4096, 100_000])(
+    "fills one buffer of the body's remaining size and returns a view of it (%i-byte chunks)",
+    async (size) => {
+      const { bytes, left } = await readFile(size, (rest) => rest);
+      // What is left after the file's headers: the file and the closing delimiter.
+      expect(left).toBe(file.length + "\r\n--B--\r\n".length);
+      expect(bytes).toEqual(file);
+      expect(bytes.buffer.byteLength).toBe(left);
+    },
+  );
+
+  it.each([
+    ["too small", (left: number) => left - 100],
+    ["one byte", () => 1],
+    ["far too large", (left: number) => left * 3],
+    ["absent", () => 0],
+  ])("reads the same bytes when the hint is %s", async (_, hint) => {
+    for (const size of [3, 1000]) {
+      const { bytes } = await readFile(size, hint);
+      expect(bytes).toEqual(file);
+      // Never more than twice the file is kept alive by what is returned.
+      expect(bytes.buffer.byteLength).toBeLessThanOrEqual(2 * file.length);
+    }
+  });
+
+  it("still refuses a part over the limit", async () => {
+    const reader = new MultipartReader(chunked(body, 100).stream, "B");
+    await reader.nextPart();
+    await reader.readContent(10);
+    await reader.nextPart();
+    const error = await reader.readContent(4999, 5000).catch((caught: unknown) => caught);
+    expect((error as MultipartError).reason).toBe("too_large");
+  });
+});

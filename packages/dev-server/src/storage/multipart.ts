@@ -66,6 +66,8 @@ export class MultipartReader {
   readonly #delimiter: Buffer;
   // A virtual CRLF in front lets the first boundary match the same delimiter as the others.
   #buffer: Buffer = Buffer.from(CRLF);
+  /** Bytes taken from the body so far. */
+  #pulled = 0;
   #ended = false;
   #state: "start" | "content" | "delimiter" | "end" = "start";
 
@@ -115,11 +117,39 @@ export class MultipartReader {
    * @throws {MultipartError} `too_large` as soon as more than `limitBytes` arrived (the rest is
    * not read), `malformed` when the body ends before the part does.
    */
-  async readContent(limitBytes: number): Promise<Uint8Array> {
+  async readContent(limitBytes: number, sizeHint = 0): Promise<Uint8Array> {
     if (this.#state !== "content") throw malformed("no part is being read");
+    // With a size hint (what is left of a Content-Length body) the part is written into one
+    // buffer as it arrives and returned as a view of it: a GiB upload is held once, not as
+    // chunks plus their concatenation. Without one, or past it, chunks are gathered and joined.
+    // Zero-filled (the OS's lazily zeroed pages, so no cost up front): whatever of it is not
+    // filled never holds another allocation's leftovers, and it is never a slice of Node's pool.
+    let whole: Buffer | undefined = sizeHint > 0 ? Buffer.alloc(sizeHint) : undefined;
+    let filled = 0;
     const chunks: Buffer[] = [];
-    await this.#pipeContent(limitBytes, (chunk) => chunks.push(chunk));
-    return new Uint8Array(Buffer.concat(chunks));
+    await this.#pipeContent(limitBytes, (chunk) => {
+      if (whole && filled + chunk.length <= whole.length) {
+        filled += chunk.copy(whole, filled);
+        return;
+      }
+      if (whole) chunks.push(whole.subarray(0, filled));
+      whole = undefined;
+      chunks.push(Buffer.from(chunk));
+    });
+    if (!whole) return viewOf(Buffer.concat(chunks));
+    // A hint far above what came (fields after the file) is not kept alive by a small part.
+    return filled < whole.length / 2
+      ? new Uint8Array(whole.subarray(0, filled))
+      : viewOf(whole.subarray(0, filled));
+  }
+
+  /**
+   * How many bytes of the body were consumed so far (headers of the current part included):
+   * with the body's Content-Length, an upper bound on what the current part can still hold.
+   */
+  get bytesConsumed(): number {
+    // Until the first boundary is consumed, the buffer may still hold the virtual CRLF.
+    return Math.max(0, this.#pulled - this.#buffer.length);
   }
 
   /** Stops reading the body; what is left is the HTTP server's to drain. */
@@ -138,7 +168,8 @@ export class MultipartReader {
       if (total > limitBytes) {
         throw new MultipartError("too_large", `the part is larger than ${limitBytes} bytes`);
       }
-      if (chunk.length > 0) sink?.(Buffer.from(chunk));
+      // The sink copies what it keeps: `chunk` is a view of the read buffer.
+      if (chunk.length > 0) sink?.(chunk);
     };
     for (;;) {
       const at = this.#buffer.indexOf(this.#delimiter);
@@ -200,12 +231,17 @@ export class MultipartReader {
       return false;
     }
     const chunk = result.value;
+    this.#pulled += chunk.byteLength;
     this.#buffer = Buffer.concat([
       this.#buffer,
       Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength),
     ]);
     return true;
   }
+}
+
+function viewOf(buffer: Buffer): Uint8Array {
+  return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
 }
 
 function malformed(message: string): MultipartError {

@@ -115,18 +115,21 @@ export class ObjectStore {
    * @throws {AgentMailError} `invalid_options` for a bad input.
    */
   put(input: DevObjectInput): DevStoredObject {
-    const parsed = parseInput(ObjectInputSchema, input, "object");
-    const object: DevStoredObject = {
-      key: parsed.key,
-      agentId: parsed.agentId,
-      kind: parsed.kind ?? "upload",
-      fileName: parsed.fileName ?? lastSegment(parsed.key),
-      contentType: parsed.contentType,
-      bytes: new Uint8Array(parsed.bytes),
-      storedAt: new Date(),
-    };
-    this.#objects.set(object.key, object);
+    const object = this.#store(input, (bytes) => new Uint8Array(bytes));
     return copy(object);
+  }
+
+  /**
+   * Stores an object that keeps `input.bytes` itself, not a copy: for GiB-sized uploads and
+   * attachments delivered by reference, where a copy would double the memory. The caller gives
+   * up the bytes: nothing may modify them afterwards. Returns the stored record (shared bytes).
+   *
+   * @example
+   * objects.putShared({ key, agentId: "my-agent", contentType: "application/pgp-encrypted", bytes });
+   * @throws {AgentMailError} `invalid_options` for a bad input.
+   */
+  putShared(input: DevObjectInput): Readonly<DevStoredObject> {
+    return this.#store(input, (bytes) => bytes);
   }
 
   /**
@@ -138,6 +141,17 @@ export class ObjectStore {
   get(key: string): DevStoredObject | undefined {
     const object = this.#objects.get(key);
     return object && copy(object);
+  }
+
+  /**
+   * The object stored under `key` itself, bytes shared rather than copied, or `undefined`: what
+   * the routes read GiB-sized objects with. Nothing may modify what it returns.
+   *
+   * @example
+   * objects.view(objectKey)?.bytes.byteLength;
+   */
+  view(key: string): Readonly<DevStoredObject> | undefined {
+    return this.#objects.get(key);
   }
 
   /**
@@ -172,6 +186,21 @@ export class ObjectStore {
    */
   delete(key: string): boolean {
     return this.#objects.delete(key);
+  }
+
+  #store(input: DevObjectInput, keep: (bytes: Uint8Array) => Uint8Array): DevStoredObject {
+    const parsed = parseInput(ObjectInputSchema, input, "object");
+    const object: DevStoredObject = {
+      key: parsed.key,
+      agentId: parsed.agentId,
+      kind: parsed.kind ?? "upload",
+      fileName: parsed.fileName ?? lastSegment(parsed.key),
+      contentType: parsed.contentType,
+      bytes: keep(parsed.bytes),
+      storedAt: new Date(),
+    };
+    this.#objects.set(object.key, object);
+    return object;
   }
 }
 

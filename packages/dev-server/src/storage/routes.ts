@@ -1,3 +1,4 @@
+import { constants } from "node:buffer";
 import type { Context, Hono } from "hono";
 import { logServerError } from "../http/problem.js";
 import { attachmentDisposition } from "./content-disposition.js";
@@ -23,6 +24,10 @@ export interface StorageContext {
 /** Form fields before `file`: a handful of short values in a real presigned POST. */
 const MAX_FIELDS = 32;
 const MAX_FIELD_BYTES = 64 * 1024;
+/** The largest buffer Node allocates (4 GiB on 64-bit Node 20): the largest object stored. */
+const MAX_OBJECT_BYTES = constants.MAX_LENGTH;
+/** A download goes out in views of this size. */
+const DOWNLOAD_CHUNK_BYTES = 1024 * 1024;
 
 /**
  * Mounts the storage URLs the API presigns, answering like S3 (XML errors, 204 on upload):
@@ -97,20 +102,24 @@ async function upload(c: Context, { objects, presigner }: StorageContext): Promi
     const grant = verifyUpload(presigner, fields, new Date());
     const granted = objects.grantOf(grant.key);
     if (granted === undefined) throw accessDenied("The key was not issued by this server.");
+    // One object is one buffer: past the largest one Node allocates, the upload is refused as
+    // too large (a 5 GiB policy still works for anything smaller).
+    const limit = Math.min(grant.maxBytes, MAX_OBJECT_BYTES);
     let bytes: Uint8Array;
     try {
-      bytes = await reader.readContent(grant.maxBytes);
+      bytes = await reader.readContent(limit, sizeHint(c, reader, limit));
     } catch (error) {
       if (error instanceof MultipartError && error.reason === "too_large") {
         throw new S3Error(
           "EntityTooLarge",
-          `Your proposed upload exceeds the maximum allowed size (${grant.maxBytes} bytes).`,
+          `Your proposed upload exceeds the maximum allowed size (${limit} bytes).`,
           400,
         );
       }
       throw error;
     }
-    objects.put({
+    // Stored as read, without a copy: the reader's buffer is nobody else's.
+    objects.putShared({
       key: grant.key,
       agentId: granted.agentId,
       kind: "upload",
@@ -143,9 +152,9 @@ function download(c: Context, { objects, presigner }: StorageContext, encoded: s
   const key = objectKeyOfPath(encoded);
   if (key === undefined) throw accessDenied("The object key in the path is not valid.");
   verifyDownload(presigner, key, new URL(c.req.url).searchParams, new Date());
-  const object = objects.get(key);
+  const object = objects.view(key);
   if (!object) throw new S3Error("NoSuchKey", "The specified key does not exist.", 404);
-  return new Response(c.req.method === "HEAD" ? null : Buffer.from(object.bytes), {
+  return new Response(c.req.method === "HEAD" ? null : streamOf(object.bytes), {
     status: 200,
     headers: {
       "Content-Type": object.contentType,
@@ -154,6 +163,36 @@ function download(c: Context, { objects, presigner }: StorageContext, encoded: s
       "X-Content-Type-Options": "nosniff",
     },
   });
+}
+
+/**
+ * The stored bytes as a stream of views (no copy): a `Uint8Array` body would be copied whole by
+ * `Response` (fetch copies buffer sources), and node-server writes each view as it is pulled, so
+ * a GiB object goes out under the socket's back-pressure.
+ */
+function streamOf(bytes: Uint8Array): ReadableStream<Uint8Array> {
+  let offset = 0;
+  return new ReadableStream<Uint8Array>({
+    pull(controller) {
+      if (offset >= bytes.byteLength) {
+        controller.close();
+        return;
+      }
+      const end = Math.min(offset + DOWNLOAD_CHUNK_BYTES, bytes.byteLength);
+      controller.enqueue(bytes.subarray(offset, end));
+      offset = end;
+    },
+  });
+}
+
+/**
+ * What is left of a body with a Content-Length once the file part begins (an upper bound on
+ * the file), capped at `limit` + 1 (one byte more tells a too-large file); 0 without one.
+ */
+function sizeHint(c: Context, reader: MultipartReader, limit: number): number {
+  const length = Number(c.req.header("content-length"));
+  if (!Number.isSafeInteger(length) || length <= 0) return 0;
+  return Math.max(0, Math.min(length - reader.bytesConsumed, limit + 1, MAX_OBJECT_BYTES));
 }
 
 function methodNotAllowed(): S3Error {
