@@ -1,6 +1,5 @@
 import {
   type AttachmentContent,
-  AttachmentStatusSchema,
   assertSafeHeaderValue,
   DOMAIN_NAME_PATTERN,
   DownloadResponseSchema,
@@ -8,44 +7,34 @@ import {
   isAttachmentContent,
   Limits,
   MEDIA_TYPE_PATTERN,
-  MessageSchema,
   parseInput,
   Routes,
   toAttachmentBytes,
   UploadResponseSchema,
 } from "@assmbl/core";
 import { z } from "zod";
+import {
+  type FetchedMessage,
+  type FetchMessageOptions,
+  fetchMessage,
+  getStoredMessage,
+} from "./fetch-message.js";
 import { createApiHttp } from "./http.js";
 import {
-  type AttachmentInfo,
   type InboxItem,
   type InboxPage,
   type InboxQuery,
   InboxQueryOptionsSchema,
   type StoredMessage,
-  toAttachmentInfo,
   toInboxItem,
-  toPlatformAttachment,
-  toStoredMessage,
   toWireQuery,
 } from "./inbox.js";
-import { cleanText, parseMime } from "./mime.js";
-import type { OpenMessageOptions } from "./open-message.js";
-import {
-  ConnectionOptionsShape,
-  MAX_TIMER_MS,
-  type RetryOptions,
-  SignalOptionsSchema,
-} from "./options.js";
-import { type ReceivedMessage, readMessage } from "./read-message.js";
+import { cleanText } from "./mime.js";
+import { ConnectionOptionsShape, type RetryOptions, SignalOptionsSchema } from "./options.js";
 import { type Runtime, realRuntime } from "./retry.js";
 import { MAX_UPLOAD_BYTES, type UploadProgress, uploadContent } from "./upload.js";
-import {
-  ReceiveOptionsShape,
-  requireDomainForDirectory,
-  type VerifyWith,
-  verificationKeys,
-} from "./verification-keys.js";
+
+export type { FetchedMessage, FetchMessageOptions } from "./fetch-message.js";
 
 /**
  * Options of {@link createAgentMailClient}.
@@ -65,35 +54,6 @@ export interface AgentMailClientOptions {
   retry?: RetryOptions | undefined;
   /** Per-request timeout, in ms (default 30000). */
   timeoutMs?: number | undefined;
-}
-
-/**
- * Options of {@link AgentMailClient.fetchMessage}.
- *
- * @example
- * const options: FetchMessageOptions = { decryptWith: key, verifyWith: directory, maxPollMs: 10_000 };
- */
-export interface FetchMessageOptions extends Omit<OpenMessageOptions, "mailDomain"> {
-  /** How often pending attachments are checked, in ms (default 1000; at most 2^31 - 1). */
-  pollIntervalMs?: number | undefined;
-  /**
-   * How long to wait for `pending` attachments, in ms (default 30000; 0 does not wait; at most
-   * 2^31 - 1). Past it,
-   * the message is returned anyway: each attachment still pending has `status: "pending"`,
-   * `bytes: null` and an `attachment_pending` error (`retryable: true`).
-   */
-  maxPollMs?: number | undefined;
-}
-
-/**
- * A message read through the platform: {@link ReceivedMessage} with the platform's id, sender,
- * `senderVerified`, receipt time and attachment status.
- *
- * @example
- * const { receivedAt, bodyTextDecrypted } = await client.fetchMessage(id, { decryptWith: key });
- */
-export interface FetchedMessage extends ReceivedMessage {
-  receivedAt: Date;
 }
 
 /**
@@ -216,16 +176,6 @@ const filename = z
     `expected at most ${Limits.filenameBytes} UTF-8 bytes`,
   );
 
-const FetchOptionsSchema = z
-  .strictObject({
-    ...ReceiveOptionsShape,
-    includeAttachments: z.boolean().optional(),
-    // setTimeout takes at most 2^31 - 1 ms; a larger delay would fire at once.
-    pollIntervalMs: z.int().positive().max(MAX_TIMER_MS).default(1_000),
-    maxPollMs: z.int().nonnegative().max(MAX_TIMER_MS).default(30_000),
-  })
-  .optional();
-
 const UploadRequestInputSchema = z.strictObject({
   filename,
   contentType: mediaType,
@@ -289,6 +239,7 @@ export function createClient(options: AgentMailClientOptions, runtime: Runtime):
   const config = parseInput(OptionsSchema, options, "createAgentMailClient options");
   const mailDomain = config.mailDomain?.toLowerCase();
   const http = createApiHttp(config, runtime);
+  const reader = { http, runtime, mailDomain, timeoutMs: config.timeoutMs };
   const signalOf = (callOptions: unknown, what: string) =>
     parseInput(SignalOptionsSchema, callOptions, `${what} options`)?.signal;
 
@@ -307,54 +258,6 @@ export function createClient(options: AgentMailClientOptions, runtime: Runtime):
     };
   }
 
-  async function getMessageWire(id: string, signal: AbortSignal | undefined) {
-    const { body } = await http.call({
-      route: Routes.getMessage,
-      params: { id },
-      schema: MessageSchema,
-      what: `getMessage(${id})`,
-      signal,
-    });
-    const stored = cleanItem(toStoredMessage(body));
-    return {
-      ...stored,
-      attachments: stored.attachments.map((attachment) => ({
-        ...attachment,
-        filename: cleanText(attachment.filename),
-        contentType: cleanText(attachment.contentType),
-      })),
-    };
-  }
-
-  /** Waits while attachments are pending, checking each pending one every `interval`. */
-  async function settle(
-    id: string,
-    attachments: AttachmentInfo[],
-    interval: number,
-    maxPollMs: number,
-    signal: AbortSignal | undefined,
-  ): Promise<AttachmentInfo[]> {
-    const current = [...attachments];
-    const deadline = runtime.now() + maxPollMs;
-    for (;;) {
-      const pending = current.filter((a) => a.status === "pending");
-      const left = deadline - runtime.now();
-      if (pending.length === 0 || left <= 0) return current;
-      await runtime.sleep(Math.min(interval, left), signal);
-      for (const attachment of pending) {
-        const { body } = await http.call({
-          route: Routes.getAttachment,
-          params: { id, index: attachment.index },
-          schema: AttachmentStatusSchema,
-          what: `attachment ${attachment.index} of ${id}`,
-          signal,
-        });
-        const at = current.findIndex((a) => a.index === attachment.index);
-        current[at] = toAttachmentInfo(body);
-      }
-    }
-  }
-
   return {
     async listInbox(query, callOptions) {
       return listInbox(query, signalOf(callOptions, "listInbox"));
@@ -370,48 +273,11 @@ export function createClient(options: AgentMailClientOptions, runtime: Runtime):
     },
     async getMessage(id, callOptions) {
       const signal = signalOf(callOptions, "getMessage");
-      return getMessageWire(parseInput(IdSchema, id, "getMessage id"), signal);
+      return getStoredMessage(http, parseInput(IdSchema, id, "getMessage id"), signal);
     },
     async fetchMessage(id, fetchOptions) {
       const messageId = parseInput(IdSchema, id, "fetchMessage id");
-      const opts = parseInput(FetchOptionsSchema, fetchOptions, "fetchMessage options") ?? {
-        pollIntervalMs: 1_000,
-        maxPollMs: 30_000,
-      };
-      const { signal } = opts;
-      requireDomainForDirectory(opts.verifyWith as VerifyWith | undefined, mailDomain);
-      const stored = await getMessageWire(messageId, signal);
-      const attachments =
-        opts.includeAttachments === false
-          ? stored.attachments
-          : await settle(
-              messageId,
-              stored.attachments,
-              opts.pollIntervalMs,
-              opts.maxPollMs,
-              signal,
-            );
-      const parsed = await parseMime(stored.rawMime);
-      const fields = await readMessage(parsed, {
-        decryptWith: opts.decryptWith,
-        verificationKeys: () =>
-          verificationKeys(
-            opts.verifyWith as VerifyWith | undefined,
-            stored.sender,
-            mailDomain,
-            signal,
-          ),
-        platform: attachments.map(toPlatformAttachment),
-        includeAttachments: opts.includeAttachments,
-        signal,
-      });
-      return {
-        id: stored.id,
-        sender: stored.sender,
-        senderVerified: stored.senderVerified,
-        receivedAt: stored.receivedAt,
-        ...fields,
-      };
+      return fetchMessage(reader, messageId, fetchOptions);
     },
     async deleteMessage(id, callOptions) {
       const signal = signalOf(callOptions, "deleteMessage");

@@ -2,11 +2,12 @@ import {
   AgentMailError,
   type AgentMailErrorCode,
   codeForStatus,
-  concatBytes,
   ErrorBodySchema,
   isRetryableCode,
+  Limits,
   parseRetryAfter,
   ResponseHeaders,
+  readBodyCapped,
 } from "@assmbl/core";
 import { TimeoutError } from "ky";
 import type { AttemptFailure } from "./retry.js";
@@ -19,10 +20,6 @@ const S3_CODES: Readonly<Record<string, AgentMailErrorCode>> = {
   EntityTooLarge: "payload_too_large",
 };
 
-// Error bodies are small; a server that streams megabytes (or never ends) on an error gets cut
-// off here: the rest of the body is cancelled, never read.
-const MAX_ERROR_BODY_BYTES = 16 * 1024;
-
 /** Sentences appended to the message of an error with that code: what the code means for this call. */
 export type ErrorHints = Readonly<Partial<Record<string, string>>>;
 
@@ -34,8 +31,13 @@ export type ErrorHints = Readonly<Partial<Record<string, string>>>;
  * core classifies as retryable; `Retry-After` is read for the retry loop. A `hints` entry for the
  * error's code is appended to its message.
  *
+ * The body is read under `Limits.errorBodyBytes` and until `signal` aborts. One that is longer is
+ * cut there (the rest cancelled, never read), one that does not arrive in time or breaks off is
+ * dropped: either way the error keeps its status-based code, `body` holds no fragment of JSON or
+ * text, and the message says the body was not read whole.
+ *
  * @example
- * if (!response.ok) throw new AttemptError(await failureFromResponse(response, "send", "api", [token], Date.now()));
+ * if (!response.ok) throw new AttemptError(await failureFromResponse(response, "send", "api", [token], Date.now(), { signal }));
  */
 export async function failureFromResponse(
   response: Response,
@@ -43,11 +45,12 @@ export async function failureFromResponse(
   answerer: Answerer,
   secrets: readonly string[],
   now: number,
-  hints?: ErrorHints,
+  options: { hints?: ErrorHints | undefined; signal?: AbortSignal | undefined } = {},
 ): Promise<AttemptFailure> {
+  const { hints, signal } = options;
   const status = response.status;
-  const text = await readCapped(response, MAX_ERROR_BODY_BYTES);
-  const json = answerer === "api" ? parseJson(text) : undefined;
+  const { text, unread } = await readErrorBody(response, what, signal);
+  const json = answerer === "api" && !unread ? parseJson(text) : undefined;
   const apiError = ErrorBodySchema.safeParse(json);
   let code: string;
   let detail: string | undefined;
@@ -60,14 +63,14 @@ export async function failureFromResponse(
     const s3 = parseS3Error(text);
     code = (s3?.code && S3_CODES[s3.code]) || codeForStatus(status);
     detail = s3 ? [s3.code, s3.message].filter(Boolean).join(": ") : undefined;
-    body = s3 ?? (json === undefined ? (text ? text.slice(0, 500) : undefined) : json);
+    body = s3 ?? (json === undefined ? (text && !unread ? text.slice(0, 500) : undefined) : json);
   }
   const retryable =
     status === 408 || status === 429 || status >= 500 || isRetryableCode(code, status);
   const hint = hints && Object.hasOwn(hints, code) ? hints[code] : undefined;
   const error = new AgentMailError({
     code,
-    message: `${what}: ${status} ${code}${detail ? ` (${detail})` : ""}${hint ? `. ${hint}` : ""}`,
+    message: `${what}: ${status} ${code}${detail ? ` (${detail})` : ""}${hint ? `. ${hint}` : ""}${unread ? ` (the error body ${unread}; the rest was not read)` : ""}`,
     status,
     body,
     retryable,
@@ -141,35 +144,26 @@ export function failureFromThrown(
 }
 
 /**
- * At most `maxBytes` of a response body as text (UTF-8, a character cut at the cap replaced);
- * the rest is cancelled, so an endless body neither hangs the caller nor fills its memory. A body
- * that fails mid-read gives what arrived before.
- *
- * @example
- * const text = await readCapped(response, 16 * 1024);
+ * An error body's text, at most `Limits.errorBodyBytes` of it (the rest cancelled, never read),
+ * and why it was not read whole, if it was not: its beginning still carries an S3 `<Code>`, but
+ * JSON cut short is not parsed.
  */
-export async function readCapped(response: Response, maxBytes: number): Promise<string> {
-  const body = response.body;
-  if (!body) return "";
-  const reader = body.getReader();
-  const chunks: Uint8Array[] = [];
-  let length = 0;
+async function readErrorBody(
+  response: Response,
+  what: string,
+  signal: AbortSignal | undefined,
+): Promise<{ text: string; unread?: string }> {
+  const max = Limits.errorBodyBytes;
   try {
-    while (length < maxBytes) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      const room = maxBytes - length;
-      const chunk = value.length > room ? value.subarray(0, room) : value;
-      chunks.push(chunk);
-      length += chunk.length;
-    }
+    const bytes = await readBodyCapped(response, { maxBytes: max, what, signal, truncate: true });
+    const text = new TextDecoder().decode(bytes);
+    // Exactly full counts as cut: finding out would cost reading past the cap.
+    return bytes.byteLength === max ? { text, unread: `was cut at ${max} bytes` } : { text };
   } catch {
-    // A broken body: keep what arrived.
-  } finally {
-    // Whatever is left is not wanted; cancelling also releases the connection.
-    reader.cancel().catch(() => {});
+    // Late (the deadline or the caller's signal) or broken: the status says enough, and the
+    // retry loop turns the caller's abort into `aborted`.
+    return { text: "", unread: "did not arrive in time or broke off" };
   }
-  return new TextDecoder().decode(concatBytes(...chunks));
 }
 
 // Failures that prove the request never left this machine.

@@ -2,7 +2,9 @@ import {
   AgentMailError,
   authorizationHeader,
   describeIssues,
+  Limits,
   type RouteDefinition,
+  readTextCapped,
   routePath,
 } from "@assmbl/core";
 import ky, { type KyInstance } from "ky";
@@ -14,7 +16,14 @@ import {
   failureFromThrown,
 } from "./http-errors.js";
 import type { RetryPolicy } from "./options.js";
-import { type AttemptContext, AttemptError, type Runtime, withRetries } from "./retry.js";
+import {
+  type AttemptContext,
+  AttemptError,
+  attemptDeadline,
+  type Runtime,
+  untilAborted,
+  withRetries,
+} from "./retry.js";
 
 /** One call of the AgentMail API. */
 export interface ApiCall<S extends z.ZodType> {
@@ -34,6 +43,12 @@ export interface ApiCall<S extends z.ZodType> {
   goneAfterAmbiguousIsSuccess?: boolean;
   /** Sentences appended to the message of an API error with that code. */
   hints?: ErrorHints;
+  /**
+   * The most bytes the success body may hold (default `Limits.jsonResponseBytes`); past it the
+   * call fails with `response_too_large`, not retried. `GET /messages/{id}` passes
+   * `Limits.messageResponseBytes`.
+   */
+  maxResponseBytes?: number;
 }
 
 /** A parsed success answer. */
@@ -43,8 +58,9 @@ export interface ApiAnswer<T> {
 }
 
 /**
- * The client's HTTP layer: ky for requests (prefix URL, per-request timeout), one retry loop
- * for the API and storage alike, error mapping, and the token kept out of every error.
+ * The client's HTTP layer: ky for requests (prefix URL), one retry loop for the API and storage
+ * alike, error mapping, and the token kept out of every error. Every attempt of `call` is bounded:
+ * `timeoutMs` covers headers and body, and the body is read under its cap.
  */
 export interface ApiHttp {
   readonly baseUrl: string;
@@ -59,8 +75,17 @@ export interface ApiHttp {
     attempt: (context: AttemptContext) => Promise<T>,
     options: { what: string; signal?: AbortSignal | undefined; replayable?: boolean },
   ): Promise<T>;
-  /** Throws the classified failure of a non-2xx answer. */
-  fail(response: Response, what: string, answerer: Answerer, hints?: ErrorHints): Promise<never>;
+  /**
+   * Throws the classified failure of a non-2xx answer. Its body is read under
+   * `Limits.errorBodyBytes` and until `signal` aborts (default: `timeoutMs` from now).
+   */
+  fail(
+    response: Response,
+    what: string,
+    answerer: Answerer,
+    hints?: ErrorHints,
+    signal?: AbortSignal,
+  ): Promise<never>;
 }
 
 /**
@@ -84,7 +109,8 @@ export function createApiHttp(
   const secrets = [options.token];
   const fetchFn: typeof fetch = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
   const common = {
-    timeout: options.timeoutMs,
+    // ky's timeout ends at the headers; each attempt's deadline (attemptDeadline) covers the body too.
+    timeout: false,
     // Retries are ours (one loop for API and storage, with Retry-After and idempotency in view).
     retry: 0,
     throwHttpErrors: false,
@@ -108,44 +134,71 @@ export function createApiHttp(
         classify: (thrown) => failureFromThrown(thrown, what, secrets),
       });
     },
-    async fail(response, what, answerer, hints) {
-      throw new AttemptError(
-        await failureFromResponse(response, what, answerer, secrets, runtime.now(), hints),
-      );
+    async fail(response, what, answerer, hints, signal) {
+      // Storage answers (uploads, downloads) come without a deadline of their own.
+      const own = signal ? undefined : attemptDeadline(undefined, options.timeoutMs, what);
+      try {
+        throw new AttemptError(
+          await failureFromResponse(response, what, answerer, secrets, runtime.now(), {
+            hints,
+            signal: signal ?? own?.signal,
+          }),
+        );
+      } finally {
+        own?.clear();
+      }
     },
     async call<S extends z.ZodType>(call: ApiCall<S>): Promise<ApiAnswer<z.output<S>>> {
       const path = call.params ? pathOf(call.route, call.params, call.what) : call.route.path;
+      const maxBytes = call.maxResponseBytes ?? Limits.jsonResponseBytes;
       return http.retrying(
         async ({ earlierAmbiguous }) => {
-          const response = await api(path.slice(1), {
-            method: call.route.method,
-            headers: {
-              accept: "application/json",
-              ...(call.route.auth ? { authorization } : {}),
-            },
-            ...(call.json === undefined ? {} : { json: call.json }),
-            ...(call.query ? { searchParams: call.query } : {}),
-            ...(call.signal ? { signal: call.signal } : {}),
-          });
-          // Any earlier ambiguous attempt counts, not only the last one: a dropped answer, then a
-          // 503, then a 404 still means the first attempt deleted it.
-          if (response.status === 404 && call.goneAfterAmbiguousIsSuccess && earlierAmbiguous) {
-            await response.body?.cancel();
-            return { body: undefined as z.output<S>, headers: response.headers };
+          const deadline = attemptDeadline(call.signal, options.timeoutMs, call.what);
+          const { signal } = deadline;
+          try {
+            const response = await untilAborted(
+              api(path.slice(1), {
+                method: call.route.method,
+                headers: {
+                  accept: "application/json",
+                  ...(call.route.auth ? { authorization } : {}),
+                },
+                ...(call.json === undefined ? {} : { json: call.json }),
+                ...(call.query ? { searchParams: call.query } : {}),
+                signal,
+              }),
+              signal,
+            );
+            // Any earlier ambiguous attempt counts, not only the last one: a dropped answer, then
+            // a 503, then a 404 still means the first attempt deleted it.
+            if (response.status === 404 && call.goneAfterAmbiguousIsSuccess && earlierAmbiguous) {
+              await response.body?.cancel();
+              return { body: undefined as z.output<S>, headers: response.headers };
+            }
+            if (!response.ok)
+              return await http.fail(response, call.what, "api", call.hints, signal);
+            if (!call.schema) {
+              await response.body?.cancel();
+              return { body: undefined as z.output<S>, headers: response.headers };
+            }
+            const json = await readJson(response, call.what, maxBytes, signal);
+            const parsed = call.schema.safeParse(json);
+            if (!parsed.success) {
+              throw new AgentMailError({
+                code: "invalid_response",
+                message: `${call.what}: the response does not match the contract (${describeIssues(parsed.error.issues)})`,
+              });
+            }
+            return { body: parsed.data, headers: response.headers };
+          } catch (error) {
+            // Whatever the fetch or the body stream made of the deadline's abort, it is the
+            // timeout a late header gives (retryable). Classified failures stand as they are.
+            const classified = error instanceof AttemptError || AgentMailError.is(error);
+            if (deadline.timedOut() && !call.signal?.aborted && !classified) throw deadline.reason;
+            throw error;
+          } finally {
+            deadline.clear();
           }
-          if (!response.ok) return http.fail(response, call.what, "api", call.hints);
-          if (!call.schema) {
-            await response.body?.cancel();
-            return { body: undefined as z.output<S>, headers: response.headers };
-          }
-          const parsed = call.schema.safeParse(await readJson(response, call.what));
-          if (!parsed.success) {
-            throw new AgentMailError({
-              code: "invalid_response",
-              message: `${call.what}: the response does not match the contract (${describeIssues(parsed.error.issues)})`,
-            });
-          }
-          return { body: parsed.data, headers: response.headers };
         },
         { what: call.what, signal: call.signal },
       );
@@ -171,8 +224,13 @@ function pathOf(
   }
 }
 
-async function readJson(response: Response, what: string): Promise<unknown> {
-  const text = await response.text();
+async function readJson(
+  response: Response,
+  what: string,
+  maxBytes: number,
+  signal: AbortSignal,
+): Promise<unknown> {
+  const text = await readTextCapped(response, { maxBytes, what, signal });
   try {
     return JSON.parse(text);
   } catch (cause) {

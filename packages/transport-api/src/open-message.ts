@@ -2,6 +2,7 @@ import { DOMAIN_NAME_PATTERN, type MailDecryptor, parseInput } from "@assmbl/cor
 import { z } from "zod";
 import { parseMime } from "./mime.js";
 import { type ReceivedMessage, readMessage } from "./read-message.js";
+import { prepareDownloadDir, StorageOptionsShape } from "./receive-options.js";
 import {
   ReceiveOptionsShape,
   requireDomainForDirectory,
@@ -24,6 +25,21 @@ export interface OpenMessageOptions {
   mailDomain?: string | undefined;
   /** Return (and decrypt) attachment bytes (default true); with `false` they are listed without bytes. */
   includeAttachments?: boolean | undefined;
+  /**
+   * The most plaintext the message may decrypt to, body and attachments together; a positive
+   * integer (default: the message's ciphertext bytes plus `Limits.plaintextExpansionBytes`,
+   * 256 MiB). Past it, the part that would pass it and every encrypted part after it fail with
+   * `plaintext_too_large` (decompression bombs stop there).
+   */
+  maxPlaintextBytes?: number | undefined;
+  /**
+   * An existing directory: each ready attachment is written to a file there (`path`, with
+   * `bytes: null`) instead of being returned in memory. An encrypted part is decrypted into a
+   * temporary file (`.agentmail-<random>.part`, mode 0600) that gets its final name only after
+   * its integrity and signature checks pass; no existing file is ever replaced (`name (1).ext`,
+   * ...). Needs `node:fs`, and a `decryptWith` with `decryptInto` (`loadPrivateKey`'s has it).
+   */
+  downloadDir?: string | undefined;
   signal?: AbortSignal | undefined;
 }
 
@@ -34,7 +50,7 @@ const OptionsSchema = z
       .string()
       .regex(DOMAIN_NAME_PATTERN, "expected a domain name such as agents.example.com")
       .optional(),
-    includeAttachments: z.boolean().optional(),
+    ...StorageOptionsShape,
   })
   .optional();
 
@@ -58,7 +74,15 @@ const RawSchema = z.union(
  * import { loadPrivateKey } from "@assmbl/crypto";
  * const message = await openMessage(rawMimeFromS3, { decryptWith: await loadPrivateKey(armored, passphrase) });
  * console.log(message.bodyTextDecrypted, message.attachments.map((a) => a.filename));
- * @throws {AgentMailError} `invalid_options` (unknown options by name), `invalid_message` for
+ * With `downloadDir`, each ready attachment is written to a file in that directory instead:
+ *
+ * ```ts
+ * const { attachments } = await openMessage(rawMimeFromS3, { decryptWith: key, downloadDir: "./inbox-files" });
+ * for (const a of attachments) console.log(a.path ?? a.error?.code); // "/abs/inbox-files/report.pdf"
+ * ```
+ *
+ * @throws {AgentMailError} `invalid_options` (unknown options by name; a `downloadDir` that is
+ * not a directory, or with a decryptor lacking `decryptInto`), `invalid_message` for
  * something that is not a MIME message; a directory's transient errors with `verifyWith`.
  */
 export async function openMessage(
@@ -68,6 +92,7 @@ export async function openMessage(
   const raw = parseInput(RawSchema, rawMime, "openMessage rawMime", "invalid_message");
   const config = parseInput(OptionsSchema, options, "openMessage options") ?? {};
   requireDomainForDirectory(config.verifyWith as VerifyWith | undefined, config.mailDomain);
+  const downloadDir = await prepareDownloadDir(config);
   const parsed = await parseMime(raw);
   const fields = await readMessage(parsed, {
     decryptWith: config.decryptWith,
@@ -79,6 +104,8 @@ export async function openMessage(
         config.signal,
       ),
     includeAttachments: config.includeAttachments,
+    maxPlaintextBytes: config.maxPlaintextBytes,
+    downloadDir,
     signal: config.signal,
   });
   return { id: parsed.messageId ?? "", sender: parsed.sender, senderVerified: false, ...fields };

@@ -1,16 +1,18 @@
 import {
-  AgentMailError,
+  type AgentMailError,
   AgentMailHeaders,
   ENCRYPTED_BODY,
   isArmoredMessage,
   type MailDecryptor,
-  MEDIA_TYPE_PATTERN,
   type SignatureVerification,
 } from "@assmbl/core";
+import type { DownloadDir } from "./download-dir.js";
 import { manifestRows } from "./manifest-rows.js";
-import { cleanText, type ParsedMime } from "./mime.js";
+import type { ParsedMime } from "./mime.js";
+import { asAgentMailError, mediaTypeOf, PGP_ENCRYPTED } from "./part-fields.js";
+import { defaultPlaintextBudget, PlaintextBudget, utf8Length } from "./plaintext-budget.js";
+import { type PartSource, readAttachment } from "./read-attachment.js";
 import { abortedError } from "./retry.js";
-import { safeFileName } from "./safe-file-name.js";
 
 /**
  * Where an attachment stands on the platform (always `ready` for a raw message).
@@ -60,7 +62,11 @@ export interface ReceivedAttachment {
    * sender (else the next source, or `application/octet-stream`).
    */
   contentType: string;
-  /** Byte size of `bytes`; while `pending` or `failed`, the size the platform reported (or 0). */
+  /**
+   * Byte size of `bytes` (with `downloadDir`: of the file written); while `pending` or `failed`,
+   * and for a part without bytes, the size sent (the platform's for a part it delivered by
+   * reference), or 0.
+   */
   size: number;
   status: AttachmentStatus;
   /** The part is an OpenPGP message: per its manifest row, or its `application/pgp-encrypted` type. */
@@ -69,12 +75,24 @@ export interface ReceivedAttachment {
   decrypted: boolean;
   /**
    * Plaintext when `decrypted`, else the bytes as sent (ciphertext when `encrypted`); `null`
-   * unless `ready`, and with `includeAttachments: false`.
+   * unless `ready`, with `includeAttachments: false`, with `downloadDir` (see `path`), and for
+   * an attachment too large to hold in memory (`attachment_too_large`).
    */
   bytes: Uint8Array | null;
+  /**
+   * With `downloadDir`: the absolute path of the file the attachment was written to (plaintext
+   * when `decrypted`, else the bytes as sent). Its name is `filename` when that is a safe file
+   * name (else `attachment-<index>`), numbered `name (1).ext`, `name (2).ext`, ... when a file
+   * of that name already exists (no file is ever replaced). Absent for a part that failed: a
+   * failed part leaves no file behind.
+   */
+  path?: string;
   /** Signature check of a decrypted part (only when it was decrypted). */
   verification?: SignatureVerification;
-  /** Why the part is not plaintext or has no bytes: `decryption_failed`, `attachment_pending`, `attachment_failed`, ... */
+  /**
+   * Why the part is not plaintext or has no bytes: `decryption_failed`, `plaintext_too_large`,
+   * `attachment_pending`, `attachment_failed`, `attachment_too_large`, ...
+   */
   error?: AgentMailError;
 }
 
@@ -150,15 +168,27 @@ export interface ReadOptions {
   platform?: readonly PlatformAttachment[] | undefined;
   /** Return (and decrypt) attachment bytes; with `false` attachments are listed without bytes (default true). */
   includeAttachments?: boolean | undefined;
+  /**
+   * The most plaintext the body and the attachments may decrypt to, together (default: the
+   * message's ciphertext bytes plus `Limits.plaintextExpansionBytes`).
+   */
+  maxPlaintextBytes?: number | undefined;
+  /** Write each ready attachment to a file there instead of returning its bytes. */
+  downloadDir?: DownloadDir | undefined;
+  /** Where attachment bytes come from besides the MIME (fetchMessage's download route). */
+  source?: PartSource | undefined;
   signal?: AbortSignal | undefined;
 }
-
-const PGP_ENCRYPTED = "application/pgp-encrypted";
 
 /**
  * Spec §7: detects what is encrypted, decrypts it with the caller's key, restores attachment
  * names and types, and keeps the ciphertext (with the error) of any part that fails. An
  * encrypted body that fails leaves `bodyTextDecrypted` absent: never partial plaintext.
+ *
+ * The body, then each attachment in MIME order, is decrypted one after another (never two at
+ * once), under one plaintext budget for the whole message: each decryption is told what is left
+ * (`maxPlaintextBytes`); the part that would pass it fails with `plaintext_too_large`, and so
+ * does every encrypted part after it, without being tried.
  *
  * @example
  * const fields = await readMessage(await parseMime(raw), { decryptWith: key });
@@ -194,13 +224,22 @@ export async function readMessage(
     ...(verification ? { verificationKeys: verification } : {}),
     ...(signal ? { signal } : {}),
   };
+  const budget = new PlaintextBudget(
+    options.maxPlaintextBytes ??
+      defaultPlaintextBudget(ciphertextBytes(parsed, options, encrypted, isEncryptedPart)),
+  );
 
   const body = async (): Promise<
     Pick<ReceivedMessage, "bodyTextDecrypted" | "verification" | "bodyError">
   > => {
     if (!encrypted || !decryptWith) return {};
     try {
-      const { text, verification } = await decryptWith.decryptText(parsed.text, decryptOptions);
+      const { text, verification } = await budget.spend(
+        "the body",
+        (maxPlaintextBytes) =>
+          decryptWith.decryptText(parsed.text, { ...decryptOptions, maxPlaintextBytes }),
+        (result) => utf8Length(result.text),
+      );
       return { bodyTextDecrypted: text, verification };
     } catch (error) {
       if (signal?.aborted) throw abortedError(signal, "reading the message");
@@ -208,85 +247,26 @@ export async function readMessage(
     }
   };
 
-  const count = Math.max(parsed.attachments.length, options.platform?.length ?? 0);
-  const attachment = async (index: number): Promise<ReceivedAttachment> => {
-    const part = parsed.attachments[index];
-    const row = rows?.get(index);
-    const platform = options.platform?.find((item) => item.index === index);
-    // The name as sent decides what can be restored; the name returned has no control characters.
-    const sentName = part?.filename ?? row?.filename ?? platform?.fileName;
-    const filename = sentName ? cleanText(sentName) : `attachment-${index}`;
-    // The first of the sender's types that is a media type (a manifest's may hold anything).
-    const contentType =
-      [row?.content_type, part?.mediaType, platform?.contentType].find(isMediaType) ??
-      "application/octet-stream";
-    const isEncrypted =
-      isEncryptedPart(index) || (!part && mediaTypeOf(contentType) === PGP_ENCRYPTED);
-    const status = platform?.status ?? "ready";
-    const base = { index, filename, contentType, status, encrypted: isEncrypted, decrypted: false };
-    if (status !== "ready") {
-      return {
-        ...base,
-        size: platform?.size ?? row?.size ?? 0,
-        bytes: null,
-        error:
-          status === "pending"
-            ? new AgentMailError({
-                code: "attachment_pending",
-                message: `attachment ${index} (${filename}) is still being processed by the platform; fetch the message again later`,
-              })
-            : new AgentMailError({
-                code: "attachment_failed",
-                message: `the platform could not process attachment ${index} (${filename}); its bytes are not available`,
-              }),
-      };
-    }
-    if (!part) {
-      return {
-        ...base,
-        size: platform?.size ?? 0,
-        bytes: null,
-        error: new AgentMailError({
-          code: "invalid_response",
-          message: `the platform lists attachment ${index}, but the message has no such MIME part`,
-        }),
-      };
-    }
-    if (options.includeAttachments === false) {
-      return { ...base, size: part.bytes.length, bytes: null };
-    }
-    if (!isEncrypted || !decryptWith) {
-      return { ...base, size: part.bytes.length, bytes: part.bytes };
-    }
-    try {
-      const { data, verification } = await decryptWith.decryptBytes(part.bytes, decryptOptions);
-      return {
-        ...base,
-        filename:
-          safeFileName(row?.original_filename) ??
-          safeFileName(sentName === undefined ? undefined : stripAsc(sentName)) ??
-          `attachment-${index}`,
-        contentType: [row?.original_content_type].find(isMediaType) ?? "application/octet-stream",
-        size: data.length,
-        decrypted: true,
-        bytes: data,
-        verification,
-      };
-    } catch (error) {
-      if (signal?.aborted) throw abortedError(signal, "reading the message");
-      return {
-        ...base,
-        size: part.bytes.length,
-        bytes: part.bytes,
-        error: asAgentMailError(error, `attachment ${index} (${filename}) could not be decrypted`),
-      };
-    }
+  const context = {
+    rows,
+    platform: options.platform,
+    isEncryptedPart,
+    decryptWith,
+    decryptOptions,
+    budget,
+    includeAttachments: options.includeAttachments,
+    signal,
+    downloadDir: options.downloadDir,
+    source: options.source,
   };
-
-  const [bodyFields, attachments] = await Promise.all([
-    body(),
-    Promise.all(Array.from({ length: count }, (_, index) => attachment(index))),
-  ]);
+  // One after another: concurrent decryptions would each hold their plaintext (and a budget
+  // checked only as each one ends could be passed many times over).
+  const bodyFields = await body();
+  const count = Math.max(parsed.attachments.length, options.platform?.length ?? 0);
+  const attachments: ReceivedAttachment[] = [];
+  for (let index = 0; index < count; index++) {
+    attachments.push(await readAttachment(context, parsed.attachments[index], index));
+  }
   return {
     subject: parsed.subject,
     headers: parsed.headers,
@@ -299,29 +279,24 @@ export async function readMessage(
   };
 }
 
-function mediaTypeOf(contentType: string): string {
-  return (contentType.split(";")[0] ?? "").trim().toLowerCase();
-}
-
-// C0 controls, DEL and C1 controls.
-// biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point.
-const CONTROL_CHARACTER = /[\u0000-\u001f\u007f-\u009f]/;
-
-// A type from the sender is used only if it is a media type, without control characters (core's
-// pattern already refuses CR and LF, which would end a header the type is written into).
-function isMediaType(value: string | undefined): value is string {
-  return value !== undefined && MEDIA_TYPE_PATTERN.test(value) && !CONTROL_CHARACTER.test(value);
-}
-
-function stripAsc(filename: string): string {
-  return /\.asc$/i.test(filename) && filename.length > 4 ? filename.slice(0, -4) : filename;
-}
-
-function asAgentMailError(error: unknown, message: string): AgentMailError {
-  if (AgentMailError.is(error)) return error;
-  return new AgentMailError({
-    code: "decryption_failed",
-    message: `${message}: ${error instanceof Error ? error.message : String(error)}`,
-    cause: error,
+/**
+ * The ciphertext bytes that will be decrypted: the encrypted body, and each ready encrypted
+ * attachment (the larger of its MIME part and the size the platform lists, which is what a part
+ * delivered by reference or downloaded holds).
+ */
+function ciphertextBytes(
+  parsed: ParsedMime,
+  options: ReadOptions,
+  encrypted: boolean,
+  isEncryptedPart: (index: number) => boolean,
+): number {
+  if (!options.decryptWith) return 0;
+  let total = encrypted ? utf8Length(parsed.text) : 0;
+  if (options.includeAttachments === false) return total;
+  parsed.attachments.forEach((part, index) => {
+    const platform = options.platform?.find((item) => item.index === index);
+    if (!isEncryptedPart(index) || (platform?.status ?? "ready") !== "ready") return;
+    total += Math.max(part.bytes.length, platform?.size ?? 0);
   });
+  return total;
 }

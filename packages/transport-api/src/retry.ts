@@ -158,3 +158,66 @@ export async function withRetries<T>(
     }
   }
 }
+
+/** The deadline of one attempt; see {@link attemptDeadline}. */
+export interface AttemptDeadline {
+  /** Aborts when the caller's signal does, or when the attempt's time is up. */
+  readonly signal: AbortSignal;
+  /** The time ran out (not the caller's abort). */
+  timedOut(): boolean;
+  /** A `TimeoutError` DOMException: `failureFromThrown` maps it to a retryable `timeout`. */
+  readonly reason: DOMException;
+  /** Stops the timer; call it when the attempt is over, body read included. */
+  clear(): void;
+}
+
+/**
+ * A deadline for one whole attempt, headers and body: its signal goes to `fetch` and to the body
+ * read, so a peer that trickles its answer cannot hold a call past `timeoutMs` (ky's `timeout`
+ * ends at the headers). Each retry gets a fresh one.
+ *
+ * @example
+ * const deadline = attemptDeadline(signal, 30_000, "listInbox");
+ * try { return await readBodyCapped(await fetch(url, { signal: deadline.signal }), { maxBytes, what, signal: deadline.signal }); }
+ * finally { deadline.clear(); }
+ */
+export function attemptDeadline(
+  callerSignal: AbortSignal | undefined,
+  timeoutMs: number,
+  what: string,
+): AttemptDeadline {
+  const reason = new DOMException(`${what}: no full answer within ${timeoutMs} ms`, "TimeoutError");
+  const timer = new AbortController();
+  const handle = setTimeout(() => timer.abort(reason), timeoutMs);
+  return {
+    signal: callerSignal ? AbortSignal.any([callerSignal, timer.signal]) : timer.signal,
+    timedOut: () => timer.signal.aborted,
+    reason,
+    clear: () => clearTimeout(handle),
+  };
+}
+
+/**
+ * `response`, or the signal's reason as soon as it aborts: a `fetch` that ignores signals cannot
+ * hold an attempt past its deadline. An answer that comes too late has its body cancelled.
+ *
+ * @example
+ * const response = await untilAborted(fetch(url, { signal }), signal);
+ * @throws the signal's reason; what `response` rejects with.
+ */
+export function untilAborted(response: Promise<Response>, signal: AbortSignal): Promise<Response> {
+  const discard = () =>
+    response.then((late) => late.body?.cancel().catch(() => {})).catch(() => {});
+  if (signal.aborted) {
+    discard();
+    return Promise.reject(signal.reason);
+  }
+  return new Promise<Response>((resolve, reject) => {
+    const onAbort = () => {
+      reject(signal.reason);
+      discard();
+    };
+    signal.addEventListener("abort", onAbort, { once: true });
+    response.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
+  });
+}

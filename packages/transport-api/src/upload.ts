@@ -36,11 +36,14 @@ export const MAX_UPLOAD_BYTES = 5 * 1024 ** 3;
  * it: a failure that would have been retried becomes `upload_failed` with `retryable: false`.
  *
  * Uploads have no timeout (a large file may legitimately take long): abort with `signal`.
+ * Memory stays flat whatever the file's size: the form is pulled one chunk at a time as the
+ * socket takes it, and redirects are refused, so fetch keeps no copy of the body to replay.
  *
  * @example
  * const { objectKey, size } = await uploadContent(http, { index: 0, filename: "a.pdf", contentType: "application/pdf", content: bytes });
  * @throws {AgentMailError} the API's and storage's codes (`forbidden`, `payload_too_large`,
- * `server_error`, `network_error`, ...), `upload_failed` for a stream that failed in transit.
+ * `server_error`, `network_error`, ...), `upload_failed` for a stream that failed in transit,
+ * `invalid_response` when storage answers with a redirect (never followed: see below).
  */
 export async function uploadContent(
   http: ApiHttp,
@@ -88,7 +91,7 @@ export async function uploadContent(
             });
           },
         );
-        const response = await http.fetch(url, {
+        const response = await storagePost(http, url, what, {
           method: "POST",
           body: form.body,
           headers: {
@@ -97,6 +100,11 @@ export async function uploadContent(
           },
           // A streamed request body needs half duplex (Node's fetch; ignored where unsupported).
           duplex: "half",
+          // A presigned POST answers itself (2xx, or an error); it never redirects. Following
+          // redirects would also cost the whole file in memory: to replay a body on a redirect,
+          // fetch clones the request (tees its body) unless the redirect mode is "error", and the
+          // unread branch of that tee keeps every byte sent (512 MiB upload: 861 MiB RSS).
+          redirect: "error",
           ...(signal ? { signal } : {}),
         } as RequestInit);
         if (!response.ok) return http.fail(response, what, "storage");
@@ -118,4 +126,29 @@ export async function uploadContent(
     throw error;
   }
   return { objectKey: presigned.object_key, size: isBytes ? content.length : size };
+}
+
+/**
+ * The storage POST. A redirect answer is refused by fetch (`redirect: "error"`) as a bare
+ * "fetch failed"; it is named here, and not retried: storage would answer the same again.
+ */
+async function storagePost(
+  http: ApiHttp,
+  url: string,
+  what: string,
+  init: RequestInit,
+): Promise<Response> {
+  try {
+    return await http.fetch(url, init);
+  } catch (error) {
+    const cause = (error as { cause?: { message?: unknown } } | undefined)?.cause;
+    if (error instanceof TypeError && cause?.message === "unexpected redirect") {
+      throw new AgentMailError({
+        code: "invalid_response",
+        message: `${what}: storage answered with a redirect, which a presigned POST never does; it was not followed`,
+        cause: error,
+      });
+    }
+    throw error;
+  }
 }

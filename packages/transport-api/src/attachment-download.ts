@@ -1,0 +1,184 @@
+import { AgentMailError, concatBytes, DownloadResponseSchema, Routes } from "@assmbl/core";
+import type { ApiHttp } from "./http.js";
+import { failureFromThrown } from "./http-errors.js";
+
+/**
+ * The most a download is read when the platform reports no size (S3's largest single object).
+ *
+ * @example
+ * const cap = size ?? MAX_DOWNLOAD_BYTES;
+ */
+export const MAX_DOWNLOAD_BYTES = 5 * 1024 ** 3;
+
+/**
+ * One attachment arriving from storage: its bytes as a stream, and `close()` to drop the
+ * connection (idempotent; harmless after the stream ended).
+ *
+ * @example
+ * const part: PartStream = bytesPart(new Uint8Array([1, 2, 3]));
+ */
+export interface PartStream {
+  stream: ReadableStream<Uint8Array>;
+  close(): void;
+}
+
+/**
+ * What {@link downloadAttachment} fetches and how.
+ *
+ * @example
+ * const request: DownloadRequest = { messageId: "m1", index: 0, maxBytes: 1 << 20, timeoutMs: 30_000 };
+ */
+export interface DownloadRequest {
+  messageId: string;
+  index: number;
+  /** The most bytes read; past it the stream errors with `response_too_large`. */
+  maxBytes: number;
+  /** Deadline for the answer's headers, then for each chunk after the one before, in ms. */
+  timeoutMs: number;
+  signal?: AbortSignal | undefined;
+}
+
+/**
+ * Streams a received attachment from the platform: `POST /messages/{id}/attachments/{index}/download`
+ * for a presigned URL, then a GET of it. The answer is never buffered: the stream yields chunks
+ * as they arrive, errors with `response_too_large` past `maxBytes` (checked against
+ * `Content-Length` first), and with `timeout` when no chunk comes for `timeoutMs`. The two
+ * requests are retried per the client's policy; a failure mid-stream is not (the stream errors).
+ *
+ * @example
+ * const { stream, close } = await downloadAttachment(http, { messageId, index: 0, maxBytes: size, timeoutMs: 30_000 });
+ * try { await stream.pipeTo(sink); } finally { close(); }
+ * @throws {AgentMailError} the API's and storage's codes (`not_found`, `attachment_pending`,
+ * `forbidden`, `network_error`, `timeout`, ...), `response_too_large`, `aborted`.
+ */
+export async function downloadAttachment(
+  http: ApiHttp,
+  request: DownloadRequest,
+): Promise<PartStream> {
+  const { messageId, index, maxBytes, timeoutMs, signal } = request;
+  const what = `download of attachment ${index} of ${messageId}`;
+  const { body } = await http.call({
+    route: Routes.downloadAttachment,
+    params: { id: messageId, index },
+    schema: DownloadResponseSchema,
+    what,
+    signal,
+  });
+  const url = new URL(body.url, `${http.baseUrl}/`).toString();
+  const { response, controller } = await http.retrying(
+    async () => {
+      const controller = new AbortController();
+      const timer = setTimeout(() => controller.abort(timeoutError()), timeoutMs);
+      try {
+        // A presigned URL carries its own authorization: the token is never sent to storage.
+        const response = await http.fetch(url, {
+          signal: signal ? AbortSignal.any([controller.signal, signal]) : controller.signal,
+        });
+        if (!response.ok) return http.fail(response, what, "storage");
+        return { response, controller };
+      } catch (error) {
+        controller.abort();
+        throw error;
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+    { what, signal },
+  );
+  const tooLarge = () =>
+    new AgentMailError({
+      code: "response_too_large",
+      message: `${what}: storage sent more than the ${maxBytes} bytes expected; the connection was closed without reading the rest`,
+      status: response.status,
+    });
+  const declared = Number(response.headers.get("content-length") ?? Number.NaN);
+  if (declared > maxBytes || !response.body) {
+    controller.abort();
+    if (declared > maxBytes) throw tooLarge();
+    return { stream: new Blob([]).stream(), close: () => {} };
+  }
+  const reader = response.body.getReader();
+  let total = 0;
+  const stream = new ReadableStream<Uint8Array>(
+    {
+      async pull(sink) {
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        const idle = new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(timeoutError()), timeoutMs);
+        });
+        try {
+          const next = await Promise.race([reader.read(), idle]);
+          if (next.done) {
+            sink.close();
+            return;
+          }
+          total += next.value.byteLength;
+          if (total > maxBytes) throw tooLarge();
+          sink.enqueue(next.value);
+        } catch (error) {
+          // Closes the connection: the rest of an oversized or stalled body is never read.
+          controller.abort();
+          reader.cancel().catch(() => {});
+          sink.error(failureFromThrown(error, what, http.secrets).error);
+        } finally {
+          clearTimeout(timer);
+        }
+      },
+      cancel(reason) {
+        controller.abort();
+        return reader.cancel(reason).catch(() => {});
+      },
+    },
+    { highWaterMark: 0 },
+  );
+  return { stream, close: () => controller.abort() };
+}
+
+/**
+ * Reads a {@link PartStream} into memory (it is closed afterwards).
+ *
+ * @example
+ * const bytes = await readPart(await downloadAttachment(http, request));
+ * @throws {AgentMailError} whatever the stream errors with.
+ */
+export async function readPart(part: PartStream): Promise<Uint8Array> {
+  const chunks: Uint8Array[] = [];
+  try {
+    const reader = part.stream.getReader();
+    for (let next = await reader.read(); !next.done; next = await reader.read()) {
+      chunks.push(next.value);
+    }
+  } finally {
+    part.close();
+  }
+  return chunks.length === 1 ? (chunks[0] as Uint8Array) : concatBytes(...chunks);
+}
+
+/**
+ * Bytes already in memory as a {@link PartStream}, in 64 KiB chunks (views, not copies).
+ *
+ * @example
+ * await bytesPart(part.bytes).stream.pipeTo(sink);
+ */
+export function bytesPart(bytes: Uint8Array): PartStream {
+  const CHUNK = 64 * 1024;
+  let offset = 0;
+  const stream = new ReadableStream<Uint8Array>(
+    {
+      pull(sink) {
+        if (offset >= bytes.length) {
+          sink.close();
+          return;
+        }
+        sink.enqueue(bytes.subarray(offset, offset + CHUNK));
+        offset += CHUNK;
+      },
+    },
+    { highWaterMark: 0 },
+  );
+  return { stream, close: () => {} };
+}
+
+function timeoutError(): DOMException {
+  return new DOMException("no data in time", "TimeoutError");
+}

@@ -1,0 +1,217 @@
+import { AttachmentStatusSchema, Limits, MessageSchema, parseInput, Routes } from "@assmbl/core";
+import { z } from "zod";
+import { downloadAttachment } from "./attachment-download.js";
+import type { ApiHttp } from "./http.js";
+import {
+  type AttachmentInfo,
+  type StoredMessage,
+  toAttachmentInfo,
+  toPlatformAttachment,
+  toStoredMessage,
+} from "./inbox.js";
+import { cleanText, parseMime } from "./mime.js";
+import type { OpenMessageOptions } from "./open-message.js";
+import { MAX_TIMER_MS } from "./options.js";
+import { type ReceivedMessage, readMessage } from "./read-message.js";
+import { prepareDownloadDir, StorageOptionsShape } from "./receive-options.js";
+import type { Runtime } from "./retry.js";
+import {
+  ReceiveOptionsShape,
+  requireDomainForDirectory,
+  type VerifyWith,
+  verificationKeys,
+} from "./verification-keys.js";
+
+/**
+ * Options of {@link AgentMailClient.fetchMessage}.
+ *
+ * @example
+ * const options: FetchMessageOptions = { decryptWith: key, verifyWith: directory, maxPollMs: 10_000, downloadDir: "./inbox-files" };
+ */
+export interface FetchMessageOptions extends Omit<OpenMessageOptions, "mailDomain"> {
+  /** How often pending attachments are checked, in ms (default 1000; at most 2^31 - 1). */
+  pollIntervalMs?: number | undefined;
+  /**
+   * How long to wait for `pending` attachments, in ms (default 30000; 0 does not wait; at most
+   * 2^31 - 1). Past it,
+   * the message is returned anyway: each attachment still pending has `status: "pending"`,
+   * `bytes: null` and an `attachment_pending` error (`retryable: true`).
+   */
+  maxPollMs?: number | undefined;
+  /**
+   * Without `downloadDir`: the largest attachment the platform delivered by reference (messages
+   * over 40 MiB carry their attachments as empty MIME parts) that is downloaded into memory
+   * (default `Limits.inMemoryAttachmentBytes`, 64 MiB). A larger one keeps `bytes: null` with an
+   * `attachment_too_large` error: read it with `downloadDir`.
+   */
+  maxInMemoryAttachmentBytes?: number | undefined;
+}
+
+/**
+ * A message read through the platform: {@link ReceivedMessage} with the platform's id, sender,
+ * `senderVerified`, receipt time and attachment status.
+ *
+ * @example
+ * const { receivedAt, bodyTextDecrypted } = await client.fetchMessage(id, { decryptWith: key });
+ */
+export interface FetchedMessage extends ReceivedMessage {
+  receivedAt: Date;
+}
+
+const FetchOptionsSchema = z
+  .strictObject({
+    ...ReceiveOptionsShape,
+    ...StorageOptionsShape,
+    // setTimeout takes at most 2^31 - 1 ms; a larger delay would fire at once.
+    pollIntervalMs: z.int().positive().max(MAX_TIMER_MS).default(1_000),
+    maxPollMs: z.int().nonnegative().max(MAX_TIMER_MS).default(30_000),
+    maxInMemoryAttachmentBytes: z
+      .int()
+      .positive()
+      .max(Number.MAX_SAFE_INTEGER)
+      .default(Limits.inMemoryAttachmentBytes),
+  })
+  .optional();
+
+/**
+ * What fetchMessage needs of its client.
+ *
+ * @example
+ * const reader: MessageReader = { http, runtime, mailDomain: "agents.example.com", timeoutMs: 30_000 };
+ */
+export interface MessageReader {
+  http: ApiHttp;
+  runtime: Runtime;
+  mailDomain: string | undefined;
+  /** The client's per-request timeout: also the idle deadline between chunks of a download. */
+  timeoutMs: number;
+}
+
+/**
+ * `GET /messages/{id}`, its answer read under `Limits.messageResponseBytes` and its text fields
+ * cleaned (`cleanText`).
+ *
+ * @example
+ * const stored = await getStoredMessage(http, "m1", signal);
+ * @throws {AgentMailError} the API's codes, `response_too_large`.
+ */
+export async function getStoredMessage(
+  http: ApiHttp,
+  id: string,
+  signal: AbortSignal | undefined,
+): Promise<StoredMessage> {
+  const { body } = await http.call({
+    route: Routes.getMessage,
+    params: { id },
+    schema: MessageSchema,
+    what: `getMessage(${id})`,
+    // raw_mime is up to an SES v2 message (40 MiB), JSON-escaped: more than other answers.
+    maxResponseBytes: Limits.messageResponseBytes,
+    signal,
+  });
+  const stored = toStoredMessage(body);
+  return {
+    ...stored,
+    sender: cleanText(stored.sender),
+    subject: cleanText(stored.subject),
+    labels: stored.labels.map(cleanText),
+    attachments: stored.attachments.map((attachment) => ({
+      ...attachment,
+      filename: cleanText(attachment.filename),
+      contentType: cleanText(attachment.contentType),
+    })),
+  };
+}
+
+/**
+ * `fetchMessage`: the stored message, its pending attachments waited for, read per spec §7 with
+ * the plaintext budget, and its attachments in memory or (with `downloadDir`) in files, their
+ * bytes from the platform's download route.
+ *
+ * @example
+ * const message = await fetchMessage(reader, "m1", { decryptWith: key, downloadDir: "./files" });
+ * @throws {AgentMailError} `invalid_options` (before any request), the API's codes.
+ */
+export async function fetchMessage(
+  reader: MessageReader,
+  messageId: string,
+  fetchOptions: FetchMessageOptions | undefined,
+): Promise<FetchedMessage> {
+  const { http, mailDomain } = reader;
+  const opts = parseInput(FetchOptionsSchema, fetchOptions, "fetchMessage options") ?? {
+    pollIntervalMs: 1_000,
+    maxPollMs: 30_000,
+    maxInMemoryAttachmentBytes: Limits.inMemoryAttachmentBytes,
+  };
+  const { signal } = opts;
+  requireDomainForDirectory(opts.verifyWith as VerifyWith | undefined, mailDomain);
+  const downloadDir = await prepareDownloadDir(opts);
+  const stored = await getStoredMessage(http, messageId, signal);
+  const attachments =
+    opts.includeAttachments === false
+      ? stored.attachments
+      : await settle(reader, messageId, stored.attachments, opts, signal);
+  const parsed = await parseMime(stored.rawMime);
+  const fields = await readMessage(parsed, {
+    decryptWith: opts.decryptWith,
+    verificationKeys: () =>
+      verificationKeys(
+        opts.verifyWith as VerifyWith | undefined,
+        stored.sender,
+        mailDomain,
+        signal,
+      ),
+    platform: attachments.map(toPlatformAttachment),
+    includeAttachments: opts.includeAttachments,
+    maxPlaintextBytes: opts.maxPlaintextBytes,
+    downloadDir,
+    source: {
+      open: (index, maxBytes) =>
+        downloadAttachment(http, {
+          messageId,
+          index,
+          maxBytes,
+          timeoutMs: reader.timeoutMs,
+          signal,
+        }),
+      maxInMemoryBytes: opts.maxInMemoryAttachmentBytes,
+    },
+    signal,
+  });
+  return {
+    id: stored.id,
+    sender: stored.sender,
+    senderVerified: stored.senderVerified,
+    receivedAt: stored.receivedAt,
+    ...fields,
+  };
+}
+
+/** Waits while attachments are pending, checking each pending one every `pollIntervalMs`. */
+async function settle(
+  { http, runtime }: MessageReader,
+  id: string,
+  attachments: AttachmentInfo[],
+  { pollIntervalMs, maxPollMs }: { pollIntervalMs: number; maxPollMs: number },
+  signal: AbortSignal | undefined,
+): Promise<AttachmentInfo[]> {
+  const current = [...attachments];
+  const deadline = runtime.now() + maxPollMs;
+  for (;;) {
+    const pending = current.filter((a) => a.status === "pending");
+    const left = deadline - runtime.now();
+    if (pending.length === 0 || left <= 0) return current;
+    await runtime.sleep(Math.min(pollIntervalMs, left), signal);
+    for (const attachment of pending) {
+      const { body } = await http.call({
+        route: Routes.getAttachment,
+        params: { id, index: attachment.index },
+        schema: AttachmentStatusSchema,
+        what: `attachment ${attachment.index} of ${id}`,
+        signal,
+      });
+      const at = current.findIndex((a) => a.index === attachment.index);
+      current[at] = toAttachmentInfo(body);
+    }
+  }
+}
