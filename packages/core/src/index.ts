@@ -102,4 +102,5 @@ export {
   type TransportSendOptions,
   withManifestRows,
 } from "./transport.js";
+export { cancelLateBody, untilAborted } from "./until-aborted.js";
 export { describeIssues, parseInput } from "./validate.js";

@@ -32,13 +32,22 @@ export const Limits = {
   errorBodyBytes: 16 * 1024,
   /**
    * How much more plaintext than ciphertext one received message may decrypt to, all its parts
-   * together (ours): the bound on decompression bombs. A part that would pass it fails with
-   * `plaintext_too_large`, and so does every part after it.
+   * together, when the plaintext is held in memory (ours): the bound on decompression bombs. A
+   * part that would pass it fails with `plaintext_too_large`, and so does every part after it.
+   * 64 MiB keeps a bomb's cost, with the reading around it, under 128 MiB.
    */
-  plaintextExpansionBytes: 256 * 1024 * 1024,
+  plaintextExpansionBytes: 64 * 1024 * 1024,
   /**
-   * Largest attachment a receive call holds in memory when it has no `downloadDir` (ours): a
-   * larger one keeps `bytes: null` and an `attachment_too_large` error naming `downloadDir`.
+   * With `downloadDir` (plaintext written to files, not held), a message may decrypt to this
+   * many times its ciphertext, plus `plaintextExpansionBytes` (ours): a compressible file sent
+   * compressed (PGPy compresses by default) still arrives, while a few KB of a bomb cannot fill
+   * the disk.
+   */
+  downloadExpansionRatio: 32,
+  /**
+   * The most bytes of attachments delivered by reference that one receive call downloads into
+   * memory when it has no `downloadDir`, all of them together (ours): an attachment past it keeps
+   * `bytes: null` and an `attachment_too_large` error naming `downloadDir`.
    */
   inMemoryAttachmentBytes: 64 * 1024 * 1024,
   /** Largest `limit` of `GET /inbox`. */

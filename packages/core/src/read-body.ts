@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { concatBytes } from "./bytes.js";
 import { AgentMailError } from "./errors.js";
 import { parseInput } from "./validate.js";
 
@@ -106,14 +107,7 @@ export async function readBodyCapped(
   } finally {
     if (onAbort) signal?.removeEventListener("abort", onAbort);
   }
-  if (chunks.length === 1) return chunks[0] as Uint8Array;
-  const bytes = new Uint8Array(total);
-  let offset = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return bytes;
+  return chunks.length === 1 ? (chunks[0] as Uint8Array) : concatBytes(...chunks);
 }
 
 /**

@@ -1,4 +1,4 @@
-import { Limits, readBodyCapped } from "@assmbl/core";
+import { cancelLateBody, Limits, readBodyCapped, untilAborted } from "@assmbl/core";
 import { TimeoutError } from "ky";
 
 /** What one attempt may cost: its deadline, headers and body together, and its body's size. */
@@ -58,7 +58,11 @@ export function cappedFetch(inner: typeof fetch, budget: AttemptBudget): typeof 
     );
     const signal = AbortSignal.any([outer, deadline.signal]);
     try {
-      const response = await untilAborted(inner(input, { ...init, signal }), signal);
+      const response = await untilAborted(
+        inner(input, { ...init, signal }),
+        signal,
+        cancelLateBody,
+      );
       return await buffered(response, budget, signal, outer);
     } catch (error) {
       if (deadline.signal.aborted && !outer.aborted) throw new TimeoutError(request);
@@ -117,22 +121,3 @@ async function buffered(
 }
 
 const NULL_BODY_STATUSES = new Set([101, 204, 205, 304]);
-
-/**
- * `promise`, or the signal's reason when it aborts first: a `fetch` that ignores signals cannot
- * hold an attempt past its deadline. A response that arrives too late has its body cancelled.
- */
-function untilAborted(promise: Promise<Response>, signal: AbortSignal): Promise<Response> {
-  if (signal.aborted) {
-    promise.then((late) => late.body?.cancel().catch(() => {})).catch(() => {});
-    return Promise.reject(signal.reason);
-  }
-  return new Promise<Response>((resolve, reject) => {
-    const onAbort = () => {
-      reject(signal.reason);
-      promise.then((late) => late.body?.cancel().catch(() => {})).catch(() => {});
-    };
-    signal.addEventListener("abort", onAbort, { once: true });
-    promise.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
-  });
-}

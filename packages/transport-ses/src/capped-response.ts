@@ -1,4 +1,4 @@
-import { AgentMailError } from "@assmbl/core";
+import { AgentMailError, concatBytes, untilAborted } from "@assmbl/core";
 
 /**
  * The most bytes of one SES answer this package reads: 64 KiB. SES answers are small (a
@@ -143,39 +143,7 @@ async function readCapped(
     if (reader) reader.cancel(signal?.reason).catch(() => {});
     else stop(body, signal?.reason);
   });
-  const out = new Uint8Array(size);
-  let offset = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, offset);
-    offset += chunk.length;
-  }
-  return out;
-}
-
-/** `work`, or the signal's reason as soon as it fires (then `onAbort` stops the work). */
-async function untilAborted(
-  work: Promise<void>,
-  signal: AbortSignal | undefined,
-  onAbort: () => void,
-): Promise<void> {
-  if (!signal) return work;
-  let listener: (() => void) | undefined;
-  const aborted = new Promise<never>((_, reject) => {
-    listener = () => {
-      onAbort();
-      reject(signal.reason);
-    };
-    if (signal.aborted) listener();
-    else signal.addEventListener("abort", listener, { once: true });
-  });
-  // The losing side must not surface as an unhandled rejection.
-  work.catch(() => {});
-  aborted.catch(() => {});
-  try {
-    await Promise.race([work, aborted]);
-  } finally {
-    if (listener) signal.removeEventListener("abort", listener);
-  }
+  return concatBytes(...chunks);
 }
 
 /** Drops a body that will not be read (a Node stream is destroyed, a web stream cancelled). */

@@ -1,9 +1,5 @@
 import { AgentMailHeaders, encodeManifest, type ManifestRow } from "@assmbl/core";
-
-/** Lines of a rewritten manifest header are folded to this length where white space allows. */
-const PREFERRED_LINE = 78;
-/** A space goes after a comma outside strings once a run without white space is this long. */
-const MAX_RUN = 72;
+import { foldableJson, foldHeaderValue } from "@assmbl/transport-ses";
 
 /**
  * Turns a message composed with placeholders for its attachments (transport-ses's
@@ -28,7 +24,7 @@ export function referenceMime(raw: Uint8Array, rows: readonly ManifestRow[]): Ui
   const name = AgentMailHeaders.attachments;
   const manifest = fields.findIndex((field) => field.startsWith(`${name}:`));
   if (manifest < 0) throw new Error(`referenceMime: the message has no ${name} header`);
-  fields[manifest] = `${name}: ${fold(name, spacedJson(encodeManifest(rows)))}\r\n`;
+  fields[manifest] = `${name}: ${foldHeaderValue(name, foldableJson(encodeManifest(rows)))}\r\n`;
 
   const delimiter = `\r\n--${boundary}`;
   // The first delimiter may open the body: a CRLF in front lets it match like the others.
@@ -67,51 +63,4 @@ function boundaryOf(fields: readonly string[]): string {
   );
   if (!match?.[1]) throw new Error("referenceMime: the message is not multipart/mixed");
   return match[1];
-}
-
-/**
- * Compact JSON with a space after a comma outside strings wherever a run without white space
- * would pass {@link MAX_RUN}: JSON ignores it (spec §4 allows white space between tokens), and
- * folding needs white space to fold at.
- */
-function spacedJson(json: string): string {
-  let out = "";
-  let run = 0;
-  let inString = false;
-  let escaped = false;
-  for (const char of json) {
-    out += char;
-    run = char === " " ? 0 : run + 1;
-    if (inString) {
-      if (escaped) escaped = false;
-      else if (char === "\\") escaped = true;
-      else if (char === '"') inString = false;
-    } else if (char === '"') {
-      inString = true;
-    } else if (char === "," && run >= MAX_RUN) {
-      out += " ";
-      run = 0;
-    }
-  }
-  return out;
-}
-
-/**
- * Folds `name: value` before white space already in the value, never right after the colon:
- * unfolding (removing each CRLF) gives back the exact value.
- */
-function fold(name: string, value: string): string {
-  const words = value.match(/[ \t]*[^ \t]+|[ \t]+$/g) ?? [value];
-  let line = `${name}: ${words[0] ?? ""}`;
-  let out = words[0] ?? "";
-  for (const word of words.slice(1)) {
-    if (line.length + word.length > PREFERRED_LINE) {
-      out += `\r\n${word}`;
-      line = word;
-    } else {
-      out += word;
-      line += word;
-    }
-  }
-  return out;
 }
