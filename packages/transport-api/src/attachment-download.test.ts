@@ -109,6 +109,44 @@ describe("downloadAttachment", () => {
     expect(await errorOf(readPart(part))).toMatchObject({ code: "timeout", retryable: true });
   });
 
+  it("a body that trickles just inside the idle deadline still ends soon after timeoutMs (rate floor)", async () => {
+    let timer: ReturnType<typeof setInterval> | undefined;
+    const url = await start((_req, res) => {
+      res.writeHead(200);
+      // One byte every 200 ms: never idle for 300 ms, and 1,000 bytes would take 200 s.
+      timer = setInterval(() => res.write(new Uint8Array(1)), 200);
+      res.on("close", () => clearInterval(timer));
+    });
+    const part = await downloadAttachment(httpFor(url), {
+      messageId: "m1",
+      index: 0,
+      maxBytes: 1_000,
+      expectedBytes: 1_000,
+      timeoutMs: 300,
+    });
+    // Without the floor this would run for 200 s, far past the test's timeout.
+    expect(await errorOf(readPart(part))).toMatchObject({ code: "timeout" });
+    clearInterval(timer);
+  });
+
+  it("a body that ends short of the size the platform reported is an invalid_response", async () => {
+    const url = await start((_req, res) => {
+      res.writeHead(200);
+      res.end(new Uint8Array(600));
+    });
+    const part = await downloadAttachment(httpFor(url), {
+      messageId: "m1",
+      index: 0,
+      maxBytes: 1_000,
+      expectedBytes: 1_000,
+      timeoutMs: 2_000,
+    });
+    expect(await errorOf(readPart(part))).toMatchObject({
+      code: "invalid_response",
+      message: expect.stringContaining("sent 600 bytes, the platform reported 1000"),
+    });
+  });
+
   it("a storage error is mapped like any storage answer", async () => {
     const url = await start((_req, res) => {
       res.writeHead(403, { "content-type": "application/xml" });

@@ -11,6 +11,16 @@ import { failureFromThrown } from "./http-errors.js";
 export const MAX_DOWNLOAD_BYTES = 5 * 1024 ** 3;
 
 /**
+ * The slowest a download may average once its first `timeoutMs` are over (64 KiB/s): a storage
+ * peer that trickles a byte just inside each idle timeout cannot hold a call for `size ×
+ * timeoutMs`; a 1 GiB attachment at this floor takes under 5 hours, a slow but honest link far less.
+ *
+ * @example
+ * const latest = started + timeoutMs + (received * 1000) / MIN_DOWNLOAD_BYTES_PER_SECOND;
+ */
+export const MIN_DOWNLOAD_BYTES_PER_SECOND = 64 * 1024;
+
+/**
  * One attachment arriving from storage: its bytes as a stream, and `close()` to drop the
  * connection (idempotent; harmless after the stream ended).
  *
@@ -33,7 +43,15 @@ export interface DownloadRequest {
   index: number;
   /** The most bytes read; past it the stream errors with `response_too_large`. */
   maxBytes: number;
-  /** Deadline for the answer's headers, then for each chunk after the one before, in ms. */
+  /**
+   * The size the platform reported, when it did: a body that ends short of it (or runs past
+   * it) is an `invalid_response`, never a truncated file.
+   */
+  expectedBytes?: number | undefined;
+  /**
+   * Deadline for the answer's headers, then for each chunk after the one before, in ms; past
+   * the first `timeoutMs`, the download must also average {@link MIN_DOWNLOAD_BYTES_PER_SECOND}.
+   */
   timeoutMs: number;
   signal?: AbortSignal | undefined;
 }
@@ -42,7 +60,9 @@ export interface DownloadRequest {
  * Streams a received attachment from the platform: `POST /messages/{id}/attachments/{index}/download`
  * for a presigned URL, then a GET of it. The answer is never buffered: the stream yields chunks
  * as they arrive, errors with `response_too_large` past `maxBytes` (checked against
- * `Content-Length` first), and with `timeout` when no chunk comes for `timeoutMs`. The two
+ * `Content-Length` first), with `timeout` when no chunk comes for `timeoutMs` or the download
+ * falls below {@link MIN_DOWNLOAD_BYTES_PER_SECOND} on average after its first `timeoutMs`, and
+ * with `invalid_response` when it ends short of `expectedBytes`. The two
  * requests are retried per the client's policy; a failure mid-stream is not (the stream errors).
  *
  * @example
@@ -55,7 +75,7 @@ export async function downloadAttachment(
   http: ApiHttp,
   request: DownloadRequest,
 ): Promise<PartStream> {
-  const { messageId, index, maxBytes, timeoutMs, signal } = request;
+  const { messageId, index, maxBytes, expectedBytes, timeoutMs, signal } = request;
   const what = `download of attachment ${index} of ${messageId}`;
   const { body } = await http.call({
     route: Routes.downloadAttachment,
@@ -98,17 +118,33 @@ export async function downloadAttachment(
     return { stream: new Blob([]).stream(), close: () => {} };
   }
   const reader = response.body.getReader();
+  const started = Date.now();
   let total = 0;
+  // The next chunk must come within timeoutMs, and before the average falls below the floor.
+  const waitMs = () =>
+    Math.min(
+      timeoutMs,
+      Math.max(
+        0,
+        started + timeoutMs + (total * 1000) / MIN_DOWNLOAD_BYTES_PER_SECOND - Date.now(),
+      ),
+    );
   const stream = new ReadableStream<Uint8Array>(
     {
       async pull(sink) {
         let timer: ReturnType<typeof setTimeout> | undefined;
         const idle = new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(timeoutError()), timeoutMs);
+          timer = setTimeout(() => reject(timeoutError()), waitMs());
         });
         try {
           const next = await Promise.race([reader.read(), idle]);
           if (next.done) {
+            if (expectedBytes !== undefined && total !== expectedBytes) {
+              throw new AgentMailError({
+                code: "invalid_response",
+                message: `${what}: storage sent ${total} bytes, the platform reported ${expectedBytes}`,
+              });
+            }
             sink.close();
             return;
           }
@@ -180,5 +216,5 @@ export function bytesPart(bytes: Uint8Array): PartStream {
 }
 
 function timeoutError(): DOMException {
-  return new DOMException("no data in time", "TimeoutError");
+  return new DOMException("storage sent no data in time, or too slowly", "TimeoutError");
 }

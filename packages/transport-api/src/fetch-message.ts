@@ -39,10 +39,11 @@ export interface FetchMessageOptions extends Omit<OpenMessageOptions, "mailDomai
    */
   maxPollMs?: number | undefined;
   /**
-   * Without `downloadDir`: the largest attachment the platform delivered by reference (messages
-   * over 40 MiB carry their attachments as empty MIME parts) that is downloaded into memory
-   * (default `Limits.inMemoryAttachmentBytes`, 64 MiB). A larger one keeps `bytes: null` with an
-   * `attachment_too_large` error: read it with `downloadDir`.
+   * Without `downloadDir`: how many bytes of attachments the platform delivered by reference
+   * (messages over 40 MiB carry their attachments as empty MIME parts) are downloaded into
+   * memory, all of them together (default `Limits.inMemoryAttachmentBytes`, 64 MiB). An
+   * attachment past what is left keeps `bytes: null` with an `attachment_too_large` error: read
+   * it with `downloadDir`.
    */
   maxInMemoryAttachmentBytes?: number | undefined;
 }
@@ -151,7 +152,11 @@ export async function fetchMessage(
     opts.includeAttachments === false
       ? stored.attachments
       : await settle(reader, messageId, stored.attachments, opts, signal);
-  const parsed = await parseMime(stored.rawMime);
+  // With downloadDir the bytes come from the download route, and without attachments they are
+  // not read: the raw's attachment bodies are not decoded at all (only measured, if needed).
+  const parsed = await parseMime(stored.rawMime, {
+    stripAttachments: downloadDir !== undefined || opts.includeAttachments === false,
+  });
   const fields = await readMessage(parsed, {
     decryptWith: opts.decryptWith,
     verificationKeys: () =>
@@ -166,11 +171,12 @@ export async function fetchMessage(
     maxPlaintextBytes: opts.maxPlaintextBytes,
     downloadDir,
     source: {
-      open: (index, maxBytes) =>
+      open: (index, maxBytes, expectedBytes) =>
         downloadAttachment(http, {
           messageId,
           index,
           maxBytes,
+          expectedBytes,
           timeoutMs: reader.timeoutMs,
           signal,
         }),

@@ -1,11 +1,13 @@
 import {
   AgentMailError,
   authorizationHeader,
+  cancelLateBody,
   describeIssues,
   Limits,
   type RouteDefinition,
   readTextCapped,
   routePath,
+  untilAborted,
 } from "@assmbl/core";
 import ky, { type KyInstance } from "ky";
 import type { z } from "zod";
@@ -21,7 +23,6 @@ import {
   AttemptError,
   attemptDeadline,
   type Runtime,
-  untilAborted,
   withRetries,
 } from "./retry.js";
 
@@ -67,6 +68,8 @@ export interface ApiHttp {
   readonly policy: RetryPolicy;
   readonly runtime: Runtime;
   readonly secrets: readonly string[];
+  /** The deadline of one attempt, in ms (also: how long storage may take to answer an upload). */
+  readonly timeoutMs: number;
   /** The `fetch` given in the options, or the global one. */
   readonly fetch: typeof fetch;
   call<S extends z.ZodType>(call: ApiCall<S>): Promise<ApiAnswer<z.output<S>>>;
@@ -124,6 +127,7 @@ export function createApiHttp(
     policy: options.retry,
     runtime,
     secrets,
+    timeoutMs: options.timeoutMs,
     fetch: fetchFn,
     retrying(attempt, { what, signal, replayable }) {
       return withRetries(attempt, {
@@ -168,6 +172,7 @@ export function createApiHttp(
                 signal,
               }),
               signal,
+              cancelLateBody,
             );
             // Any earlier ambiguous attempt counts, not only the last one: a dropped answer, then
             // a 503, then a 404 still means the first attempt deleted it.

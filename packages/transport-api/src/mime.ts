@@ -1,6 +1,8 @@
 import { AgentMailError, AgentMailHeaders, decodeHeaderWords, parseAddress } from "@assmbl/core";
 import PostalMime from "postal-mime";
+import { scanAttachmentSpans, stripSpans } from "./attachment-spans.js";
 import { asPythonLines } from "./python-lines.js";
+import { spanReader, spanSize, spanStream } from "./span-decoder.js";
 
 /** A raw message as the receive side needs it. */
 export interface ParsedMime {
@@ -37,7 +39,43 @@ export interface MimeAttachment {
   filename: string | null;
   /** Lower-case media type, without parameters. */
   mediaType: string;
+  /** The decoded bytes; empty when the part was left in the raw (see `body`). */
   bytes: Uint8Array;
+  /**
+   * Set for a part `parseMime` left in the raw (`stripAttachments`): its bytes, decoded from the
+   * raw as they are read.
+   */
+  body?: AttachmentBody;
+}
+
+/**
+ * An attachment body left in the raw message: decoded to the bytes postal-mime would have given.
+ *
+ * @example
+ * if (part.body) await part.body.stream().pipeTo(sink);
+ */
+export interface AttachmentBody {
+  /** Decoded size in bytes (decoded once, nothing kept, on first call). */
+  size(): number;
+  /** The decoded bytes in chunks of at most 64 KiB, decoded as they are pulled. */
+  stream(): ReadableStream<Uint8Array>;
+}
+
+/**
+ * Options of {@link parseMime}.
+ *
+ * @example
+ * await parseMime(raw, { stripAttachments: true });
+ */
+export interface ParseMimeOptions {
+  /**
+   * Leave the body of every part with `Content-Disposition: attachment` in the raw: such a part
+   * comes with empty `bytes` and a `body` to stream it from. The message is parsed without those
+   * bodies, so it costs little more memory than the raw itself (postal-mime holds about five
+   * times a message's size while it decodes it). When the scan cannot be sure how postal-mime
+   * reads the message, it is parsed whole, as without this option.
+   */
+  stripAttachments?: boolean;
 }
 
 const MANIFEST = AgentMailHeaders.attachments.toLowerCase();
@@ -79,24 +117,117 @@ export function cleanText(value: string): string {
  * is not a header ends a header block); header values are read as Python's `email` reads them (so
  * both SDKs see the same subject and headers) and cleaned with {@link cleanText}.
  *
+ * With `stripAttachments`, parts with `Content-Disposition: attachment` are not decoded: each
+ * has a `body` that streams it from the raw ({@link ParseMimeOptions}).
+ *
  * @example
  * const parsed = await parseMime(rawBytes);
  * parsed.headers["x-agentmail-encrypted"]; // "body"
+ * const lean = await parseMime(rawBytes, { stripAttachments: true });
+ * await lean.attachments[0]?.body?.stream().pipeTo(sink);
  * @throws {AgentMailError} `invalid_message` when the message cannot be parsed.
  */
-export async function parseMime(raw: string | Uint8Array): Promise<ParsedMime> {
-  let email: Awaited<ReturnType<typeof PostalMime.parse>>;
+export async function parseMime(
+  raw: string | Uint8Array,
+  options: ParseMimeOptions = {},
+): Promise<ParsedMime> {
+  let lines: Uint8Array;
   try {
     // Lines, header blocks and parts as Python's email reads them (bare CR ends a line there).
-    const bytes = typeof raw === "string" ? new TextEncoder().encode(raw) : raw;
-    email = await PostalMime.parse(asPythonLines(bytes), { attachmentEncoding: "arraybuffer" });
+    lines = asPythonLines(typeof raw === "string" ? new TextEncoder().encode(raw) : raw);
   } catch (cause) {
-    throw new AgentMailError({
-      code: "invalid_message",
-      message: `the raw message cannot be parsed as MIME: ${cause instanceof Error ? cause.message : String(cause)}`,
-      cause,
-    });
+    throw invalidMessage(cause);
   }
+  if (options.stripAttachments) {
+    const stripped = await parseStripped(lines);
+    if (stripped) return stripped;
+  }
+  let email: Email;
+  try {
+    email = await PostalMime.parse(lines, { attachmentEncoding: "arraybuffer" });
+  } catch (cause) {
+    throw invalidMessage(cause);
+  }
+  return toParsedMime(email, () => undefined);
+}
+
+type Email = Awaited<ReturnType<typeof PostalMime.parse>>;
+
+function invalidMessage(cause: unknown): AgentMailError {
+  return new AgentMailError({
+    code: "invalid_message",
+    message: `the raw message cannot be parsed as MIME: ${cause instanceof Error ? cause.message : String(cause)}`,
+    cause,
+  });
+}
+
+/**
+ * The message parsed with each attachment body (per `scanAttachmentSpans`) replaced by a marker
+ * line: a random tag and the span's number, only alphanumerics, 40 of them (so that base64 reads
+ * all of it). The attachment whose decoded bytes are span i's marker, decoded as span i's
+ * encoding, is span i: that proves postal-mime took the part for an attachment, where the scan
+ * found it, with the transfer encoding the scan found. `undefined` (parse the whole message) when
+ * the scan gives up, or any marker is not found exactly once.
+ */
+async function parseStripped(lines: Uint8Array): Promise<ParsedMime | undefined> {
+  // A body that decodes to nothing stays: it costs nothing to parse, and an empty part is how
+  // the platform marks one delivered by reference.
+  const spans = scanAttachmentSpans(lines)?.filter(
+    (span) => spanReader(lines, span.start, span.end, span.encoding).read(new Uint8Array(4)) > 0,
+  );
+  if (!spans || spans.length === 0) return undefined;
+  const tag = Array.from(crypto.getRandomValues(new Uint8Array(12)), (byte) =>
+    byte.toString(16).padStart(2, "0"),
+  ).join("");
+  const markers = spans.map((_, i) => `Z${tag}${String(i).padStart(15, "0")}`);
+  let email: Email;
+  try {
+    email = await PostalMime.parse(stripSpans(lines, spans, markers), {
+      attachmentEncoding: "arraybuffer",
+    });
+  } catch {
+    return undefined; // the whole message tells the error
+  }
+  const expected = new Map<string, number>();
+  markers.forEach((marker, i) => {
+    const line = new TextEncoder().encode(`${marker}\r\n`);
+    const out = new Uint8Array(64);
+    const n = spanReader(line, 0, line.length, spans[i]?.encoding ?? "identity").read(out);
+    expected.set(latin1(out.subarray(0, n)), i);
+  });
+  const spanOf = new Map<number, number>();
+  const found = new Set<number>();
+  email.attachments.forEach((part, index) => {
+    const content = part.content;
+    if (typeof content === "string" || content.byteLength > 64) return;
+    const i = expected.get(latin1(new Uint8Array(content)));
+    if (i === undefined) return;
+    spanOf.set(index, i);
+    found.add(i);
+  });
+  if (found.size !== spans.length || spanOf.size !== spans.length) return undefined;
+  return toParsedMime(email, (index) => {
+    const span = spans[spanOf.get(index) ?? -1];
+    if (!span) return undefined;
+    let size: number | undefined;
+    return {
+      size: () => {
+        size ??= spanSize(lines, span.start, span.end, span.encoding);
+        return size;
+      },
+      stream: () => spanStream(lines, span.start, span.end, span.encoding),
+    };
+  });
+}
+
+function latin1(bytes: Uint8Array): string {
+  return String.fromCharCode(...bytes);
+}
+
+function toParsedMime(
+  email: Email,
+  bodyOf: (index: number) => AttachmentBody | undefined,
+): ParsedMime {
   const headers: Record<string, string> = {};
   let manifestHeader: string | undefined;
   // Raw lines (folds kept), so that each value is unfolded and decoded the way Python does it.
@@ -118,16 +249,22 @@ export async function parseMime(raw: string | Uint8Array): Promise<ParsedMime> {
     manifestHeader,
     text: email.text ?? "",
     html: email.html,
-    attachments: email.attachments.map((part) => ({
-      filename: part.filename,
-      mediaType: part.mimeType.toLowerCase(),
-      bytes:
-        typeof part.content === "string"
-          ? new TextEncoder().encode(part.content)
-          : part.content instanceof Uint8Array
-            ? part.content
-            : new Uint8Array(part.content),
-    })),
+    attachments: email.attachments.map((part, index) => {
+      const filename = part.filename;
+      const mediaType = part.mimeType.toLowerCase();
+      const body = bodyOf(index);
+      if (body) return { filename, mediaType, bytes: new Uint8Array(0), body };
+      return {
+        filename,
+        mediaType,
+        bytes:
+          typeof part.content === "string"
+            ? new TextEncoder().encode(part.content)
+            : part.content instanceof Uint8Array
+              ? part.content
+              : new Uint8Array(part.content),
+      };
+    }),
   };
 }
 

@@ -93,7 +93,11 @@ export async function openMessage(
   const config = parseInput(OptionsSchema, options, "openMessage options") ?? {};
   requireDomainForDirectory(config.verifyWith as VerifyWith | undefined, config.mailDomain);
   const downloadDir = await prepareDownloadDir(config);
-  const parsed = await parseMime(raw);
+  // Attachments that are not returned as bytes are not decoded while the message is parsed:
+  // each is streamed from the raw into its file (or only measured).
+  const parsed = await parseMime(raw, {
+    stripAttachments: downloadDir !== undefined || config.includeAttachments === false,
+  });
   const fields = await readMessage(parsed, {
     decryptWith: config.decryptWith,
     verificationKeys: () =>

@@ -92,13 +92,19 @@ export class PlaintextBudget {
 
 /**
  * The budget of a message whose encrypted parts hold `ciphertextBytes` together: that, plus
- * `Limits.plaintextExpansionBytes`.
+ * `Limits.plaintextExpansionBytes`; with `toFiles` (`downloadDir`: the plaintext goes to disk,
+ * not memory) `Limits.downloadExpansionRatio` times that many bytes, plus the same.
  *
  * @example
- * defaultPlaintextBudget(1_000); // 268_436_456
+ * defaultPlaintextBudget(1_000); // 67_109_864
+ * defaultPlaintextBudget(1_000, { toFiles: true }); // 67_140_864
  */
-export function defaultPlaintextBudget(ciphertextBytes: number): number {
-  return ciphertextBytes + Limits.plaintextExpansionBytes;
+export function defaultPlaintextBudget(
+  ciphertextBytes: number,
+  options: { toFiles?: boolean } = {},
+): number {
+  const ratio = options.toFiles ? Limits.downloadExpansionRatio : 1;
+  return ciphertextBytes * ratio + Limits.plaintextExpansionBytes;
 }
 
 /**

@@ -28,11 +28,15 @@ import { safeFileName } from "./safe-file-name.js";
  * const source: PartSource = { open: (index, maxBytes) => downloadAttachment(http, { messageId, index, maxBytes, timeoutMs }), maxInMemoryBytes: Limits.inMemoryAttachmentBytes };
  */
 export interface PartSource {
-  /** Streams attachment `index` from the platform, reading at most `maxBytes`. */
-  open(index: number, maxBytes: number): Promise<PartStream>;
   /**
-   * The largest attachment delivered by reference (an empty MIME part the platform lists with
-   * its size) that is read into memory when there is no `downloadDir`.
+   * Streams attachment `index` from the platform, reading at most `maxBytes`; with
+   * `expectedBytes` (the size the platform reported), a body of any other length is an error.
+   */
+  open(index: number, maxBytes: number, expectedBytes?: number): Promise<PartStream>;
+  /**
+   * How many bytes of attachments delivered by reference (empty MIME parts the platform lists
+   * with their size) one message may read into memory, all of them together, when there is no
+   * `downloadDir`. `readMessage` counts them down as it reads.
    */
   maxInMemoryBytes: number;
 }
@@ -55,6 +59,8 @@ export interface PartContext {
   signal: AbortSignal | undefined;
   downloadDir: DownloadDir | undefined;
   source: PartSource | undefined;
+  /** What is left of `source.maxInMemoryBytes` for this message (counted down). */
+  inMemoryLeft: { bytes: number };
 }
 
 /**
@@ -113,25 +119,32 @@ export async function readAttachment(
     };
   }
   // Delivered by reference: the platform keeps the bytes of a message too large for one MIME
-  // message (over 40 MiB) and sends the part empty, listing its real size.
-  const byReference = part.bytes.length === 0 && (platform?.size ?? 0) > 0;
-  const sentSize = byReference ? (platform?.size ?? 0) : part.bytes.length;
-  if (context.includeAttachments === false) return { ...base, size: sentSize, bytes: null };
+  // message (over 40 MiB) and sends the part empty, listing its real size. (A part left in the
+  // raw by parseMime, with a `body`, is not empty.)
+  const byReference = !part.body && part.bytes.length === 0 && (platform?.size ?? 0) > 0;
+  // A function: a body left in the raw is decoded to be measured, only if the size is needed.
+  const sentSize = () =>
+    byReference ? (platform?.size ?? 0) : (part.body?.size() ?? part.bytes.length);
+  if (context.includeAttachments === false) return { ...base, size: sentSize(), bytes: null };
   const what = `attachment ${index} (${filename})`;
   const decrypts = isEncrypted && decryptWith !== undefined;
   const failed = (error: unknown, bytes: Uint8Array | null = null): ReceivedAttachment => {
     if (signal?.aborted) throw abortedError(signal, "reading the message");
     return {
       ...base,
-      size: bytes?.length ?? sentSize,
+      size: bytes?.length ?? sentSize(),
       bytes,
       error: asAgentMailError(error, `${what} could not be decrypted`),
     };
   };
   const open = (): Promise<PartStream> =>
     context.source
-      ? context.source.open(index, platform?.size ?? MAX_DOWNLOAD_BYTES)
-      : Promise.resolve(bytesPart(part.bytes));
+      ? context.source.open(
+          index,
+          platform?.size ?? MAX_DOWNLOAD_BYTES,
+          typeof platform?.size === "number" ? platform.size : undefined,
+        )
+      : Promise.resolve(ownBytes(part));
 
   if (context.downloadDir) {
     const dir = context.downloadDir;
@@ -182,15 +195,21 @@ export async function readAttachment(
   }
 
   let bytes = part.bytes;
-  if (byReference) {
-    if (sentSize > (context.source?.maxInMemoryBytes ?? 0)) {
+  if (part.body) {
+    // Only a caller that asked for bytes of a part it had left in the raw gets here.
+    bytes = await readPart(ownBytes(part));
+  } else if (byReference) {
+    const size = sentSize();
+    // One allowance for the whole message: many parts listed at the cap each would add up.
+    if (size > context.inMemoryLeft.bytes) {
       return failed(
         new AgentMailError({
           code: "attachment_too_large",
-          message: `${what} is ${sentSize} bytes, more than the ${context.source?.maxInMemoryBytes ?? 0} held in memory: pass downloadDir to write it to a file (or raise maxInMemoryAttachmentBytes)`,
+          message: `${what} is ${size} bytes, more than the ${context.inMemoryLeft.bytes} left of the ${context.source?.maxInMemoryBytes ?? 0} bytes of attachments this message may hold in memory: pass downloadDir to write them to files (or raise maxInMemoryAttachmentBytes)`,
         }),
       );
     }
+    context.inMemoryLeft.bytes -= size;
     try {
       if (decrypts) context.budget.check(what);
       bytes = await readPart(await open());
@@ -218,6 +237,11 @@ export async function readAttachment(
   } catch (error) {
     return failed(error, bytes);
   }
+}
+
+/** The part's own bytes: decoded from the raw as they are read when it was left there. */
+function ownBytes(part: MimeAttachment): PartStream {
+  return part.body ? { stream: part.body.stream(), close: () => {} } : bytesPart(part.bytes);
 }
 
 async function pipe(open: () => Promise<PartStream>, sink: WritableStream<Uint8Array>) {

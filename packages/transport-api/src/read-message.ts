@@ -6,6 +6,7 @@ import {
   type MailDecryptor,
   type SignatureVerification,
 } from "@assmbl/core";
+import { MAX_DOWNLOAD_BYTES } from "./attachment-download.js";
 import type { DownloadDir } from "./download-dir.js";
 import { manifestRows } from "./manifest-rows.js";
 import type { ParsedMime } from "./mime.js";
@@ -226,7 +227,9 @@ export async function readMessage(
   };
   const budget = new PlaintextBudget(
     options.maxPlaintextBytes ??
-      defaultPlaintextBudget(ciphertextBytes(parsed, options, encrypted, isEncryptedPart)),
+      defaultPlaintextBudget(ciphertextBytes(parsed, options, encrypted, isEncryptedPart), {
+        toFiles: options.downloadDir !== undefined,
+      }),
   );
 
   const body = async (): Promise<
@@ -258,6 +261,7 @@ export async function readMessage(
     signal,
     downloadDir: options.downloadDir,
     source: options.source,
+    inMemoryLeft: { bytes: options.source?.maxInMemoryBytes ?? 0 },
   };
   // One after another: concurrent decryptions would each hold their plaintext (and a budget
   // checked only as each one ends could be passed many times over).
@@ -296,7 +300,15 @@ function ciphertextBytes(
   parsed.attachments.forEach((part, index) => {
     const platform = options.platform?.find((item) => item.index === index);
     if (!isEncryptedPart(index) || (platform?.status ?? "ready") !== "ready") return;
-    total += Math.max(part.bytes.length, platform?.size ?? 0);
+    const own = part.body?.size() ?? part.bytes.length;
+    // The platform's size counts only for a part it delivered by reference (empty in the MIME),
+    // and no more than can be read: a platform listing a huge size must not widen the budget.
+    const listed =
+      own === 0 && !part.body && typeof platform?.size === "number" ? platform.size : 0;
+    const readable = options.downloadDir
+      ? MAX_DOWNLOAD_BYTES
+      : (options.source?.maxInMemoryBytes ?? 0);
+    total += own > 0 ? own : Math.min(listed, readable);
   });
   return total;
 }

@@ -196,28 +196,3 @@ export function attemptDeadline(
     clear: () => clearTimeout(handle),
   };
 }
-
-/**
- * `response`, or the signal's reason as soon as it aborts: a `fetch` that ignores signals cannot
- * hold an attempt past its deadline. An answer that comes too late has its body cancelled.
- *
- * @example
- * const response = await untilAborted(fetch(url, { signal }), signal);
- * @throws the signal's reason; what `response` rejects with.
- */
-export function untilAborted(response: Promise<Response>, signal: AbortSignal): Promise<Response> {
-  const discard = () =>
-    response.then((late) => late.body?.cancel().catch(() => {})).catch(() => {});
-  if (signal.aborted) {
-    discard();
-    return Promise.reject(signal.reason);
-  }
-  return new Promise<Response>((resolve, reject) => {
-    const onAbort = () => {
-      reject(signal.reason);
-      discard();
-    };
-    signal.addEventListener("abort", onAbort, { once: true });
-    response.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
-  });
-}

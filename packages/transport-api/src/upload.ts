@@ -35,7 +35,8 @@ export const MAX_UPLOAD_BYTES = 5 * 1024 ** 3;
  * replaces an object uploaded twice); a stream is sent once, since the first attempt consumes
  * it: a failure that would have been retried becomes `upload_failed` with `retryable: false`.
  *
- * Uploads have no timeout (a large file may legitimately take long): abort with `signal`.
+ * Sending the file has no timeout (a large file may legitimately take long; abort with
+ * `signal`), but storage must answer within `timeoutMs` of the last byte sent.
  * Memory stays flat whatever the file's size: the form is pulled one chunk at a time as the
  * socket takes it, and redirects are refused, so fetch keeps no copy of the body to replay.
  *
@@ -91,9 +92,10 @@ export async function uploadContent(
             });
           },
         );
+        const answer = answerDeadline(form.body, http.timeoutMs, what);
         const response = await storagePost(http, url, what, {
           method: "POST",
-          body: form.body,
+          body: answer.body,
           headers: {
             "content-type": form.contentType,
             ...(form.length === undefined ? {} : { "content-length": String(form.length) }),
@@ -105,8 +107,8 @@ export async function uploadContent(
           // fetch clones the request (tees its body) unless the redirect mode is "error", and the
           // unread branch of that tee keeps every byte sent (512 MiB upload: 861 MiB RSS).
           redirect: "error",
-          ...(signal ? { signal } : {}),
-        } as RequestInit);
+          signal: signal ? AbortSignal.any([signal, answer.signal]) : answer.signal,
+        } as RequestInit).finally(answer.clear);
         if (!response.ok) return http.fail(response, what, "storage");
         await response.body?.cancel();
       },
@@ -132,6 +134,32 @@ export async function uploadContent(
  * The storage POST. A redirect answer is refused by fetch (`redirect: "error"`) as a bare
  * "fetch failed"; it is named here, and not retried: storage would answer the same again.
  */
+/**
+ * The upload itself has no deadline (a large file may legitimately take long), but storage's
+ * answer does: `timeoutMs` from the moment the last byte of the form was handed to `fetch`, so a
+ * storage peer that reads the whole file and never answers cannot hold the call.
+ */
+function answerDeadline(
+  body: ReadableStream<Uint8Array>,
+  timeoutMs: number,
+  what: string,
+): { body: ReadableStream<Uint8Array>; signal: AbortSignal; clear: () => void } {
+  const controller = new AbortController();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const reason = new DOMException(
+    `${what}: storage did not answer within ${timeoutMs} ms of the last byte sent`,
+    "TimeoutError",
+  );
+  const watched = body.pipeThrough(
+    new TransformStream<Uint8Array, Uint8Array>({
+      flush() {
+        timer = setTimeout(() => controller.abort(reason), timeoutMs);
+      },
+    }),
+  );
+  return { body: watched, signal: controller.signal, clear: () => clearTimeout(timer) };
+}
+
 async function storagePost(
   http: ApiHttp,
   url: string,

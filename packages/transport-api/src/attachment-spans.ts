@@ -1,0 +1,317 @@
+// Where each attachment's body lies in a raw message, found without decoding anything, so that a
+// receiver writing attachments to files can parse the message without them (postal-mime holds
+// about five times a message's size while it parses it) and stream each body from the raw.
+//
+// The scan reads the bytes that `parseMime` hands postal-mime (the message after `asPythonLines`,
+// which has already put its header blocks and boundary lines where Python's `email` finds them)
+// with postal-mime's own rules, so that a span is exactly the lines postal-mime would decode as
+// that part: lines end at LF, trailing CRs dropped; a line is a boundary when it is `--` and the
+// boundary of any multipart still open (innermost first), optionally `--`, then only spaces and
+// tabs; a part's header block ends at its first empty line; the first `Content-Type`,
+// `Content-Disposition` and `Content-Transfer-Encoding` of a block count. Anything the scan does
+// not read the way postal-mime surely does (a comment or an escape in a `Content-Type`, RFC 2231
+// parameters, a multipart without a boundary, nesting deeper than postal-mime allows) makes it
+// give up: the message is then parsed whole, as before.
+
+import { type BodyEncoding, bodyEncoding } from "./span-decoder.js";
+
+/**
+ * One leaf part with `Content-Disposition: attachment`: its body is bytes `[start, end)` of the
+ * scanned message (whole lines, the last one's LF included).
+ *
+ * @example
+ * const [first] = scanAttachmentSpans(bytes) ?? [];
+ * spanStream(bytes, first.start, first.end, first.encoding);
+ */
+export interface AttachmentSpan {
+  start: number;
+  end: number;
+  /** The `Content-Transfer-Encoding` token, lower-case (`""` when absent). */
+  transferEncoding: string;
+  /** How postal-mime decodes it. */
+  encoding: BodyEncoding;
+}
+
+const LF = 0x0a;
+const CR = 0x0d;
+const DASH = 0x2d;
+const SPACE = 0x20;
+const TAB = 0x09;
+// postal-mime's maxNestingDepth: it refuses a message nested deeper.
+const MAX_DEPTH = 256;
+// Types postal-mime rewrites (to text with one final newline) rather than hands on as decoded.
+const REWRITTEN_TYPES = new Set(["text/calendar", "application/ics"]);
+
+interface Node {
+  parent: Node | undefined;
+  depth: number;
+  state: "header" | "body" | "finished";
+  headers: [at: number, end: number][];
+  children: Node[];
+  /** Set once the header block ended with its empty line: where the body starts, and ends so far. */
+  body?: { start: number; end: number };
+  /** The part is one to strip: a leaf with `Content-Disposition: attachment`. */
+  span?: Omit<AttachmentSpan, "start" | "end">;
+}
+
+/** The scan could not be sure how postal-mime reads the message. */
+class Unsure extends Error {}
+
+/**
+ * Every leaf part of `bytes` (a message as `asPythonLines` returns it) whose first
+ * `Content-Disposition` is `attachment` and whose body postal-mime hands on as decoded (not
+ * `text/calendar` / `application/ics`, nor a part whose disposition or transfer encoding holds a
+ * comment), in MIME order; `undefined` when the scan is not sure how postal-mime reads the
+ * message (then nothing may be stripped).
+ *
+ * @example
+ * const spans = scanAttachmentSpans(asPythonLines(raw)); // [{ start: 412, end: 22_369_845, transferEncoding: "base64", encoding: "base64" }]
+ */
+export function scanAttachmentSpans(bytes: Uint8Array): AttachmentSpan[] | undefined {
+  try {
+    return scan(bytes);
+  } catch (error) {
+    if (error instanceof Unsure) return undefined;
+    throw error;
+  }
+}
+
+function scan(bytes: Uint8Array): AttachmentSpan[] {
+  const root: Node = { parent: undefined, depth: 0, state: "header", headers: [], children: [] };
+  const boundaries: { value: Uint8Array; node: Node }[] = [];
+  const leaves: Node[] = [root];
+  let current = root;
+
+  const processHeaders = (node: Node) => {
+    const fields = readFields(bytes, node.headers);
+    const type = parseContentType(fields.get("content-type"));
+    if (type.multipart) {
+      boundaries.push({ value: type.boundary, node });
+      return;
+    }
+    if (type.mediaType === undefined || REWRITTEN_TYPES.has(type.mediaType)) return;
+    const disposition = fields.get("content-disposition");
+    const encoding = fields.get("content-transfer-encoding") ?? "";
+    // The disposition's value: what comes before its first `;`, when nothing there (a quote, a
+    // comment, an escape) could make postal-mime read it otherwise.
+    const value = /^[^;"(\\]*/.exec(disposition ?? "")?.[0] ?? "";
+    const after = disposition?.[value.length];
+    if (disposition === undefined || (after !== undefined && after !== ";")) return;
+    if (trimWsp(value).toLowerCase() !== "attachment" || encoding.includes("(")) return;
+    const token = encoding.toLowerCase().match(/[\w-]+/)?.[0] ?? "";
+    node.span = { transferEncoding: token, encoding: bodyEncoding(token) };
+  };
+  const finalize = (node: Node) => {
+    if (node.state === "finished") return;
+    if (node.state === "header") processHeaders(node);
+    for (let i = boundaries.length - 1; i >= 0; i--) {
+      if (boundaries[i]?.node === node) {
+        boundaries.splice(i, 1);
+        break;
+      }
+    }
+    for (const child of node.children) finalize(child);
+    node.state = "finished";
+  };
+
+  let pos = 0;
+  lines: while (pos < bytes.length) {
+    const lf = bytes.indexOf(LF, pos);
+    const next = lf < 0 ? bytes.length : lf + 1;
+    let end = lf < 0 ? bytes.length : lf;
+    while (end > pos && bytes[end - 1] === CR) end--;
+    if (boundaries.length > 0 && end - pos > 2 && bytes[pos] === DASH && bytes[pos + 1] === DASH) {
+      for (let i = boundaries.length - 1; i >= 0; i--) {
+        const boundary = boundaries[i] as { value: Uint8Array; node: Node };
+        const kind = boundaryKind(bytes, pos, end, boundary.value);
+        if (kind === undefined) continue;
+        if (kind === "close") {
+          finalize(boundary.node);
+          current = boundary.node.parent ?? root;
+        } else {
+          for (const child of boundary.node.children) finalize(child);
+          if (boundary.node.depth + 1 > MAX_DEPTH) throw new Unsure();
+          current = {
+            parent: boundary.node,
+            depth: boundary.node.depth + 1,
+            state: "header",
+            headers: [],
+            children: [],
+          };
+          boundary.node.children.push(current);
+          leaves.push(current);
+        }
+        pos = next;
+        continue lines;
+      }
+    }
+    if (current.state === "header") {
+      if (end === pos) {
+        current.state = "body";
+        current.body = { start: next, end: next };
+        processHeaders(current);
+      } else {
+        current.headers.push([pos, end]);
+      }
+    } else if (current.state === "body" && current.body) {
+      current.body.end = next;
+    }
+    pos = next;
+  }
+  finalize(root);
+  const spans: AttachmentSpan[] = [];
+  for (const node of leaves) {
+    if (node.span && node.body) spans.push({ ...node.body, ...node.span });
+  }
+  return spans;
+}
+
+/** `--boundary`, optionally `--`, then only spaces and tabs (postal-mime's `processLine`). */
+function boundaryKind(
+  bytes: Uint8Array,
+  at: number,
+  end: number,
+  boundary: Uint8Array,
+): "part" | "close" | undefined {
+  if (end - at < boundary.length + 2) return undefined;
+  for (let j = 0; j < boundary.length; j++) if (bytes[at + 2 + j] !== boundary[j]) return undefined;
+  let i = at + 2 + boundary.length;
+  let close = false;
+  if (end - at >= boundary.length + 4 && bytes[i] === DASH && bytes[i + 1] === DASH) {
+    close = true;
+    i += 2;
+  }
+  for (; i < end; i++) if (bytes[i] !== SPACE && bytes[i] !== TAB) return undefined;
+  return close ? "close" : "part";
+}
+
+/** The first value of each header of a block, unfolded and trimmed as postal-mime does. */
+function readFields(bytes: Uint8Array, lines: readonly [number, number][]): Map<string, string> {
+  const folded: string[] = [];
+  for (const [at, end] of lines) {
+    const line = latin1(bytes.subarray(at, end));
+    if (folded.length > 0 && (line.startsWith(" ") || line.startsWith("\t"))) {
+      folded[folded.length - 1] += line;
+    } else {
+      folded.push(line);
+    }
+  }
+  const fields = new Map<string, string>();
+  for (const line of folded) {
+    // A line without a colon is a header too, named by the whole line, with no value.
+    const colon = line.indexOf(":");
+    const key = trimWsp(colon < 0 ? line : line.slice(0, colon)).toLowerCase();
+    const value = colon < 0 ? "" : trimWsp(line.slice(colon + 1).replace(/[\r\n]+/g, " "));
+    if (!fields.has(key)) fields.set(key, value);
+  }
+  return fields;
+}
+
+// A token (RFC 2045), and a parameter whose value is a token or a quoted string without escapes.
+const TYPE = /^[!#$%&'*+.^_`|~0-9a-z-]+\/[!#$%&'*+.^_`|~0-9a-z-]+$/i;
+const PARAMETER =
+  /^([!#$%&'+.^_`|~0-9a-z-]+)[ \t]*=[ \t]*(?:"([^"]*)"|([!#$%&'*+.^_`|~0-9a-z-]+))$/i;
+
+/**
+ * A `Content-Type` as postal-mime reads it, when it is plain enough to be sure of that. `Unsure`
+ * for a comment or an escape anywhere, and for a multipart type without a plain boundary (an RFC
+ * 2231 parameter, a boundary that is not ASCII or ends in white space); `mediaType` is
+ * `undefined` for a type that is not a plain `type/subtype` (such a part is left alone).
+ */
+function parseContentType(
+  value: string | undefined,
+):
+  | { multipart: false; mediaType: string | undefined }
+  | { multipart: true; mediaType: string; boundary: Uint8Array } {
+  if (value === undefined) return { multipart: false, mediaType: "text/plain" };
+  if (/[()\\]/.test(value)) throw new Unsure();
+  const segments = splitParameters(value);
+  const mediaType = trimWsp(segments?.[0] ?? "").toLowerCase();
+  if (!segments || !TYPE.test(mediaType)) {
+    if (/multipart/i.test(value)) throw new Unsure();
+    return { multipart: false, mediaType: undefined };
+  }
+  if (!mediaType.startsWith("multipart/")) return { multipart: false, mediaType };
+  let boundary: string | undefined;
+  for (const segment of segments.slice(1)) {
+    const trimmed = trimWsp(segment);
+    if (trimmed === "") continue;
+    const match = PARAMETER.exec(trimmed);
+    if (!match) throw new Unsure();
+    if ((match[1] ?? "").toLowerCase() === "boundary" && boundary === undefined) {
+      boundary = match[2] ?? match[3] ?? "";
+    }
+  }
+  if (!boundary || /[ \t]$/.test(boundary) || !/^[\x20-\x7e]+$/.test(boundary)) {
+    throw new Unsure();
+  }
+  return {
+    multipart: true,
+    mediaType,
+    boundary: Uint8Array.from(boundary, (char) => char.charCodeAt(0)),
+  };
+}
+
+/** Splits at `;` outside quoted strings; `undefined` when a quote is left open. */
+function splitParameters(value: string): string[] | undefined {
+  const out: string[] = [];
+  let quoted = false;
+  let from = 0;
+  for (let i = 0; i < value.length; i++) {
+    if (value[i] === '"') quoted = !quoted;
+    else if (value[i] === ";" && !quoted) {
+      out.push(value.slice(from, i));
+      from = i + 1;
+    }
+  }
+  if (quoted) return undefined;
+  out.push(value.slice(from));
+  return out;
+}
+
+/** Drops the spaces and tabs around `value` (an index scan: no regex backtracking on long runs). */
+function trimWsp(value: string): string {
+  let start = 0;
+  let end = value.length;
+  while (start < end && (value[start] === " " || value[start] === "\t")) start++;
+  while (end > start && (value[end - 1] === " " || value[end - 1] === "\t")) end--;
+  return value.slice(start, end);
+}
+
+/** Bytes as the characters U+0000-U+00FF. */
+function latin1(bytes: Uint8Array): string {
+  let out = "";
+  for (let i = 0; i < bytes.length; i += 8192) {
+    out += String.fromCharCode(...bytes.subarray(i, i + 8192));
+  }
+  return out;
+}
+
+/**
+ * `bytes` with the body of each span replaced by one line, `markers[i]` and CR LF: a tag that
+ * lets the caller find which attachment postal-mime made of which span. Headers, boundaries and
+ * every other byte are kept.
+ *
+ * @example
+ * const stripped = stripSpans(bytes, spans, spans.map((_, i) => `X${nonce}${i}`));
+ */
+export function stripSpans(
+  bytes: Uint8Array,
+  spans: readonly AttachmentSpan[],
+  markers: readonly string[],
+): Uint8Array {
+  const pieces: Uint8Array[] = [];
+  let at = 0;
+  spans.forEach((span, i) => {
+    pieces.push(bytes.subarray(at, span.start), new TextEncoder().encode(`${markers[i]}\r\n`));
+    at = span.end;
+  });
+  pieces.push(bytes.subarray(at));
+  const out = new Uint8Array(pieces.reduce((sum, piece) => sum + piece.length, 0));
+  let o = 0;
+  for (const piece of pieces) {
+    out.set(piece, o);
+    o += piece.length;
+  }
+  return out;
+}
