@@ -97,6 +97,15 @@ describe("readBodyCapped", () => {
     expect(state.cancelled).toBe(true);
   });
 
+  it("returns every byte whether the Content-Length is exact, understated or overstated", async () => {
+    for (const declared of ["8", "3", "20"]) {
+      const { stream } = scriptedBody([encoder.encode("12345"), encoder.encode("678")]);
+      const response = new Response(stream, { headers: { "content-length": declared } });
+      const bytes = await readBodyCapped(response, { maxBytes: 20, what: "t" });
+      expect(new TextDecoder().decode(bytes)).toBe("12345678");
+    }
+  });
+
   it("counts the bytes that arrive, not a Content-Length that understates them", async () => {
     const { stream } = scriptedBody([encoder.encode("12345"), encoder.encode("678")]);
     const response = new Response(stream, { headers: { "content-length": "3" } });

@@ -69,7 +69,7 @@ export async function readBodyCapped(
     throw signal.reason;
   }
   const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
+  const collected = new Collected(Number.isSafeInteger(declared) ? declared : undefined);
   let total = 0;
   let onAbort: (() => void) | undefined;
   const aborted = new Promise<never>((_, reject) => {
@@ -87,13 +87,13 @@ export async function readBodyCapped(
       const room = maxBytes - total;
       if (next.value.byteLength > room) {
         if (!truncate) throw tooLarge();
-        chunks.push(next.value.subarray(0, room));
+        collected.push(next.value.subarray(0, room));
         total = maxBytes;
         reader.cancel().catch(() => {});
         break;
       }
       total += next.value.byteLength;
-      chunks.push(next.value);
+      collected.push(next.value);
       if (truncate && total === maxBytes) {
         // Full: whether more would come is not worth another chunk of memory.
         reader.cancel().catch(() => {});
@@ -107,7 +107,41 @@ export async function readBodyCapped(
   } finally {
     if (onAbort) signal?.removeEventListener("abort", onAbort);
   }
-  return chunks.length === 1 ? (chunks[0] as Uint8Array) : concatBytes(...chunks);
+  return collected.bytes();
+}
+
+/**
+ * The chunks of a body. With a declared length they are copied into one buffer of that size as
+ * they come (a large answer is held once, not as chunks and then again joined); a body that
+ * turns out longer (a `Content-Length` of compressed bytes, decoded by `fetch`) falls back to
+ * keeping chunks.
+ */
+class Collected {
+  private buffer: Uint8Array | undefined;
+  private filled = 0;
+  private readonly chunks: Uint8Array[] = [];
+
+  constructor(declared: number | undefined) {
+    if (declared !== undefined && declared > 0) this.buffer = new Uint8Array(declared);
+  }
+
+  push(chunk: Uint8Array): void {
+    if (this.buffer && this.filled + chunk.byteLength <= this.buffer.byteLength) {
+      this.buffer.set(chunk, this.filled);
+      this.filled += chunk.byteLength;
+      return;
+    }
+    if (this.buffer) {
+      this.chunks.push(this.buffer.subarray(0, this.filled));
+      this.buffer = undefined;
+    }
+    this.chunks.push(chunk);
+  }
+
+  bytes(): Uint8Array {
+    if (this.buffer) return this.buffer.subarray(0, this.filled);
+    return this.chunks.length === 1 ? (this.chunks[0] as Uint8Array) : concatBytes(...this.chunks);
+  }
 }
 
 /**

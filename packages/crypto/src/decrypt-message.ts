@@ -1,8 +1,10 @@
 import { AgentMailError, type SignatureVerification } from "@assmbl/core";
 import { decrypt, type Message, type PrivateKey, type PublicKey, readMessage } from "openpgp";
+import { checkArmorLimits } from "./armor-limits.js";
 import { hardenedConfig, MAX_DECOMPRESSED_BYTES } from "./config.js";
 import { plaintextTooLarge, wrapOpenpgpError } from "./errors.js";
 import { parsePublicKey } from "./key-policy.js";
+import { binaryAfterSpace, leadingSpaceOf } from "./leading-space.js";
 
 /** What a signature check found. */
 export interface VerificationResult {
@@ -72,13 +74,18 @@ async function readOpenpgpMessage(
   input: string | Uint8Array,
 ): Promise<Message<Uint8Array | string>> {
   try {
-    if (typeof input === "string")
-      return await readMessage({ armoredMessage: input, config: hardenedConfig });
-    // Armor may follow blank lines; binary OpenPGP starts with a packet tag byte instead.
-    const armored = decoder.decode(input.subarray(0, 256)).trimStart().startsWith("-----BEGIN PGP");
-    return armored
-      ? await readMessage({ armoredMessage: decoder.decode(input), config: hardenedConfig })
-      : await readMessage({ binaryMessage: input, config: hardenedConfig });
+    // Armor may follow blank lines (and other text); binary OpenPGP starts with a packet tag
+    // byte instead. As for streams (decrypt-stream.ts), with the same caps.
+    const { start, first, skipped } = leadingSpaceOf(input);
+    if (typeof input !== "string" && (first & 0x80) !== 0) {
+      if (skipped > 0) throw binaryAfterSpace();
+      return await readMessage({ binaryMessage: input, config: hardenedConfig });
+    }
+    const armored =
+      typeof input === "string" ? input.slice(start) : decoder.decode(input.subarray(start));
+    // openpgp.js would hold some armor at ~12x its size (armor-limits.ts): checked first.
+    checkArmorLimits(armored);
+    return await readMessage({ armoredMessage: armored, config: hardenedConfig });
   } catch (cause) {
     throw wrapOpenpgpError(cause, "decryption_failed", "not an OpenPGP message");
   }

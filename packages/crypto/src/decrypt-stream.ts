@@ -1,5 +1,6 @@
-import { AgentMailError } from "@assmbl/core";
+import type { AgentMailError } from "@assmbl/core";
 import { decrypt, type Message, type PrivateKey, readMessage } from "openpgp";
+import { ArmorLimits } from "./armor-limits.js";
 import { hardenedConfig } from "./config.js";
 import {
   decryptionError,
@@ -10,6 +11,7 @@ import {
 } from "./decrypt-message.js";
 import { abortedError, type CheckedDecryptOptions } from "./decrypt-options.js";
 import { plaintextTooLarge, wrapOpenpgpError } from "./errors.js";
+import { binaryAfterSpace, skipLeadingSpace } from "./leading-space.js";
 import { GuardedSeipdPacket, guardedDataPackets, StreamGuard } from "./stream-guard.js";
 
 /**
@@ -37,6 +39,8 @@ export interface StreamDecryption {
 }
 
 // Streamed messages are parsed with the guarded SEIPD class (see stream-guard.ts).
+// The least armored text handed to openpgp.js at a time, but at the input's end.
+const MIN_TEXT_CHUNK = 1024;
 const READ_CONFIG = { ...hardenedConfig, additionalAllowedPackets: [GuardedSeipdPacket] };
 
 /**
@@ -79,7 +83,7 @@ export async function openStreamDecryption(
   };
   try {
     const verificationKeys = await raced(parseVerificationKeys(options.verificationKeys));
-    message = await raced(readStreamedMessage(source));
+    message = await raced(readStreamedMessage(source, guard));
     for (const packet of message.packets)
       if (packet instanceof GuardedSeipdPacket) packet.guard = guard;
     const result = await raced(
@@ -149,45 +153,60 @@ export async function openStreamDecryption(
   }
 }
 
-// Armored or binary: armor may follow blank lines; binary starts with a packet tag byte (bit 7).
+// Armored or binary: armor may follow blank lines, skipped without being kept (and only so many:
+// leading-space.ts); binary starts with a packet tag byte (bit 7). Armored text is checked
+// against armor-limits.ts before openpgp.js reads it; a refusal fails `guard` at once, whatever
+// openpgp.js is doing with the input then.
 async function readStreamedMessage(
   source: ReadableStreamDefaultReader<Uint8Array>,
+  guard: StreamGuard,
 ): Promise<Message<ReadableStream<Uint8Array | string>>> {
-  const peeked: Uint8Array[] = [];
-  let first: number | undefined;
-  while (first === undefined) {
-    const next = await source.read();
-    if (next.done) break;
-    peeked.push(next.value);
-    const index = next.value.findIndex((byte) => !/\s/.test(String.fromCharCode(byte)));
-    if (index >= 0) first = next.value[index];
-  }
-  if (first === undefined)
-    throw new AgentMailError({
-      code: "decryption_failed",
-      message: "empty input: not an OpenPGP message",
-    });
+  const { first, skipped, read } = await skipLeadingSpace(source);
+  const cancel = (reason: unknown) => source.cancel(reason);
   // Anything that does not start with a packet tag byte must be armor; readMessage says if not.
-  const armored = (first & 0x80) === 0;
-  const bytes = new ReadableStream<Uint8Array>(
+  if ((first & 0x80) !== 0) {
+    // As decryptBytes: binary OpenPGP has no room for white space before it.
+    if (skipped > 0) throw binaryAfterSpace();
+    const binaryMessage = new ReadableStream<Uint8Array>(
+      {
+        async pull(controller) {
+          const next = await read();
+          if (next.done) controller.close();
+          else controller.enqueue(next.value);
+        },
+        cancel,
+      },
+      { highWaterMark: 0 },
+    );
+    return await readMessage({ binaryMessage, config: READ_CONFIG as never });
+  }
+  const limits = new ArmorLimits();
+  const decoder = new TextDecoder();
+  const armoredMessage = new ReadableStream<string>(
     {
       async pull(controller) {
-        const held = peeked.shift();
-        if (held) return controller.enqueue(held);
-        const next = await source.read();
-        if (next.done) controller.close();
-        else controller.enqueue(next.value);
+        // Tiny chunks are gathered: openpgp.js's streamed base64 decoding fails on input that
+        // arrives a byte or two at a time ("Unexpected end of packet"; binary input does not).
+        let text = "";
+        for (;;) {
+          const next = await read();
+          const more = next.done ? decoder.decode() : decoder.decode(next.value, { stream: true });
+          try {
+            limits.check(more);
+          } catch (error) {
+            guard.fail(error);
+            throw error;
+          }
+          text += more;
+          if (text.length >= MIN_TEXT_CHUNK || (next.done && text.length > 0))
+            controller.enqueue(text);
+          if (next.done) return controller.close();
+          if (text.length >= MIN_TEXT_CHUNK) return;
+        }
       },
-      cancel: (reason) => source.cancel(reason),
+      cancel,
     },
     { highWaterMark: 0 },
   );
-  return armored
-    ? await readMessage({
-        armoredMessage: bytes.pipeThrough(
-          new TextDecoderStream() as unknown as TransformStream<Uint8Array, string>,
-        ),
-        config: READ_CONFIG as never,
-      })
-    : await readMessage({ binaryMessage: bytes, config: READ_CONFIG as never });
+  return await readMessage({ armoredMessage, config: READ_CONFIG as never });
 }

@@ -11,7 +11,7 @@ export const PREFERRED_LINE = 78;
 const MAX_RUN = 900;
 
 /**
- * Makes a compact JSON header value foldable within {@link MAX_LINE}. RFC 5322 folds only
+ * Makes a compact JSON header value foldable within 998 characters a line. RFC 5322 folds only
  * before existing white space, and unfolding keeps that white space, so a value that already
  * has a space at least every 900 characters is returned unchanged: the composer folds there and
  * the receiver unfolds to the exact value. Only where a longer run has no white space is one
@@ -83,7 +83,7 @@ export function assertFoldable(name: string, value: string, what: string): void 
 }
 
 /**
- * Folds `name: value` (printable ASCII) into lines of at most {@link PREFERRED_LINE} characters
+ * Folds `name: value` (printable ASCII) into lines of at most 78 characters (`width`)
  * where white space allows: a line break goes before white space that is already in the value,
  * never right after the colon, so unfolding (removing each CRLF) gives back the exact value.
  * Returns the value part, continuation lines included, for a header written as
