@@ -11,6 +11,7 @@ import { type AgentPrivateKey, loadPrivateKey } from "./private-key.js";
 import { compressedBomb } from "./testing/bombs.js";
 import { craftMessage } from "./testing/crafted.js";
 import { deterministicBytes, errorOf, readAll } from "./testing/helpers.js";
+import { discard, peakGrowth, streamOf } from "./testing/streams.js";
 
 const MiB = 1024 * 1024;
 let alice: KeyPairBundle;
@@ -20,36 +21,6 @@ beforeAll(async () => {
   alice = await generateKeyPair({ name: "Alice", email: "alice@agents.test" });
   key = await loadPrivateKey(alice.privateKeyArmored);
 });
-
-function streamOf(data: string | Uint8Array, chunk = 16 * 1024): ReadableStream<Uint8Array> {
-  const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
-  let offset = 0;
-  return new ReadableStream({
-    pull(controller) {
-      if (offset >= bytes.length) return controller.close();
-      controller.enqueue(bytes.slice(offset, offset + chunk));
-      offset += chunk;
-    },
-  });
-}
-
-/** Peak RSS growth (bytes) while `run` runs, sampled every millisecond the loop is free. */
-async function peakGrowth(run: () => Promise<unknown>): Promise<number> {
-  const base = process.memoryUsage().rss;
-  let peak = base;
-  const timer = setInterval(() => {
-    peak = Math.max(peak, process.memoryUsage().rss);
-  }, 1);
-  try {
-    await run();
-  } finally {
-    clearInterval(timer);
-    peak = Math.max(peak, process.memoryUsage().rss);
-  }
-  return peak - base;
-}
-
-const discard = () => new WritableStream<Uint8Array>();
 
 describe("decompression bombs under a 1 MiB budget → plaintext_too_large, memory bounded", () => {
   for (const algorithm of ["zip", "zlib", "bzip2"] as const) {

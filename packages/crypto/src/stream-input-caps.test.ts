@@ -12,6 +12,7 @@ import { type AgentPrivateKey, loadPrivateKey } from "./private-key.js";
 import { concat } from "./testing/crafted.js";
 import { createGpgHome, type GpgHome } from "./testing/gpg.js";
 import { deterministicBytes, errorOf, readAll } from "./testing/helpers.js";
+import { discard, peakGrowth, streamOf } from "./testing/streams.js";
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
@@ -53,35 +54,6 @@ function endless(head: string, fill: string, total = 256 * MiB) {
   );
   return { stream, state };
 }
-
-function streamOf(bytes: Uint8Array, chunk = 16 * KiB): ReadableStream<Uint8Array> {
-  let offset = 0;
-  return new ReadableStream({
-    pull(controller) {
-      if (offset >= bytes.length) return controller.close();
-      controller.enqueue(bytes.slice(offset, offset + chunk));
-      offset += chunk;
-    },
-  });
-}
-
-/** Peak RSS growth (bytes) while `run` runs, sampled every millisecond the loop is free. */
-async function peakGrowth(run: () => Promise<unknown>): Promise<number> {
-  const base = process.memoryUsage().rss;
-  let peak = base;
-  const timer = setInterval(() => {
-    peak = Math.max(peak, process.memoryUsage().rss);
-  }, 1);
-  try {
-    await run();
-  } finally {
-    clearInterval(timer);
-    peak = Math.max(peak, process.memoryUsage().rss);
-  }
-  return peak - base;
-}
-
-const discard = () => new WritableStream<Uint8Array>();
 
 /** Decrypts `input` every way: whole, streamed and held, streamed into a sink. */
 async function everyWay(input: Uint8Array, chunk = 16 * KiB) {
