@@ -69,7 +69,10 @@ export async function readBodyCapped(
     throw signal.reason;
   }
   const reader = response.body.getReader();
-  const collected = new Collected(Number.isSafeInteger(declared) ? declared : undefined);
+  // Only a length within the cap sizes the buffer (with `truncate` a larger one is allowed).
+  const collected = new Collected(
+    Number.isSafeInteger(declared) && declared <= maxBytes ? declared : undefined,
+  );
   let total = 0;
   let onAbort: (() => void) | undefined;
   const aborted = new Promise<never>((_, reject) => {

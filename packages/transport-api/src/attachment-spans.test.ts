@@ -362,4 +362,25 @@ describe("scanAttachmentSpans", () => {
     }
     expect(stripped).toBeGreaterThan(60);
   });
+
+  it("gives up (the message is parsed whole, as postal-mime would) past 10,000 parts or 2 MiB of headers", async () => {
+    const many = mixed(
+      Array.from({ length: 10_001 }, (_, i) => attachment(`p${i}.bin`, "base64", b64("x"))),
+    );
+    expect(scanAttachmentSpans(asPythonLines(encode(many)))).toBeUndefined();
+    const fewer = mixed(
+      Array.from({ length: 2_000 }, (_, i) => attachment(`p${i}.bin`, "base64", b64("x"))),
+    );
+    expect(scanAttachmentSpans(asPythonLines(encode(fewer)))).toHaveLength(2_000);
+    // A header bomb: the scan stops counting at 2 MiB, and the parse refuses it (postal-mime's
+    // own limit) instead of keeping a record per header line.
+    const bomb = mixed([
+      attachment("a.bin", "base64", b64("x")).replace(
+        "Content-Disposition",
+        `${"X-Pad: a\r\n".repeat(300_000)}Content-Disposition`,
+      ),
+    ]);
+    expect(scanAttachmentSpans(encode(bomb))).toBeUndefined();
+    await expect(parseMime(encode(bomb))).rejects.toMatchObject({ code: "invalid_message" });
+  });
 });

@@ -39,6 +39,12 @@ const SPACE = 0x20;
 const TAB = 0x09;
 // postal-mime's maxNestingDepth: it refuses a message nested deeper.
 const MAX_DEPTH = 256;
+// postal-mime refuses a message whose header lines together pass 2 MiB (its MAX_HEADERS_SIZE):
+// past that the scan gives up too, so a header bomb costs the scan no more than that.
+const MAX_HEADER_BYTES = 2 * 1024 * 1024;
+// A message of more parts than this is parsed whole, as before: the scan's bookkeeping per part
+// stays small, and messages of an agent do not have thousands of parts.
+const MAX_PARTS = 10_000;
 // Types postal-mime rewrites (to text with one final newline) rather than hands on as decoded.
 const REWRITTEN_TYPES = new Set(["text/calendar", "application/ics"]);
 
@@ -48,6 +54,8 @@ interface Node {
   state: "header" | "body" | "finished";
   headers: [at: number, end: number][];
   children: Node[];
+  /** How many of `children` are finished: a new part finishes only the ones after these. */
+  finishedChildren: number;
   /** Set once the header block ended with its empty line: where the body starts, and ends so far. */
   body?: { start: number; end: number };
   /** The part is one to strip: a leaf with `Content-Disposition: attachment`. */
@@ -77,7 +85,15 @@ export function scanAttachmentSpans(bytes: Uint8Array): AttachmentSpan[] | undef
 }
 
 function scan(bytes: Uint8Array): AttachmentSpan[] {
-  const root: Node = { parent: undefined, depth: 0, state: "header", headers: [], children: [] };
+  const root: Node = {
+    parent: undefined,
+    depth: 0,
+    state: "header",
+    headers: [],
+    children: [],
+    finishedChildren: 0,
+  };
+  let headerBytes = 0;
   const boundaries: { value: Uint8Array; node: Node }[] = [];
   const leaves: Node[] = [root];
   let current = root;
@@ -110,8 +126,14 @@ function scan(bytes: Uint8Array): AttachmentSpan[] {
         break;
       }
     }
-    for (const child of node.children) finalize(child);
+    finalizeChildren(node);
     node.state = "finished";
+  };
+  // A cursor, not a walk over every child: a message of n parts costs n, not n².
+  const finalizeChildren = (node: Node) => {
+    for (; node.finishedChildren < node.children.length; node.finishedChildren++) {
+      finalize(node.children[node.finishedChildren] as Node);
+    }
   };
 
   let pos = 0;
@@ -129,14 +151,17 @@ function scan(bytes: Uint8Array): AttachmentSpan[] {
           finalize(boundary.node);
           current = boundary.node.parent ?? root;
         } else {
-          for (const child of boundary.node.children) finalize(child);
-          if (boundary.node.depth + 1 > MAX_DEPTH) throw new Unsure();
+          finalizeChildren(boundary.node);
+          if (boundary.node.depth + 1 > MAX_DEPTH || leaves.length >= MAX_PARTS) {
+            throw new Unsure();
+          }
           current = {
             parent: boundary.node,
             depth: boundary.node.depth + 1,
             state: "header",
             headers: [],
             children: [],
+            finishedChildren: 0,
           };
           boundary.node.children.push(current);
           leaves.push(current);
@@ -151,6 +176,8 @@ function scan(bytes: Uint8Array): AttachmentSpan[] {
         current.body = { start: next, end: next };
         processHeaders(current);
       } else {
+        headerBytes += next - pos;
+        if (headerBytes > MAX_HEADER_BYTES) throw new Unsure();
         current.headers.push([pos, end]);
       }
     } else if (current.state === "body" && current.body) {

@@ -52,7 +52,7 @@ export interface AgentMailClientOptions {
   fetch?: typeof fetch | undefined;
   /** Retries of 429, 5xx, timeouts and network errors (default `{ limit: 3, backoffLimitMs: 5000, maxRetryAfterMs: 60000 }`). */
   retry?: RetryOptions | undefined;
-  /** Per-request timeout, in ms (default 30000). */
+  /** Deadline of each attempt of a call, in ms, headers and body included (default 30000). */
   timeoutMs?: number | undefined;
 }
 

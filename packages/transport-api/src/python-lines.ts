@@ -44,9 +44,13 @@ const MAX_DEPTH = 256;
  */
 export function asPythonLines(bytes: Uint8Array): Uint8Array {
   const edits: Edit[] = [];
-  entity(bytes, 0, [], edits);
+  entity(bytes, 0, [], edits, { headerBytes: 0 });
   return applyEdits(bytes, edits);
 }
+
+// postal-mime refuses a message whose header lines together pass 2 MiB (its MAX_HEADERS_SIZE);
+// refusing it here too keeps a header bomb from costing a line record per header line first.
+const MAX_HEADER_BYTES = 2 * 1024 * 1024;
 
 /** Replace bytes [from, to) with `text`. */
 interface Edit {
@@ -153,6 +157,7 @@ function entity(
   at: number,
   enclosing: readonly Uint8Array[],
   edits: Edit[],
+  seen: { headerBytes: number },
 ): number {
   // postal-mime refuses a message nested deeper than this anyway.
   if (enclosing.length > MAX_DEPTH) return skipBody(bytes, at, enclosing);
@@ -171,6 +176,10 @@ function entity(
       break;
     }
     if (!isHeaderLine(bytes, pos, line.end)) break;
+    seen.headerBytes += line.next - pos;
+    if (seen.headerBytes > MAX_HEADER_BYTES) {
+      throw new Error(`Maximum header size of ${MAX_HEADER_BYTES} bytes exceeded`);
+    }
     lines.push({ at: pos, end: line.end, next: line.next });
     bareCr ||= line.bareCr;
     pos = line.next;
@@ -207,7 +216,7 @@ function entity(
   }
   const boundary = multipartBoundary(bytes, kept);
   if (boundary === undefined) return skipBody(bytes, bodyAt, enclosing);
-  return multipartBody(bytes, bodyAt, boundary, enclosing, edits);
+  return multipartBody(bytes, bodyAt, boundary, enclosing, edits, seen);
 }
 
 /** A leaf's body: every line up to an enclosing boundary. */
@@ -229,6 +238,7 @@ function multipartBody(
   boundary: Uint8Array,
   enclosing: readonly Uint8Array[],
   edits: Edit[],
+  seen: { headerBytes: number },
 ): number {
   const inner = [...enclosing, boundary];
   let pos = at;
@@ -257,7 +267,7 @@ function multipartBody(
       partAt = line.next;
     }
     if (partAt !== next) edits.push({ from: next, to: partAt, text: [] });
-    pos = entity(bytes, partAt, inner, edits);
+    pos = entity(bytes, partAt, inner, edits, seen);
   }
   return pos;
 }

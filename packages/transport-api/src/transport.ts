@@ -32,7 +32,11 @@ export interface ApiTransportOptions {
   fetch?: typeof fetch | undefined;
   /** Retries of 429, 5xx, timeouts and network errors (default `{ limit: 3, backoffLimitMs: 5000, maxRetryAfterMs: 60000 }`). */
   retry?: RetryOptions | undefined;
-  /** Per-request timeout of API calls, in ms (default 30000). Uploads have none: abort them with a signal. */
+  /**
+   * Deadline of each attempt of an API call, in ms, headers and body included (default 30000).
+   * Sending an upload's bytes has none (abort it with a signal), but storage must answer within it
+   * of the last byte.
+   */
   timeoutMs?: number | undefined;
   /** Called as each attachment's bytes go out. */
   onUploadProgress?: ((progress: UploadProgress) => void) | undefined;

@@ -1,6 +1,8 @@
 import { AgentMailError, type AttachmentBytes, Routes, UploadResponseSchema } from "@assmbl/core";
+import { MIN_DOWNLOAD_BYTES_PER_SECOND } from "./attachment-download.js";
 import type { ApiHttp } from "./http.js";
 import { multipartBody } from "./multipart.js";
+import { MAX_TIMER_MS } from "./options.js";
 
 /**
  * Progress of one attachment upload. Counts file bytes only (not the form around them); a retried
@@ -136,8 +138,10 @@ export async function uploadContent(
  */
 /**
  * The upload itself has no deadline (a large file may legitimately take long), but storage's
- * answer does: `timeoutMs` from the moment the last byte of the form was handed to `fetch`, so a
- * storage peer that reads the whole file and never answers cannot hold the call.
+ * answer does: `timeoutMs` from the moment the last byte of the form was handed to `fetch`, plus
+ * time for what may still sit in socket buffers at that moment (up to 8 MiB, at the 64 KiB/s a
+ * download must average): a storage peer that reads the whole file and never answers cannot hold
+ * the call, and a slow but honest link is not cut off while its buffers drain.
  */
 function answerDeadline(
   body: ReadableStream<Uint8Array>,
@@ -146,19 +150,30 @@ function answerDeadline(
 ): { body: ReadableStream<Uint8Array>; signal: AbortSignal; clear: () => void } {
   const controller = new AbortController();
   let timer: ReturnType<typeof setTimeout> | undefined;
-  const reason = new DOMException(
-    `${what}: storage did not answer within ${timeoutMs} ms of the last byte sent`,
-    "TimeoutError",
-  );
+  let sent = 0;
   const watched = body.pipeThrough(
     new TransformStream<Uint8Array, Uint8Array>({
+      transform(chunk, out) {
+        sent += chunk.byteLength;
+        out.enqueue(chunk);
+      },
       flush() {
-        timer = setTimeout(() => controller.abort(reason), timeoutMs);
+        const draining = (Math.min(sent, IN_FLIGHT_BYTES) * 1000) / MIN_DOWNLOAD_BYTES_PER_SECOND;
+        const waitMs = Math.min(timeoutMs + draining, MAX_TIMER_MS);
+        const reason = new DOMException(
+          `${what}: storage did not answer within ${Math.round(waitMs)} ms of the last byte sent`,
+          "TimeoutError",
+        );
+        timer = setTimeout(() => controller.abort(reason), waitMs);
       },
     }),
   );
   return { body: watched, signal: controller.signal, clear: () => clearTimeout(timer) };
 }
+
+// The most of an upload that may still be on its way (socket send buffers) when fetch has taken
+// the last byte: Linux's largest default TCP send buffer is 4 MiB; twice that, for any proxy.
+const IN_FLIGHT_BYTES = 8 * 1024 * 1024;
 
 async function storagePost(
   http: ApiHttp,
