@@ -90,7 +90,7 @@ export class ArmorLimits {
       }
       this.line++;
       if (this.line > MAX_ARMOR_LINE) throw lineTooLong();
-      const blank = code === SPACE || code === TAB || code === CR || code === FORM_FEED;
+      const blank = isBlankCharacter(code);
       if (!blank) this.blank = false;
       if (code === CR) continue;
       if (this.head.length < HEAD_CHARS) this.head += text[index];
@@ -172,4 +172,20 @@ function refused(what: string): AgentMailError {
     code: "decryption_failed",
     message: `not an armored OpenPGP message: ${what}; no plaintext was released`,
   });
+}
+
+// What openpgp.js's armor reader counts as an empty line may hold (its `reEmptyLine`): space,
+// form feed, CR, tab, and the Unicode spaces U+00A0, U+2000-U+200A, U+202F, U+205F, U+3000.
+function isBlankCharacter(code: number): boolean {
+  return (
+    code === SPACE ||
+    code === TAB ||
+    code === CR ||
+    code === FORM_FEED ||
+    code === 0xa0 ||
+    (code >= 0x2000 && code <= 0x200a) ||
+    code === 0x202f ||
+    code === 0x205f ||
+    code === 0x3000
+  );
 }

@@ -213,6 +213,18 @@ describe("real armor still decrypts, every way and in any chunking", () => {
     }
   }, 60_000);
 
+  it("a header-ending blank line of Unicode spaces, as openpgp.js reads one, still decrypts", async () => {
+    const armored = new TextDecoder().decode(await encryptBytes(alice.publicKeyArmored, data));
+    // Our armor has no headers: the blank line follows the BEGIN line. Make it U+00A0 U+3000.
+    const unicodeBlank = armored.replace(
+      /^(-----BEGIN PGP MESSAGE-----\r?\n)\r?\n/,
+      "$1\u00a0\u3000\n",
+    );
+    expect(unicodeBlank).not.toBe(armored);
+    for (const out of await everyWay(encode(unicodeBlank)))
+      expect(Buffer.from(out).equals(Buffer.from(data))).toBe(true);
+  });
+
   it("ours, with text before the armor; binary, but not after white space", async () => {
     const armored = new TextDecoder().decode(await encryptBytes(alice.publicKeyArmored, data));
     for (const out of await everyWay(encode(`Hi, the report:\n\n${armored}`)))
