@@ -65,11 +65,13 @@ export interface DeliverOptions {
   /** Labels the message starts with; none by default. */
   labels?: string[] | undefined;
   /**
-   * Attachments delivered by reference, by attachment index: the key of the stored object that
-   * holds each one's bytes (the message's part for it has an empty body). The message keeps the
-   * object as it is at delivery, so its downloads do not change if the key is later replaced.
+   * Attachments delivered by reference, by attachment index: the stored object that holds each
+   * one's bytes, or its key (the message's part for it has an empty body). The message keeps the
+   * object as given (a key: as it is at delivery), so its downloads do not change if the key is
+   * later replaced; `/send` passes the objects it checked, so an upload replaced while the
+   * message is composed is not what gets delivered.
    */
-  attachmentObjects?: ReadonlyMap<number, string> | undefined;
+  attachmentObjects?: ReadonlyMap<number, string | Readonly<DevStoredObject>> | undefined;
 }
 
 /** The store's record of a message: the snapshot fields plus what only the server tracks. */

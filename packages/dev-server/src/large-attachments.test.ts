@@ -236,4 +236,54 @@ describe("DevStore.deliver with attachmentObjects", () => {
     }
     expect(server.store.inbox("other-agent")).toEqual([]);
   });
+
+  it("keeps the objects it is given, whatever their keys name later", async () => {
+    const server = await serve({ agents: PLATFORM_AGENTS });
+    const put = (text: string) =>
+      server.store.objects.put({
+        key: "uploads/my-agent/1-f.bin",
+        agentId: "my-agent",
+        contentType: "application/octet-stream",
+        bytes: new TextEncoder().encode(text),
+      });
+    put("what was checked");
+    const checked = server.store.objects.view("uploads/my-agent/1-f.bin");
+    if (!checked) throw new Error("not stored");
+    // The upload is replaced between the check and the delivery.
+    put("a replacement");
+    const message = server.store.deliver("other-agent", "Subject: s\r\n\r\n", {
+      attachmentObjects: new Map([[0, checked]]),
+    });
+    const delivered = server.store.referencedAttachment(message.id, 0);
+    expect(new TextDecoder().decode(delivered?.bytes)).toBe("what was checked");
+  });
+});
+
+describe("/send refuses a multipart attachment type", () => {
+  it("with ten attachments, by reference or inline: 400 invalid_attachment, never a 500", async () => {
+    for (const inlineMessageBytes of [1_000, 40 * 1024 * 1024]) {
+      const server = await serve({ agents: PLATFORM_AGENTS, inlineMessageBytes });
+      const attachments = [];
+      for (let i = 0; i < 10; i++) {
+        const type = i === 7 ? "multipart/mixed" : "text/plain";
+        const key = await upload(
+          server,
+          MY_TOKEN,
+          `f${i}.txt`,
+          type,
+          new TextEncoder().encode(`file ${i}`),
+        );
+        attachments.push({ object_key: key, filename: `f${i}.txt`, content_type: type });
+      }
+      const response = await send(server, MY_TOKEN, {
+        to: "other-agent@agents.localhost",
+        subject: "ten files",
+        body: "see attached",
+        attachments,
+      });
+      expect(response.status).toBe(400);
+      expect(await response.json()).toMatchObject({ error: "invalid_attachment" });
+      expect(server.store.inbox("other-agent")).toEqual([]);
+    }
+  });
 });

@@ -494,18 +494,24 @@ export class DevStore {
 
   /** `DeliverOptions.attachmentObjects`, checked and resolved to the objects they name now. */
   #referencedObjects(
-    given: ReadonlyMap<number, string> | undefined,
+    given: ReadonlyMap<number, string | Readonly<DevStoredObject>> | undefined,
   ): Map<number, Readonly<DevStoredObject>> {
     const out = new Map<number, Readonly<DevStoredObject>>();
     if (given === undefined) return out;
     if (!(given instanceof Map)) {
       throw new AgentMailError({
         code: "invalid_options",
-        message: "deliver: attachmentObjects must be a Map of attachment index to object key",
+        message:
+          "deliver: attachmentObjects must be a Map of attachment index to a stored object or its key",
       });
     }
     for (const [index, key] of given) {
-      const object = typeof key === "string" ? this.objects.view(key) : undefined;
+      const object =
+        typeof key === "string"
+          ? this.objects.view(key)
+          : typeof key === "object" && key !== null && key.bytes instanceof Uint8Array
+            ? key
+            : undefined;
       if (!Number.isSafeInteger(index) || index < 0 || object === undefined) {
         throw new AgentMailError({
           code: "invalid_options",

@@ -5,6 +5,7 @@ import {
   guardArmored,
   type ManifestRow,
   type PreparedMessage,
+  untilAborted,
   withManifestRows,
 } from "@assmbl/core";
 
@@ -66,12 +67,22 @@ export async function collectAttachments(
       continue;
     }
     const room = budget - held;
-    const bytes = await readAll(content, what, signal, {
-      bytes: room,
-      error: (read) => tooLarge(what, held + read, limit as MessageLimit),
-    });
-    held += bytes.length;
-    contents.push(bytes);
+    try {
+      const bytes = await readAll(content, what, signal, {
+        bytes: room,
+        error: (read) => tooLarge(what, held + read, limit as MessageLimit),
+      });
+      held += bytes.length;
+      contents.push(bytes);
+    } catch (error) {
+      // The send is over: the streams not read yet are told to stop too (a file stream closes
+      // its file), not left open and locked.
+      for (const later of prepared.attachments.slice(i + 1)) {
+        const stream = later.content as AttachmentBytes;
+        if (!(stream instanceof Uint8Array)) stream.cancel(error).catch(() => {});
+      }
+      throw error;
+    }
   }
   if (contents.length === 0) return { prepared, contents };
   const rows: ManifestRow[] = prepared.attachments.map((attachment, i) => ({
@@ -99,16 +110,19 @@ async function readAll(
   const reader = content.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
+  const aborted = () =>
+    new AgentMailError({
+      code: "aborted",
+      message: "the send was aborted while attachments were read; nothing was sent",
+      cause: signal?.reason,
+    });
   try {
     for (;;) {
-      if (signal?.aborted) {
-        throw new AgentMailError({
-          code: "aborted",
-          message: "the send was aborted while attachments were read; nothing was sent",
-          cause: signal.reason,
-        });
-      }
-      const { done, value } = await reader.read();
+      if (signal?.aborted) throw aborted();
+      // A stalled stream must not outlive an abort: the read is raced against the signal.
+      const { done, value } = await untilAborted(reader.read(), signal).catch((error: unknown) => {
+        throw signal?.aborted ? aborted() : error;
+      });
       if (done) break;
       if (!(value instanceof Uint8Array)) {
         throw new AgentMailError({

@@ -108,3 +108,79 @@ describe("a stream within 3/4 of the limit", () => {
     expect(commands).toHaveLength(1);
   });
 });
+
+describe("streams on a send that fails", () => {
+  /** A stream that records whether it was cancelled; `stall` never delivers a chunk. */
+  const tracked = (chunks: Uint8Array[], stall = false) => {
+    const state = { cancelled: false };
+    const stream = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (stall) return new Promise<void>(() => {});
+        const next = chunks.shift();
+        if (next) controller.enqueue(next);
+        else controller.close();
+      },
+      cancel() {
+        state.cancelled = true;
+      },
+    });
+    return { stream, state };
+  };
+
+  it("every stream after the one that failed is cancelled, not left open", async () => {
+    const { client, commands } = stubClient("v1");
+    const prepared = await preparePlain({
+      to: "other-agent@agents.example.com",
+      subject: "s",
+      text: "t",
+      attachments: [
+        { filename: "a.bin", content: new Uint8Array(1) },
+        { filename: "b.bin", content: new Uint8Array(1) },
+      ],
+    });
+    const failing = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        controller.error(new Error("disk gone"));
+      },
+    });
+    const second = tracked([new Uint8Array(10)]);
+    const [a, b] = prepared.attachments as [PreparedAttachment, PreparedAttachment];
+    const error = await errorOf(
+      sesTransport({ client }).send(
+        {
+          ...prepared,
+          attachments: [
+            { manifest: a.manifest, content: failing },
+            { manifest: b.manifest, content: second.stream },
+          ],
+        },
+        {},
+      ),
+    );
+    expect(error.code).toBe("invalid_attachment");
+    expect(second.state.cancelled).toBe(true);
+    expect(commands).toHaveLength(0);
+  });
+
+  it("an abort ends the wait on a stalled stream, and cancels it", async () => {
+    const { client, commands } = stubClient("v1");
+    const prepared = await preparePlain({
+      to: "other-agent@agents.example.com",
+      subject: "s",
+      text: "t",
+      attachments: [{ filename: "a.bin", content: new Uint8Array(1) }],
+    });
+    const stalled = tracked([], true);
+    const controller = new AbortController();
+    const [a] = prepared.attachments as [PreparedAttachment];
+    const sending = sesTransport({ client }).send(
+      { ...prepared, attachments: [{ manifest: a.manifest, content: stalled.stream }] },
+      { signal: controller.signal },
+    );
+    setTimeout(() => controller.abort(new Error("stop")), 20);
+    const error = await errorOf(sending);
+    expect(error.code).toBe("aborted");
+    expect(stalled.state.cancelled).toBe(true);
+    expect(commands).toHaveLength(0);
+  });
+});

@@ -18,7 +18,7 @@ import {
 } from "@assmbl/core";
 import type { z } from "zod";
 import { HttpProblem } from "../http/problem.js";
-import type { ObjectStore } from "../storage/object-store.js";
+import type { DevStoredObject, ObjectStore } from "../storage/object-store.js";
 import { estimatedMimeBytes, isArmoredBytes, REFERENCE_PLACEHOLDER } from "./by-reference.js";
 
 /**
@@ -48,8 +48,11 @@ export interface SendSender {
 export interface PreparedSend {
   /** What `composeMime` renders; attachments delivered by reference carry a placeholder. */
   prepared: PreparedMessage;
-  /** Attachment index → the uploaded object holding its bytes; empty when inline. */
-  referenced: Map<number, string>;
+  /**
+   * Attachment index → the uploaded object holding its bytes, as it was checked here (an upload
+   * replaced under the same key while the message is composed is not delivered); empty when inline.
+   */
+  referenced: Map<number, Readonly<DevStoredObject>>;
 }
 
 /** The two headers a `/send` caller writes itself, by lower-cased name. */
@@ -103,7 +106,7 @@ export function prepareSend(
     );
   }
   // The stored bytes themselves (no copy): the composer only reads them.
-  const contents = request.attachments.map((ref, i) => {
+  const objects = request.attachments.map((ref, i) => {
     const object = sender.objects.view(ref.object_key);
     if (object?.kind !== "upload" || object.agentId !== sender.agentId) {
       throw new HttpProblem(
@@ -111,8 +114,17 @@ export function prepareSend(
         `attachments[${i}].object_key is not an upload of yours whose bytes have been uploaded`,
       );
     }
-    return object.bytes;
+    // A multipart type would make the composer write a container of its own, whose delimiter
+    // lines no longer separate this message's parts one to one.
+    if (/^\s*multipart\//i.test(ref.content_type)) {
+      throw new HttpProblem(
+        "invalid_attachment",
+        `attachments[${i}].content_type is a multipart type; an attachment is one file (send it as application/octet-stream)`,
+      );
+    }
+    return object;
   });
+  const contents = objects.map((object) => object.bytes);
   const rows = manifestRows(request, headers[AgentMailHeaders.attachments], contents);
   const byReference =
     contents.length > 0 &&
@@ -154,9 +166,7 @@ export function prepareSend(
       : { marketplaceRequestId: request.marketplace_request_id }),
     encrypted: { body: encrypted },
   };
-  const referenced = new Map(
-    byReference ? request.attachments.map((ref, i) => [i, ref.object_key] as const) : [],
-  );
+  const referenced = new Map(byReference ? objects.map((object, i) => [i, object] as const) : []);
   return { prepared: rows.length === 0 ? prepared : withManifestRows(prepared, rows), referenced };
 }
 

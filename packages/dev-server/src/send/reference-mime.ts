@@ -26,7 +26,10 @@ export function referenceMime(raw: Uint8Array, rows: readonly ManifestRow[]): Ui
   if (manifest < 0) throw new Error(`referenceMime: the message has no ${name} header`);
   fields[manifest] = `${name}: ${foldHeaderValue(name, foldableJson(encodeManifest(rows)))}\r\n`;
 
-  const delimiter = `\r\n--${boundary}`;
+  // A delimiter is a whole line: `--boundary`, then `--` or the line's end (another part's
+  // boundary may start with this one, e.g. `..._Part_1` and `..._Part_10`).
+  const delimiterLine = `\r\n--${boundary}`;
+  const delimiter = new RegExp(`${escapeRegExp(delimiterLine)}(?=--|[ \t]*\r\n)`);
   // The first delimiter may open the body: a CRLF in front lets it match like the others.
   const segments = `\r\n${text.slice(headEnd + 4)}`.split(delimiter);
   // preamble, the text body, one segment per attachment, then "--" and the epilogue.
@@ -39,7 +42,7 @@ export function referenceMime(raw: Uint8Array, rows: readonly ManifestRow[]): Ui
     if (bodyStart < 0) throw new Error("referenceMime: an attachment part has no header block");
     segments[i] = part.slice(0, bodyStart + 4);
   }
-  const body = segments.join(delimiter).slice(2);
+  const body = segments.join(delimiterLine).slice(2);
   return new Uint8Array(Buffer.from(`${fields.join("")}\r\n${body}`, "latin1"));
 }
 
@@ -63,4 +66,8 @@ function boundaryOf(fields: readonly string[]): string {
   );
   if (!match?.[1]) throw new Error("referenceMime: the message is not multipart/mixed");
   return match[1];
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
