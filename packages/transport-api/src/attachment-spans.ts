@@ -12,6 +12,7 @@
 // not read the way postal-mime surely does (a comment or an escape in a `Content-Type`, RFC 2231
 // parameters, a multipart without a boundary, nesting deeper than postal-mime allows) makes it
 // give up: the message is then parsed whole, as before.
+import { concatBytes } from "@assmbl/core";
 
 import { type BodyEncoding, bodyEncoding } from "./span-decoder.js";
 
@@ -334,11 +335,6 @@ export function stripSpans(
     at = span.end;
   });
   pieces.push(bytes.subarray(at));
-  const out = new Uint8Array(pieces.reduce((sum, piece) => sum + piece.length, 0));
-  let o = 0;
-  for (const piece of pieces) {
-    out.set(piece, o);
-    o += piece.length;
-  }
-  return out;
+  // At most 2 × 10,000 + 1 pieces (the scan gives up past 10,000 parts): fine as arguments.
+  return concatBytes(...pieces);
 }
