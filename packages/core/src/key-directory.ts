@@ -2,7 +2,11 @@ import type { AgentRecord } from "./schemas/directory.js";
 
 /** Options of one directory lookup. */
 export interface KeyLookupOptions {
-  /** Bypass any cache and fetch the record fresh ("require encryption" sends use this). */
+  /**
+   * Bypass any cache and fetch the record fresh ("require encryption" sends use this). Fails
+   * closed: when the directory cannot answer, the lookup fails (`directory_unavailable`) rather
+   * than fall back to a cached record, which may have been revoked since.
+   */
   refresh?: boolean;
   signal?: AbortSignal;
 }

@@ -149,6 +149,24 @@ describe("when the directory fails", () => {
     expect(error).toMatchObject({ code: "directory_unavailable", retryable: true });
   });
 
+  it("never serves a stale record to refresh: true (fail closed), though it still does to a plain lookup", async () => {
+    const server = await serve();
+    const time = manualClock();
+    const directory = createDirectory({
+      baseUrl: server.url,
+      ttlMs: 1_000,
+      staleIfErrorMs: 60_000,
+      retry: { limit: 0 },
+      clock: time.clock,
+    });
+    await directory.lookup("peer");
+    server.setFaults({ failRate: 1, paths: /^\/public\/agents\// });
+    time.advance(2_000);
+    const error = await directory.lookup("peer", { refresh: true }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: "directory_unavailable", retryable: true });
+    expect((await directory.lookup("peer")).openpgpPublicKey).toBe(peerKeys.publicKeyArmored);
+  });
+
   it("never serves a record stale once its revocation was seen", async () => {
     const server = await serve();
     const time = manualClock();

@@ -218,8 +218,11 @@ export function createDirectory(options: DirectoryOptions): Directory {
         entry = await abortable(refreshEntry(id, cached), signal);
       } catch (error) {
         // The last known record stands in while the directory is down; `usable` refuses it if
-        // that record was a revocation, so a revoked key is never served.
+        // that record was a revocation, so a revoked key is never served. Never for `refresh`:
+        // a caller that asked for the current record (a `freshKeys` send) must not get an old
+        // one, which may have been revoked since.
         const stale =
+          !refresh &&
           AgentMailError.is(error, "directory_unavailable") &&
           cached?.kind === "record" &&
           now - cached.fetchedAt < config.ttlMs + config.staleIfErrorMs;

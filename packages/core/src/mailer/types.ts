@@ -42,7 +42,11 @@ export interface EncryptionRequest {
   body?: boolean | undefined;
   /** Encrypt every attachment the SDK has bytes for (stored plaintext refs are refused). */
   attachments?: boolean | undefined;
-  /** Skip the directory cache and look every recipient's key up fresh. */
+  /**
+   * Skip the directory cache and look every recipient's key up fresh. Fails closed: if the
+   * directory cannot answer, the send fails (`directory_unavailable`) and nothing is sent, rather
+   * than encrypt to a cached key that may have been revoked since.
+   */
   freshKeys?: boolean | undefined;
 }
 
