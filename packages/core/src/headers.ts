@@ -28,7 +28,9 @@ export const ENCRYPTED_BODY = "body";
 
 /**
  * Headers a caller may not set: the SDK or the MIME composer owns them. Compared
- * case-insensitively; any `Content-*` header is owned too (see {@link isReservedHeader}).
+ * case-insensitively; any `Content-*` header is owned too, and so is any `Resent-*` header
+ * (RFC 5322 §3.6.6: `Resent-Bcc` and `Resent-To` would be shown to every recipient, and
+ * `Resent-From` would claim another sender) (see {@link isReservedHeader}).
  */
 export const RESERVED_HEADERS: readonly string[] = [
   "From",
@@ -48,13 +50,14 @@ export const RESERVED_HEADERS: readonly string[] = [
 const RESERVED_LOWER = new Set(RESERVED_HEADERS.map((name) => name.toLowerCase()));
 
 /**
- * True when a caller-supplied header would override one the SDK sets.
+ * True when a caller-supplied header would override one the SDK sets, or is a `Resent-*` field.
  *
  * @example
  * isReservedHeader("content-type"); // true
+ * isReservedHeader("Resent-Bcc"); // true
  * isReservedHeader("X-Workflow-Name"); // false
  */
 export function isReservedHeader(name: string): boolean {
   const lower = name.toLowerCase();
-  return RESERVED_LOWER.has(lower) || lower.startsWith("content-");
+  return RESERVED_LOWER.has(lower) || lower.startsWith("content-") || lower.startsWith("resent-");
 }

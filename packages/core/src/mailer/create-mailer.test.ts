@@ -582,6 +582,16 @@ describe("message validation", () => {
       "reserved_header",
     ],
     [
+      "Resent-Bcc (every recipient would see it)",
+      { to: peer, subject: "s", text: "t", headers: { "Resent-Bcc": "hidden@agents.example.com" } },
+      "reserved_header",
+    ],
+    [
+      "resent-from in any case",
+      { to: peer, subject: "s", text: "t", headers: { "rEsEnT-fRoM": "boss@agents.example.com" } },
+      "reserved_header",
+    ],
+    [
       "SDK-owned X-AgentMail header",
       { to: peer, subject: "s", text: "t", headers: { "X-AgentMail-Encrypted": "body" } },
       "reserved_header",
@@ -647,6 +657,24 @@ describe("message validation", () => {
     [
       "attachment content a number",
       { to: peer, subject: "s", attachments: [{ filename: "a", content: 42 }] },
+      "invalid_attachment",
+    ],
+    [
+      "a multipart container as an attachment type",
+      {
+        to: peer,
+        subject: "s",
+        attachments: [{ filename: "a", content: "x", contentType: "multipart/mixed; boundary=x" }],
+      },
+      "invalid_attachment",
+    ],
+    [
+      "message/rfc822 as an attachment type",
+      {
+        to: peer,
+        subject: "s",
+        attachments: [{ filename: "a.eml", content: "x", contentType: "Message/RFC822" }],
+      },
       "invalid_attachment",
     ],
     [

@@ -11,6 +11,13 @@ const headerToken = z.string().min(1).max(HEADER_TOKEN_MAX_LENGTH);
 const mediaType = z
   .string()
   .regex(MEDIA_TYPE_PATTERN, "expected a media type such as application/pdf");
+// The type an attachment part is sent with: one file, never a container. A multipart type would
+// make the composer write a part structure of its own, and message/* parts are read as nested
+// messages (both break how receivers, Python's email included, count and name the parts).
+const partMediaType = mediaType.refine(
+  (value) => !/^\s*(multipart|message)\//i.test(value),
+  "expected a file's media type, not a multipart/* or message/* container (send those bytes as application/octet-stream)",
+);
 
 export const ContentAttachmentSchema = z.strictObject({
   filename: z.string().min(1),
@@ -18,7 +25,7 @@ export const ContentAttachmentSchema = z.strictObject({
     isAttachmentContent,
     "expected bytes, a string, a ReadableStream or an async iterable",
   ),
-  contentType: mediaType.optional(),
+  contentType: partMediaType.optional(),
   encrypted: z.boolean().optional(),
   originalFilename: z.string().min(1).optional(),
   originalContentType: mediaType.optional(),
@@ -27,7 +34,7 @@ export const ContentAttachmentSchema = z.strictObject({
 export const StoredAttachmentSchema = z.strictObject({
   objectKey: z.string().min(1),
   filename: z.string().min(1),
-  contentType: mediaType,
+  contentType: partMediaType,
   size: z.int().nonnegative().optional(),
   encrypted: z.boolean().optional(),
   originalFilename: z.string().min(1).optional(),
