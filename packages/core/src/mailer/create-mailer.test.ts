@@ -495,6 +495,45 @@ describe("fail-closed rules: nothing reaches the transport", () => {
       "peer_key_weak",
     ],
     [
+      "a custom crypto's own Error while encrypting the body (wrapped, cause kept)",
+      () =>
+        setup({
+          crypto: {
+            encryptText: async () => {
+              throw new TypeError("secret key material 1234");
+            },
+          },
+        }),
+      base,
+      "encryption_failed",
+    ],
+    [
+      "a custom crypto's own Error while encrypting an attachment",
+      () =>
+        setup({
+          crypto: {
+            encryptAttachment: async () => {
+              throw new Error("boom");
+            },
+          },
+        }),
+      { ...base, attachments: [{ filename: "a.txt", content: "plain" }], encrypt: true },
+      "encryption_failed",
+    ],
+    [
+      "a custom crypto's own Error while checking a key",
+      () =>
+        setup({
+          crypto: {
+            checkRecipientKey: async () => {
+              throw new RangeError("bad key");
+            },
+          },
+        }),
+      base,
+      "encryption_failed",
+    ],
+    [
       "crypto returning plaintext for the body",
       () => setup({ crypto: { encryptText: async (text) => text } }),
       base,
@@ -519,6 +558,21 @@ describe("fail-closed rules: nothing reaches the transport", () => {
     const error = await mailer.send(message).catch((e: unknown) => e);
     expect(AgentMailError.is(error, code)).toBe(true);
     expect(out.sent).toHaveLength(0);
+  });
+
+  it("a custom crypto's own Error: the cause is kept, its text is not repeated in the message", async () => {
+    const thrown = new TypeError("secret key material 1234");
+    const { mailer } = setup({
+      crypto: {
+        encryptText: async () => {
+          throw thrown;
+        },
+      },
+    });
+    const error = (await mailer.send(base).catch((e: unknown) => e)) as AgentMailError;
+    expect(error.cause).toMatchObject({ name: "TypeError" });
+    expect(error.message).toContain("TypeError");
+    expect(error.message).not.toContain("secret key material");
   });
 
   it("reports a missing key with status 409", async () => {

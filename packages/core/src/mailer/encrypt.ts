@@ -1,6 +1,7 @@
 import { guardArmored, isArmoredMessage } from "../bytes.js";
 import { AgentMailError } from "../errors.js";
 import type { EncryptionRecipient, MailCrypto } from "../mail-crypto.js";
+import { cryptoCall } from "./crypto-call.js";
 import type { NormalizedAttachment, NormalizedMessage } from "./normalize.js";
 
 /** Body and attachments after encryption, with what was encrypted. */
@@ -30,7 +31,9 @@ export async function encryptParts(
   const options = signal ? { signal } : {};
   const body = async (): Promise<string> => {
     if (!message.encrypt.body) return message.text;
-    const armored = await (crypto as MailCrypto).encryptText(message.text, recipients, options);
+    const armored = await cryptoCall("encrypting the body", () =>
+      (crypto as MailCrypto).encryptText(message.text, recipients, options),
+    );
     if (typeof armored !== "string" || !isArmoredMessage(armored)) {
       throw new AgentMailError({
         code: "encryption_failed",
@@ -48,11 +51,14 @@ export async function encryptParts(
         : item;
     }
     if (!message.encrypt.attachments || !item.content) return item;
+    const content = item.content;
     const ciphertext = guardArmored(
-      await (crypto as MailCrypto).encryptAttachment(item.content, recipients, {
-        ...options,
-        filename: item.filename,
-      }),
+      await cryptoCall(`encrypting attachment ${item.filename}`, () =>
+        (crypto as MailCrypto).encryptAttachment(content, recipients, {
+          ...options,
+          filename: item.filename,
+        }),
+      ),
       `attachment ${item.filename}`,
     );
     const { size: _plaintextSize, objectKey: _none, ...rest } = item;

@@ -4,6 +4,7 @@ import type { KeyDirectory } from "../key-directory.js";
 import { Limits } from "../limits.js";
 import type { EncryptionRecipient, MailCrypto } from "../mail-crypto.js";
 import type { AgentRecord } from "../schemas/directory.js";
+import { cryptoCall } from "./crypto-call.js";
 import type { NormalizedMessage } from "./normalize.js";
 import { settleLimited } from "./settle-limited.js";
 import type { RecipientReport } from "./types.js";
@@ -131,9 +132,8 @@ async function checkedKey(
       message: `agent ${agentId}'s armored key exceeds ${Limits.armoredKeyBytes} bytes`,
     });
   }
-  const { fingerprint } = await deps.crypto.checkRecipientKey(
-    key,
-    deps.signal ? { signal: deps.signal } : {},
+  const { fingerprint } = await cryptoCall(`checking agent ${agentId}'s key`, () =>
+    deps.crypto.checkRecipientKey(key, deps.signal ? { signal: deps.signal } : {}),
   );
   return { key, fingerprint };
 }
