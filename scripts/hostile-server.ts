@@ -212,3 +212,22 @@ export async function rssGrowthDuring<T>(call: () => Promise<T>): Promise<RssGro
     sampleRss = undefined;
   }
 }
+
+/**
+ * One attack: `server` answers every request with `script` while `call` runs; returns what
+ * `call` did and the RSS growth it cost, once every connection is closed (so nothing more of any
+ * body is being read).
+ *
+ * @example
+ * const { error, growthBytes } = await attackWith(server, { kind: "endless" }, () => directory.lookup("bob"));
+ */
+export async function attackWith<T>(
+  server: HostileServer,
+  script: Script,
+  call: () => Promise<T>,
+): Promise<RssGrowth<T>> {
+  server.serve(script);
+  const outcome = await rssGrowthDuring(call);
+  await server.allClosed();
+  return outcome;
+}

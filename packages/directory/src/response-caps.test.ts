@@ -3,9 +3,9 @@
 import { AgentMailError, Limits } from "@assmbl/core";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import {
+  attackWith,
   type HostileServer,
   type Hostility,
-  rssGrowthDuring,
   startHostileServer,
 } from "../../../scripts/hostile-server.js";
 import { createDirectory, type Directory } from "./directory.js";
@@ -51,11 +51,8 @@ async function attack(
   how: Hostility,
   call: () => Promise<unknown>,
 ): Promise<{ error: AgentMailError; growthBytes: number }> {
-  server.serve(how);
-  const { error, growthBytes } = await rssGrowthDuring(call);
+  const { error, growthBytes } = await attackWith(server, how, call);
   expect(AgentMailError.is(error), String(error)).toBe(true);
-  // The client closed every connection: nothing more of the body is read.
-  await server.allClosed();
   return { error: error as AgentMailError, growthBytes };
 }
 

@@ -3,6 +3,7 @@
 // default limits: every bomb fails with plaintext_too_large, and memory stays bounded.
 import { SendRawEmailCommand } from "@aws-sdk/client-ses";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { rssGrowthDuring } from "../../../scripts/hostile-server.js";
 import { createGpgHome, type GpgHome } from "../../crypto/src/testing/gpg.js";
 import { openMessage } from "./open-message.js";
 import { handMime } from "./testing/hand-mime.js";
@@ -57,27 +58,13 @@ afterAll(async () => {
   await platform?.stop();
 });
 
-/** Runs `read` and returns its result with the peak RSS growth seen while it ran. */
-async function measured<T>(read: () => Promise<T>): Promise<{ result: T; growth: number }> {
-  const baseline = process.memoryUsage().rss;
-  let peak = baseline;
-  const sampler = setInterval(() => {
-    peak = Math.max(peak, process.memoryUsage().rss);
-  }, 5);
-  try {
-    const result = await read();
-    return { result, growth: Math.max(peak, process.memoryUsage().rss) - baseline };
-  } finally {
-    clearInterval(sampler);
-  }
-}
-
 describe("a message of compression bombs, at the default limits", () => {
   it("fetchMessage: every bomb fails with plaintext_too_large; RSS growth stays under 128 MiB", async () => {
     const id = await findBySubject(platform.inbox, "bombs");
-    const { result, growth } = await measured(() =>
+    const { value: result, growthBytes: growth } = await rssGrowthDuring(() =>
       platform.inbox.fetchMessage(id, { decryptWith: platform.receiverKey }),
     );
+    if (!result) throw new Error("fetchMessage failed");
     expect(result.attachments.map((a) => a.error?.code)).toEqual(
       Array.from({ length: 6 }, () => "plaintext_too_large"),
     );
@@ -86,9 +73,10 @@ describe("a message of compression bombs, at the default limits", () => {
   });
 
   it("openMessage: the same, from the raw message", async () => {
-    const { result, growth } = await measured(() =>
+    const { value: result, growthBytes: growth } = await rssGrowthDuring(() =>
       openMessage(raw, { decryptWith: platform.receiverKey }),
     );
+    if (!result) throw new Error("openMessage failed");
     expect(result.attachments.map((a) => a.error?.code)).toEqual(
       Array.from({ length: 6 }, () => "plaintext_too_large"),
     );

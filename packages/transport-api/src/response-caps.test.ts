@@ -4,8 +4,8 @@
 import { AgentMailError, Limits } from "@assmbl/core";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import {
+  attackWith,
   type HostileServer,
-  rssGrowthDuring,
   type Script,
   startHostileServer,
 } from "../../../scripts/hostile-server.js";
@@ -67,11 +67,8 @@ async function attack(
   script: Script,
   call: () => Promise<unknown>,
 ): Promise<{ error: AgentMailError; growthBytes: number }> {
-  server.serve(script);
-  const { error, growthBytes } = await rssGrowthDuring(call);
+  const { error, growthBytes } = await attackWith(server, script, call);
   expect(AgentMailError.is(error), String(error)).toBe(true);
-  // The client closed every connection: nothing more of any body is read.
-  await server.allClosed();
   return { error: error as AgentMailError, growthBytes };
 }
 
