@@ -49,10 +49,14 @@ export async function startDevPlatform(): Promise<DevPlatform> {
     port: 0,
     agents: Object.values(DevAgents).map((agentId) => ({ agentId })),
   });
+  // Signed with the SES credentials the dev server issued to the sender: like real SES with one
+  // verified identity, its endpoint sends only as my-agent@<mail domain>.
+  const senderSes = server.agents[DevAgents.sender]?.ses;
+  if (!senderSes) throw new Error("the dev server issued no SES credentials to the sender");
   const ses = new SESClient({
     endpoint: server.url,
     region: "us-east-1",
-    credentials: { accessKeyId: "dev", secretAccessKey: "dev" },
+    credentials: { ...senderSes },
     maxAttempts: 1,
   });
   try {

@@ -39,8 +39,10 @@ describe("an example run on its own", () => {
       };
       // The AWS SDK reads its endpoint and credentials from the process environment.
       vi.stubEnv("AWS_ENDPOINT_URL_SES", server.url);
-      vi.stubEnv("AWS_ACCESS_KEY_ID", "dev");
-      vi.stubEnv("AWS_SECRET_ACCESS_KEY", "dev");
+      // The sender's SES credentials, issued by the dev server (they send only as the sender).
+      const senderSes = server.agents[context.sender.agentId]?.ses;
+      vi.stubEnv("AWS_ACCESS_KEY_ID", senderSes?.accessKeyId ?? "");
+      vi.stubEnv("AWS_SECRET_ACCESS_KEY", senderSes?.secretAccessKey ?? "");
 
       const plain = await runStandalone(plainSes, env);
       expect(plain.target).toBe("real services");

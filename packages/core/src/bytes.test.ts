@@ -2,6 +2,7 @@ import { Readable } from "node:stream";
 import { describe, expect, it } from "vitest";
 import { guardArmored, isArmoredMessage, toAttachmentBytes } from "./bytes.js";
 import type { AgentMailError } from "./errors.js";
+import { fakeEncryptedMessage } from "./testing/message-fixtures.js";
 import type { AttachmentBytes } from "./transport.js";
 
 function codeOf(fn: () => unknown): string {
@@ -71,8 +72,7 @@ function asStream(content: AttachmentBytes): ReadableStream<Uint8Array> {
   return content;
 }
 
-const ARMORED =
-  "-----BEGIN PGP MESSAGE-----\n\nwcBMA0XGpXI0zmkxAQf+abc\n=WXYZ\n-----END PGP MESSAGE-----\n";
+const ARMORED = fakeEncryptedMessage("ciphertext stand-in");
 
 describe("toAttachmentBytes", () => {
   it("encodes a string as UTF-8", () => {
@@ -188,10 +188,10 @@ describe("guardArmored", () => {
 
   it("passes a stream split mid-header through unchanged", async () => {
     const chunks = [
-      "-----BEGIN PG",
-      "P MESS",
-      "AGE-----\n\nwcBMA0XGpXI0zmkxAQf+abc\n",
-      "=WXYZ\n-----END PGP MESSAGE-----\n",
+      ARMORED.slice(0, 13),
+      ARMORED.slice(13, 19),
+      ARMORED.slice(19, 40),
+      ARMORED.slice(40),
     ];
     const out = await readAll(guardArmored(streamOf(...chunks), "r"));
     expect(decoder.decode(out)).toBe(ARMORED);

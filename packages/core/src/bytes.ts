@@ -1,3 +1,4 @@
+import { type CiphertextExpectations, guardCiphertext } from "./ciphertext-guard.js";
 import { AgentMailError } from "./errors.js";
 import type { AttachmentBytes } from "./transport.js";
 
@@ -108,7 +109,6 @@ function chunksToBytes(): TransformStream<unknown, Uint8Array> {
 
 const ARMOR_HEADER = "-----BEGIN PGP MESSAGE-----";
 const ARMOR_FOOTER = "-----END PGP MESSAGE-----";
-const ARMOR_BYTES = encoder.encode(ARMOR_HEADER);
 
 /**
  * True when `text` is one ASCII-armored OpenPGP message (leading white space allowed).
@@ -128,47 +128,23 @@ export function isArmoredMessage(text: string): boolean {
 }
 
 /**
- * Fails closed on ciphertext that is not an armored OpenPGP message: bytes are checked at once;
- * a stream is checked on its first bytes and errors before yielding anything else, so a
- * transport reading it never sends plaintext.
+ * Fails closed on ciphertext that is not one armored encrypted OpenPGP message: its base64
+ * must decode (CRC-24 checked when present) to session key packets (PKESK v3) and exactly one
+ * SEIPD v1 packet, nothing else (`expect` adds the recipients, v6 and stream-error wrapping; see
+ * {@link guardCiphertext}). Bytes are checked at once; a stream is checked line by line as it is
+ * read and errors before yielding anything unchecked, so a transport reading it never sends
+ * plaintext.
  *
  * @example
  * const safe = guardArmored(await crypto.encryptAttachment(bytes, recipients), "report.pdf");
  * @throws {AgentMailError} `encryption_failed`.
  */
-export function guardArmored(content: AttachmentBytes, what: string): AttachmentBytes {
-  const failure = () =>
-    new AgentMailError({
-      code: "encryption_failed",
-      message: `${what}: the crypto implementation did not return an armored OpenPGP message; nothing was sent`,
-    });
-  if (content instanceof Uint8Array) {
-    if (!startsWithArmor(content)) throw failure();
-    return content;
-  }
-  let head: Uint8Array = new Uint8Array(0);
-  let checked = false;
-  return content.pipeThrough(
-    new TransformStream<Uint8Array, Uint8Array>({
-      transform(chunk, controller) {
-        if (checked) return controller.enqueue(chunk);
-        head = concatBytes(head, chunk);
-        if (head.length < ARMOR_BYTES.length) return;
-        if (!startsWithArmor(head)) return controller.error(failure());
-        checked = true;
-        controller.enqueue(head);
-      },
-      flush(controller) {
-        if (!checked) controller.error(failure());
-      },
-    }),
-  );
-}
-
-function startsWithArmor(bytes: Uint8Array): boolean {
-  if (bytes.length < ARMOR_BYTES.length) return false;
-  for (let i = 0; i < ARMOR_BYTES.length; i++) if (bytes[i] !== ARMOR_BYTES[i]) return false;
-  return true;
+export function guardArmored(
+  content: AttachmentBytes,
+  what: string,
+  expect: CiphertextExpectations = {},
+): AttachmentBytes {
+  return guardCiphertext(content, what, expect);
 }
 
 /**

@@ -54,6 +54,10 @@ export const ERROR_CODES = {
   invalid_directory_response: { status: 502, retryable: false },
   directory_unavailable: { status: 503, retryable: true },
   key_version_conflict: { status: 409, retryable: false },
+  // Registration: one key belongs to one agent. The key (its SPKI or OpenPGP fingerprint) is
+  // already another agent's, or its user ids do not name the registering agent's address.
+  key_in_use: { status: 409, retryable: false },
+  key_identity_mismatch: { status: 400, retryable: false },
   // HTTP API (spec §5.2).
   invalid_request: { status: 400, retryable: false },
   unauthorized: { status: 401, retryable: false },

@@ -101,6 +101,37 @@ describe("AgentMailError", () => {
     ).toEqual({ name: "AgentMailError", code: "timeout", message: "t", retryable: true });
   });
 
+  it("carries a send's outcome and idempotency key, in toJSON too, and keeps them through redaction", () => {
+    const error = new AgentMailError({
+      code: "server_error",
+      message: "send: may have been sent (token tok-secret)",
+      status: 503,
+      outcome: "unknown",
+      idempotencyKey: "idem_42",
+      secrets: ["tok-secret"],
+    });
+    expect(error.outcome).toBe("unknown");
+    expect(error.idempotencyKey).toBe("idem_42");
+    expect(error.toJSON()).toEqual({
+      name: "AgentMailError",
+      code: "server_error",
+      message: "send: may have been sent (token [redacted])",
+      status: 503,
+      retryable: true,
+      outcome: "unknown",
+      idempotencyKey: "idem_42",
+    });
+    const wrapped = new AgentMailError({
+      code: "transport_failed",
+      message: "x",
+      cause: error,
+      secrets: ["other"],
+    });
+    expect(wrapped.cause).toMatchObject({ outcome: "unknown", idempotencyKey: "idem_42" });
+    // Errors of other operations (reads, lookups) have no send outcome.
+    expect(new AgentMailError({ code: "agent_not_found", message: "x" }).outcome).toBeUndefined();
+  });
+
   it("keeps a cause's name, message and code", () => {
     const cause = Object.assign(new TypeError("fetch failed"), { code: "ECONNRESET" });
     const error = new AgentMailError({ code: "network_error", message: "x", cause });

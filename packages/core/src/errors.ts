@@ -9,6 +9,26 @@ import { redact, redactValue } from "./redact.js";
 // A registry symbol, so that two copies of this package recognise each other's errors.
 const MARKER = Symbol.for("@assmbl/core.AgentMailError");
 
+/**
+ * What a failed send did, as far as the SDK can tell (see {@link AgentMailError.outcome}):
+ *
+ * - `not_sent`: nothing of it reached the provider (refused by validation, a key lookup or
+ *   encryption, a connection that never opened, or an answer that says nothing was done: 4xx,
+ *   429, 503). Retrying is exactly as safe as the first try.
+ * - `unknown`: some attempt's request was sent (whole or in part) and its answer was lost, timed
+ *   out, or was a 5xx other than 503: the provider may have committed it, even if a later
+ *   attempt was refused plainly (the outcome is the worst over all attempts). Retry only with
+ *   `error.idempotencyKey`, and only when `error.retryable` says the transport deduplicates on
+ *   it (the AgentMail API does; SES has no idempotency key, so there `retryable` is false).
+ * - `sent`: the provider has the send, or part of it (`partially_sent`, or
+ *   `idempotency_key_reused` on a retry: the first request under that key was committed). Do not
+ *   send it again whole.
+ *
+ * @example
+ * const outcome: SendOutcome = "unknown";
+ */
+export type SendOutcome = "not_sent" | "unknown" | "sent";
+
 /** What an {@link AgentMailError} is made from. */
 export interface AgentMailErrorInit {
   /** A documented code, or a code a server sent that this SDK version does not know yet. */
@@ -25,6 +45,10 @@ export interface AgentMailErrorInit {
   cause?: unknown;
   /** Exact strings (tokens, passphrases) to strip from message, body and cause. */
   secrets?: readonly string[];
+  /** For an error of a send: what the send did (see {@link SendOutcome}). */
+  outcome?: SendOutcome | undefined;
+  /** For an error of a send: the idempotency key its attempts carried, to retry with. */
+  idempotencyKey?: string | undefined;
 }
 
 /**
@@ -35,12 +59,20 @@ export interface AgentMailErrorInit {
  * the package in one program. Its message, `body`, `toJSON()` and `toString()` never contain
  * tokens, passphrases or private keys.
  *
+ * Every error `mailer.send` throws also says what the send did: `outcome` (`not_sent`,
+ * `unknown`, `sent`; see {@link SendOutcome}) and `idempotencyKey`, the key its attempts carried.
+ * When `outcome` is `unknown`, `retryable` is true only if a retry under that same key cannot
+ * deliver twice (the AgentMail API answers a repeat from its record): retry with
+ * `error.idempotencyKey`, never without it.
+ *
  * @example
  * try {
  *   await mailer.send(message);
  * } catch (error) {
- *   if (AgentMailError.is(error) && error.code === "peer_missing_openpgp_public_key") {
- *     // ask the peer to register a key; nothing was sent
+ *   if (AgentMailError.is(error) && error.outcome === "unknown" && error.retryable) {
+ *     await mailer.send({ ...message, idempotencyKey: error.idempotencyKey });
+ *   } else if (AgentMailError.is(error, "peer_missing_openpgp_public_key")) {
+ *     // ask the peer to register a key; nothing was sent (error.outcome === "not_sent")
  *   }
  * }
  */
@@ -50,6 +82,13 @@ export class AgentMailError extends Error {
   readonly status: number | undefined;
   readonly body: unknown;
   readonly retryable: boolean;
+  /**
+   * What the send did, on every error `mailer.send` (or a transport's `send`) throws; `undefined`
+   * on errors of other operations (reads, lookups). See {@link SendOutcome}.
+   */
+  readonly outcome: SendOutcome | undefined;
+  /** The idempotency key the send's attempts carried: retry an `unknown` outcome with it. */
+  readonly idempotencyKey: string | undefined;
 
   constructor(init: AgentMailErrorInit) {
     const secrets = init.secrets ?? [];
@@ -62,6 +101,8 @@ export class AgentMailError extends Error {
       init.status ?? (isAgentMailErrorCode(init.code) ? ERROR_CODES[init.code].status : undefined);
     this.body = init.body === undefined ? undefined : redactValue(init.body, secrets);
     this.retryable = init.retryable ?? isRetryableCode(init.code, this.status);
+    this.outcome = init.outcome;
+    this.idempotencyKey = init.idempotencyKey;
     Object.defineProperty(this, MARKER, { value: true, enumerable: false });
   }
 
@@ -91,6 +132,8 @@ export class AgentMailError extends Error {
     message: string;
     status?: number;
     retryable: boolean;
+    outcome?: SendOutcome;
+    idempotencyKey?: string;
     body?: unknown;
   } {
     return {
@@ -99,6 +142,8 @@ export class AgentMailError extends Error {
       message: this.message,
       ...(this.status === undefined ? {} : { status: this.status }),
       retryable: this.retryable,
+      ...(this.outcome === undefined ? {} : { outcome: this.outcome }),
+      ...(this.idempotencyKey === undefined ? {} : { idempotencyKey: this.idempotencyKey }),
       ...(this.body === undefined ? {} : { body: this.body }),
     };
   }
@@ -121,6 +166,8 @@ function sanitizeCause(cause: unknown, secrets: readonly string[]): unknown {
       ...(cause.status === undefined ? {} : { status: cause.status }),
       body: cause.body,
       retryable: cause.retryable,
+      outcome: cause.outcome,
+      idempotencyKey: cause.idempotencyKey,
       cause: cause.cause,
       secrets,
     });

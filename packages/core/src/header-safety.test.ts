@@ -1,6 +1,12 @@
 import { describe, expect, it } from "vitest";
+import { parseAddress } from "./address.js";
 import { AgentMailError } from "./errors.js";
-import { assertSafeHeader, assertSafeHeaderValue } from "./header-safety.js";
+import {
+  assertSafeHeader,
+  assertSafeHeaderValue,
+  hasEncodedWordLookalike,
+} from "./header-safety.js";
+import { normalizeMessage } from "./mailer/normalize.js";
 
 function codeOf(fn: () => unknown): string {
   try {
@@ -111,5 +117,36 @@ describe("assertSafeHeaderValue", () => {
     expect(error.message).toMatch(/^subject contains the control character U\+000A at offset 16/);
     expect(error.message).not.toContain(secret);
     expect(error.message).not.toContain("Bcc");
+  });
+});
+
+describe("encoded-word look-alikes", () => {
+  it("hasEncodedWordLookalike finds =? anywhere, and only =?", () => {
+    expect(hasEncodedWordLookalike("=?utf-8?b?SW52b2ljZQ==?=")).toBe(true);
+    expect(hasEncodedWordLookalike("x=?y")).toBe(true);
+    expect(hasEncodedWordLookalike("a = ? b")).toBe(false);
+    expect(hasEncodedWordLookalike("Q3 report?=")).toBe(false);
+  });
+
+  it("an address holding =? is refused before any I/O (invalid_address); a display name is not", () => {
+    const context = { from: parseAddress("me@agents.example.com"), defaultHeaders: {} };
+    for (const to of ["=?utf-8?q?x?=@agents.example.com", "Peer <a=?b@agents.example.com>"]) {
+      expect(() => normalizeMessage({ to, subject: "s", text: "t" }, context)).toThrow(
+        expect.objectContaining({ code: "invalid_address" }),
+      );
+    }
+    // A From built by hand (createMailer parses it with parseAddress, which refuses it too).
+    const lookalikeFrom = {
+      ...context,
+      from: { address: "a=?b@agents.example.com", localPart: "a=?b", domain: "agents.example.com" },
+    };
+    expect(() =>
+      normalizeMessage({ to: "peer@agents.example.com", subject: "s", text: "t" }, lookalikeFrom),
+    ).toThrow(expect.objectContaining({ code: "invalid_address" }));
+    const ok = normalizeMessage(
+      { to: '"=?utf-8?b?SW52?=" <peer@agents.example.com>', subject: "=?utf-8?q?x?=", text: "t" },
+      context,
+    );
+    expect(ok.to[0]?.name).toBe("=?utf-8?b?SW52?=");
   });
 });

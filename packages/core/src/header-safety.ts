@@ -62,3 +62,20 @@ export function assertSafeHeaderValue(value: string, what: string): void {
     });
   }
 }
+
+/**
+ * Whether a header value holds an RFC 2047 encoded-word look-alike: the two characters `=?`
+ * **(ours)**. Every encoded word starts with them, and readers decode one wherever they find it
+ * (Python's `email` even in the middle of a word, inside a quoted string, in an address, with an
+ * unknown charset). Such a value is never written as is: the composer writes subjects, names
+ * and custom headers holding it as encoded words, filenames with RFC 2231, the manifest with
+ * `=\u003f`; an address holding it is refused (`invalid_address`). Encoded words never carry a
+ * literal `=?` (Q writes `=3D`/`=3F`, B has neither), so an encoded value is stable.
+ *
+ * @example
+ * hasEncodedWordLookalike("=?utf-8?b?SW52b2ljZQ==?="); // true
+ * hasEncodedWordLookalike("Q3 report"); // false
+ */
+export function hasEncodedWordLookalike(value: string): boolean {
+  return value.includes("=?");
+}

@@ -22,6 +22,11 @@ export {
   isReadableStream,
   toAttachmentBytes,
 } from "./bytes.js";
+export {
+  armoredMessageProblem,
+  type CiphertextExpectations,
+  guardCiphertext,
+} from "./ciphertext-guard.js";
 export { decodeHeaderWords } from "./encoded-words.js";
 export {
   type AgentMailErrorCode,
@@ -30,8 +35,12 @@ export {
   isAgentMailErrorCode,
   isRetryableCode,
 } from "./error-codes.js";
-export { AgentMailError, type AgentMailErrorInit } from "./errors.js";
-export { assertSafeHeader, assertSafeHeaderValue } from "./header-safety.js";
+export { AgentMailError, type AgentMailErrorInit, type SendOutcome } from "./errors.js";
+export {
+  assertSafeHeader,
+  assertSafeHeaderValue,
+  hasEncodedWordLookalike,
+} from "./header-safety.js";
 export {
   type AgentMailHeaderName,
   AgentMailHeaders,

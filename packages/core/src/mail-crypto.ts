@@ -29,13 +29,24 @@ export interface EncryptAttachmentOptions extends EncryptOptions {
  * What the mailer needs from an OpenPGP implementation (`@assmbl/crypto`'s `openpgpCrypto`).
  * Signing, when configured, happens inside `encryptText`: one armored message either way.
  *
- * Every method fails with an `AgentMailError`; none may ever return plaintext.
+ * Every method fails with an `AgentMailError`; none may ever return plaintext. The mailer checks
+ * every result packet by packet: one ASCII-armored message (CRC-24 checked when present) of one
+ * or more PKESK packets, at least one per recipient and, when they name key ids, one naming a key
+ * of each recipient, then exactly one SEIPD packet and nothing after it; anything else fails the
+ * send with `encryption_failed` before the transport is called.
  *
  * @example
  * const mailer = createMailer(transport, { from, mailDomain, directory, crypto: openpgpCrypto() });
  */
 export interface MailCrypto {
   readonly specificationVersion: "v1";
+  /**
+   * `true` when the implementation encrypts to version 6 keys (RFC 9580: PKESK v6 and SEIPD v2,
+   * which GnuPG 2.2 and the Python SDK's PGPy cannot read), because its user opted in. The mailer
+   * then accepts that shape from it; otherwise it accepts only the contract's profile (PKESK v3,
+   * SEIPD v1) and refuses anything else with `encryption_failed`. Optional; absent means `false`.
+   */
+  readonly allowV6Keys?: boolean;
   /**
    * Checks a peer's armored public key against policy before anything is encrypted to it.
    * @throws {AgentMailError} `invalid_public_key`, `key_too_large`, `peer_key_revoked`,
@@ -61,7 +72,13 @@ export interface MailCrypto {
 
 /**
  * The outcome of checking a signature: `valid`; `invalid` (bad signature, or made by a key not
- * among those given); `unsigned`; `unverified` (signed, but no verification key was given).
+ * among those given, or, for a key looked up by the sender's address, by a key none of whose
+ * user ids names that address); `unsigned`; `unverified` (signed, but no verification key was
+ * given). A signed message's decrypt result also says which key signed: `signerFingerprint`
+ * when `valid`, else what the signature claims (`claimedSignerFingerprint`, `claimedSignerKeyId`).
+ *
+ * @example
+ * if (result.verification === "invalid") console.warn(`signed by ${result.claimedSignerFingerprint}, not by a key given`);
  */
 export type SignatureVerification = "valid" | "invalid" | "unsigned" | "unverified";
 
@@ -83,7 +100,26 @@ export interface DecryptOptions {
 /** What {@link MailDecryptor.decryptInto} found once every check passed. */
 export interface DecryptedInto {
   verification: SignatureVerification;
+  /** `valid` only: the primary-key fingerprint (lower-case hex) of the key that made the signature. */
   signerFingerprint?: string;
+  /**
+   * `valid` only: the user ids (`Name <address>`) of the signing key that carry a valid,
+   * unrevoked self-certification. A receiver that looked the key up by the sender's address
+   * checks that one of them names that address; a decryptor that does not report them leaves
+   * such a receiver unable to call the signature valid.
+   */
+  signerUserIds?: readonly string[];
+  /**
+   * `invalid` / `unverified` only: the issuer fingerprint (lower-case hex) the signature names,
+   * when it names one: which key signed instead of an expected one. A claim, never proof: the
+   * signature did not verify against it.
+   */
+  claimedSignerFingerprint?: string;
+  /**
+   * `invalid` / `unverified` only: the issuer key id (16 lower-case hex digits) the signature
+   * names; set also when it names no fingerprint. A claim, never proof.
+   */
+  claimedSignerKeyId?: string;
   /** Plaintext bytes written to the sink. */
   bytes: number;
 }
@@ -92,15 +128,52 @@ export interface DecryptedInto {
 export interface DecryptedText {
   text: string;
   verification: SignatureVerification;
-  /** Fingerprint of the key that made a valid signature. */
+  /** `valid` only: the primary-key fingerprint (lower-case hex) of the key that made the signature. */
   signerFingerprint?: string;
+  /**
+   * `valid` only: the user ids (`Name <address>`) of the signing key that carry a valid,
+   * unrevoked self-certification. A receiver that looked the key up by the sender's address
+   * checks that one of them names that address; a decryptor that does not report them leaves
+   * such a receiver unable to call the signature valid.
+   */
+  signerUserIds?: readonly string[];
+  /**
+   * `invalid` / `unverified` only: the issuer fingerprint (lower-case hex) the signature names,
+   * when it names one: which key signed instead of an expected one. A claim, never proof: the
+   * signature did not verify against it.
+   */
+  claimedSignerFingerprint?: string;
+  /**
+   * `invalid` / `unverified` only: the issuer key id (16 lower-case hex digits) the signature
+   * names; set also when it names no fingerprint. A claim, never proof.
+   */
+  claimedSignerKeyId?: string;
 }
 
 /** Decrypted bytes and what their signature said. */
 export interface DecryptedBytes {
   data: Uint8Array;
   verification: SignatureVerification;
+  /** `valid` only: the primary-key fingerprint (lower-case hex) of the key that made the signature. */
   signerFingerprint?: string;
+  /**
+   * `valid` only: the user ids (`Name <address>`) of the signing key that carry a valid,
+   * unrevoked self-certification. A receiver that looked the key up by the sender's address
+   * checks that one of them names that address; a decryptor that does not report them leaves
+   * such a receiver unable to call the signature valid.
+   */
+  signerUserIds?: readonly string[];
+  /**
+   * `invalid` / `unverified` only: the issuer fingerprint (lower-case hex) the signature names,
+   * when it names one: which key signed instead of an expected one. A claim, never proof: the
+   * signature did not verify against it.
+   */
+  claimedSignerFingerprint?: string;
+  /**
+   * `invalid` / `unverified` only: the issuer key id (16 lower-case hex digits) the signature
+   * names; set also when it names no fingerprint. A claim, never proof.
+   */
+  claimedSignerKeyId?: string;
 }
 
 /**

@@ -131,3 +131,50 @@ describe("redact and validation messages", () => {
     ).toBe("createDirectory options: token is invalid (expected string, received number)");
   });
 });
+
+describe("redact: a secret echoed encoded or in another case", () => {
+  const token = "am_live_Tok3n.secret/Value+42";
+  const bytes = Buffer.from(token, "utf8");
+  const echoes: [string, string][] = [
+    ["upper-cased", token.toUpperCase()],
+    ["lower-cased", token.toLowerCase()],
+    ["base64", bytes.toString("base64")],
+    ["base64 without padding", bytes.toString("base64").replace(/=+$/, "")],
+    ["base64url", bytes.toString("base64url")],
+    ["base64 of 'Bearer <token>' (offset 1)", Buffer.from(`Bearer ${token}`).toString("base64")],
+    ["base64 of 'x:<token>' (offset 2)", Buffer.from(`x:${token}`).toString("base64")],
+    ["base64 of 'tok=<token>' (offset 0)", Buffer.from(`tok=${token}`).toString("base64")],
+    ["base64url of 'ab<token>'", Buffer.from(`ab${token}`).toString("base64url")],
+    ["hex", bytes.toString("hex")],
+    ["HEX", bytes.toString("hex").toUpperCase()],
+    ["percent-encoded", encodeURIComponent(token)],
+    [
+      "every byte percent-encoded",
+      [...bytes].map((b) => `%${b.toString(16).toUpperCase()}`).join(""),
+    ],
+  ];
+
+  it.each(echoes)("redacts the token echoed %s", (_, echo) => {
+    const out = redact(`server said: ${echo} (bad)`, [token]);
+    expect(out).toContain("[redacted]");
+    // What is left of the echo is at most the encoded prefix and 3 partial characters at each
+    // end (bits shared with the bytes around the token): never enough to rebuild it.
+    const left = out.replace("server said: ", "").replace(" (bad)", "").replace("[redacted]", "");
+    const prefix = /of '(.*)<token>'/.exec(_)?.[1] ?? "";
+    expect(left.length).toBeLessThanOrEqual(Math.ceil((prefix.length * 4) / 3) + 6);
+  });
+
+  it("redacts every echo inside a nested response body", () => {
+    const body = {
+      error: "forbidden",
+      detail: { echo: bytes.toString("base64"), hex: bytes.toString("hex") },
+    };
+    expect(JSON.stringify(redactValue(body, [token]))).not.toMatch(
+      new RegExp(`${bytes.toString("base64").slice(0, 12)}|${bytes.toString("hex").slice(0, 12)}`),
+    );
+  });
+
+  it("leaves ordinary text alone", () => {
+    expect(redact("nothing secret here, 42 files", [token])).toBe("nothing secret here, 42 files");
+  });
+});

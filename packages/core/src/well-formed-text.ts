@@ -5,6 +5,20 @@ import { AgentMailError } from "./errors.js";
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 /**
+ * The first lone surrogate in `value` (its code unit and index), or `undefined` when `value` is
+ * well-formed UTF-16.
+ *
+ * @example
+ * findLoneSurrogate("a\uD800b"); // { unit: "U+D800", index: 1 }
+ */
+export function findLoneSurrogate(value: string): { unit: string; index: number } | undefined {
+  const match = LONE_SURROGATE.exec(value);
+  if (!match) return undefined;
+  const unit = `U+${(match[0].codePointAt(0) ?? 0).toString(16).toUpperCase()}`;
+  return { unit, index: match.index };
+}
+
+/**
  * Refuses a message field that is not well-formed UTF-16. A lone surrogate has no UTF-8
  * encoding: a TextEncoder would silently send U+FFFD in its place, and the Python SDK (PGPy)
  * refuses to encrypt such text.
@@ -15,10 +29,10 @@ const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[
  */
 export function assertWellFormedText(value: string | undefined, field: string): void {
   if (value === undefined) return;
-  const match = LONE_SURROGATE.exec(value);
-  if (!match) return;
+  const found = findLoneSurrogate(value);
+  if (!found) return;
   throw new AgentMailError({
     code: "invalid_message",
-    message: `message.${field} has a lone surrogate (U+${(match[0].codePointAt(0) ?? 0).toString(16).toUpperCase()} at index ${match.index}), which has no UTF-8 encoding; pass well-formed text`,
+    message: `message.${field} has a lone surrogate (${found.unit} at index ${found.index}), which has no UTF-8 encoding; pass well-formed text`,
   });
 }

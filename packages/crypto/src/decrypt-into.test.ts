@@ -183,6 +183,7 @@ describe("failures abort the sink and reject with an AgentMailError", () => {
     expect(result).toEqual({
       verification: "valid",
       signerFingerprint: signerKey.fingerprint,
+      signerUserIds: ["Signer <signer@agents.test>"],
       bytes: data.length,
     });
     expect(ok.state.closed).toBe(true);

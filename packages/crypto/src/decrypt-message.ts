@@ -6,10 +6,17 @@ import { plaintextTooLarge, wrapOpenpgpError } from "./errors.js";
 import { parsePublicKey } from "./key-policy.js";
 import { binaryAfterSpace, leadingSpaceOf } from "./leading-space.js";
 
-/** What a signature check found. */
+/** What a signature check found (core's `DecryptedText` fields, without the data). */
 export interface VerificationResult {
   verification: SignatureVerification;
+  /** `valid` only: the primary-key fingerprint of the verification key that made the signature. */
   signerFingerprint?: string;
+  /** `valid` only: the user ids of the signing key that carry a valid self-certification. */
+  signerUserIds?: readonly string[];
+  /** Not `valid`: the issuer fingerprint the signature names (a claim, not proven). */
+  claimedSignerFingerprint?: string;
+  /** Not `valid`: the issuer key id (16 hex) the signature names (a claim, not proven). */
+  claimedSignerKeyId?: string;
 }
 
 /** Options shared by every decryption. */
@@ -136,24 +143,91 @@ export function decryptionError(
   );
 }
 
-/** What the signatures of a decrypted message say (after its data was read). */
+/** One signature of a decrypted message, as openpgp.js reports it. */
+interface MessageSignature {
+  keyID: { toHex(): string; equals(other: unknown): boolean };
+  verified: Promise<unknown>;
+  signature?: Promise<{ packets: ArrayLike<{ issuerFingerprint?: Uint8Array | null }> }>;
+}
+
+/**
+ * What the signatures of a decrypted message say (after its data was read). A signature that
+ * does not count is still reported (`claimedSignerKeyId`, and `claimedSignerFingerprint` when it
+ * names its issuer's), so that a caller can say which key signed instead of the sender's.
+ */
 export async function verify(
-  signatures: {
-    keyID: { toHex(): string; equals(other: unknown): boolean };
-    verified: Promise<unknown>;
-  }[],
+  signatures: MessageSignature[],
   verificationKeys: PublicKey[],
 ): Promise<VerificationResult> {
   if (signatures.length === 0) return { verification: "unsigned" };
+  let claimed: Claimed | undefined;
   for (const signature of signatures) {
     const ok = await signature.verified.then(
       () => true,
       () => false,
     );
     const signer = verificationKeys.find((key) => key.getKeys(signature.keyID as never).length > 0);
-    if (ok && signer) return { verification: "valid", signerFingerprint: signer.getFingerprint() };
+    if (ok && signer) {
+      return {
+        verification: "valid",
+        signerFingerprint: signer.getFingerprint(),
+        signerUserIds: await boundUserIds(signer),
+      };
+    }
+    claimed ??= await claimedSigner(signature);
   }
-  return { verification: verificationKeys.length === 0 ? "unverified" : "invalid" };
+  return {
+    verification: verificationKeys.length === 0 ? "unverified" : "invalid",
+    ...claimed,
+  };
+}
+
+type Claimed = Pick<VerificationResult, "claimedSignerFingerprint" | "claimedSignerKeyId">;
+
+// The issuer a signature names: its key id, and its issuer fingerprint subpacket when present.
+// Reported in fields of their own: a claimed fingerprint must never be mistaken for a verified one.
+async function claimedSigner(signature: MessageSignature): Promise<Claimed> {
+  const keyId = signature.keyID.toHex();
+  const packet = await signature.signature?.then(
+    (parsed) => parsed.packets[0],
+    () => undefined,
+  );
+  const issuer = packet?.issuerFingerprint;
+  return {
+    ...(/^0+$/.test(keyId) ? {} : { claimedSignerKeyId: keyId }),
+    ...(issuer && issuer.length > 0 ? { claimedSignerFingerprint: toHex(issuer) } : {}),
+  };
+}
+
+const toHex = (bytes: Uint8Array) =>
+  Array.from(bytes, (byte) => byte.toString(16).padStart(2, "0")).join("");
+
+// Parsed keys are cached (key-policy.ts), so each key's user ids are checked once.
+const userIdsOf = new WeakMap<PublicKey, Promise<readonly string[]>>();
+
+/**
+ * The user ids of `key` that carry a valid, unrevoked self-certification (under the hardened
+ * policy): a user id packet anyone could append to a key without its owner's signature is left
+ * out. Receivers use them to bind a key to the address it signs for.
+ */
+export function boundUserIds(key: PublicKey): Promise<readonly string[]> {
+  let found = userIdsOf.get(key);
+  if (!found) {
+    found = (async () => {
+      const ids: string[] = [];
+      for (const user of key.users) {
+        if (!user.userID) continue;
+        const bound = await user.verify(undefined, hardenedConfig).then(
+          () => true,
+          () => false,
+        );
+        if (bound) ids.push(user.userID.userID);
+      }
+      return Object.freeze(ids);
+    })();
+    userIdsOf.set(key, found);
+  }
+  return found;
 }
 
 /** Fails unless the signature is valid, when one is expected. */

@@ -243,6 +243,7 @@ describe("signatures", () => {
         text: "signed text",
         verification: "valid",
         signerFingerprint: signer.fingerprint,
+        signerUserIds: ["Signer <signer@agents.test>"],
       });
     }
   });
@@ -293,7 +294,13 @@ describe("signatures", () => {
 
   it("signed, no verificationKeys: unverified; with expectSigned → signature_invalid", async () => {
     const result = await decryptUtf8(signed, { privateKey: aliceKey });
-    expect(result).toEqual({ text: "signed text", verification: "unverified" });
+    // Which key signed is reported as a claim, never as a verified signer.
+    expect(result).toEqual({
+      text: "signed text",
+      verification: "unverified",
+      claimedSignerFingerprint: signer.fingerprint,
+      claimedSignerKeyId: signer.fingerprint.slice(-16),
+    });
     expect(
       (await errorOf(decryptUtf8(signed, { privateKey: aliceKey, expectSigned: true }))).code,
     ).toBe("signature_invalid");
@@ -309,6 +316,7 @@ describe("signatures", () => {
     expect(await ok.verification).toEqual({
       verification: "valid",
       signerFingerprint: signer.fingerprint,
+      signerUserIds: ["Signer <signer@agents.test>"],
     });
 
     const missing = await drain(
@@ -467,6 +475,7 @@ describe("options and inputs", () => {
     expect(await verification).toEqual({
       verification: "valid",
       signerFingerprint: signer.fingerprint,
+      signerUserIds: ["Signer <signer@agents.test>"],
     });
   });
 });

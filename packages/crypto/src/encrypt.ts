@@ -20,13 +20,20 @@ export interface EncryptOptions {
    * for any message a Python agent must read.
    */
   hideRecipients?: boolean | undefined;
+  /**
+   * Encrypt to version 6 (RFC 9580) keys too, as PKESK v6 and SEIPD v2 (AEAD, OCB), which GnuPG
+   * 2.2 and the Python SDK's PGPy cannot read: only for peers that all run this SDK. Off: a v6
+   * key is `peer_key_unusable`.
+   */
+  allowV6Keys?: boolean | undefined;
 }
 
 const encoder = new TextEncoder();
 
 /**
  * Encrypts UTF-8 text to one or more armored public keys (the Python SDK's `pgp_encrypt_utf8`):
- * one ASCII-armored message, SEIPD v1 with MDC, AES-256, no compression. The text goes into a
+ * one ASCII-armored message, SEIPD v1 with MDC, AES-256 (whatever the key's preferences say), no
+ * compression. The text goes into a
  * UTF-8 literal packet (format `u`, as PGPy writes text) holding its exact UTF-8 bytes, line
  * endings untouched, so the Python SDK gets back a `str` equal to the text and this package the
  * exact text (a leading U+FEFF included). GnuPG 2.2 drops every carriage return from `u` data
@@ -50,7 +57,12 @@ export async function encryptUtf8(
       message: "encryptUtf8: text must be a string",
     });
   assertWellFormedText(text, "encryptUtf8");
-  return encryptToArmor(await recipientKeys(recipients), encoder.encode(text), options, "utf8");
+  return encryptToArmor(
+    await recipientKeys(recipients, options),
+    encoder.encode(text),
+    options,
+    "utf8",
+  );
 }
 
 /**
@@ -70,7 +82,9 @@ export async function encryptBytes(
       code: "invalid_options",
       message: "encryptBytes: data must be a Uint8Array",
     });
-  return encoder.encode(await encryptToArmor(await recipientKeys(recipients), data, options));
+  return encoder.encode(
+    await encryptToArmor(await recipientKeys(recipients, options), data, options),
+  );
 }
 
 /**
@@ -93,7 +107,7 @@ export async function encryptStream(
       message: "encryptStream: input must be a ReadableStream or a Node Readable",
     });
   }
-  const keys = await recipientKeys(recipients);
+  const keys = await recipientKeys(recipients, options);
   const stream = toAttachmentBytes(input) as ReadableStream<Uint8Array>;
   return encryptStreamToArmor(keys, stream, options);
 }
@@ -104,7 +118,10 @@ export async function encryptStream(
  * @example
  * const keys = await recipientKeys([alice, bob]);
  */
-export async function recipientKeys(recipients: Recipients): Promise<PublicKey[]> {
+export async function recipientKeys(
+  recipients: Recipients,
+  options: Pick<EncryptOptions, "allowV6Keys"> = {},
+): Promise<PublicKey[]> {
   const list = typeof recipients === "string" ? [recipients] : recipients;
   if (!Array.isArray(list) || list.length === 0) {
     throw new AgentMailError({
@@ -112,7 +129,8 @@ export async function recipientKeys(recipients: Recipients): Promise<PublicKey[]
       message: "recipients: give one armored public key or a non-empty array of them",
     });
   }
-  return Promise.all(list.map((armored) => assertRecipientKey(armored)));
+  const policy = { allowV6Keys: options.allowV6Keys === true };
+  return Promise.all(list.map((armored) => assertRecipientKey(armored, new Date(), policy)));
 }
 
 /**
@@ -173,6 +191,23 @@ function sliceChunks(size: number): TransformStream<Uint8Array, Uint8Array> {
   });
 }
 
+/**
+ * The session key of every message: AES-256 whatever the recipients' preferences say. openpgp.js
+ * would pick the intersection of the keys' preferred algorithms and fall back to AES-128 when
+ * AES-256 is not in every list (a key preferring only 3DES gets AES-128); the contract is AES-256,
+ * which every OpenPGP implementation reads. SEIPD v1 for v4 keys (no `aeadAlgorithm`: openpgp.js
+ * would choose SEIPD v2 for a v4 key advertising it, which GnuPG 2.2 and PGPy cannot read); SEIPD
+ * v2 with OCB when a recipient has a v6 key (only reachable with `allowV6Keys`).
+ */
+function aes256SessionKey(keys: readonly PublicKey[]) {
+  const v6 = keys.some((key) => key.keyPacket.version === 6);
+  return {
+    data: globalThis.crypto.getRandomValues(new Uint8Array(32)),
+    algorithm: "aes256" as const,
+    ...(v6 ? { aeadAlgorithm: "ocb" as const } : {}),
+  };
+}
+
 // The one call to openpgp's encrypt, for whole and streamed plaintexts alike.
 async function encryptOpenpgp(
   keys: PublicKey[],
@@ -189,6 +224,7 @@ async function encryptOpenpgp(
     return await encrypt({
       message,
       encryptionKeys: keys,
+      sessionKey: aes256SessionKey(keys),
       ...(signingKey ? { signingKeys: signingKey } : {}),
       ...(options.hideRecipients ? { wildcard: true } : {}),
       format: "armored",

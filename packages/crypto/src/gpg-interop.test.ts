@@ -245,6 +245,7 @@ describe("gpg's ciphertext, we decrypt", () => {
     });
     expect(result.verification).toBe("invalid");
     expect(result.signerFingerprint).toBeUndefined();
+    expect(result.claimedSignerFingerprint).toBe(gpgEd.fpr.toLowerCase());
   });
 });
 
@@ -285,6 +286,7 @@ describe("private keys made by gpg, exported and loaded here", () => {
       text,
       verification: "valid",
       signerFingerprint: gpgEd.fpr.toLowerCase(),
+      signerUserIds: expect.any(Array),
     });
   });
 
@@ -310,6 +312,7 @@ describe("private keys made by gpg, exported and loaded here", () => {
       text: "rsa to rsa",
       verification: "valid",
       signerFingerprint: gpgRsa.fpr.toLowerCase(),
+      signerUserIds: expect.any(Array),
     });
   });
 });
@@ -499,6 +502,7 @@ describe("a 64 MiB attachment through the stream API", () => {
     expect(ourResult.verification).toEqual({
       verification: "valid",
       signerFingerprint: ours.rsa4096.fingerprint,
+      signerUserIds: expect.any(Array),
     });
     expect(gpgResult.exitCode).toBe(0);
     expect(gpgResult.bytes).toBe(total);

@@ -21,6 +21,7 @@ export {
   inspectPublicKey,
   type PublicKeyReport,
   parsePublicKey,
+  type RecipientKeyPolicy,
 } from "./key-policy.js";
 export { type GenerateKeyPairOptions, generateKeyPair, type KeyPairBundle } from "./keys.js";
 export { type OpenpgpCryptoOptions, openpgpCrypto } from "./mail-crypto.js";

@@ -1,5 +1,5 @@
 import { AgentMailError, Limits, pgpyKeyProblems } from "@assmbl/core";
-import { enums, type PublicKey, readKey } from "openpgp";
+import { enums, type PublicKey, readKeys } from "openpgp";
 import { hardenedConfig } from "./config.js";
 import { ParsedKeyCache } from "./key-cache.js";
 import { selfSignatureMathProblems } from "./self-signature-math.js";
@@ -37,7 +37,8 @@ const parsedKeys = new ParsedKeyCache<PublicKey>(256);
  * @example
  * const key = await parsePublicKey(record.openpgpPublicKey);
  * @throws {AgentMailError} `key_too_large` past 64 KiB; `invalid_public_key` for anything that is
- * not one armored OpenPGP public key (a private key included).
+ * not one armored OpenPGP public key (a private key included, and a block holding two keys or a
+ * text holding two armored blocks: openpgp.js would silently use the first).
  */
 export async function parsePublicKey(armored: string): Promise<PublicKey> {
   if (typeof armored !== "string" || armored.length === 0) {
@@ -56,10 +57,15 @@ export async function parsePublicKey(armored: string): Promise<PublicKey> {
     // Refuse before parsing, and never echo it: a private key handed over by mistake stays out of errors.
     throw privateKeyGiven();
   }
+  // openpgp.js reads the first armored block only, and the first key of a block: a second key
+  // would be silently dropped, and which one the peer meant is anyone's guess.
+  // Counted anywhere, not only at line starts: an indented second block is a second key too.
+  const blocks = armored.split("-----BEGIN PGP ").length - 1;
+  if (blocks > 1) throw severalKeys(`the text holds ${blocks} armored blocks`);
   return parsedKeys.get(armored, async (text) => {
-    let key: Awaited<ReturnType<typeof readKey>>;
+    let keys: Awaited<ReturnType<typeof readKeys>>;
     try {
-      key = await readKey({ armoredKey: text, config: hardenedConfig });
+      keys = await readKeys({ armoredKeys: text, config: hardenedConfig });
     } catch (cause) {
       throw new AgentMailError({
         code: "invalid_public_key",
@@ -67,9 +73,18 @@ export async function parsePublicKey(armored: string): Promise<PublicKey> {
         cause,
       });
     }
+    if (keys.length !== 1) throw severalKeys(`the armored block holds ${keys.length} keys`);
+    const key = keys[0] as (typeof keys)[number];
     // Secret-key packets under a PUBLIC KEY BLOCK label: openpgp.js reads them as a private key.
     if (key.isPrivate()) throw privateKeyGiven();
     return key as PublicKey;
+  });
+}
+
+function severalKeys(what: string): AgentMailError {
+  return new AgentMailError({
+    code: "invalid_public_key",
+    message: `${what}; register one key per agent (one armored block holding one key)`,
   });
 }
 
@@ -117,19 +132,42 @@ export async function inspectPublicKey(armored: string): Promise<PublicKeyReport
 }
 
 /**
+/** Options of {@link assertRecipientKey}. */
+export interface RecipientKeyPolicy {
+  /**
+   * Accept version 6 (RFC 9580) keys. Off by default: the contract's profile is v4 keys, which
+   * GnuPG 2.2 and the Python SDK's PGPy read; a v6 key is `peer_key_unusable`.
+   */
+  allowV6Keys?: boolean | undefined;
+}
+
+/**
  * The policy check run before anything is encrypted to a peer: returns the parsed key, or fails.
+ * Only one key in one armored block; a version 4 key (version 6 only with `allowV6Keys`); not
+ * revoked or expired; no weak algorithm; a valid encryption-capable (sub)key.
  *
  * @example
  * const key = await assertRecipientKey(record.openpgpPublicKey);
+ * const v6 = await assertRecipientKey(peerV6Key, new Date(), { allowV6Keys: true });
  * @throws {AgentMailError} `invalid_public_key`, `key_too_large`, `peer_key_revoked`,
- * `peer_key_expired`, `peer_key_weak`, `peer_key_unusable`.
+ * `peer_key_expired`, `peer_key_weak`, `peer_key_unusable` (a v6 key without `allowV6Keys`).
  */
 export async function assertRecipientKey(
   armored: string,
   now: Date = new Date(),
+  options: RecipientKeyPolicy = {},
 ): Promise<PublicKey> {
   const key = await parsePublicKey(armored);
   const fingerprint = key.getFingerprint();
+  if (key.keyPacket.version !== 4 && !(key.keyPacket.version === 6 && options.allowV6Keys)) {
+    throw new AgentMailError({
+      code: "peer_key_unusable",
+      message:
+        key.keyPacket.version === 6
+          ? `key ${fingerprint} is a version 6 (RFC 9580) key, which GnuPG 2.2 and the Python SDK's PGPy cannot use; to encrypt to it anyway (peers that all run this SDK), pass allowV6Keys: true to openpgpCrypto or the encrypt functions`
+          : `key ${fingerprint} is a version ${key.keyPacket.version} key; only version 4 keys are used`,
+    });
+  }
   if (await key.isRevoked(undefined, undefined, now, hardenedConfig)) {
     throw new AgentMailError({
       code: "peer_key_revoked",

@@ -110,6 +110,7 @@ describe("openpgpCrypto in createMailer", () => {
       text: "Grüße — the plan is attached.\r\nLine two\n",
       verification: "valid",
       signerFingerprint: sender.fingerprint,
+      signerUserIds: expect.any(Array),
     });
 
     const rows = decodeManifest(message.headers[AgentMailHeaders.attachments] ?? "");

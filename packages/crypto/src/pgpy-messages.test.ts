@@ -201,7 +201,12 @@ describe("this package reads what PGPy writes", () => {
         label,
         signed,
         result: signed
-          ? { text, verification: "valid", signerFingerprint: python.fingerprint }
+          ? {
+              text,
+              verification: "valid",
+              signerFingerprint: python.fingerprint,
+              signerUserIds: expect.any(Array),
+            }
           : { text, verification: "unsigned" },
       });
     }
@@ -227,6 +232,7 @@ describe("this package reads what PGPy writes", () => {
       data: binary,
       verification: "valid",
       signerFingerprint: python.fingerprint,
+      signerUserIds: expect.any(Array),
     });
     const fromT = await decryptBytes(t, options);
     expect(fromT).toEqual({ data: ascii, verification: "unsigned" });
@@ -241,9 +247,14 @@ describe("this package reads what PGPy writes", () => {
       privateKey,
       verificationKeys: [sender.publicKeyArmored],
     });
-    expect(wrongKey).toEqual({ text: "who signed this?", verification: "invalid" });
+    // The signer is reported as a claim (the key the signature names), never as verified.
+    const claimed = {
+      claimedSignerFingerprint: python.fingerprint,
+      claimedSignerKeyId: python.fingerprint.slice(-16),
+    };
+    expect(wrongKey).toEqual({ text: "who signed this?", verification: "invalid", ...claimed });
     const noKey = await decryptUtf8(armored, { privateKey });
-    expect(noKey).toEqual({ text: "who signed this?", verification: "unverified" });
+    expect(noKey).toEqual({ text: "who signed this?", verification: "unverified", ...claimed });
     const required = await errorOf(
       decryptUtf8(armored, {
         privateKey,

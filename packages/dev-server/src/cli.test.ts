@@ -10,7 +10,7 @@ async function run(argv: string[]) {
 }
 
 describe("agentmail-dev", () => {
-  it("starts the server, prints its URL and each agent's token, and answers requests", async () => {
+  it("starts the server, prints its URL and each agent's token and SES credentials, and answers requests", async () => {
     const { server, lines } = await run([
       "--port",
       "0",
@@ -27,10 +27,13 @@ describe("agentmail-dev", () => {
         `AgentMail dev server listening on ${server.url} (mail domain agents.test)`,
       );
       expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+      const ses = (id: string) =>
+        `ses-access-key-id ${server.agents[id]?.ses.accessKeyId}  ses-secret-access-key ${server.agents[id]?.ses.secretAccessKey}`;
       expect(lines.slice(1)).toEqual([
-        `  alice  token ${server.agents.alice?.token}`,
-        "  bob  token bob-token-123",
+        `  alice  token ${server.agents.alice?.token}  ${ses("alice")}`,
+        `  bob  token bob-token-123  ${ses("bob")}`,
       ]);
+      expect(server.agents.bob?.ses.accessKeyId).toMatch(/^AKIADEV[A-Z2-7]{13}$/);
       const response = await fetch(
         server.url + routePath(Routes.getPricing, { agent_id: "alice" }),
       );

@@ -20,8 +20,9 @@ export const USAGE = `Usage: agentmail-dev [options]
 
 Starts a local AgentMail platform for development: the directory API, /send, attachment
 uploads and downloads, the inbox and message routes, and an SES-compatible endpoint at the same
-URL: point an AWS SDK SESClient or SESv2Client at it (endpoint: <url>, any credentials) and it
-keeps each message and delivers it to local agents.
+URL: point an AWS SDK SESClient or SESv2Client at it (endpoint: <url>, any region) with the SES
+credentials printed for an agent, and it keeps each message and delivers it to local agents. Each
+agent's credentials send only as <agent-id>@<mail-domain>.
 
 Options:
   --port <n>                      port to listen on (default ${DEFAULTS.cliPort}; 0 picks a free one)
@@ -37,13 +38,13 @@ Options:
 
 /**
  * The `agentmail-dev` command: parses `argv` (without `node` and the script), starts the server,
- * prints its URL and each seeded agent's token, and returns the running server (`undefined` after
+ * prints its URL and each seeded agent's token and SES credentials, and returns the running server (`undefined` after
  * `--help`). The caller stops it.
  *
  * @example
  * const server = await runCli(["--port", "0", "--agent", "my-agent"], { log: console.log });
  * // AgentMail dev server listening on http://127.0.0.1:40123 (mail domain agents.localhost)
- * //   my-agent  token amdev_...
+ * //   my-agent  token amdev_...  ses-access-key-id AKIADEV...  ses-secret-access-key ...
  * await server?.stop();
  * @throws {AgentMailError} `invalid_options` for unknown flags or bad values.
  */
@@ -103,8 +104,11 @@ export async function runCli(
     } satisfies DevFaults,
   });
   log(`AgentMail dev server listening on ${server.url} (mail domain ${server.mailDomain})`);
-  for (const [agentId, { token }] of Object.entries(server.agents)) {
-    log(`  ${agentId}  token ${token}`);
+  // Printed once at start for the developer to copy; never part of any request log line.
+  for (const [agentId, { token, ses }] of Object.entries(server.agents)) {
+    log(
+      `  ${agentId}  token ${token}  ses-access-key-id ${ses.accessKeyId}  ses-secret-access-key ${ses.secretAccessKey}`,
+    );
   }
   return server;
 }

@@ -2,12 +2,16 @@ import { ErrorBodySchema, Routes, routePath } from "@assmbl/core";
 import { expect, it } from "vitest";
 import {
   ARMORED,
+  armoredKey,
   mulberry32,
   postJson,
   registerBody,
   spkiPem,
   useServers,
 } from "./testing/helpers.js";
+
+const PEER_ARMORED = armoredKey("peer@agents.localhost");
+
 import {
   call,
   MY_TOKEN,
@@ -25,7 +29,7 @@ const serve = useServers();
 it("a few hundred random requests never get a 5xx, every error has the {error, message} shape, and the server stays up", async () => {
   const server = await serve({
     agents: [
-      { agentId: "peer", publicKey: spkiPem("ed25519"), openpgpPublicKey: ARMORED },
+      { agentId: "peer", publicKey: spkiPem("ed25519"), openpgpPublicKey: PEER_ARMORED },
       { agentId: "keyless" },
     ],
   });

@@ -14,6 +14,7 @@ export { type DevSentMessage, SendOutbox } from "./send/outbox.js";
 export type { SendResponseWire } from "./send/perform.js";
 export type { SendRequestWire } from "./send/prepare.js";
 export { type DevServer, startDevServer } from "./server.js";
+export type { DevSesCredentials } from "./ses/credentials.js";
 export { SES_SEND_QUOTA, type SesApi, type SesMessage, SesOutbox } from "./ses/outbox.js";
 export {
   type DevObjectInput,

@@ -14,7 +14,7 @@ import { describe, expect, it } from "vitest";
 import { runPython } from "../../../scripts/run-python.js";
 import { headerFields, headerValues } from "./mime/headers.js";
 import type { DevServer } from "./server.js";
-import { expectProblem, useServers } from "./testing/helpers.js";
+import { armoredCiphertext, expectProblem, useServers } from "./testing/helpers.js";
 import {
   call,
   MY_TOKEN,
@@ -41,7 +41,7 @@ async function failure(run: () => unknown): Promise<AgentMailError> {
 }
 const sha256 = (bytes: Uint8Array) => createHash("sha256").update(bytes).digest("hex");
 
-const ARMORED_FILE = `-----BEGIN PGP MESSAGE-----\n\n${randomBytes(3000).toString("base64")}\n=abcd\n-----END PGP MESSAGE-----\n`;
+const ARMORED_FILE = armoredCiphertext(3000);
 
 /** my-agent sends other-agent a binary file and an encrypted one, with the SDK's manifest. */
 async function sendTwoFiles(server: DevServer) {

@@ -7,6 +7,7 @@ import {
 } from "@assmbl/core";
 import { z } from "zod";
 import { type DevFaults, DevFaultsSchema } from "./faults.js";
+import { sesAccessKeyIdSchema, sesSecretAccessKeySchema } from "./ses/credentials.js";
 
 /**
  * What `GET /public/agents/{agent_id}/pricing` answers for an agent, in wire form (snake_case);
@@ -36,6 +37,13 @@ export interface SeedAgent {
   openpgpPublicKey?: string | null | undefined;
   /** Defaults to `{ pricing_model: "free", base_price: 0 }`. */
   pricing?: DevPricing | undefined;
+  /**
+   * The access key id of the agent's SES credentials (16-128 of `[A-Z0-9]`); random
+   * (`AKIADEV...`) unless given. Give both or neither of `sesAccessKeyId` and `sesSecretAccessKey`.
+   */
+  sesAccessKeyId?: string | undefined;
+  /** The secret of the agent's SES credentials: 40 characters of `[A-Za-z0-9+/]`; random unless given. */
+  sesSecretAccessKey?: string | undefined;
 }
 
 /**
@@ -108,6 +116,8 @@ export const SeedAgentSchema = z.strictObject({
   algorithm: DirectoryAlgorithmSchema.optional(),
   openpgpPublicKey: z.string().min(1).nullable().optional(),
   pricing: PricingSchema.optional(),
+  sesAccessKeyId: sesAccessKeyIdSchema.optional(),
+  sesSecretAccessKey: sesSecretAccessKeySchema.optional(),
 });
 
 /** A seed agent after validation (agent id lower-cased). */

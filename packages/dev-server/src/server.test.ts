@@ -33,13 +33,27 @@ describe("startDevServer", () => {
       mailDomain: "Agents.Test",
       agents: [
         { agentId: "Alice" },
-        { agentId: "bob", token: "bob-token-123" },
+        {
+          agentId: "bob",
+          token: "bob-token-123",
+          sesAccessKeyId: "AKIADEVBOB0000000001",
+          sesSecretAccessKey: "b".repeat(40),
+        },
         { agentId: "carol" },
       ],
     });
     expect(server.mailDomain).toBe("agents.test");
     expect(Object.keys(server.agents)).toEqual(["alice", "bob", "carol"]);
-    expect(server.agents.bob).toEqual({ token: "bob-token-123" });
+    expect(server.agents.bob).toEqual({
+      token: "bob-token-123",
+      ses: { accessKeyId: "AKIADEVBOB0000000001", secretAccessKey: "b".repeat(40) },
+    });
+    // Generated SES credentials: AWS's shapes, different for every agent.
+    expect(server.agents.alice?.ses.accessKeyId).toMatch(/^AKIADEV[A-Z2-7]{13}$/);
+    expect(server.agents.alice?.ses.secretAccessKey).toMatch(/^[A-Za-z0-9+/]{40}$/);
+    expect(server.agents.alice?.ses.secretAccessKey).not.toBe(
+      server.agents.carol?.ses.secretAccessKey,
+    );
     expect(server.agents.alice?.token).toMatch(/^amdev_[A-Za-z0-9_-]{32}$/);
     expect(server.agents.alice?.token).not.toBe(server.agents.carol?.token);
     expect(server.store.agentByToken("bob-token-123")?.agentId).toBe("bob");

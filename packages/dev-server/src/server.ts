@@ -10,6 +10,7 @@ import { errorBody, logServerError, SERVER_ERROR_MESSAGE } from "./http/problem.
 import { DEFAULTS, type DevServerOptions, DevServerOptionsSchema } from "./options.js";
 import { RequestLog } from "./request-log.js";
 import { SendOutbox } from "./send/outbox.js";
+import type { DevSesCredentials } from "./ses/credentials.js";
 import { SesOutbox } from "./ses/outbox.js";
 import { DevStore } from "./store.js";
 
@@ -20,6 +21,7 @@ import { DevStore } from "./store.js";
  * const server = await startDevServer({ agents: [{ agentId: "my-agent" }] });
  * process.env.AGENTMAIL_API_BASE_URL = server.url;
  * process.env.AGENTMAIL_TOKEN = server.agents["my-agent"]?.token;
+ * const { accessKeyId, secretAccessKey } = server.agents["my-agent"]?.ses ?? {};
  * await server.stop();
  */
 export interface DevServer {
@@ -29,13 +31,17 @@ export interface DevServer {
   port: number;
   /** The domain of agents' addresses. */
   mailDomain: string;
-  /** The bearer token of each seeded agent, by (lower-case) agent id. */
-  agents: Record<string, { token: string }>;
+  /**
+   * The bearer token and SES credentials of each seeded agent, by (lower-case) agent id. Sign SES
+   * requests with `ses` (any region): the SES endpoint sends as that agent's address only.
+   */
+  agents: Record<string, { token: string; ses: DevSesCredentials }>;
   /** Every request that reached the server. */
   requests: RequestLog;
   /**
    * What the SES-compatible endpoint accepted (`ses.messages()`, `ses.clear()`): point an
-   * `SESClient` or `SESv2Client` at {@link DevServer.url} with any credentials.
+   * `SESClient` or `SESv2Client` at {@link DevServer.url} with an agent's issued credentials
+   * (`agents[id].ses`).
    */
   ses: SesOutbox;
   /** What `POST /send` accepted (`sent.messages()`, `sent.clear()`). */
@@ -80,10 +86,10 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     attachmentProcessingMs: parsed.attachmentProcessingMs,
     inlineMessageBytes: parsed.inlineMessageBytes,
   });
-  const agents: Record<string, { token: string }> = {};
+  const agents: Record<string, { token: string; ses: DevSesCredentials }> = {};
   for (const seed of parsed.agents ?? []) {
     const agent = store.addAgent(seed);
-    agents[agent.agentId] = { token: agent.token };
+    agents[agent.agentId] = { token: agent.token, ses: agent.ses };
   }
   const requests = new RequestLog();
   const ses = new SesOutbox();

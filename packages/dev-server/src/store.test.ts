@@ -1,7 +1,9 @@
 import { AgentMailError, DirectoryRecordSchema } from "@assmbl/core";
 import { describe, expect, it } from "vitest";
 import { DevStore } from "./store.js";
-import { ARMORED, registerBody, spkiPem } from "./testing/helpers.js";
+import { armoredKey, registerBody, spkiPem } from "./testing/helpers.js";
+
+const PEER_ARMORED = armoredKey("peer@agents.localhost");
 
 const request = (overrides: Record<string, unknown> = {}) =>
   registerBody(overrides) as unknown as Parameters<DevStore["register"]>[1];
@@ -24,11 +26,14 @@ describe("DevStore", () => {
     expect(added).toEqual({
       agentId: "peer",
       token: "tok-peer",
+      ses: { accessKeyId: expect.stringMatching(/^AKIADEV/), secretAccessKey: expect.any(String) },
       pricing: { pricing_model: "free", base_price: 0 },
       key: null,
     });
     expect(store.agent("PEER")).toEqual(added);
     expect(store.agentByToken("tok-peer")?.agentId).toBe("peer");
+    expect(store.agentBySesAccessKey(added.ses.accessKeyId)?.agentId).toBe("peer");
+    expect(store.agentBySesAccessKey("AKIADEVNOSUCHKEY0000")).toBeUndefined();
     expect(store.agentByToken("tok-other")).toBeUndefined();
     expect(store.agent("no such id!")).toBeUndefined();
     expect(store.agent(undefined as unknown as string)).toBeUndefined();
@@ -38,14 +43,18 @@ describe("DevStore", () => {
 
   it("a seeded key is version 1 and its record parses with core's schema", () => {
     const store = new DevStore();
-    store.addAgent({ agentId: "peer", publicKey: spkiPem("ed25519"), openpgpPublicKey: ARMORED });
+    store.addAgent({
+      agentId: "peer",
+      publicKey: spkiPem("ed25519"),
+      openpgpPublicKey: PEER_ARMORED,
+    });
     const record = store.directoryRecord("peer");
     expect(DirectoryRecordSchema.parse(record)).toMatchObject({
       agent_id: "peer",
       algorithm: "Ed25519",
       key_version: 1,
       key_status: "active",
-      openpgp_public_key: ARMORED,
+      openpgp_public_key: PEER_ARMORED,
     });
   });
 
@@ -75,17 +84,21 @@ describe("DevStore", () => {
 
   it("revoke keeps the record, drops the OpenPGP key, and register re-activates", () => {
     const store = new DevStore();
-    store.addAgent({ agentId: "me", publicKey: spkiPem("ed25519"), openpgpPublicKey: ARMORED });
+    const armored = armoredKey("me@agents.localhost");
+    store.addAgent({ agentId: "me", publicKey: spkiPem("ed25519"), openpgpPublicKey: armored });
     expect(store.revoke("me")).toEqual({ agent_id: "me", revoked: true });
     expect(store.revoke("ME")).toEqual({ agent_id: "me", revoked: true });
     expect(store.directoryRecord("me")).toMatchObject({
       key_status: "revoked",
       openpgp_public_key: null,
     });
-    store.register("me", request({ key_version: 2, if_match_version: 1 }));
+    store.register(
+      "me",
+      request({ key_version: 2, if_match_version: 1, openpgp_public_key: armored }),
+    );
     expect(store.directoryRecord("me")).toMatchObject({
       key_status: "active",
-      openpgp_public_key: ARMORED,
+      openpgp_public_key: armored,
     });
   });
 

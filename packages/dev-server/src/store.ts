@@ -22,8 +22,10 @@ import {
   type StoredInboxMessage,
 } from "./inbox.js";
 import { type DevInboxPage, type InboxQuery, inboxPage } from "./inbox-page.js";
+import { KeyClaims, openpgpFingerprints } from "./key-claims.js";
 import { algorithmFits, inspectSpkiPem } from "./keys.js";
 import { DEFAULTS, type DevPricing, type SeedAgent, SeedAgentSchema } from "./options.js";
+import { type DevSesCredentials, generateSesCredentials } from "./ses/credentials.js";
 import { type DevStoredObject, ObjectStore } from "./storage/object-store.js";
 
 /**
@@ -67,6 +69,8 @@ export type DevAgentKey = Omit<AgentRecord, "agentId">;
 export interface DevAgent {
   agentId: string;
   token: string;
+  /** The SES credentials the SES endpoint accepts from this agent (and only for its address). */
+  ses: DevSesCredentials;
   pricing: DevPricing;
   /** `null` until the agent registers a key (or is seeded with one). */
   key: DevAgentKey | null;
@@ -121,6 +125,7 @@ const MessageUpdateSchema = z.strictObject({
 interface AgentState {
   agentId: string;
   token: string;
+  ses: DevSesCredentials;
   pricing: DevPricing;
   key: DevAgentKey | null;
   /** Oldest first. */
@@ -128,7 +133,6 @@ interface AgentState {
 }
 
 const DEFAULT_PRICING: DevPricing = { pricing_model: "free", base_price: 0 };
-const PRIVATE_KEY_BLOCK = /-----BEGIN [A-Z ]*PRIVATE KEY[A-Z ]*-----/;
 
 /**
  * The dev server's in-memory state: agents, their tokens, directory keys and inboxes. Routes call it; tests
@@ -153,6 +157,8 @@ export class DevStore {
   readonly objects = new ObjectStore();
   readonly #agents = new Map<string, AgentState>();
   readonly #byToken = new Map<string, AgentState>();
+  readonly #bySesKey = new Map<string, AgentState>();
+  readonly #keyClaims = new KeyClaims();
   readonly #messages = new Map<string, StoredInboxMessage>();
   #deliveries = 0;
 
@@ -167,13 +173,16 @@ export class DevStore {
   }
 
   /**
-   * Adds an agent, with a generated token unless one is given; with `publicKey`, the agent is
-   * registered at `key_version` 1.
+   * Adds an agent, with a generated token and SES credentials unless they are given; with
+   * `publicKey`, the agent is registered at `key_version` 1 (the same rules as
+   * `POST /directory/register`: a key no other agent holds, an OpenPGP key whose user ids name
+   * `<agentId>@<mailDomain>`).
    *
    * @example
-   * const { agentId, token } = store.addAgent({ agentId: "Other-Agent", publicKey: pem });
-   * // agentId: "other-agent"
-   * @throws {AgentMailError} `invalid_options` for a bad seed, a duplicate id or a shared token.
+   * const { agentId, token, ses } = store.addAgent({ agentId: "Other-Agent", publicKey: pem });
+   * // agentId: "other-agent"; ses.accessKeyId: "AKIADEV..."
+   * @throws {AgentMailError} `invalid_options` for a bad seed, a duplicate id, a shared token or
+   * SES access key, or a key that is another agent's or does not name this agent.
    */
   addAgent(seed: SeedAgent): DevAgent {
     const parsed = parseInput(SeedAgentSchema, seed, "seed agent");
@@ -185,6 +194,16 @@ export class DevStore {
     if (this.#agents.has(parsed.agentId)) throw fail("an agent with this id already exists");
     const token = parsed.token ?? `amdev_${randomBytes(24).toString("base64url")}`;
     if (this.#byToken.has(token)) throw fail("its token is already another agent's token");
+    if ((parsed.sesAccessKeyId === undefined) !== (parsed.sesSecretAccessKey === undefined)) {
+      throw fail("give both sesAccessKeyId and sesSecretAccessKey, or neither");
+    }
+    const ses =
+      parsed.sesAccessKeyId !== undefined && parsed.sesSecretAccessKey !== undefined
+        ? { accessKeyId: parsed.sesAccessKeyId, secretAccessKey: parsed.sesSecretAccessKey }
+        : generateSesCredentials();
+    if (this.#bySesKey.has(ses.accessKeyId)) {
+      throw fail("its sesAccessKeyId is already another agent's");
+    }
     if (
       parsed.publicKey === undefined &&
       (parsed.algorithm !== undefined || parsed.openpgpPublicKey)
@@ -192,27 +211,39 @@ export class DevStore {
       throw fail("algorithm and openpgpPublicKey need a publicKey");
     }
     let key: DevAgentKey | null = null;
+    let fingerprints: string[] = [];
     if (parsed.publicKey !== undefined) {
-      key = checkedKey(
+      ({ key, fingerprints } = checkedKey(
         {
           publicKey: parsed.publicKey,
           algorithm: parsed.algorithm,
           openpgpPublicKey: parsed.openpgpPublicKey ?? null,
           keyVersion: 1,
+          address: `${parsed.agentId}@${this.mailDomain}`,
         },
         "invalid_options",
         ["publicKey", "algorithm", "openpgpPublicKey"],
+        `seed agent "${parsed.agentId}": `,
+      ));
+      this.#keyClaims.check(
+        parsed.agentId,
+        fingerprints,
+        "invalid_options",
+        `seed agent "${parsed.agentId}": `,
       );
     }
     const state: AgentState = {
       agentId: parsed.agentId,
       token,
+      ses,
       pricing: { ...(parsed.pricing ?? DEFAULT_PRICING) },
       key,
       inbox: [],
     };
     this.#agents.set(state.agentId, state);
     this.#byToken.set(token, state);
+    this.#bySesKey.set(ses.accessKeyId, state);
+    this.#keyClaims.claim(state.agentId, fingerprints);
     return snapshot(state);
   }
 
@@ -235,6 +266,17 @@ export class DevStore {
    */
   agentByToken(token: string): DevAgent | undefined {
     const state = this.#byToken.get(token);
+    return state && snapshot(state);
+  }
+
+  /**
+   * The agent SES credentials with this access key id belong to, or `undefined`.
+   *
+   * @example
+   * store.agentBySesAccessKey(server.agents["my-agent"].ses.accessKeyId)?.agentId; // "my-agent"
+   */
+  agentBySesAccessKey(accessKeyId: string): DevAgent | undefined {
+    const state = typeof accessKeyId === "string" ? this.#bySesKey.get(accessKeyId) : undefined;
     return state && snapshot(state);
   }
 
@@ -289,21 +331,26 @@ export class DevStore {
    * store.register("peer", { public_key: pem, algorithm: "Ed25519", key_version: 2,
    *   if_match_version: 1, openpgp_public_key: armored });
    * @throws {AgentMailError} `agent_not_found`; `invalid_request` for a key that is not an SPKI PEM
-   * or does not match `algorithm`; `key_too_large` for an OpenPGP key over 64 KiB;
+   * or does not match `algorithm`, or an OpenPGP key that is not one readable public key;
+   * `key_too_large` for an OpenPGP key over 64 KiB; `key_identity_mismatch` (400) for an OpenPGP
+   * key none of whose user ids names `<agent_id>@<mail_domain>`; `key_in_use` (409) for a key
+   * (SPKI, OpenPGP primary or subkey fingerprint) another agent holds or held;
    * `key_version_conflict` (409).
    */
   register(agentId: string, request: RegisterRequestWire): RegisterResponseWire {
     const state = this.#require(agentId);
-    const key = checkedKey(
+    const { key, fingerprints } = checkedKey(
       {
         publicKey: request.public_key,
         algorithm: request.algorithm,
         openpgpPublicKey: request.openpgp_public_key,
         keyVersion: request.key_version,
+        address: `${state.agentId}@${this.mailDomain}`,
       },
       "invalid_request",
       ["public_key", "algorithm", "openpgp_public_key"],
     );
+    this.#keyClaims.check(state.agentId, fingerprints);
     const current = state.key?.keyVersion ?? null;
     if (request.if_match_version !== current) {
       throw new AgentMailError({
@@ -318,6 +365,7 @@ export class DevStore {
       });
     }
     state.key = key;
+    this.#keyClaims.claim(state.agentId, fingerprints);
     return {
       agent_id: state.agentId,
       key_version: key.keyVersion,
@@ -566,41 +614,48 @@ interface KeyInput {
   algorithm: DirectoryAlgorithm | undefined;
   openpgpPublicKey: string | null;
   keyVersion: number;
+  /** The registering agent's address, which the OpenPGP key's user ids must name. */
+  address: string;
 }
 
-/** Validates a key for registration; `names` are the field names the caller's input uses. */
+/**
+ * Validates a key for registration and returns it with the fingerprints it is known by;
+ * `names` are the field names the caller's input uses, `prefix` starts every message.
+ */
 function checkedKey(
   input: KeyInput,
   code: AgentMailErrorCode,
   names: readonly [publicKey: string, algorithm: string, openpgpPublicKey: string],
-): DevAgentKey {
+  prefix = "",
+): { key: DevAgentKey; fingerprints: string[] } {
   const [publicKeyName, algorithmName, openpgpName] = names;
+  const fail = (message: string) => new AgentMailError({ code, message: `${prefix}${message}` });
   const spki = inspectSpkiPem(input.publicKey);
-  if (!spki.ok) throw new AgentMailError({ code, message: `${publicKeyName} ${spki.reason}` });
+  if (!spki.ok) throw fail(`${publicKeyName} ${spki.reason}`);
   const algorithm = input.algorithm ?? spki.key.algorithm;
   if (!algorithmFits(algorithm, spki.key.algorithm)) {
-    throw new AgentMailError({
-      code,
-      message: `${algorithmName} ${algorithm} does not match ${publicKeyName}, a ${spki.key.description} key`,
-    });
+    throw fail(
+      `${algorithmName} ${algorithm} does not match ${publicKeyName}, a ${spki.key.description} key`,
+    );
   }
+  const fingerprints = [`spki:${spki.key.fingerprint}`];
   const openpgp = input.openpgpPublicKey;
   if (openpgp !== null) {
     const bytes = Buffer.byteLength(openpgp, "utf8");
     if (bytes > Limits.armoredKeyBytes) {
       throw new AgentMailError({
         code: "key_too_large",
-        message: `${openpgpName} is ${bytes} bytes; the limit is ${Limits.armoredKeyBytes}`,
+        message: `${prefix}${openpgpName} is ${bytes} bytes; the limit is ${Limits.armoredKeyBytes}`,
       });
     }
-    if (PRIVATE_KEY_BLOCK.test(openpgp)) {
-      throw new AgentMailError({
-        code,
-        message: `${openpgpName} holds a private key; register the public key only`,
-      });
+    try {
+      fingerprints.push(...openpgpFingerprints(openpgp, input.address, openpgpName, code));
+    } catch (error) {
+      if (!AgentMailError.is(error) || prefix === "") throw error;
+      throw new AgentMailError({ code: error.code, message: `${prefix}${error.message}` });
     }
   }
-  return {
+  const key: DevAgentKey = {
     publicKey: input.publicKey,
     algorithm,
     keyFingerprintSha256: spki.key.fingerprint,
@@ -608,12 +663,14 @@ function checkedKey(
     keyStatus: "active",
     openpgpPublicKey: openpgp,
   };
+  return { key, fingerprints };
 }
 
 function snapshot(state: AgentState): DevAgent {
   return {
     agentId: state.agentId,
     token: state.token,
+    ses: { ...state.ses },
     pricing: { ...state.pricing },
     key: state.key && { ...state.key },
   };

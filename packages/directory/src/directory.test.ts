@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from "node:crypto";
 import { createMailer, type MailTransport } from "@assmbl/core";
 import { generateKeyPair, type KeyPairBundle, openpgpCrypto } from "@assmbl/crypto";
 import { type DevServer, startDevServer } from "@assmbl/dev-server";
@@ -7,6 +8,10 @@ import type { KeyChange } from "./options.js";
 
 let peerKeys: KeyPairBundle;
 let rotatedKeys: KeyPairBundle;
+const keylessSpkiPem = generateKeyPairSync("ed25519").publicKey.export({
+  type: "spki",
+  format: "pem",
+}) as string;
 const servers: DevServer[] = [];
 
 beforeAll(async () => {
@@ -30,8 +35,9 @@ async function serve(): Promise<DevServer> {
         openpgpPublicKey: peerKeys.publicKeyArmored,
       },
       {
+        // Its own SPKI key: the dev server gives one key to one agent only.
         agentId: "keyless",
-        publicKey: peerKeys.directoryPublicKeyPem,
+        publicKey: keylessSpkiPem,
         algorithm: peerKeys.algorithm,
         openpgpPublicKey: null,
       },

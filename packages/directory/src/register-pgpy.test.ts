@@ -61,10 +61,19 @@ afterEach(async () => {
   await Promise.all(servers.splice(0).map((server) => server.stop()));
 });
 
-async function serve() {
-  const server = await startDevServer({ port: 0, agents: [{ agentId: "me" }] });
+// The dev server takes an OpenPGP key only from the agent its user id names: the PGPy-era key's
+// user id is earlier@agents.test, so the tests that register it run as that agent.
+async function serve(agentId = "me", mailDomain?: string) {
+  const server = await startDevServer({
+    port: 0,
+    agents: [{ agentId }],
+    ...(mailDomain === undefined ? {} : { mailDomain }),
+  });
   servers.push(server);
-  const directory = createDirectory({ baseUrl: server.url, token: server.agents.me?.token ?? "" });
+  const directory = createDirectory({
+    baseUrl: server.url,
+    token: server.agents[agentId]?.token ?? "",
+  });
   const registrations = () =>
     server.requests.count({ method: "POST", path: "/directory/register" });
   return { server, directory, registrations };
@@ -96,21 +105,21 @@ describe("register and the Python SDK", () => {
   });
 
   it("the fix it names works: the repaired key registers, with the same fingerprint", async () => {
-    const { directory, registrations } = await serve();
+    const { directory, registrations } = await serve("earlier", "agents.test");
     const repaired = await repairKeyForPgpy(EARLIER_PRIVATE_KEY);
     expect(repaired.repaired).toBe(true);
     expect(repaired.fingerprint).toBe((await inspectPublicKey(EARLIER_PUBLIC_KEY)).fingerprint);
     await directory.register(input(repaired.publicKeyArmored));
     expect(registrations()).toBe(1);
-    const record = await directory.lookup("me");
+    const record = await directory.lookup("earlier");
     expect(record.openpgpPublicKey).toBe(repaired.publicKeyArmored);
   });
 
   it("the opt-out it names works: allowPgpyIncompatibleKey registers the key as it is", async () => {
-    const { directory, registrations } = await serve();
+    const { directory, registrations } = await serve("earlier", "agents.test");
     await directory.register(input(EARLIER_PUBLIC_KEY), { allowPgpyIncompatibleKey: true });
     expect(registrations()).toBe(1);
-    expect((await directory.lookup("me")).openpgpPublicKey).toBe(EARLIER_PUBLIC_KEY);
+    expect((await directory.lookup("earlier")).openpgpPublicKey).toBe(EARLIER_PUBLIC_KEY);
   });
 
   it("a key from generateKeyPair registers without any option; openpgpPublicKey null is not checked", async () => {

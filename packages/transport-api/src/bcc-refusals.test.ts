@@ -94,8 +94,11 @@ describe("what the mailer refuses, and what it adds, end to end", () => {
       kind: "bcc",
       recipients: [address("audit")],
       code: "network_error",
+      outcome: "unknown",
       mayHaveBeenSent: true,
+      idempotencyKey: expect.stringMatching(/^idem-bcc-cut\.bcc-[0-9a-f]{16}$/),
     });
+    expect((error as AgentMailError).outcome).toBe("sent");
     expect(body.notSent).toEqual([{ kind: "bcc", recipients: [address("legal")] }]);
     expect((error as Error).message).toMatch(/Do not retry the whole send/);
     expect((error as Error).message).toMatch(/may have been delivered/);
@@ -108,6 +111,7 @@ describe("what the mailer refuses, and what it adds, end to end", () => {
     // nothing else goes.
     const retried = await mailer.send(message(subject, "idem-bcc-cut")).catch((e: unknown) => e);
     expect(AgentMailError.is(retried) && retried.code).toBe("idempotency_key_reused");
+    expect((retried as AgentMailError).outcome).toBe("sent");
     expect(server.sent.messages()).toHaveLength(2);
     // What the error says to do: the not-attempted copy's recipient (the failed copy went), under
     // a new key.

@@ -42,7 +42,7 @@ beforeAll(async () => {
     })),
   });
   expect(raw.length).toBeLessThan(2 * MiB);
-  const ses = devSesClient(platform.server.url);
+  const ses = devSesClient(platform.server);
   await ses.send(
     new SendRawEmailCommand({
       Source: "report-bot@agents.example.com",

@@ -24,7 +24,7 @@ const pdf = sampleBytes(2_000, 9);
 
 beforeAll(async () => {
   platform = await startPlatform({ attachmentProcessingMs: 0 });
-  ses = devSesClient(platform.server.url);
+  ses = devSesClient(platform.server);
   cipher = await encryptForReceiver(platform, pdf);
 });
 afterAll(async () => {

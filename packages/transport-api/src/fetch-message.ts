@@ -15,6 +15,7 @@ import { MAX_TIMER_MS } from "./options.js";
 import { type ReceivedMessage, readMessage } from "./read-message.js";
 import { prepareDownloadDir, StorageOptionsShape } from "./receive-options.js";
 import type { Runtime } from "./retry.js";
+import { bindSigner } from "./signer-binding.js";
 import {
   ReceiveOptionsShape,
   requireDomainForDirectory,
@@ -158,7 +159,12 @@ export async function fetchMessage(
     stripAttachments: downloadDir !== undefined || opts.includeAttachments === false,
   });
   const fields = await readMessage(parsed, {
-    decryptWith: opts.decryptWith,
+    // Signature verdicts bound to the sender whose key was looked up (issue 13).
+    decryptWith: bindSigner(
+      opts.decryptWith,
+      opts.verifyWith as VerifyWith | undefined,
+      stored.sender,
+    ),
     verificationKeys: () =>
       verificationKeys(
         opts.verifyWith as VerifyWith | undefined,

@@ -28,7 +28,8 @@ export type ErrorHints = Readonly<Partial<Record<string, string>>>;
  * storage errors (presigned upload and download URLs) are S3 XML
  * (`<Error><Code>AccessDenied</Code>...`), mapped by status with the S3 code in the message. A
  * body that is neither is mapped by status too. 408, 429 and 5xx are retryable, and so is any code
- * core classifies as retryable; `Retry-After` is read for the retry loop. A `hints` entry for the
+ * core classifies as retryable; `Retry-After` is read for the retry loop. A 5xx other than 503
+ * is `ambiguous` (see {@link answerMayFollowWork}). A `hints` entry for the
  * error's code is appended to its message.
  *
  * The body is read under `Limits.errorBodyBytes` and until `signal` aborts. One that is longer is
@@ -79,7 +80,22 @@ export async function failureFromResponse(
   return {
     error,
     retryAfterMs: parseRetryAfter(response.headers.get(ResponseHeaders.retryAfter), now),
+    ...(answerMayFollowWork(status) ? { ambiguous: true } : {}),
   };
+}
+
+/**
+ * Whether an error answer with this status may come after the work was done: a 5xx other than
+ * 503. A 500 can come from a handler that failed after committing, a 502 or 504 from a proxy
+ * that lost the upstream's answer; a 503 (like a 429 or any 4xx) is a refusal before the work
+ * (the platform's and the dev server's say "nothing was done").
+ *
+ * @example
+ * answerMayFollowWork(504); // true
+ * answerMayFollowWork(503); // false
+ */
+export function answerMayFollowWork(status: number): boolean {
+  return status >= 500 && status !== 503;
 }
 
 /**

@@ -21,6 +21,7 @@ import type { RetryPolicy } from "./options.js";
 import {
   type AttemptContext,
   AttemptError,
+  type AttemptHistory,
   attemptDeadline,
   type Runtime,
   withRetries,
@@ -50,6 +51,11 @@ export interface ApiCall<S extends z.ZodType> {
    * `Limits.messageResponseBytes`.
    */
   maxResponseBytes?: number;
+  /**
+   * Makes the error that ends the call, knowing every attempt (see `withRetries`): how `/send`
+   * reports an earlier attempt that may have been committed.
+   */
+  finalize?: ((error: unknown, history: AttemptHistory) => unknown) | undefined;
 }
 
 /** A parsed success answer. */
@@ -76,7 +82,12 @@ export interface ApiHttp {
   /** Runs `attempt` with the retry policy; failures are classified as storage or API answers. */
   retrying<T>(
     attempt: (context: AttemptContext) => Promise<T>,
-    options: { what: string; signal?: AbortSignal | undefined; replayable?: boolean },
+    options: {
+      what: string;
+      signal?: AbortSignal | undefined;
+      replayable?: boolean;
+      finalize?: ((error: unknown, history: AttemptHistory) => unknown) | undefined;
+    },
   ): Promise<T>;
   /**
    * Throws the classified failure of a non-2xx answer. Its body is read under
@@ -129,12 +140,13 @@ export function createApiHttp(
     secrets,
     timeoutMs: options.timeoutMs,
     fetch: fetchFn,
-    retrying(attempt, { what, signal, replayable }) {
+    retrying(attempt, { what, signal, replayable, finalize }) {
       return withRetries(attempt, {
         policy: options.retry,
         runtime,
         signal,
         replayable,
+        finalize,
         classify: (thrown) => failureFromThrown(thrown, what, secrets),
       });
     },
@@ -186,15 +198,21 @@ export function createApiHttp(
               await response.body?.cancel();
               return { body: undefined as z.output<S>, headers: response.headers };
             }
-            const json = await readJson(response, call.what, maxBytes, signal);
-            const parsed = call.schema.safeParse(json);
-            if (!parsed.success) {
-              throw new AgentMailError({
-                code: "invalid_response",
-                message: `${call.what}: the response does not match the contract (${describeIssues(parsed.error.issues)})`,
-              });
+            try {
+              const json = await readJson(response, call.what, maxBytes, signal);
+              const parsed = call.schema.safeParse(json);
+              if (!parsed.success) {
+                throw new AgentMailError({
+                  code: "invalid_response",
+                  message: `${call.what}: the response does not match the contract (${describeIssues(parsed.error.issues)})`,
+                });
+              }
+              return { body: parsed.data, headers: response.headers };
+            } catch (error) {
+              // The server said 2xx: it did the work, whatever became of the answer.
+              if (AgentMailError.is(error)) throw new AttemptError({ error, ambiguous: true });
+              throw error;
             }
-            return { body: parsed.data, headers: response.headers };
           } catch (error) {
             // Whatever the fetch or the body stream made of the deadline's abort, it is the
             // timeout a late header gives (retryable). Classified failures stand as they are.
@@ -205,7 +223,7 @@ export function createApiHttp(
             deadline.clear();
           }
         },
-        { what: call.what, signal: call.signal },
+        { what: call.what, signal: call.signal, finalize: call.finalize },
       );
     },
   };

@@ -23,6 +23,7 @@ export type {
   ReceivedAttachment,
   ReceivedMessage,
 } from "./read-message.js";
+export type { MessageSigner } from "./signer-binding.js";
 export { type ApiTransportOptions, apiTransport } from "./transport.js";
 export type { UploadProgress } from "./upload.js";
 export type { VerifyWith } from "./verification-keys.js";

@@ -116,7 +116,7 @@ describe("the same message through apiTransport and sesTransport", () => {
     });
     const ses = createMailer(
       sesTransport({
-        client: devSesClient(platform.server.url),
+        client: devSesClient(platform.server),
       }),
       {
         from: `Report Bot <${SENDER}>`,

@@ -1,6 +1,6 @@
 import { AgentMailError, AgentMailHeaders, decodeHeaderWords, parseAddress } from "@assmbl/core";
-import PostalMime from "postal-mime";
 import { scanAttachmentSpans, stripSpans } from "./attachment-spans.js";
+import { type Email, parseNamed } from "./named-parser.js";
 import { asPythonLines } from "./python-lines.js";
 import { spanReader, spanSize, spanStream } from "./span-decoder.js";
 
@@ -33,7 +33,9 @@ export interface ParsedMime {
 /** One attachment part. */
 export interface MimeAttachment {
   /**
-   * RFC 2231 / 2047 decoded, as the sender wrote it: it may hold control characters (the reader
+   * Read as Python's `email` reads it (`get_filename()`): a parameter in RFC 2231 form is its
+   * RFC 2231 decoded value verbatim (an encoded-word look-alike in it stays literal), a plain one
+   * is RFC 2047 decoded ({@link parseNamed}). It may hold control characters (the reader
    * replaces them before returning it); `null` when the part names none.
    */
   filename: string | null;
@@ -144,14 +146,12 @@ export async function parseMime(
   }
   let email: Email;
   try {
-    email = await PostalMime.parse(lines, { attachmentEncoding: "arraybuffer" });
+    email = await parseNamed(lines);
   } catch (cause) {
     throw invalidMessage(cause);
   }
   return toParsedMime(email, () => undefined);
 }
-
-type Email = Awaited<ReturnType<typeof PostalMime.parse>>;
 
 function invalidMessage(cause: unknown): AgentMailError {
   return new AgentMailError({
@@ -182,9 +182,7 @@ async function parseStripped(lines: Uint8Array): Promise<ParsedMime | undefined>
   const markers = spans.map((_, i) => `Z${tag}${String(i).padStart(15, "0")}`);
   let email: Email;
   try {
-    email = await PostalMime.parse(stripSpans(lines, spans, markers), {
-      attachmentEncoding: "arraybuffer",
-    });
+    email = await parseNamed(stripSpans(lines, spans, markers));
   } catch {
     return undefined; // the whole message tells the error
   }

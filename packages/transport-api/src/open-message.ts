@@ -3,6 +3,7 @@ import { z } from "zod";
 import { parseMime } from "./mime.js";
 import { type ReceivedMessage, readMessage } from "./read-message.js";
 import { prepareDownloadDir, StorageOptionsShape } from "./receive-options.js";
+import { bindSigner } from "./signer-binding.js";
 import {
   ReceiveOptionsShape,
   requireDomainForDirectory,
@@ -99,7 +100,12 @@ export async function openMessage(
     stripAttachments: downloadDir !== undefined || config.includeAttachments === false,
   });
   const fields = await readMessage(parsed, {
-    decryptWith: config.decryptWith,
+    // Signature verdicts bound to the sender (issue 13): see signer-binding.ts.
+    decryptWith: bindSigner(
+      config.decryptWith,
+      config.verifyWith as VerifyWith | undefined,
+      parsed.sender,
+    ),
     verificationKeys: () =>
       verificationKeys(
         config.verifyWith as VerifyWith | undefined,

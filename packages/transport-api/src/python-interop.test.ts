@@ -38,7 +38,9 @@ const NOTES = new TextEncoder().encode("plain notes, not secret\n");
 const PDF_NAME = "Bericht Gr\u00f6\u00dfe \u4e2d\u6587 2026.pdf";
 
 let server: DevServer;
+// One SES client per sending agent: the dev server's SES credentials send only as their agent.
 let ses: SESClient;
+let sesTs: SESClient;
 let py: PythonKeypair;
 let ts: KeyPairBundle;
 let tsKey: AgentPrivateKey;
@@ -80,11 +82,13 @@ beforeAll(async () => {
     createAgentMailClient({ baseUrl: server.url, token, mailDomain: MAIL_DOMAIN });
   tsInbox = client(tsToken);
   pyInbox = client(pyToken);
-  ses = devSesClient(server.url);
+  ses = devSesClient(server, PY_ID);
+  sesTs = devSesClient(server, TS_ID);
 }, 60_000);
 
 afterAll(async () => {
   ses?.destroy();
+  sesTs?.destroy();
   await server?.stop();
 });
 
@@ -189,7 +193,7 @@ describe("a message the TypeScript mailer sends, read by the Python SDK's reader
       crypto: openpgpCrypto({ signingKey: tsKey }),
     });
   const transports: Record<string, () => MailTransport> = {
-    "sesTransport (the dev server's SES endpoint)": () => sesTransport({ client: ses }),
+    "sesTransport (the dev server's SES endpoint)": () => sesTransport({ client: sesTs }),
     "apiTransport (/send)": () => apiTransport({ baseUrl: server.url, token: tsToken }),
   };
 

@@ -19,6 +19,7 @@ import type { PlaintextBudget } from "./plaintext-budget.js";
 import type { PlatformAttachment, ReceivedAttachment } from "./read-message.js";
 import { abortedError } from "./retry.js";
 import { safeFileName } from "./safe-file-name.js";
+import { signerField } from "./signer-binding.js";
 
 /**
  * Where `fetchMessage` gets an attachment's bytes when they are not (only) in the MIME: the
@@ -188,6 +189,7 @@ export async function readAttachment(
         bytes: null,
         path: saved.path,
         verification: saved.result.verification,
+        ...signerField(saved.result),
       };
     } catch (error) {
       return failed(error);
@@ -219,7 +221,7 @@ export async function readAttachment(
   }
   if (!decrypts || !decryptWith) return { ...base, size: bytes.length, bytes };
   try {
-    const { data, verification } = await context.budget.spend(
+    const decrypted = await context.budget.spend(
       what,
       (maxPlaintextBytes) =>
         decryptWith.decryptBytes(bytes, { ...context.decryptOptions, maxPlaintextBytes }),
@@ -229,10 +231,11 @@ export async function readAttachment(
       ...base,
       filename: restoredName(row, sentName, index),
       contentType: restoredType(row),
-      size: data.length,
+      size: decrypted.data.length,
       decrypted: true,
-      bytes: data,
-      verification,
+      bytes: decrypted.data,
+      verification: decrypted.verification,
+      ...signerField(decrypted),
     };
   } catch (error) {
     return failed(error, bytes);

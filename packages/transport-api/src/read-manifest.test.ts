@@ -30,7 +30,7 @@ const pdf = sampleBytes(3_000, 5);
 
 beforeAll(async () => {
   platform = await startPlatform({ attachmentProcessingMs: 0 });
-  ses = devSesClient(platform.server.url);
+  ses = devSesClient(platform.server);
   cipher = await encryptForReceiver(platform, pdf);
 });
 afterAll(async () => {

@@ -14,6 +14,8 @@ import { asAgentMailError, mediaTypeOf, PGP_ENCRYPTED } from "./part-fields.js";
 import { defaultPlaintextBudget, PlaintextBudget, utf8Length } from "./plaintext-budget.js";
 import { type PartSource, readAttachment } from "./read-attachment.js";
 import { abortedError } from "./retry.js";
+import { sentFileName } from "./safe-file-name.js";
+import { type MessageSigner, signerField } from "./signer-binding.js";
 
 /**
  * Where an attachment stands on the platform (always `ready` for a raw message).
@@ -53,8 +55,9 @@ export interface ReceivedAttachment {
    *
    * A restored name may still start with a dot (a hidden file on Linux and macOS). Else (not
    * decrypted) the name as sent (the MIME part's, else the manifest's, else the platform's),
-   * cleaned as `subject` is; it still comes from the sender: sanitise it before using it as a
-   * path.
+   * cleaned as `subject` is and cut to its last path segment (`../../.ssh/authorized_keys` is
+   * `authorized_keys`; a name of only dots and spaces is `attachment-<index>`), so it never holds
+   * `/` or `\\`; it still comes from the sender: check it before using it as a file name.
    */
   filename: string;
   /**
@@ -90,6 +93,8 @@ export interface ReceivedAttachment {
   path?: string;
   /** Signature check of a decrypted part (only when it was decrypted). */
   verification?: SignatureVerification;
+  /** When the part is signed but `verification` is not `valid`: which key signed, and why it does not count. */
+  signer?: MessageSigner;
   /**
    * Why the part is not plaintext or has no bytes: `decryption_failed`, `plaintext_too_large`,
    * `attachment_pending`, `attachment_failed`, `attachment_too_large`, ...
@@ -132,8 +137,17 @@ export interface ReceivedMessage {
   bodyHtml?: string;
   /** The decrypted body; absent unless decryption succeeded. */
   bodyTextDecrypted?: string;
-  /** Signature check of the decrypted body. */
+  /**
+   * Signature check of the decrypted body. With a `KeyDirectory` as `verifyWith`, `valid` only
+   * when the signing key is the sender's directory key and one of its self-certified user ids
+   * names the sender's address; a signature by any other key is `invalid` (see `signer`).
+   */
   verification?: SignatureVerification;
+  /**
+   * When the body is signed but `verification` is not `valid`: which key signed (`fingerprint`,
+   * `keyId`) and why it does not count (`reason`: e.g. it is another agent's key).
+   */
+  signer?: MessageSigner;
   /** Why an encrypted body was not decrypted (no partial plaintext is ever returned). */
   bodyError?: AgentMailError;
   attachments: ReceivedAttachment[];
@@ -233,17 +247,21 @@ export async function readMessage(
   );
 
   const body = async (): Promise<
-    Pick<ReceivedMessage, "bodyTextDecrypted" | "verification" | "bodyError">
+    Pick<ReceivedMessage, "bodyTextDecrypted" | "verification" | "signer" | "bodyError">
   > => {
     if (!encrypted || !decryptWith) return {};
     try {
-      const { text, verification } = await budget.spend(
+      const result = await budget.spend(
         "the body",
         (maxPlaintextBytes) =>
           decryptWith.decryptText(parsed.text, { ...decryptOptions, maxPlaintextBytes }),
         (result) => utf8Length(result.text),
       );
-      return { bodyTextDecrypted: text, verification };
+      return {
+        bodyTextDecrypted: result.text,
+        verification: result.verification,
+        ...signerField(result),
+      };
     } catch (error) {
       if (signal?.aborted) throw abortedError(signal, "reading the message");
       return { bodyError: asAgentMailError(error, "the body could not be decrypted") };
@@ -269,7 +287,10 @@ export async function readMessage(
   const count = Math.max(parsed.attachments.length, options.platform?.length ?? 0);
   const attachments: ReceivedAttachment[] = [];
   for (let index = 0; index < count; index++) {
-    attachments.push(await readAttachment(context, parsed.attachments[index], index));
+    const attachment = await readAttachment(context, parsed.attachments[index], index);
+    // A name as sent is the sender's: never a path (a restored name is already a safe one).
+    if (!attachment.decrypted) attachment.filename = sentFileName(attachment.filename, index);
+    attachments.push(attachment);
   }
   return {
     subject: parsed.subject,

@@ -100,7 +100,8 @@ describe("fetchMessage with downloadDir", () => {
     // the attachment's body: a structural check, where an RSS bound on a 30 MiB parse proved to
     // depend on when V8 collects.
     const { rawMime } = await inbox.getMessage(id);
-    const parse = vi.spyOn(PostalMime, "parse");
+    // parseMime parses with a PostalMime subclass (named-parser.ts): spy on the instance method.
+    const parse = vi.spyOn(PostalMime.prototype, "parse");
     const parseBaseline = await resetPeak();
     const parsed = await parseMime(rawMime, { stripAttachments: true });
     const parseGrowth = peakRss() - parseBaseline;

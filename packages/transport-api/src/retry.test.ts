@@ -1,6 +1,12 @@
 import { AgentMailError } from "@assmbl/core";
 import { describe, expect, it } from "vitest";
-import { AttemptError, backoffDelay, retryDelay, withRetries } from "./retry.js";
+import {
+  AttemptError,
+  type AttemptHistory,
+  backoffDelay,
+  retryDelay,
+  withRetries,
+} from "./retry.js";
 import { errorOf, fakeRuntime } from "./testing/fixtures.js";
 
 const policy = { limit: 3, backoffLimitMs: 5_000, maxRetryAfterMs: 60_000 };
@@ -94,6 +100,64 @@ describe("withRetries", () => {
       [true, true],
       [undefined, true],
     ]);
+  });
+
+  it("hands finalize the last error with every attempt's history: the first ambiguous one", async () => {
+    const runtime = fakeRuntime();
+    const first = retryable("dropped");
+    const histories: AttemptHistory[] = [];
+    const error = await errorOf(
+      withRetries(
+        async ({ attempt }) => {
+          if (attempt === 1) throw new AttemptError({ error: first, ambiguous: true });
+          throw new AttemptError({ error: retryable(`attempt ${attempt + 1}`) });
+        },
+        {
+          policy,
+          runtime,
+          classify,
+          finalize: (last, history) => {
+            histories.push(history);
+            return new AgentMailError({ code: "server_error", message: "final", cause: last });
+          },
+        },
+      ),
+    );
+    expect(error.message).toBe("final");
+    expect((error.cause as AgentMailError).message).toBe("attempt 4");
+    expect(histories).toEqual([
+      {
+        attempts: 4,
+        ambiguous: { error: first, ambiguous: true },
+        ambiguousAttempt: 2,
+        abortedInFlight: false,
+      },
+    ]);
+  });
+
+  it("tells finalize that an abort came while a request was in flight", async () => {
+    const controller = new AbortController();
+    let seen: AttemptHistory | undefined;
+    const error = await errorOf(
+      withRetries(
+        async () => {
+          controller.abort();
+          throw new Error("aborted mid-request");
+        },
+        {
+          policy,
+          runtime: fakeRuntime(),
+          classify,
+          signal: controller.signal,
+          finalize: (last, history) => {
+            seen = history;
+            return last;
+          },
+        },
+      ),
+    );
+    expect(error.code).toBe("aborted");
+    expect(seen).toMatchObject({ attempts: 1, abortedInFlight: true, ambiguous: undefined });
   });
 
   it("gives up at once, still retryable, when Retry-After is longer than maxRetryAfterMs", async () => {

@@ -113,36 +113,90 @@ export interface AttemptContext {
 }
 
 /**
+ * What the attempts of one call did, for the error that ends it: a call whose error alone says
+ * "nothing was done" (a 503 on the last attempt) may still have done the work on an earlier one.
+ *
+ * @example
+ * const history: AttemptHistory = { attempts: 2, ambiguous: firstFailure, ambiguousAttempt: 1, abortedInFlight: false };
+ */
+export interface AttemptHistory {
+  /** Attempts started. */
+  attempts: number;
+  /** The first ambiguous failure: its request may have done the work. */
+  ambiguous: AttemptFailure | undefined;
+  /** Which attempt (from 1) that was. */
+  ambiguousAttempt: number | undefined;
+  /** The caller aborted while an attempt's request was in flight: it may have done the work. */
+  abortedInFlight: boolean;
+}
+
+/** Options of {@link withRetries}. */
+export interface WithRetriesOptions {
+  policy: RetryPolicy;
+  runtime: Runtime;
+  classify: (error: unknown) => AttemptFailure;
+  signal?: AbortSignal | undefined;
+  replayable?: boolean | undefined;
+  /** Called with each failure that is about to be retried, and the wait before the retry. */
+  onRetry?: ((failure: AttemptFailure, delayMs: number) => void) | undefined;
+  /** Turns the error that ends the call into the one thrown, knowing every attempt. */
+  finalize?: ((error: unknown, history: AttemptHistory) => unknown) | undefined;
+}
+
+/**
  * Runs `attempt` until it succeeds, retrying failures whose error is `retryable` up to
  * `policy.limit` times. `classify` turns anything an attempt throws into an {@link AttemptFailure}.
- * With `replayable: false` (a consumed stream), a retryable failure is not retried.
+ * With `replayable: false` (a consumed stream), a retryable failure is not retried. `finalize`
+ * sees the error that ends the call (the last failure, `aborted`, or a too-long `Retry-After`)
+ * with the {@link AttemptHistory}, and returns the error to throw.
  *
  * @example
  * const body = await withRetries((ctx) => fetchOnce(ctx), { policy, runtime, classify });
- * @throws {AgentMailError} the last failure, or `aborted`.
+ * @throws {AgentMailError} the last failure, or `aborted` (as `finalize` makes them).
  */
 export async function withRetries<T>(
   attempt: (context: AttemptContext) => Promise<T>,
-  options: {
-    policy: RetryPolicy;
-    runtime: Runtime;
-    classify: (error: unknown) => AttemptFailure;
-    signal?: AbortSignal | undefined;
-    replayable?: boolean | undefined;
-    /** Called with each failure that is about to be retried, and the wait before the retry. */
-    onRetry?: ((failure: AttemptFailure, delayMs: number) => void) | undefined;
-  },
+  options: WithRetriesOptions,
+): Promise<T> {
+  const history: AttemptHistory = {
+    attempts: 0,
+    ambiguous: undefined,
+    ambiguousAttempt: undefined,
+    abortedInFlight: false,
+  };
+  try {
+    return await retryLoop(attempt, options, history);
+  } catch (error) {
+    throw options.finalize ? options.finalize(error, history) : error;
+  }
+}
+
+async function retryLoop<T>(
+  attempt: (context: AttemptContext) => Promise<T>,
+  options: WithRetriesOptions,
+  history: AttemptHistory,
 ): Promise<T> {
   const { policy, runtime, signal } = options;
   let previous: AttemptFailure | undefined;
-  let earlierAmbiguous = false;
   for (let n = 0; ; n++) {
     if (signal?.aborted) throw abortedError(signal);
     try {
-      return await attempt({ attempt: n, previous, earlierAmbiguous });
+      history.attempts = n + 1;
+      return await attempt({
+        attempt: n,
+        previous,
+        earlierAmbiguous: history.ambiguous !== undefined,
+      });
     } catch (thrown) {
       const failure = thrown instanceof AttemptError ? thrown.failure : options.classify(thrown);
-      if (signal?.aborted) throw abortedError(signal);
+      if (failure.ambiguous === true && history.ambiguous === undefined) {
+        history.ambiguous = failure;
+        history.ambiguousAttempt = n + 1;
+      }
+      if (signal?.aborted) {
+        history.abortedInFlight = true;
+        throw abortedError(signal);
+      }
       const canRetry = failure.error.retryable && n < policy.limit && options.replayable !== false;
       const delay = canRetry
         ? retryDelay(n, policy, runtime.random, failure.retryAfterMs)
@@ -154,7 +208,6 @@ export async function withRetries<T>(
       options.onRetry?.(failure, delay);
       await runtime.sleep(delay, signal);
       previous = failure;
-      earlierAmbiguous ||= failure.ambiguous === true;
     }
   }
 }

@@ -35,3 +35,19 @@ export function safeFileName(name: string | undefined): string | undefined {
   if (WINDOWS_DEVICE.test((name.split(".")[0] ?? "").replace(/ +$/, ""))) return undefined;
   return utf8.encode(name).length <= Limits.filenameBytes ? name : undefined;
 }
+
+/**
+ * A name as sent (an attachment that was not decrypted), as the reader returns it: only its last
+ * path segment (after the last `/` or `\\`), so that `../../.ssh/authorized_keys` comes back as
+ * `authorized_keys`; `attachment-<index>` when nothing but dots and spaces is left. Control and
+ * other invisible characters were already replaced by the reader (`cleanText`).
+ *
+ * @example
+ * sentFileName("../../.ssh/authorized_keys", 0); // "authorized_keys"
+ * sentFileName("..\\..\\boot.ini", 1); // "boot.ini"
+ * sentFileName("../..", 2); // "attachment-2"
+ */
+export function sentFileName(name: string, index: number): string {
+  const base = name.slice(Math.max(name.lastIndexOf("/"), name.lastIndexOf("\\")) + 1);
+  return /^[. ]*$/.test(base) ? `attachment-${index}` : base;
+}

@@ -14,6 +14,7 @@ import { z } from "zod";
 import { createApiHttp } from "./http.js";
 import { ConnectionOptionsShape, functionSchema, type RetryOptions } from "./options.js";
 import { abortedError, type Runtime, realRuntime } from "./retry.js";
+import { sendFailure, withSendOutcome } from "./send-outcome.js";
 import { type AttachmentRef, toSendRequest } from "./send-request.js";
 import { MAX_UPLOAD_BYTES, type UploadProgress, uploadContent } from "./upload.js";
 
@@ -62,14 +63,14 @@ const SendOptionsSchema = z
 const UPLOAD_CONCURRENCY = 4;
 
 // The platform's message for a reused key is generic; what it means for a caller of this
-// transport is not: an ambiguous first attempt was committed.
+// transport is not: an earlier send under the key, whose outcome was unknown, was committed.
 const SEND_HINTS = {
   idempotency_key_reused:
     "Every retry inside one send() reuses the identical request body, but calling mailer.send " +
     "again for an encrypted message or one with attachments is a new request to the platform " +
     "(new uploads, new ciphertext) under the same key. If an earlier send with this key failed " +
-    "ambiguously (timeout or network_error after its retries), it was committed: treat the " +
-    "message as sent",
+    'with outcome "unknown", it was committed: treat the message as sent (outcome "sent"); ' +
+    "nothing new was sent",
 } as const;
 
 /**
@@ -92,6 +93,14 @@ const SEND_HINTS = {
  * send that failed ambiguously once its retries ran out (`timeout`, `network_error`), a repeat
  * that gets `idempotency_key_reused` (409) means the first request was committed: treat the
  * message as sent.
+ *
+ * Every error of `send` says what the send did (`error.outcome`) and carries the key its attempts
+ * used (`error.idempotencyKey`, also when the transport made it). The outcome is the worst over
+ * all attempts: `unknown` when any attempt's request was sent and its answer lost or timed out
+ * (or was a 5xx other than 503), even if a later retry got a plain 503; then `retryable` is true
+ * and `mailer.send({ ...message, idempotencyKey: error.idempotencyKey })` cannot deliver twice.
+ * `not_sent` when every attempt was refused (4xx, 429, 503, a connection that never opened) or
+ * the send stopped before `/send` (an upload failed); `sent` for `idempotency_key_reused`.
  *
  * 429, 5xx, timeouts and network errors are retried with full-jitter exponential backoff, never
  * sooner than `Retry-After`. Attachment bytes are retried too; a stream cannot be replayed, so a
@@ -130,45 +139,59 @@ export function createApiTransport(options: ApiTransportOptions, runtime: Runtim
     async send(message: PreparedMessage, sendOptions): Promise<TransportResult> {
       const { signal } = parseInput(SendOptionsSchema, sendOptions, "send options") ?? {};
       checkPrepared(message);
-      if (signal?.aborted) {
-        throw new AgentMailError({
-          code: "aborted",
-          message: "the send was aborted; nothing was sent",
-          cause: signal.reason,
-        });
-      }
-      // One key per logical send, reused by every retry of it.
+      // One key per logical send, reused by every retry of it, and on every error to retry with.
       const idempotencyKey = message.idempotencyKey ?? `idem_${globalThis.crypto.randomUUID()}`;
-      const placed = await mapLimit(
-        message.attachments,
-        UPLOAD_CONCURRENCY,
-        (attachment, uploadSignal) => place(attachment, uploadSignal),
-        signal,
-      );
-      const sent = withManifestRows(
-        message,
-        placed.map((p) => p.row),
-      );
-      const { body } = await http.call({
-        route: Routes.send,
-        json: toSendRequest(
-          sent,
-          placed.map((p) => p.ref),
-          idempotencyKey,
-        ),
-        schema: SendResponseSchema,
-        what: "send",
-        hints: SEND_HINTS,
-        signal,
-      });
-      const correlationId = body.correlation_id ?? message.correlationId;
-      return {
-        messageId: body.message_id,
-        ...(correlationId ? { correlationId } : {}),
-        idempotencyKey: body.idempotency_key ?? idempotencyKey,
-      };
+      try {
+        return await sendOnce(message, idempotencyKey, signal);
+      } catch (error) {
+        // Anything /send's own retry loop did not settle happened before /send: nothing went.
+        throw withSendOutcome(error, "not_sent", idempotencyKey);
+      }
     },
   };
+
+  async function sendOnce(
+    message: PreparedMessage,
+    idempotencyKey: string,
+    signal: AbortSignal | undefined,
+  ): Promise<TransportResult> {
+    if (signal?.aborted) {
+      throw new AgentMailError({
+        code: "aborted",
+        message: "the send was aborted; nothing was sent",
+        cause: signal.reason,
+      });
+    }
+    const placed = await mapLimit(
+      message.attachments,
+      UPLOAD_CONCURRENCY,
+      (attachment, uploadSignal) => place(attachment, uploadSignal),
+      signal,
+    );
+    const sent = withManifestRows(
+      message,
+      placed.map((p) => p.row),
+    );
+    const { body } = await http.call({
+      route: Routes.send,
+      json: toSendRequest(
+        sent,
+        placed.map((p) => p.ref),
+        idempotencyKey,
+      ),
+      schema: SendResponseSchema,
+      what: "send",
+      hints: SEND_HINTS,
+      signal,
+      finalize: (error, history) => sendFailure(error, history, idempotencyKey, "send"),
+    });
+    const correlationId = body.correlation_id ?? message.correlationId;
+    return {
+      messageId: body.message_id,
+      ...(correlationId ? { correlationId } : {}),
+      idempotencyKey: body.idempotency_key ?? idempotencyKey,
+    };
+  }
 
   async function place(
     attachment: PreparedAttachment,

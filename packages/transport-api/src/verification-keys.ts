@@ -88,6 +88,8 @@ export function requireDomainForDirectory(
  * The armored keys whose signatures count for a message from `sender`. With a directory, the
  * sender's agent id is found as spec §1 says (the local part on `mailDomain`) and its registered
  * key is used; a sender without a usable key yields no keys (so a signature is `unverified`).
+ * A directory key counts only for an address one of its user ids names: `bindSigner`
+ * (signer-binding.ts) checks that on every result.
  *
  * @example
  * const keys = await verificationKeys(directory, "other-agent@agents.example.com", "agents.example.com");
@@ -108,6 +110,9 @@ export async function verificationKeys(
   try {
     const agentId = agentIdFor(sender, { mailDomain });
     const record = await directory.lookup(agentId, signal ? { signal } : {});
+    // A directory answering with another agent's record vouches for nobody (@assmbl/directory
+    // refuses that itself; any KeyDirectory may be given).
+    if (record.agentId.toLowerCase() !== agentId) return [];
     return record.openpgpPublicKey ? [record.openpgpPublicKey] : [];
   } catch (error) {
     if (AgentMailError.is(error) && NO_USABLE_KEY.has(error.code)) return [];

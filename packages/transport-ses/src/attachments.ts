@@ -61,7 +61,9 @@ export async function collectAttachments(
   for (const [i, attachment] of prepared.attachments.entries()) {
     const what = `attachments[${i}] (${attachment.manifest.filename})`;
     let content = attachment.content as AttachmentBytes;
-    if (attachment.manifest.encrypted) content = guardArmored(content, what);
+    // The mailer already held the crypto to its v6 opt-in; here only the shape matters, so a
+    // v6 message (PKESK v6 + SEIPD v2) the mailer let through is not refused a second time.
+    if (attachment.manifest.encrypted) content = guardArmored(content, what, { allowV6: true });
     if (content instanceof Uint8Array) {
       contents.push(content);
       continue;

@@ -9,11 +9,11 @@ import {
   type PreparedMessage,
   parseInput,
 } from "@assmbl/core";
-import { buildHeaderValue, parseHeaderValue } from "nodemailer/lib/mime-funcs";
+import { buildHeaderValue, encodeWord, parseHeaderValue } from "nodemailer/lib/mime-funcs";
 import MimeNode from "nodemailer/lib/mime-node";
 import { z } from "zod";
 import { collectAttachments, type MessageLimit } from "./attachments.js";
-import { foldableJson, foldHeaderValue } from "./fold.js";
+import { foldableJson, foldHeaderValue, hasEncodedWordLookalike } from "./fold.js";
 import { checkPrepared } from "./prepared.js";
 
 /**
@@ -134,6 +134,7 @@ export async function renderMessage(
   });
   // Addressing and identity first, then the contract's headers, then MIME-Version; nodemailer
   // writes Content-Transfer-Encoding and Content-Type last.
+  encodeLookalikeNames(root);
   root.setHeader("From", mailbox(message.from));
   if (message.to.length > 0) root.setHeader("To", message.to.map(mailbox));
   if (message.cc.length > 0) root.setHeader("Cc", message.cc.map(mailbox));
@@ -215,7 +216,10 @@ const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
 
 // Printable ASCII goes out as given, folded only at its own white space, so unfolding restores
 // it exactly (nodemailer would RFC 2047-encode any value with a double quote, JSON included).
-// Anything else is RFC 2047-encoded by nodemailer.
+// A value with an encoded-word look-alike (`=?`, see `hasEncodedWordLookalike`) is RFC
+// 2047-encoded whole, as is any value that is not printable ASCII: readers (Python's `email`,
+// core's decoder) decode any `=?...?=` they find, and nodemailer would leave a well-formed one
+// as it is.
 function addText(node: MimeNode, name: string, value: string): void {
   if (value.trim() === "") {
     throw new AgentMailError({
@@ -223,19 +227,51 @@ function addText(node: MimeNode, name: string, value: string): void {
       message: `${name} has an empty value, which the MIME composer cannot write`,
     });
   }
-  if (PRINTABLE_ASCII.test(value)) {
-    node.addHeader(name, { prepared: true, value: foldHeaderValue(name, value) });
-  } else {
-    node.addHeader(name, value);
+  const written =
+    PRINTABLE_ASCII.test(value) && !hasEncodedWordLookalike(value) ? value : encodedWords(value);
+  node.addHeader(name, { prepared: true, value: foldHeaderValue(name, written) });
+}
+
+/**
+ * `value` as RFC 2047 encoded words (UTF-8, at most 52 characters each, separated by spaces where
+ * the header folds), Q for mostly Latin text and B otherwise, as nodemailer picks. Folded here,
+ * not by nodemailer: it may fold right after the colon, and Python's `email` then keeps the
+ * fold's space at the start of the value.
+ */
+function encodedWords(value: string): string {
+  let latin = 0;
+  let other = 0;
+  for (const char of value) {
+    if (/[A-Za-z]/.test(char)) latin++;
+    else if (!/[\x20-\x7e]/.test(char)) other++;
   }
+  return encodeWord(value, other < latin ? "Q" : "B", 52);
+}
+
+// nodemailer writes a printable-ASCII display name as a quoted string, and Python's `email`
+// decodes encoded words inside quoted strings too ("Invoice\r\nBcc: ..." then makes its header
+// access raise). So on this node a name with an encoded-word look-alike is written as encoded
+// words; nodemailer formats every other name, and the addresses, as before.
+function encodeLookalikeNames(node: MimeNode): void {
+  const target = node as unknown as { _encodeAddressName(name: string): string };
+  const encodeName = target._encodeAddressName.bind(node);
+  target._encodeAddressName = (name) =>
+    // One word, unsplit: Python keeps the space between two encoded words of a phrase.
+    hasEncodedWordLookalike(name) ? encodeWord(name, "Q") : encodeName(name);
 }
 
 // nodemailer capitalises field names its own way ("X-Agentmail-Encrypted"); put back the
-// spelling of the contract and of the caller. Only the root header block is touched, and only
+// spelling of the contract and of the caller (and join a fold right after a colon, below). Only the root header block is touched, and only
 // at the start of a line, where a field name stands (continuation lines start with white space).
 function withExactNames(built: Buffer, names: readonly string[]): Uint8Array {
   const end = built.indexOf("\r\n\r\n");
-  let head = built.subarray(0, end).toString("latin1");
+  // Never a fold right after the colon (nodemailer folds a long address list there): Python's
+  // email keeps that fold's space at the start of an unstructured value, and so does a reader
+  // that follows it. The first line is then longer than 78 characters, still far below 998.
+  let head = built
+    .subarray(0, end)
+    .toString("latin1")
+    .replace(/(^|\r\n)([\x21-\x39\x3b-\x7e]+):\r\n[ \t]+/g, "$1$2: ");
   for (const name of names) {
     const escaped = name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
     head = head.replace(new RegExp(`(^|\r\n)${escaped}:`, "i"), (_, start) => `${start}${name}:`);
@@ -252,10 +288,15 @@ function withExactNames(built: Buffer, names: readonly string[]): Uint8Array {
  * Python's among them, take the exact name from Content-Disposition's `filename*`.
  */
 export function asciiFallback(filename: string): string {
-  return filename
-    .normalize("NFKD")
-    .replace(/[\u0300-\u036f]/g, "")
-    .replace(/[^\x20-\x7e]|["\\]/g, "_");
+  return (
+    filename
+      .normalize("NFKD")
+      .replace(/[\u0300-\u036f]/g, "")
+      .replace(/[^\x20-\x7e]|["\\]/g, "_")
+      // No encoded-word look-alike: nodemailer would encode it into the parameter, and a reader
+      // that decodes encoded words in parameters would restore another name.
+      .replace(/=\?/g, "=_")
+  );
 }
 
 function mailbox(entry: Mailbox): { name: string; address: string } {

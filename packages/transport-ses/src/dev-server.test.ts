@@ -10,13 +10,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 // dependency back on it would be a cycle.
 import { type DevServer, startDevServer } from "../../dev-server/src/index.js";
 import { sendPlainEmail } from "./plain.js";
-import {
-  DUMMY_CREDENTIALS,
-  FROM,
-  fixedDirectory,
-  MAIL_DOMAIN,
-  sampleBytes,
-} from "./testing/fixtures.js";
+import { FROM, fixedDirectory, MAIL_DOMAIN, sampleBytes } from "./testing/fixtures.js";
 import { createGpgHome, type GpgHome } from "./testing/gpg.js";
 import { header, parseWithPython } from "./testing/python.js";
 import { sesTransport } from "./transport.js";
@@ -29,7 +23,8 @@ beforeAll(async () => {
   server = await startDevServer({
     port: 0,
     mailDomain: MAIL_DOMAIN,
-    agents: [{ agentId: "other-agent" }],
+    // report-bot sends (FROM): the SES endpoint takes its issued credentials, for its address only.
+    agents: [{ agentId: "other-agent" }, { agentId: "report-bot" }],
   });
   recipient = await generateKeyPair({ name: "Other", email: "other-agent@agents.example.com" });
   gpg = await createGpgHome();
@@ -47,7 +42,7 @@ function clientOptions() {
   return {
     endpoint: server.url,
     region: "us-east-1",
-    credentials: DUMMY_CREDENTIALS,
+    credentials: server.agents["report-bot"]?.ses ?? { accessKeyId: "", secretAccessKey: "" },
     maxAttempts: 1,
   };
 }

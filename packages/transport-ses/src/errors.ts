@@ -57,6 +57,12 @@ const NOT_SENT_CODES = new Set([
  * | connection refused, DNS failure (nothing left this machine) | `network_error` | yes |
  * | any other failure (reset, timeout, ...) | `transport_failed`: "the message may have been sent" | no |
  *
+ * Every error says what the send did (`outcome`): `not_sent` for throttling, a refused
+ * connection, missing credentials and any 4xx (SES validates before it accepts a message);
+ * `unknown`, and never retryable, for a failure after the request left (reset, timeout) and for
+ * an SES 5xx (`InternalFailure`, `ServiceUnavailable`: SES documents no guarantee that nothing
+ * was accepted, and it has no idempotency key to make a retry safe).
+ *
  * @example
  * const { kind, error } = classifySesError(caught, "SendRawEmail");
  * if (kind !== "throttled") throw error;
@@ -81,6 +87,8 @@ export function classifySesError(
   const tries = attempts === 1 ? "1 attempt" : `${attempts} attempts`;
   if (!isServiceError) return classifyLocal(caught, name, text, operation, tries);
 
+  // Over SES a 5xx may come after SES accepted the message, and nothing makes a retry safe.
+  const serverSide = status !== undefined ? status >= 500 : shape.$fault === "server";
   const make = (code: AgentMailErrorCode, what: string, retryable?: boolean) =>
     new AgentMailError({
       code,
@@ -88,6 +96,7 @@ export function classifySesError(
       ...(status === undefined ? {} : { status }),
       body: { sesError: name, sesMessage: text, requestId: requestId ?? null, operation },
       ...(retryable === undefined ? {} : { retryable }),
+      outcome: serverSide && code !== "throttled" ? "unknown" : "not_sent",
       cause: caught,
     });
 
@@ -118,7 +127,17 @@ export function classifySesError(
       error: make("sending_paused", "sending is paused for this account or configuration set"),
     };
   }
-  return { kind: "final", error: make("ses_error", "SES returned an error") };
+  if (serverSide) {
+    return {
+      kind: "final",
+      error: make(
+        "ses_error",
+        "SES answered with a server error, which does not say that it did not accept the message; the message may have been sent, so it was not retried (SES has no idempotency key: a retry could deliver it twice)",
+        false,
+      ),
+    };
+  }
+  return { kind: "final", error: make("ses_error", "SES returned an error; nothing was sent") };
 }
 
 function classifyLocal(
@@ -135,6 +154,7 @@ function classifyLocal(
       error: new AgentMailError({
         code: "network_error",
         message: `SES ${operation} could not connect (${code}: ${text}; ${tries}); nothing was sent`,
+        outcome: "not_sent",
         cause: caught,
       }),
     };
@@ -145,6 +165,7 @@ function classifyLocal(
       error: new AgentMailError({
         code: "ses_error",
         message: `SES ${operation}: the SES client found no AWS credentials (${text}); nothing was sent`,
+        outcome: "not_sent",
         cause: caught,
       }),
     };
@@ -155,6 +176,8 @@ function classifyLocal(
     error: new AgentMailError({
       code: "transport_failed",
       message: `SES ${operation} failed after the request may have left (${label}: ${text}); the message may have been sent, so it was not retried (retrying could deliver it twice)`,
+      outcome: "unknown",
+      retryable: false,
       cause: caught,
     }),
   };

@@ -1,10 +1,10 @@
 import {
   AgentMailError,
   AgentMailHeaders,
+  armoredMessageProblem,
   assertSafeHeader,
   assertSafeHeaderValue,
   ENCRYPTED_BODY,
-  isArmoredMessage,
   isReservedHeader,
   type Mailbox,
   MEDIA_TYPE_PATTERN,
@@ -14,7 +14,12 @@ import {
   parseInput,
 } from "@assmbl/core";
 import { z } from "zod";
-import { assertFoldable } from "./fold.js";
+import { assertFoldable, hasEncodedWordLookalike } from "./fold.js";
+
+const utf8 = new TextEncoder();
+// Longest display name (UTF-8 bytes) with "=?" that is written as one Q encoded word (up to
+// three characters a byte) and still fits a 998-character header line beside its address.
+const MAX_LOOKALIKE_NAME = 250;
 
 const mailbox = z.object({
   address: z.string(),
@@ -131,7 +136,28 @@ export function checkPrepared(prepared: PreparedMessage): void {
 
 function checkMailbox(entry: Mailbox, what: string): void {
   assertSafeHeaderValue(entry.address, `${what} address`);
-  if (entry.name !== undefined) assertSafeHeaderValue(entry.name, `${what} display name`);
+  if (entry.name !== undefined) {
+    assertSafeHeaderValue(entry.name, `${what} display name`);
+    // A name with an encoded-word look-alike is written as one encoded word (see compose.ts),
+    // three characters a byte at worst: it must still fit a header line.
+    if (
+      hasEncodedWordLookalike(entry.name) &&
+      utf8.encode(entry.name).length > MAX_LOOKALIKE_NAME
+    ) {
+      throw new AgentMailError({
+        code: "invalid_address",
+        message: `${what} display name holds "=?" and is longer than ${MAX_LOOKALIKE_NAME} bytes; it could not be written as one encoded word within a header line`,
+      });
+    }
+  }
+  // Readers decode encoded words even inside an address (Python's email turns
+  // "=?utf-8?q?x?=@example.com" into x@example.com), and an address cannot be encoded.
+  if (hasEncodedWordLookalike(entry.address)) {
+    throw new AgentMailError({
+      code: "invalid_address",
+      message: `${what} address holds "=?", which readers would decode as an RFC 2047 encoded word`,
+    });
+  }
   // The bare address must be one addr-spec, so it cannot smuggle a second recipient.
   const parsed = parseAddress(entry.address);
   if (parsed.name !== undefined || parsed.address.toLowerCase() !== entry.address.toLowerCase()) {
@@ -163,11 +189,13 @@ function checkBody(prepared: PreparedMessage): void {
       message: "an HTML part is never sent in clear beside an encrypted body; nothing was sent",
     });
   }
-  if (!isArmoredMessage(prepared.text)) {
+  // The full structure (session key packets, then one SEIPD), not only the armor lines: a
+  // prepared message built by hand must not put plaintext between them. v6 is the mailer's call.
+  const problem = armoredMessageProblem(prepared.text, { allowV6: true });
+  if (problem !== undefined) {
     throw new AgentMailError({
       code: "encryption_failed",
-      message:
-        "the body is marked encrypted but is not one ASCII-armored OpenPGP message; nothing was sent",
+      message: `the body is marked encrypted but is not one armored OpenPGP message: ${problem}; nothing was sent`,
     });
   }
 }

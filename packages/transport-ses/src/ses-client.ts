@@ -3,6 +3,7 @@ import { SESClient } from "@aws-sdk/client-ses";
 import { capResponse, SES_RESPONSE_BYTES } from "./capped-response.js";
 import { classifySesError } from "./errors.js";
 import type { Runtime, TokenBucket } from "./retry.js";
+import { sendOnceUnlessRefused, unshield } from "./send-once.js";
 
 /**
  * An `SESv2Client` from `@aws-sdk/client-sesv2` (an optional peer dependency), described by
@@ -77,7 +78,9 @@ export const DEFAULT_SES_TIMEOUT_MS = 60_000;
 /**
  * Sends one SES command: waits for the rate limiter, calls `client.send`, retries throttling
  * and failures that provably sent nothing with full-jitter backoff, and maps every failure to
- * an `AgentMailError` (see `classifySesError`).
+ * an `AgentMailError` (see `classifySesError`) that says what the send did (`outcome`). The
+ * client's own retry strategy is kept from resending after a failure that may follow an
+ * accepted message (see `sendOnceUnlessRefused`): SES has no idempotency key.
  *
  * Every attempt runs under `plan.timeoutMs` (request sent and answer read, together) and reads
  * SES's answer under {@link SES_RESPONSE_BYTES} (see `capResponse`): a server that never answers
@@ -103,35 +106,117 @@ export async function sendWithRetries<T>(
   ) => Promise<T>;
   let current: AbortSignal | undefined;
   capResponse(command, { operation, maxBytes: SES_RESPONSE_BYTES, signal: () => current });
+  // The client's own retry strategy must not resend what SES may have accepted either.
+  sendOnceUnlessRefused(command, operation);
+  // The first attempt whose request may have reached SES: from then on the message may have been
+  // sent, whatever a later attempt says (a retry that gets throttled does not undo it).
+  let ambiguous: { attempt: number; error: AgentMailError } | undefined;
   for (let attempt = 1; ; attempt++) {
     const wait = plan.bucket?.reserve() ?? 0;
-    if (wait > 0) await plan.runtime.sleep(wait, plan.signal);
-    throwIfAborted(plan.signal, "nothing was sent");
+    if (wait > 0) {
+      await plan.runtime.sleep(wait, plan.signal).catch((error: unknown) => {
+        throw settled(error, ambiguous, attempt - 1, operation);
+      });
+    }
+    if (plan.signal?.aborted) {
+      throw settled(abortedBeforeSending(plan.signal), ambiguous, attempt - 1, operation);
+    }
     const deadline = attemptDeadline(plan.signal, plan.timeoutMs, operation);
     current = deadline.signal;
     try {
       return await send(command, { abortSignal: deadline.signal });
-    } catch (caught) {
+    } catch (shielded) {
+      const caught = unshield(shielded);
       if (plan.signal?.aborted) {
         throw new AgentMailError({
           code: "aborted",
           message: `SES ${operation} was aborted while the request was in flight; the message may have been sent`,
+          outcome: "unknown",
           cause: caught,
         });
       }
       const { kind, error } = deadline.timedOut()
         ? { kind: "ambiguous" as const, error: deadline.error(attempt) }
         : classifySesError(caught, operation, attempt);
+      // A failure this package raised while reading SES's answer (too long, unreadable) came
+      // after the request left: as ambiguous as a reset.
+      const left =
+        kind === "ambiguous" || error.outcome === "unknown" || error.outcome === undefined;
+      if (left && ambiguous === undefined) ambiguous = { attempt, error };
       const retry =
         kind === "throttled" ||
         kind === "not_sent" ||
         (kind === "ambiguous" && plan.retryAmbiguous);
-      if (!retry || attempt >= plan.maxAttempts) throw error;
-      await plan.runtime.sleep(fullJitterDelay(attempt - 1, plan.runtime.random), plan.signal);
+      if (!retry || attempt >= plan.maxAttempts)
+        throw settled(error, ambiguous, attempt, operation);
+      await plan.runtime
+        .sleep(fullJitterDelay(attempt - 1, plan.runtime.random), plan.signal)
+        .catch((sleepError: unknown) => {
+          throw settled(sleepError, ambiguous, attempt, operation);
+        });
     } finally {
       deadline.clear();
     }
   }
+}
+
+/**
+ * The error that ends a send, from every attempt: `unknown` (and not retryable: SES has no
+ * idempotency key) once any attempt's request may have reached SES, even when the last attempt
+ * was refused plainly (throttled after a retried timeout); the message then says so instead of
+ * the last refusal's "nothing was sent". Otherwise the error's own outcome, `not_sent` if it
+ * has none.
+ */
+function settled(
+  error: unknown,
+  ambiguous: { attempt: number; error: AgentMailError } | undefined,
+  attempts: number,
+  operation: string,
+): unknown {
+  if (!AgentMailError.is(error)) return error;
+  if (ambiguous === undefined) {
+    return error.outcome === undefined ? withOutcome(error, "not_sent", error.message) : error;
+  }
+  // The last failure may have gone through itself: its own message says so.
+  if (ambiguous.error === error || error.outcome === "unknown" || error.outcome === undefined) {
+    return error.outcome === "unknown" && !error.retryable
+      ? error
+      : withOutcome(error, "unknown", error.message);
+  }
+  const last = `${error.status === undefined ? "" : `${error.status} `}${error.code}`;
+  return withOutcome(
+    error,
+    "unknown",
+    `SES ${operation}: the message may have been sent: attempt ${ambiguous.attempt} of ${attempts} failed after the request left (${ambiguous.error.message}), and the last attempt then failed with ${last}. SES has no idempotency key, so it was not retried further and a retry could deliver it twice`,
+  );
+}
+
+function withOutcome(
+  error: AgentMailError,
+  outcome: "not_sent" | "unknown",
+  message: string,
+): AgentMailError {
+  const copy = new AgentMailError({
+    code: error.code,
+    message,
+    ...(error.status === undefined ? {} : { status: error.status }),
+    body: error.body,
+    // An unknown outcome over SES is never safe to retry: nothing deduplicates the copy.
+    retryable: outcome === "unknown" ? false : error.retryable,
+    outcome,
+    cause: message === error.message ? error.cause : error,
+  });
+  if (message === error.message && error.stack !== undefined) copy.stack = error.stack;
+  return copy;
+}
+
+function abortedBeforeSending(signal: AbortSignal): AgentMailError {
+  return new AgentMailError({
+    code: "aborted",
+    message: "the send was aborted; nothing was sent",
+    outcome: "not_sent",
+    cause: signal.reason,
+  });
 }
 
 /**
@@ -162,20 +247,11 @@ function attemptDeadline(outer: AbortSignal | undefined, timeoutMs: number, oper
         code: "timeout",
         message: `SES ${operation}: no complete answer within ${timeoutMs} ms (attempt ${attempt}); the request had left, so the message may have been sent`,
         retryable: false,
+        outcome: "unknown",
       }),
     clear() {
       clearTimeout(timer);
       outer?.removeEventListener("abort", forward);
     },
   };
-}
-
-function throwIfAborted(signal: AbortSignal | undefined, outcome: string): void {
-  if (signal?.aborted) {
-    throw new AgentMailError({
-      code: "aborted",
-      message: `the send was aborted; ${outcome}`,
-      cause: signal.reason,
-    });
-  }
 }

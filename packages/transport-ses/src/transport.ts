@@ -50,7 +50,9 @@ export interface SesTransportOptions {
   messageIdDomain?: string | undefined;
   /**
    * Also retry failures after which SES may already have the message (connection reset,
-   * timeout). Off by default: SES has no idempotency key, so a retry can deliver twice.
+   * timeout). Off by default: SES has no idempotency key, so a retry can deliver twice. Either
+   * way, the error of a send one of whose attempts may have reached SES says `outcome:
+   * "unknown"` and `retryable: false`, whatever a later attempt answered.
    */
   retryAmbiguousFailures?: boolean | undefined;
   /**
@@ -102,6 +104,13 @@ const SendOptionsSchema = z.strictObject({
  * `messageId` is SES's `MessageId`: SES replaces the `Message-ID` header with one built from it,
  * so it is the id recipients see and the one SES events carry.
  *
+ * Every error of `send` says what the send did (`error.outcome`): `not_sent` when SES refused it
+ * (throttling, a 4xx) or no request left (a refused connection, a check before sending);
+ * `unknown` once any attempt's request may have reached SES (a reset or timed-out answer, an
+ * SES 5xx), with `retryable: false`: SES has no idempotency key, so neither this transport nor
+ * the client's own retry strategy sends it again, and a retry of yours could deliver it twice
+ * (check the recipient's side first).
+ *
  * @example
  * import { SESClient } from "@aws-sdk/client-ses";
  * const mailer = createMailer(
@@ -137,23 +146,10 @@ export function createSesTransport(options: SesTransportOptions, runtime: Runtim
     name: "ses",
     async send(message: PreparedMessage, sendOptions): Promise<TransportResult> {
       const { signal } = parseInput(SendOptionsSchema, sendOptions ?? {}, "send options");
-      const destinations = envelope(message);
-      const { raw } = await renderMessage(
-        message,
-        config.messageIdDomain === undefined ? {} : { messageIdDomain: config.messageIdDomain },
-        // A stream is read only while the message can still fit: a 1 GiB stream costs what the
-        // limit allows, not 1 GiB (and is cancelled there).
-        { signal, limit: { bytes: limit, api } },
-      );
-      if (raw.length > limit) {
-        throw new AgentMailError({
-          code: "message_too_large",
-          message: `the message is ${raw.length} bytes after encoding; SES ${api} accepts at most ${limit} bytes (${limit / 1024 / 1024} MiB); nothing was sent`,
-          body: { size: raw.length, limit },
-        });
-      }
-      const command = await commandFor(api, raw, destinations, config);
-      const operation = api === "v1" ? "SendRawEmail" : "SendEmail";
+      const { command, operation } = await build(message, signal).catch((error: unknown) => {
+        // Rendering and checks come before any request: nothing went.
+        throw notSent(error);
+      });
       const output = await sendWithRetries<{ MessageId?: string }>(client, command, operation, {
         maxAttempts: config.maxAttempts ?? 3,
         retryAmbiguous: config.retryAmbiguousFailures ?? false,
@@ -166,11 +162,49 @@ export function createSesTransport(options: SesTransportOptions, runtime: Runtim
         throw new AgentMailError({
           code: "ses_error",
           message: `SES ${operation} answered without a MessageId; the message may have been sent`,
+          outcome: "unknown",
+          retryable: false,
         });
       }
       return { messageId: output.MessageId };
     },
   };
+
+  async function build(message: PreparedMessage, signal: AbortSignal | undefined) {
+    const destinations = envelope(message);
+    const { raw } = await renderMessage(
+      message,
+      config.messageIdDomain === undefined ? {} : { messageIdDomain: config.messageIdDomain },
+      // A stream is read only while the message can still fit: a 1 GiB stream costs what the
+      // limit allows, not 1 GiB (and is cancelled there).
+      { signal, limit: { bytes: limit, api } },
+    );
+    if (raw.length > limit) {
+      throw new AgentMailError({
+        code: "message_too_large",
+        message: `the message is ${raw.length} bytes after encoding; SES ${api} accepts at most ${limit} bytes (${limit / 1024 / 1024} MiB); nothing was sent`,
+        body: { size: raw.length, limit },
+      });
+    }
+    const command = await commandFor(api, raw, destinations, config);
+    return { command, operation: api === "v1" ? "SendRawEmail" : "SendEmail" };
+  }
+}
+
+/** `error` with `outcome: "not_sent"` when it has no outcome yet; stack and fields kept. */
+function notSent(error: unknown): unknown {
+  if (!AgentMailError.is(error) || error.outcome !== undefined) return error;
+  const copy = new AgentMailError({
+    code: error.code,
+    message: error.message,
+    ...(error.status === undefined ? {} : { status: error.status }),
+    body: error.body,
+    retryable: error.retryable,
+    outcome: "not_sent",
+    cause: error.cause,
+  });
+  if (error.stack !== undefined) copy.stack = error.stack;
+  return copy;
 }
 
 let sesv2: Promise<typeof import("@aws-sdk/client-sesv2")> | undefined;

@@ -46,8 +46,9 @@ describe("pnpm demo", () => {
     const { code, text } = await runMain({
       beforeExamples: async ({ server }) => {
         const rotated = await generateKeyPair({
+          // The user id names the agent registering it: the directory refuses any other.
           name: "rotated",
-          email: "rotated@agents.localhost",
+          email: "other-agent@agents.localhost",
         });
         await createDirectory({
           baseUrl: server.url,

@@ -62,6 +62,9 @@ describe("before the first copy is sent", () => {
     const { mailer } = setup({ transport: flaky.transport });
     const error = await mailer.send(bccMessage()).catch((e: unknown) => e);
     expect(error).toBe(failure);
+    // Completed with what the send did: the transport's refusal sent nothing.
+    expect(failure.outcome).toBe("not_sent");
+    expect(failure.idempotencyKey).toBe("idem-q3");
     expect(flaky.calls()).toBe(1);
   });
 });
@@ -76,6 +79,10 @@ describe("partially_sent", () => {
     const error = await caught(mailer.send(bccMessage(threeBcc)));
     expect(error.code).toBe("partially_sent");
     expect(error.retryable).toBe(false);
+    // The send went out in part: never to be retried whole, whatever the failed copy did.
+    expect(error.outcome).toBe("sent");
+    expect(error.idempotencyKey).toBe("idem-q3");
+    expect(error.toJSON()).toMatchObject({ outcome: "sent", idempotencyKey: "idem-q3" });
     expect(error.cause).toBe(failure);
     expect(error.body).toEqual<PartiallySentBody>({
       sent: [
@@ -92,7 +99,14 @@ describe("partially_sent", () => {
           idempotencyKey: await bccKey("idem-q3", AUDIT),
         },
       ],
-      failed: { kind: "bcc", recipients: [LEGAL], code: "rate_limited", mayHaveBeenSent: false },
+      failed: {
+        kind: "bcc",
+        recipients: [LEGAL],
+        code: "rate_limited",
+        outcome: "not_sent",
+        mayHaveBeenSent: false,
+        idempotencyKey: await bccKey("idem-q3", LEGAL),
+      },
       notSent: [{ kind: "bcc", recipients: [ARCHIVE] }],
     });
     expect(error.message).toContain("2 of 4 copies");
@@ -128,10 +142,13 @@ describe("partially_sent", () => {
         kind: "bcc",
         recipients: [AUDIT],
         code,
+        outcome: "unknown",
         mayHaveBeenSent: true,
+        idempotencyKey: await bccKey("idem-q3", AUDIT),
       });
+      expect(error.outcome).toBe("sent");
       expect(error.message).toContain(
-        `bcc copy to ${AUDIT} failed with ${code} after the transport was called, so it may have been delivered (error.body.failed.mayHaveBeenSent)`,
+        `bcc copy to ${AUDIT} failed with ${code} after the transport was called, so it may have been delivered (error.body.failed.outcome: unknown)`,
       );
       expect(error.message).toMatch(
         /may already have arrived, so sending it again may deliver it twice/,
@@ -168,7 +185,13 @@ describe("partially_sent", () => {
     expect(out.sent).toHaveLength(1);
     expect(error.body).toMatchObject({
       sent: [{ kind: "primary" }],
-      failed: { kind: "bcc", recipients: [AUDIT], code: "aborted", mayHaveBeenSent: false },
+      failed: {
+        kind: "bcc",
+        recipients: [AUDIT],
+        code: "aborted",
+        outcome: "not_sent",
+        mayHaveBeenSent: false,
+      },
       notSent: [{ kind: "bcc", recipients: [LEGAL] }],
     });
     expect(error.message).toContain(
@@ -191,7 +214,13 @@ describe("partially_sent", () => {
     const { mailer } = setup({ transport: aborted });
     const error = await caught(mailer.send(bccMessage(), { signal: controller.signal }));
     expect(error.body).toMatchObject({
-      failed: { kind: "bcc", recipients: [AUDIT], code: "aborted", mayHaveBeenSent: true },
+      failed: {
+        kind: "bcc",
+        recipients: [AUDIT],
+        code: "aborted",
+        outcome: "unknown",
+        mayHaveBeenSent: true,
+      },
     });
     expect(error.message).toContain(
       `bcc copy to ${AUDIT} was aborted while the transport had it, so it may have been delivered`,

@@ -5,14 +5,15 @@ import { describe, expect, it } from "vitest";
 import { Limits } from "../limits.js";
 import { bccMessage, caught, countingStream, setup } from "../testing/bcc-kit.js";
 import { fakeCrypto, readText } from "../testing/fakes.js";
+import { fakeEncryptedMessage, fakePayloadOf } from "../testing/message-fixtures.js";
 
 const BOUND = 256 * 1024 * 1024;
 const MIB = 1024 * 1024;
 const encoder = new TextEncoder();
 // Cheap ciphertext: these tests are about sizes, not about what is encrypted to whom.
 const cheap = {
-  encryptAttachment: async () =>
-    encoder.encode("-----BEGIN PGP MESSAGE-----\n\nc2l6ZQ==\n-----END PGP MESSAGE-----\n"),
+  encryptAttachment: async (_content: unknown, recipients: readonly unknown[]) =>
+    encoder.encode(fakeEncryptedMessage("size", { count: recipients.length })),
 };
 const bccs = (count: number) =>
   Array.from({ length: count }, (_, i) => `bcc-${i}@agents.example.com`);
@@ -114,7 +115,7 @@ describe("streamed attachments in a send that splits", () => {
       const content = attachment?.content as Uint8Array;
       expect(content).toBeInstanceOf(Uint8Array);
       expect(attachment?.manifest.size).toBe(content.length);
-      expect(atob((await readText(content)).split("\n")[2] ?? "")).toBe("part 1;part 2");
+      expect(fakePayloadOf(await readText(content))).toBe("part 1;part 2");
     }
   });
 

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { armoredMessageProblem } from "../ciphertext-guard.js";
 import { AgentMailError } from "../errors.js";
 import { AgentMailHeaders } from "../headers.js";
 import { decodeManifest } from "../manifest.js";
@@ -9,6 +10,11 @@ import {
   readText,
   recordingTransport,
 } from "../testing/fakes.js";
+import {
+  fakeEncryptedMessage,
+  fakeEncryptingStream,
+  fakePayloadOf,
+} from "../testing/message-fixtures.js";
 import { mimeHeaders } from "../transport.js";
 import { createMailer } from "./create-mailer.js";
 import type { MailerOptions, MailMessage } from "./types.js";
@@ -311,16 +317,16 @@ describe("encryption", () => {
       encrypt: true,
     });
     expect(prepared.attachments[0]?.manifest.size).toBeUndefined();
-    expect(await readText(prepared.attachments[0]?.content)).toBe(
-      "-----BEGIN PGP MESSAGE-----\nchunk;chunk;chunk;\n-----END PGP MESSAGE-----\n",
-    );
+    const armored = await readText(prepared.attachments[0]?.content);
+    expect(armoredMessageProblem(armored)).toBeUndefined();
+    expect(fakePayloadOf(armored)).toBe("chunk;chunk;chunk;");
     expect(out.sent).toHaveLength(0);
     expect(mailer).toBeDefined();
   });
 
   it("passes already-encrypted attachments through without encrypting them again", async () => {
     const { mailer, out, cry } = setup();
-    const armored = "-----BEGIN PGP MESSAGE-----\n\nabc\n-----END PGP MESSAGE-----\n";
+    const armored = fakeEncryptedMessage("abc");
     await mailer.send({
       to: peer,
       subject: "pre-encrypted",
@@ -594,12 +600,13 @@ describe("fail-closed rules: nothing reaches the transport", () => {
           new Response("plaintext that is long enough to check").body as ReadableStream<Uint8Array>,
       },
     });
-    const prepared = await mailer.prepare({
+    // The head of the stream is checked before the transport is called: prepare itself fails.
+    const prepared = mailer.prepare({
       ...base,
       encrypt: true,
       attachments: [{ filename: "a.bin", content: new Uint8Array([1]) }],
     });
-    expect(await codeOf(readText(prepared.attachments[0]?.content))).toBe("encryption_failed");
+    expect(await codeOf(prepared)).toBe("encryption_failed");
   });
 });
 
@@ -824,17 +831,7 @@ describe("transport outcomes", () => {
   });
 });
 
+// A fake stream "encryption" that reads as it goes and writes a well-formed message shape.
 function armorStream(): TransformStream<Uint8Array, Uint8Array> {
-  const encoder = new TextEncoder();
-  return new TransformStream({
-    start(controller) {
-      controller.enqueue(encoder.encode("-----BEGIN PGP MESSAGE-----\n"));
-    },
-    transform(chunk, controller) {
-      controller.enqueue(chunk);
-    },
-    flush(controller) {
-      controller.enqueue(encoder.encode("\n-----END PGP MESSAGE-----\n"));
-    },
-  });
+  return fakeEncryptingStream();
 }

@@ -19,6 +19,7 @@ import { checkEncryptionPolicy, needsRecipientKeys } from "./policy.js";
 import { type ResolvedKeys, resolveRecipientKeys } from "./resolve-keys.js";
 import { MailerOptionsSchema, SendOptionsSchema } from "./schemas.js";
 import { sendCopies } from "./send-copies.js";
+import { settleOutcome } from "./send-outcome.js";
 import type {
   MailerOptions,
   MailMessage,
@@ -57,14 +58,18 @@ export interface Mailer {
    *
    * @example
    * const { messageId, copies } = await mailer.send({ to, subject: "Hi", text: "Hello", encrypt: true });
-   * @throws {AgentMailError} for any input, policy, lookup, crypto or transport failure, and then
-   * nothing was sent (`bcc_with_encrypted_attachment`, `too_many_recipients` and
-   * `message_too_large` among them, see {@link createMailer}); `partially_sent` when a copy after
-   * the first failed (or the send was aborted between copies): `error.body` is
-   * `{ sent, failed: { ..., mayHaveBeenSent }, notSent }` (`PartiallySentBody`). Do not
-   * retry the whole send: send again only to the failed and not-attempted copies' recipients,
-   * under a new idempotency key (over `/send` the old one is refused, over SES a retry would
-   * deliver the sent copies twice).
+   * @throws {AgentMailError} for any input, policy, lookup, crypto or transport failure. Every
+   * error says what the send did in `error.outcome`: `not_sent` for every failure before the
+   * transport (`bcc_with_encrypted_attachment`, `too_many_recipients` and `message_too_large`
+   * among them, see {@link createMailer}) and for a transport's plain refusal; `unknown` when the
+   * first copy's request may have been committed (a lost answer, a timeout, a 5xx other than
+   * 503), even if a later retry was refused: then retry only with `error.idempotencyKey`, and only
+   * when `error.retryable` (the AgentMail API deduplicates on the key; SES cannot, so there it is
+   * false). `sent` for `partially_sent`, when a copy after the first failed (or the send was
+   * aborted between copies): `error.body` is `{ sent, failed: { ..., outcome, mayHaveBeenSent },
+   * notSent }` (`PartiallySentBody`). Do not retry the whole send: send again only to the failed
+   * and not-attempted copies' recipients, under a new idempotency key (over `/send` the old one
+   * is refused, over SES a retry would deliver the sent copies twice).
    */
   send(message: MailMessage, options?: SendOptions): Promise<SendResult>;
   /**
@@ -182,7 +187,12 @@ export function createMailer(transport: MailTransport, options: MailerOptions): 
       return (await run(message, sendOptions, false)).copies;
     },
     async send(message, sendOptions) {
-      const { copies, reports, normalized, signal } = await run(message, sendOptions, false);
+      const { copies, reports, normalized, signal } = await run(message, sendOptions, false).catch(
+        (error: unknown) => {
+          // Every check, lookup and encryption comes before the transport: nothing went.
+          throw settleOutcome(error, { transportCalled: false });
+        },
+      );
       const outcomes = await sendCopies(transport, copies, signal);
       const { copy, result: sent } = outcomes[0] as (typeof outcomes)[number];
       const prepared = copy.message;

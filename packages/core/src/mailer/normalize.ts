@@ -1,7 +1,11 @@
 import { type Mailbox, normalizeAgentId, parseAddress } from "../address.js";
 import { toAttachmentBytes } from "../bytes.js";
 import { AgentMailError } from "../errors.js";
-import { assertSafeHeader, assertSafeHeaderValue } from "../header-safety.js";
+import {
+  assertSafeHeader,
+  assertSafeHeaderValue,
+  hasEncodedWordLookalike,
+} from "../header-safety.js";
 import { isReservedHeader } from "../headers.js";
 import { Limits } from "../limits.js";
 import type { AttachmentBytes } from "../transport.js";
@@ -57,6 +61,7 @@ export function normalizeMessage(
   context: { from: Mailbox; defaultHeaders: Record<string, string> },
 ): NormalizedMessage {
   const message = parseInput(MailMessageSchema, input, "message", "invalid_message");
+  assertNoLookalikeAddress(context.from);
   const to = mailboxes(message.to);
   if (to.length === 0)
     throw new AgentMailError({ code: "no_recipients", message: "message.to names no recipient" });
@@ -110,7 +115,22 @@ export function normalizeMessage(
 
 function mailboxes(list: string | string[] | undefined): Mailbox[] {
   if (list === undefined) return [];
-  return (typeof list === "string" ? [list] : list).map(parseAddress);
+  return (typeof list === "string" ? [list] : list).map((entry) =>
+    assertNoLookalikeAddress(parseAddress(entry)),
+  );
+}
+
+// An address cannot be RFC 2047-encoded, and readers decode encoded words even inside one
+// (Python's email reads "=?utf-8?q?x?=@example.com" as x@example.com): refuse it. A display
+// name with "=?" is fine, the composer encodes it.
+function assertNoLookalikeAddress(mailbox: Mailbox): Mailbox {
+  if (hasEncodedWordLookalike(mailbox.address)) {
+    throw new AgentMailError({
+      code: "invalid_address",
+      message: `the address ${JSON.stringify(mailbox.address)} holds "=?", which readers decode as an RFC 2047 encoded word`,
+    });
+  }
+  return mailbox;
 }
 
 /**

@@ -1,22 +1,13 @@
 import { distinctAddresses } from "../address.js";
 import { AgentMailError } from "../errors.js";
 import type { PreparedMessage } from "../transport.js";
+import { defaultOutcome } from "./send-outcome.js";
 import type { CopyKind, PartiallySentBody, PreparedCopy, SentCopy } from "./types.js";
 
 /**
- * The codes of a transport failure that does not say whether the message went: the request may
- * have reached the provider before the answer was lost (or before the caller gave up on it).
- */
-const AMBIGUOUS_CODES: ReadonlySet<string> = new Set([
-  "transport_failed",
-  "timeout",
-  "network_error",
-  "aborted",
-]);
-
-/**
  * Whether a copy that failed with `code` may have been delivered all the same: only when the
- * transport had been called, and the failure is one that leaves it open.
+ * transport had been called, and the failure is one that leaves it open (its default outcome,
+ * see `defaultOutcome`, is not `not_sent`).
  *
  * @example
  * mayHaveBeenSent("timeout", true); // true
@@ -24,7 +15,7 @@ const AMBIGUOUS_CODES: ReadonlySet<string> = new Set([
  * mayHaveBeenSent("rate_limited", true); // false: the provider refused it
  */
 export function mayHaveBeenSent(code: string, transportCalled: boolean): boolean {
-  return transportCalled && AMBIGUOUS_CODES.has(code);
+  return defaultOutcome(code, undefined, transportCalled) !== "not_sent";
 }
 
 /**
@@ -49,14 +40,18 @@ export function partiallySent(facts: {
   const describe = (kind: CopyKind, recipients: readonly string[]) =>
     `${kind} copy to ${recipients.join(", ")}`;
   const total = sent.length + 1 + facts.notSent.length;
-  const maybe = mayHaveBeenSent(cause.code, facts.transportCalled);
+  const outcome = cause.outcome ?? defaultOutcome(cause.code, cause.status, facts.transportCalled);
+  const maybe = outcome !== "not_sent";
+  const idempotencyKey = cause.idempotencyKey ?? failed.message.idempotencyKey;
   const body: PartiallySentBody = {
     sent,
     failed: {
       kind: failed.kind,
       recipients: recipientsOf(failed.message),
       code: cause.code,
+      outcome,
       mayHaveBeenSent: maybe,
+      ...(idempotencyKey === undefined ? {} : { idempotencyKey }),
     },
     notSent: facts.notSent.map((copy) => ({
       kind: copy.kind,
@@ -70,12 +65,21 @@ export function partiallySent(facts: {
         : "was aborted before it was handed to the transport, so it was not sent"
       : `failed with ${cause.code}${maybe ? " after the transport was called" : ""}`;
   const failedCopy = describe(body.failed.kind, body.failed.recipients);
+  // The send as a whole went out in part: `sent`, so that a caller following the retry pattern
+  // for `unknown` never re-runs it whole (and `retryable` is false).
+  const sendKey = sent[0]?.idempotencyKey;
   return new AgentMailError({
     code: "partially_sent",
+    outcome: "sent",
+    ...(sendKey === undefined ? {} : { idempotencyKey: sendKey }),
     message:
       `${sent.length} of ${total} copies of this message were sent (${sent.map((copy) => describe(copy.kind, copy.recipients)).join("; ")}); ` +
       `the ${failedCopy} ${what}` +
-      (maybe ? ", so it may have been delivered (error.body.failed.mayHaveBeenSent)" : "") +
+      (outcome === "sent"
+        ? ", and its provider says it already has it (error.body.failed.outcome: sent)"
+        : maybe
+          ? ", so it may have been delivered (error.body.failed.outcome: unknown)"
+          : "") +
       (body.notSent.length > 0
         ? `; not attempted: ${body.notSent.map((copy) => describe(copy.kind, copy.recipients)).join("; ")}. `
         : ". ") +

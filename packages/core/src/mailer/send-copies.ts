@@ -2,6 +2,7 @@ import { AgentMailError } from "../errors.js";
 import type { MailTransport, PreparedMessage, TransportResult } from "../transport.js";
 import { throwIfAborted } from "./abort.js";
 import { partiallySent, recipientsOf } from "./partially-sent.js";
+import { settleOutcome } from "./send-outcome.js";
 import type { PreparedCopy, SentCopy } from "./types.js";
 
 /**
@@ -18,10 +19,12 @@ export interface SentOutcome {
 
 /**
  * Hands prepared copies to the transport one after another, the primary first. A failure of the
- * first copy is rethrown as it is (nothing was sent; a foreign error becomes `transport_failed`,
- * as for any send). A failure or an abort after a copy went out stops there and throws
- * `partially_sent`, whose body says which copies went, which failed (and whether it may have
- * gone all the same) and which were not attempted.
+ * first copy is rethrown as the transport threw it (a foreign error becomes `transport_failed`),
+ * completed with its `outcome` and the copy's `idempotencyKey` when the transport left them
+ * out: `not_sent`, or `unknown` when the copy may have gone (then retry the whole send with
+ * `error.idempotencyKey`, if `error.retryable`). A failure or an abort after a copy went out
+ * stops there and throws `partially_sent` (`outcome: "sent"`), whose body says which copies
+ * went, which failed (with its own `outcome`) and which were not attempted.
  *
  * @example
  * const outcomes = await sendCopies(transport, await prepareCopies(plans, crypto), signal);
@@ -41,12 +44,16 @@ export async function sendCopies(
       transportCalled = true;
       result = await sendOne(transport, copy.message, signal);
     } catch (error) {
-      if (outcomes.length === 0) throw error;
+      const settled = settleOutcome(error, {
+        transportCalled,
+        idempotencyKey: copy.message.idempotencyKey,
+      });
+      if (outcomes.length === 0) throw settled;
       throw partiallySent({
         sent: outcomes.map((outcome) => outcome.sent),
         failed: copy,
         notSent: copies.slice(index + 1),
-        cause: error as AgentMailError,
+        cause: settled as AgentMailError,
         transportCalled,
       });
     }

@@ -1,4 +1,5 @@
 import type { AttachmentContent } from "../bytes.js";
+import type { SendOutcome } from "../errors.js";
 import type { KeyDirectory } from "../key-directory.js";
 import type { MailCrypto } from "../mail-crypto.js";
 import type { PreparedMessage } from "../transport.js";
@@ -155,7 +156,12 @@ export interface FailedCopy {
   recipients: string[];
   /** The code of the copy's error (`error.cause`). */
   code: string;
+  /** `outcome !== "not_sent"`: kept for callers written before `outcome`. */
   mayHaveBeenSent: boolean;
+  /** What this copy's send did, as its error said (see `AgentMailError.outcome`). */
+  outcome: SendOutcome;
+  /** The copy's `X-AgentMail-Idempotency-Key`. */
+  idempotencyKey?: string | undefined;
 }
 
 /**

@@ -1,6 +1,6 @@
 // What the Bcc tests share (not shipped: nothing outside tests imports it): a mailer over core's
 // fakes, a message with To, Cc and two Bcc recipients, and ways to read what the fakes recorded.
-// The fake crypto writes the agent ids it encrypted to into its armor, as a `to=` line.
+// The fake crypto writes the agent ids it encrypted to into its armor, as a `Comment: to=` header.
 import { expect } from "vitest";
 import { AgentMailError } from "../errors.js";
 import { createMailer } from "../mailer/create-mailer.js";
@@ -64,9 +64,9 @@ export function bccMessage(overrides: Partial<MailMessage> = {}): MailMessage {
 
 /** The agent ids the fake crypto encrypted an armored text to (its `to=` line). */
 export function encryptedTo(armored: string): string[] {
-  const line = armored.split("\n").find((l) => l.startsWith("to="));
+  const line = armored.split("\n").find((l) => l.startsWith("Comment: to="));
   if (line === undefined) throw new Error("not fake armor");
-  return line.slice(3).split(",").filter(Boolean);
+  return line.slice("Comment: to=".length).split(",").filter(Boolean);
 }
 
 /** Everything of a prepared message that reaches the wire as text: addresses, headers, parts. */

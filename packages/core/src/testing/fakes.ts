@@ -9,6 +9,7 @@ import type {
   PreparedMessage,
   TransportSendOptions,
 } from "../transport.js";
+import { fakeEncryptedMessage } from "./message-fixtures.js";
 
 export function fakeRecord(agentId: string, overrides: Partial<AgentRecord> = {}): AgentRecord {
   return {
@@ -41,9 +42,15 @@ export function fakeDirectory(records: Record<string, AgentRecord | Error>) {
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
+// A well-formed message shape (one wildcard PKESK per recipient, then one SEIPD), so the
+// mailer's ciphertext check passes; the payload sits in clear inside (fakePayloadOf reads it)
+// and the recipients in a `Comment: to=` armor header (bcc-kit's encryptedTo reads it).
 export function fakeArmor(payload: string, recipients: readonly EncryptionRecipient[]): string {
   const to = recipients.map((r) => r.agentId).join(",");
-  return `-----BEGIN PGP MESSAGE-----\n\n${btoa(String.fromCharCode(...encoder.encode(payload)))}\nto=${to}\n-----END PGP MESSAGE-----\n`;
+  return fakeEncryptedMessage(payload, { count: recipients.length }).replace(
+    "-----\n\n",
+    `-----\nComment: to=${to}\n\n`,
+  );
 }
 
 export function fakeCrypto(overrides: Partial<MailCrypto> = {}) {

@@ -91,7 +91,7 @@ describe("faults", () => {
     expect(await s3Code(stored)).toBe("ServiceUnavailable");
     await expectProblem(await call(server, "/no/such/route", MY_TOKEN), 404, "not_found");
     const raw = new TextEncoder().encode(
-      "From: a@x.example\r\nTo: other-agent@agents.localhost\r\nSubject: s\r\n\r\nb\r\n",
+      "From: my-agent@agents.localhost\r\nTo: other-agent@agents.localhost\r\nSubject: s\r\n\r\nb\r\n",
     );
     const { MessageId } = await sesClients(server).v1.send(
       new SendRawEmailCommand({ RawMessage: { Data: raw } }),

@@ -5,7 +5,7 @@ import { RequestLog } from "../request-log.js";
 import { DIRECTORY_BODY_LIMIT } from "../routes/directory.js";
 import { DevStore } from "../store.js";
 import {
-  ARMORED,
+  armoredKey,
   expectProblem,
   postJson,
   rawRequest,
@@ -14,11 +14,13 @@ import {
   useServers,
 } from "../testing/helpers.js";
 
+const PEER_ARMORED = armoredKey("peer@agents.localhost");
+
 const serve = useServers();
 const withAgents = () =>
   serve({
     agents: [
-      { agentId: "peer", publicKey: spkiPem("ed25519"), openpgpPublicKey: ARMORED },
+      { agentId: "peer", publicKey: spkiPem("ed25519"), openpgpPublicKey: PEER_ARMORED },
       { agentId: "keyless" },
     ],
   });

@@ -37,6 +37,15 @@ export async function readJsonBody(c: Context, limitBytes: number): Promise<unkn
   } catch {
     throw new HttpProblem("invalid_request", "the request body is not valid UTF-8");
   }
+  const depth = nestingDepthOver(text, MAX_JSON_DEPTH);
+  if (depth) {
+    // Code that walks the parsed value recursively (validation, the idempotency key's canonical
+    // form) would overflow the stack on a body nested thousands deep: refuse it up front.
+    throw new HttpProblem(
+      "invalid_request",
+      `the request body nests arrays and objects more than ${MAX_JSON_DEPTH} levels deep`,
+    );
+  }
   try {
     return JSON.parse(text);
   } catch (error) {
@@ -47,6 +56,34 @@ export async function readJsonBody(c: Context, limitBytes: number): Promise<unkn
       `the request body is malformed JSON${position === undefined ? "" : ` (at character ${position})`}`,
     );
   }
+}
+
+/** No route's body nests deeper than this; `usage` and `headers` in `/send` need a few levels. */
+export const MAX_JSON_DEPTH = 64;
+
+/**
+ * Whether JSON text opens more than `limit` arrays or objects inside each other (brackets in
+ * strings do not count). Linear, no recursion; malformed text is left to `JSON.parse`.
+ *
+ * @example
+ * nestingDepthOver('{"a":[[1]]}', 2); // true
+ */
+export function nestingDepthOver(text: string, limit: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c)
+        i++; // backslash: skip the escaped character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) {
+      depth++;
+      if (depth > limit) return true;
+    } else if (c === 0x5d || c === 0x7d) depth--;
+  }
+  return false;
 }
 
 /**

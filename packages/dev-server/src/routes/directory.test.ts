@@ -9,7 +9,7 @@ import {
 } from "@assmbl/core";
 import { describe, expect, it } from "vitest";
 import {
-  ARMORED,
+  armoredKey,
   expectProblem,
   postJson,
   rawRequest,
@@ -19,6 +19,9 @@ import {
 } from "../testing/helpers.js";
 
 const serve = useServers();
+const PEER_ARMORED = armoredKey("peer@agents.localhost");
+// Peer's seeded key: a variant no test registers for another agent (one key, one agent).
+const PEER_PEM = spkiPem("ed25519", 2);
 const agentPath = (agentId: string) => routePath(Routes.getAgent, { agent_id: agentId });
 const pricingPath = (agentId: string) => routePath(Routes.getPricing, { agent_id: agentId });
 const fingerprintOf = (pem: string) =>
@@ -29,7 +32,7 @@ const fingerprintOf = (pem: string) =>
 async function seeded() {
   return serve({
     agents: [
-      { agentId: "Peer", publicKey: spkiPem("ed25519"), openpgpPublicKey: ARMORED },
+      { agentId: "Peer", publicKey: PEER_PEM, openpgpPublicKey: PEER_ARMORED },
       { agentId: "keyless" },
       {
         agentId: "paid",
@@ -60,12 +63,12 @@ describe(`${Routes.getAgent.method} ${Routes.getAgent.path}`, () => {
       ]);
       expect(DirectoryRecordSchema.parse(json)).toEqual({
         agent_id: "peer",
-        public_key: spkiPem("ed25519"),
+        public_key: PEER_PEM,
         algorithm: "Ed25519",
-        key_fingerprint_sha256: fingerprintOf(spkiPem("ed25519")),
+        key_fingerprint_sha256: fingerprintOf(PEER_PEM),
         key_version: 1,
         key_status: "active",
-        openpgp_public_key: ARMORED,
+        openpgp_public_key: PEER_ARMORED,
       });
     }
   });
@@ -73,7 +76,8 @@ describe(`${Routes.getAgent.method} ${Routes.getAgent.path}`, () => {
   it("derives a seed's algorithm from its key, or keeps a declared one that fits", async () => {
     const server = await serve({
       agents: [
-        { agentId: "rsa", publicKey: spkiPem("rsa2048") },
+        // A key of its own: one key belongs to one agent.
+        { agentId: "rsa", publicKey: spkiPem("rsa2048", 1) },
         { agentId: "ec", publicKey: spkiPem("p256") },
         { agentId: "paid", publicKey: spkiPem("rsa2048"), algorithm: "RSA" },
       ],
@@ -215,9 +219,17 @@ describe(`${Routes.register.method} ${Routes.register.path}`, () => {
 
   it("accepts an armored key of exactly 64 KiB and CRLF PEM line endings", async () => {
     const server = await seeded();
+    const key = armoredKey("keyless@agents.localhost");
+    // Padded with an armor header line to exactly the limit.
+    const header = "Comment: ";
+    const padded = key.replace(
+      "\n\n",
+      `\n${header}${"k".repeat(64 * 1024 - key.length - header.length - 1)}\n\n`,
+    );
+    expect(padded.length).toBe(64 * 1024);
     const body = registerBody({
       public_key: spkiPem("ed25519").replace(/\n/g, "\r\n"),
-      openpgp_public_key: "k".repeat(64 * 1024),
+      openpgp_public_key: padded,
     });
     const response = await postJson(server, Routes.register.path, body, {
       token: server.agents.keyless?.token ?? "",
@@ -389,7 +401,12 @@ describe(`${Routes.revoke.method} ${Routes.revoke.path}`, () => {
     const again = await postJson(
       server,
       Routes.register.path,
-      registerBody({ public_key: spkiPem("ed25519", 1), key_version: 2, if_match_version: 1 }),
+      registerBody({
+        public_key: spkiPem("ed25519", 1),
+        key_version: 2,
+        if_match_version: 1,
+        openpgp_public_key: PEER_ARMORED,
+      }),
       { token },
     );
     expect(again.status).toBe(200);
@@ -399,7 +416,7 @@ describe(`${Routes.revoke.method} ${Routes.revoke.path}`, () => {
     expect(record).toMatchObject({
       key_status: "active",
       key_version: 2,
-      openpgp_public_key: ARMORED,
+      openpgp_public_key: PEER_ARMORED,
     });
     expect(record.key_fingerprint_sha256).toBe(fingerprintOf(spkiPem("ed25519", 1)));
   });

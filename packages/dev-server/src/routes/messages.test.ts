@@ -65,7 +65,9 @@ async function viaSes(server: DevServer) {
     ],
     encrypted: { body: false },
   });
-  await sesClients(server).v1.send(new SendRawEmailCommand({ RawMessage: { Data: raw } }));
+  await sesClients(server, "other-agent").v1.send(
+    new SendRawEmailCommand({ RawMessage: { Data: raw } }),
+  );
   const [message] = server.store.inbox("my-agent");
   if (!message) throw new Error("the SES endpoint did not deliver");
   return { message, raw, pdf, notes };

@@ -9,7 +9,7 @@ import {
 } from "@assmbl/core";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { IdempotencyLedger } from "../send/idempotency.js";
-import { expectProblem, postJson, useServers } from "../testing/helpers.js";
+import { armoredCiphertext, expectProblem, postJson, useServers } from "../testing/helpers.js";
 import {
   call,
   MY_TOKEN,
@@ -26,8 +26,7 @@ const serve = useServers();
 afterEach(() => {
   vi.restoreAllMocks();
 });
-const ARMORED_MESSAGE =
-  "-----BEGIN PGP MESSAGE-----\n\nwcBMA0xyz0123456789abcdefABCDEF\n=abcd\n-----END PGP MESSAGE-----\n";
+const ARMORED_MESSAGE = armoredCiphertext();
 const OTHER = "other-agent@agents.localhost";
 const BASIC = { to: OTHER, subject: "Task", body: "Hello" };
 

@@ -91,11 +91,24 @@ function isSpace(byte: number): boolean {
 }
 
 /**
- * What the composer is given for an attachment delivered by reference: short, and armored-
- * looking so that the composer's check of encrypted attachments passes; its part's body is
- * emptied after composing (see `referenceMime`).
+ * What the composer is given for an attachment delivered by reference: short, and shaped like an
+ * armored encrypted message packet by packet (a PKESK v3, then one SEIPD v1 packet; nobody can
+ * decrypt it) so that the composer's check of encrypted attachments passes; its part's body is
+ * emptied after composing (see `referenceMime`), so none of it is ever delivered.
  *
  * @example
  * const attachment = { manifest: row, content: REFERENCE_PLACEHOLDER };
  */
-export const REFERENCE_PLACEHOLDER: Uint8Array = new Uint8Array(ARMOR_HEADER);
+export const REFERENCE_PLACEHOLDER: Uint8Array = placeholderCiphertext();
+
+function placeholderCiphertext(): Uint8Array {
+  // PKESK v3: version, key id, RSA, a 2048-bit MPI; SEIPD v1: version, then 64 bytes.
+  const pkesk = Buffer.concat([
+    Buffer.from([0xc1, 0xc0, 0x4c, 3, 1, 2, 3, 4, 5, 6, 7, 8, 1, 0x08, 0x00]),
+    Buffer.alloc(256, 0xa5),
+  ]);
+  const seipd = Buffer.concat([Buffer.from([0xd2, 65, 1]), Buffer.alloc(64, 0x5a)]);
+  const base64 = Buffer.concat([pkesk, seipd]).toString("base64");
+  const lines = base64.replace(/.{1,64}/g, "$&\n");
+  return new Uint8Array(Buffer.from(`${ARMOR_HEADER}\n\n${lines}-----END PGP MESSAGE-----\n`));
+}

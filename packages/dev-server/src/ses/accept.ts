@@ -4,8 +4,10 @@ import { deliverToLocalAgents } from "../delivery.js";
 import { firstMailbox } from "../inbox.js";
 import { addressList, headerFields, headerValues } from "../mime/headers.js";
 import type { DevStore } from "../store.js";
+import type { SesCaller } from "./auth.js";
 import { quote, SesError } from "./errors.js";
 import type { SesApi, SesMessage, SesOutbox } from "./outbox.js";
+import { checkSenderIdentities } from "./sender-identity.js";
 
 /** What the SES endpoint's handlers share. */
 export interface SesContext {
@@ -16,6 +18,8 @@ export interface SesContext {
 /** A send, as a handler has read it from the request. */
 export interface SesSend {
   api: SesApi;
+  /** Who signed the request: the only identity it may send as. */
+  caller: SesCaller;
   messageId: string;
   raw: Uint8Array;
   /** The caller's destination list; `undefined` or empty to take To, Cc and Bcc from the headers. */
@@ -40,9 +44,10 @@ export function newSesMessageId(): string {
 /**
  * Checks a send against SES's limits, then keeps it in the outbox and delivers a copy to each
  * local recipient's inbox: a destination on the server's mail domain whose local part is a known
- * agent. Nothing is kept when a check fails.
+ * agent. Nothing is kept when a check fails. The sender (Source, From, Sender, Return-Path) must
+ * be the signing agent's own address, so every delivered copy is `SenderVerified`.
  *
- * @throws {SesError} `messageTooLarge`, `tooManyRecipients`, `invalidParameter` (empty message,
+ * @throws {SesError} `messageRejected` (a sender identity that is not the caller's), `messageTooLarge`, `tooManyRecipients`, `invalidParameter` (empty message,
  * an illegal address, no recipients, no sender).
  */
 export function acceptSend(context: SesContext, send: SesSend): SesMessage {
@@ -77,6 +82,7 @@ export function acceptSend(context: SesContext, send: SesSend): SesMessage {
   if (sender === undefined) {
     throw new SesError("invalidParameter", "Missing required header 'From'.");
   }
+  checkSenderIdentities(fields, send.source, send.caller, context.store.mailDomain);
 
   const destinations = unique(mailboxes.map((entry) => entry.address));
   const receivedAt = new Date();
@@ -84,6 +90,8 @@ export function acceptSend(context: SesContext, send: SesSend): SesMessage {
     sender,
     receivedAt,
     sesMessageId: send.messageId,
+    // Checked above: the sender is the authenticated agent.
+    senderVerified: true,
   });
   const message: SesMessage = {
     messageId: send.messageId,

@@ -1,46 +1,72 @@
 import type { Context } from "hono";
+import type { DevAgent, DevStore } from "../store.js";
 import { SesError } from "./errors.js";
-
-// `AWS4-HMAC-SHA256 Credential=AKID/20250101/us-east-1/ses/aws4_request, SignedHeaders=host;x-amz-date, Signature=<hex>`
-const SCHEME = /^AWS4-HMAC-SHA256\s+(.*)$/s;
-const CREDENTIAL = /^[^/\s]+\/\d{8}\/[^/\s]+\/[^/\s]+\/aws4_request$/;
+import { parseSigV4Authorization, type SigV4Authorization, verifySigV4 } from "./sigv4.js";
 
 /**
- * Checks that the request carries an `Authorization` header shaped like AWS Signature Version 4.
- * The signature itself is not verified: any credentials are accepted, as a local stand-in for
- * SES should. The header's value is never repeated in an answer.
+ * Who signed an SES request, and the region it was signed for (SES names it in refusals).
  *
- * @throws {SesError} `missingAuthentication` without the header; `incompleteSignature` when it
- * is not `AWS4-HMAC-SHA256 Credential=..., SignedHeaders=..., Signature=...`.
+ * @example
+ * const { agent, region }: SesCaller = verifySesCaller(c, identifySesCaller(c, store), body);
  */
-export function requireSigV4(c: Context): void {
-  const header = c.req.header("authorization");
-  if (header === undefined || header.trim() === "") {
-    throw new SesError("missingAuthentication", "Request is missing Authentication Token");
-  }
-  const params = SCHEME.exec(header.trim())?.[1];
-  if (params === undefined) {
+export interface SesCaller {
+  agent: DevAgent;
+  region: string;
+}
+
+/**
+ * The first half of SES authentication, before the body is read: the `Authorization` header is
+ * SigV4-shaped and its access key is one the server issued.
+ *
+ * @example
+ * const signer = identifySesCaller(c, store); // then read the body, then verifySesCaller
+ *
+ * @throws {SesError} `missingAuthentication`, `incompleteSignature`, `invalidClientToken`.
+ */
+export function identifySesCaller(
+  c: Context,
+  store: DevStore,
+): { auth: SigV4Authorization; agent: DevAgent } {
+  const auth = parseSigV4Authorization(c.req.header("authorization"));
+  const agent = store.agentBySesAccessKey(auth.accessKeyId);
+  // Session credentials are never issued here, so a session token cannot be valid.
+  if (!agent || c.req.header("x-amz-security-token") !== undefined) {
     throw new SesError(
-      "incompleteSignature",
-      "Authorization header must use the AWS4-HMAC-SHA256 scheme (AWS Signature Version 4); sign the request with an AWS SDK and any credentials",
+      "invalidClientToken",
+      "The security token included in the request is invalid.",
     );
   }
-  const fields = new Map<string, string>();
-  for (const part of params.split(",")) {
-    const eq = part.indexOf("=");
-    if (eq > 0) fields.set(part.slice(0, eq).trim(), part.slice(eq + 1).trim());
-  }
-  const missing = ["Credential", "SignedHeaders", "Signature"].filter((name) => !fields.get(name));
-  if (missing.length > 0) {
-    throw new SesError(
-      "incompleteSignature",
-      missing.map((name) => `Authorization header requires '${name}' parameter.`).join(" "),
-    );
-  }
-  if (!CREDENTIAL.test(fields.get("Credential") ?? "")) {
-    throw new SesError(
-      "incompleteSignature",
-      "Authorization header's Credential must be <access key id>/<yyyymmdd>/<region>/<service>/aws4_request.",
-    );
-  }
+  return { auth, agent };
+}
+
+/**
+ * The second half, once the body is read: the signature covers this request, made with the
+ * agent's secret within 15 minutes of now.
+ *
+ * @example
+ * const caller = verifySesCaller(c, signer, await readBodyLimited(c, SES_V1_BODY_LIMIT));
+ *
+ * @throws {SesError} `incompleteSignature`, `signatureMismatch`.
+ */
+export function verifySesCaller(
+  c: Context,
+  caller: { auth: SigV4Authorization; agent: DevAgent },
+  body: Uint8Array,
+  now = Date.now(),
+): SesCaller {
+  const url = new URL(c.req.url);
+  const query = c.req.url.includes("?") ? c.req.url.slice(c.req.url.indexOf("?") + 1) : "";
+  verifySigV4(
+    caller.auth,
+    {
+      method: c.req.method,
+      path: url.pathname,
+      query: query.split("#")[0] ?? "",
+      header: (name) => c.req.header(name),
+      body,
+    },
+    caller.agent.ses.secretAccessKey,
+    now,
+  );
+  return { agent: caller.agent, region: caller.auth.region };
 }

@@ -12,12 +12,20 @@ import {
   SendEmailCommand as SendEmailV2Command,
 } from "@aws-sdk/client-sesv2";
 import { describe, expect, it } from "vitest";
+import type { DevServer } from "../server.js";
 import { rawRequest, useServers } from "../testing/helpers.js";
-import { replaceAuthorization, rewriteBody, sdkError, useSesClients } from "../testing/ses.js";
+import {
+  replaceAuthorization,
+  rewriteBody,
+  sdkError,
+  signedHeaders,
+  useSesClients,
+} from "../testing/ses.js";
 import { SES_ERRORS } from "./errors.js";
 import { SES_V2_BODY_LIMIT } from "./routes.js";
 
 const serve = useServers();
+// Clients sign with the first seeded agent's credentials: "sender", the From of every message.
 const clients = useSesClients();
 
 const message = (headers = "", body = "hello\r\n") =>
@@ -36,7 +44,7 @@ const addresses = (count: number) =>
 
 describe("size and recipient limits", () => {
   it("v1: a raw message over 10 MiB is InvalidParameterValue; exactly 10 MiB is accepted", async () => {
-    const server = await serve({ agents: [{ agentId: "peer" }] });
+    const server = await serve({ agents: [{ agentId: "sender" }, { agentId: "peer" }] });
     const { v1 } = clients(server);
     const error = await sdkError(
       v1.send(
@@ -66,7 +74,7 @@ describe("size and recipient limits", () => {
   });
 
   it("v2: a raw message over 40 MiB is MessageRejected", async () => {
-    const server = await serve();
+    const server = await serve({ agents: [{ agentId: "sender" }] });
     const { v2 } = clients(server);
     const error = await sdkError(
       v2.send(
@@ -84,7 +92,7 @@ describe("size and recipient limits", () => {
   });
 
   it("51 destinations are refused on every API; 50 are accepted", async () => {
-    const server = await serve();
+    const server = await serve({ agents: [{ agentId: "sender" }] });
     const { v1, v2 } = clients(server);
     const raw = message();
     const v1Raw = await sdkError(
@@ -143,7 +151,7 @@ describe("size and recipient limits", () => {
 
 describe("malformed requests", () => {
   it("an unknown action is InvalidAction naming what the dev server implements", async () => {
-    const server = await serve();
+    const server = await serve({ agents: [{ agentId: "sender" }] });
     const error = await sdkError(clients(server).v1.send(new ListIdentitiesCommand({})));
     expect(error).toBeInstanceOf(SESServiceException);
     expect(error.name).toBe("InvalidAction");
@@ -154,7 +162,7 @@ describe("malformed requests", () => {
   });
 
   it("malformed base64 is InvalidParameterValue (v1) and BadRequestException (v2)", async () => {
-    const server = await serve();
+    const server = await serve({ agents: [{ agentId: "sender" }] });
     const { v1, v2 } = clients(server);
     rewriteBody(v1, (body) =>
       body.replace(/RawMessage\.Data=[^&]*/, "RawMessage.Data=%25%25not-base64"),
@@ -176,7 +184,7 @@ describe("malformed requests", () => {
   });
 
   it("missing required parameters are ValidationError (v1) and BadRequestException (v2)", async () => {
-    const server = await serve();
+    const server = await serve({ agents: [{ agentId: "sender" }] });
     const { v1, v2 } = clients(server);
     const noData = await sdkError(v1.send(new SendRawEmailCommand({} as never)));
     expect(noData.name).toBe("ValidationError");
@@ -199,7 +207,7 @@ describe("malformed requests", () => {
   });
 
   it("v2 Simple content is a BadRequestException saying only Raw is supported", async () => {
-    const server = await serve();
+    const server = await serve({ agents: [{ agentId: "sender" }] });
     const error = await sdkError(
       clients(server).v2.send(
         new SendEmailV2Command({
@@ -214,7 +222,7 @@ describe("malformed requests", () => {
   });
 
   it("illegal addresses and a message without From or recipients are refused", async () => {
-    const server = await serve();
+    const server = await serve({ agents: [{ agentId: "sender" }] });
     const { v1 } = clients(server);
     const illegal = await sdkError(
       v1.send(new SendRawEmailCommand({ RawMessage: { Data: message() }, Destinations: ["nope"] })),
@@ -245,7 +253,7 @@ describe("malformed requests", () => {
 
 describe("authentication", () => {
   it("a missing Authorization header is MissingAuthenticationToken (403) on both APIs", async () => {
-    const server = await serve();
+    const server = await serve({ agents: [{ agentId: "sender" }] });
     const { v1, v2 } = clients(server);
     replaceAuthorization(v1, undefined);
     replaceAuthorization(v2, undefined);
@@ -274,7 +282,7 @@ describe("authentication", () => {
   });
 
   it("an Authorization header that is not SigV4 is IncompleteSignature, and never echoed", async () => {
-    const server = await serve();
+    const server = await serve({ agents: [{ agentId: "sender" }] });
     const { v1, v2 } = clients(server);
     replaceAuthorization(v1, "Bearer secret-token-value");
     replaceAuthorization(
@@ -298,17 +306,32 @@ describe("authentication", () => {
 });
 
 describe("the wire formats, without an SDK", () => {
-  const sigV4 =
-    "AWS4-HMAC-SHA256 Credential=AKID/20250101/us-east-1/ses/aws4_request, SignedHeaders=host, Signature=00ff";
-  const form = (server: { url: string }, body: string, authorization = sigV4) =>
-    fetch(`${server.url}/`, {
-      method: "POST",
-      headers: { "content-type": "application/x-www-form-urlencoded", authorization },
-      body,
+  /** A POST signed by hand with the first agent's issued credentials. */
+  const signedPost = (
+    server: DevServer,
+    path: string,
+    body: string,
+    contentType: string,
+    method = "POST",
+  ) =>
+    fetch(server.url + path, {
+      method,
+      headers: signedHeaders(server.url + path, {
+        method,
+        body,
+        credentials: Object.values(server.agents)[0]?.ses ?? {
+          accessKeyId: "",
+          secretAccessKey: "",
+        },
+        headers: { "content-type": contentType },
+      }),
+      ...(method === "GET" ? {} : { body }),
     });
+  const form = (server: DevServer, body: string) =>
+    signedPost(server, "/", body, "application/x-www-form-urlencoded");
 
   it("v1 errors are SES's ErrorResponse XML with a request id, also in x-amzn-RequestId", async () => {
-    const server = await serve();
+    const server = await serve({ agents: [{ agentId: "sender" }] });
     const response = await form(server, "Action=Nope%3C%00&Version=2010-12-01");
     expect(response.status).toBe(400);
     expect(response.headers.get("content-type")).toMatch(/^text\/xml/);
@@ -323,20 +346,16 @@ describe("the wire formats, without an SDK", () => {
     ["another Version", "NoSuchVersion", "Action=GetSendQuota&Version=2099-01-01"],
     ["an empty body", "MissingAction", ""],
   ])("v1 with %s answers %s", async (_name, code, body) => {
-    const server = await serve();
+    const server = await serve({ agents: [{ agentId: "sender" }] });
     const response = await form(server, body);
     expect(response.status).toBe(400);
     expect(await response.text()).toContain(`<Code>${code}</Code>`);
   });
 
   it("v2 errors are JSON {message} with x-amzn-ErrorType; other v2 operations are 404", async () => {
-    const server = await serve();
+    const server = await serve({ agents: [{ agentId: "sender" }] });
     const post = (path: string, body: string, contentType = "application/json") =>
-      fetch(server.url + path, {
-        method: "POST",
-        headers: { "content-type": contentType, authorization: sigV4 },
-        body,
-      });
+      signedPost(server, path, body, contentType);
     const malformed = await post("/v2/email/outbound-emails", "{nope");
     expect(malformed.status).toBe(400);
     expect(malformed.headers.get("x-amzn-errortype")).toBe("BadRequestException");
@@ -347,14 +366,18 @@ describe("the wire formats, without an SDK", () => {
     expect(unknown.status).toBe(404);
     expect(unknown.headers.get("x-amzn-errortype")).toBe("UnknownOperationException");
     expect(Object.keys(await unknown.json())).toEqual(["message"]);
-    const get = await fetch(`${server.url}/v2/email/outbound-emails`, {
-      headers: { authorization: sigV4 },
-    });
+    const get = await signedPost(
+      server,
+      "/v2/email/outbound-emails",
+      "",
+      "application/json",
+      "GET",
+    );
     expect(get.status).toBe(404);
   });
 
   it("a POST / that is not a form is not SES: the AgentMail API's JSON 404", async () => {
-    const server = await serve();
+    const server = await serve({ agents: [{ agentId: "sender" }] });
     const response = await fetch(`${server.url}/`, {
       method: "POST",
       headers: { "content-type": "application/json" },
@@ -365,7 +388,9 @@ describe("the wire formats, without an SDK", () => {
   });
 
   it("a declared body over the endpoint's limit is refused before it is sent, in SES's format", async () => {
-    const server = await serve();
+    const server = await serve({ agents: [{ agentId: "sender" }] });
+    // A known access key: the size is refused before the body (and so the signature) is read.
+    const sigV4 = `AWS4-HMAC-SHA256 Credential=${server.agents.sender?.ses.accessKeyId}/20250101/us-east-1/ses/aws4_request, SignedHeaders=host;x-amz-date, Signature=${"0".repeat(64)}`;
     const send = (path: string, contentType: string) =>
       // Only the headers go out; the server answers without waiting for the body.
       rawRequest(

@@ -24,6 +24,18 @@ export const SES_ERRORS = {
     v1: ["IncompleteSignature", 400],
     v2: ["IncompleteSignatureException", 400],
   },
+  // AWS's answers to an unknown access key and to a bad or stale signature (v2 is a REST-JSON
+  // service, which names them as its other REST-JSON services do).
+  invalidClientToken: {
+    v1: ["InvalidClientTokenId", 403],
+    v2: ["UnrecognizedClientException", 403],
+  },
+  signatureMismatch: {
+    v1: ["SignatureDoesNotMatch", 403],
+    v2: ["InvalidSignatureException", 403],
+  },
+  // SES's answer to a From / Source identity the caller may not send as.
+  messageRejected: { v1: ["MessageRejected", 400], v2: ["MessageRejected", 400] },
   invalidParameter: { v1: ["InvalidParameterValue", 400], v2: ["BadRequestException", 400] },
   missingParameter: { v1: ["ValidationError", 400], v2: ["BadRequestException", 400] },
   messageTooLarge: { v1: ["InvalidParameterValue", 400], v2: ["MessageRejected", 400] },

@@ -1,13 +1,11 @@
 import { expect, it } from "vitest";
 import { mulberry32, useServers } from "../testing/helpers.js";
-import { sesErrorShape } from "../testing/ses.js";
+import { sesErrorShape, signedHeaders } from "../testing/ses.js";
 
 const serve = useServers();
 
-const SIGV4 =
-  "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20250101/us-east-1/ses/aws4_request, SignedHeaders=host;x-amz-date, Signature=0123abcd";
-
 it("a few hundred near-miss SES requests never get a 5xx, every error is in SES's format, and only 200s are kept", async () => {
+  // Requests are signed with peer's issued credentials (a few with a wrong secret or none).
   const server = await serve({ agents: [{ agentId: "peer" }, { agentId: "other" }] });
   const random = mulberry32(20_251_124);
   const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
@@ -53,8 +51,27 @@ it("a few hundred near-miss SES requests never get a 5xx, every error is in SES'
           `${Array.from({ length: int(8) }, headerLine).join(pick(["\r\n", "\n"]))}\r\n\r\n${text(int(80))}`,
         ),
       () => Uint8Array.from({ length: int(300) }, () => int(256)),
-      () => new TextEncoder().encode("From: a@x.example\r\nTo: peer@agents.localhost\r\n\r\nok"),
-      () => new TextEncoder().encode("From: a@x.example\r\nTo: peer@agents.localhost\r\n\r\nok"),
+      // From the signing agent ("peer"): these pass the sender check.
+      () =>
+        new TextEncoder().encode(
+          "From: peer@agents.localhost\r\nTo: peer@agents.localhost\r\n\r\nok",
+        ),
+      () =>
+        new TextEncoder().encode(
+          "From: peer@agents.localhost\r\nTo: peer@agents.localhost\r\n\r\nok",
+        ),
+      () =>
+        new TextEncoder().encode(
+          "From: peer@agents.localhost\r\nTo: peer@agents.localhost\r\n\r\nok",
+        ),
+      () =>
+        new TextEncoder().encode(
+          "From: Peer <PEER@agents.localhost>\r\nTo: other@agents.localhost\r\n\r\nok",
+        ),
+      () =>
+        new TextEncoder().encode(
+          "From: peer@agents.localhost\r\nTo: other@agents.localhost\r\n\r\nok",
+        ),
       () => new TextEncoder().encode("From: a@x.example\r\nTo: peer@agents.localhost\r\n\r\nok"),
       () => new Uint8Array(0),
     ])();
@@ -72,11 +89,12 @@ it("a few hundred near-miss SES requests never get a 5xx, every error is in SES'
   const v1Body = (): string => {
     const params = new URLSearchParams();
     if (random() < 0.25) {
-      // A valid send, to local and remote recipients, with a message of random headers.
+      // A valid send (From the signing agent), to local and remote recipients, with a message
+      // of random headers (a random From among them is refused: not the signer's identity).
       params.set("Action", "SendRawEmail");
       params.set("Version", "2010-12-01");
       const message = new TextEncoder().encode(
-        `From: a@x.example\r\n${Array.from({ length: int(6) }, headerLine).join("\r\n")}\r\n\r\n${text(int(80))}`,
+        `From: peer@agents.localhost\r\n${Array.from({ length: int(6) }, headerLine).join("\r\n")}\r\n\r\n${text(int(80))}`,
       );
       params.set("RawMessage.Data", Buffer.from(message).toString("base64"));
       const pool = ["peer@agents.localhost", "OTHER@agents.localhost", "bot@partner.example"];
@@ -102,7 +120,7 @@ it("a few hundred near-miss SES requests never get a 5xx, every error is in SES'
       }
     };
     if (random() < 0.5) members("Destinations", pick([0, 1, 3, 50, 51, 60]));
-    if (random() < 0.5) params.set("Source", address());
+    if (random() < 0.5) params.set("Source", pick(["peer@agents.localhost", address()]));
     if (action === "SendEmail" || random() < 0.2) {
       members("Destination.ToAddresses", int(4));
       members("Destination.CcAddresses", int(3));
@@ -121,7 +139,7 @@ it("a few hundred near-miss SES requests never get a 5xx, every error is in SES'
     const list = () => Array.from({ length: pick([0, 1, 2, 51]) }, address);
     const value = pick([
       () => ({
-        FromEmailAddress: pick([address(), undefined, 7]),
+        FromEmailAddress: pick([address(), "Peer <peer@agents.localhost>", undefined, 7]),
         Destination: pick([
           undefined,
           { ToAddresses: list(), CcAddresses: list(), BccAddresses: list() },
@@ -160,7 +178,8 @@ it("a few hundred near-miss SES requests never get a 5xx, every error is in SES'
       sent += 1;
       const v1 = random() < 0.6;
       const authorization = pick([
-        ...Array<string>(8).fill(SIGV4),
+        ...Array<string>(8).fill("signed"),
+        "wrong secret",
         "Bearer x",
         "AWS4-HMAC-SHA256",
         undefined,
@@ -178,7 +197,6 @@ it("a few hundred near-miss SES requests never get a 5xx, every error is in SES'
               "application/x-amz-json-1.0",
             ]),
       };
-      if (authorization) headers.authorization = authorization;
       const path = v1
         ? "/"
         : pick(["/v2/email/outbound-emails", "/v2/email/outbound-emails", "/v2/email/account"]);
@@ -191,9 +209,20 @@ it("a few hundred near-miss SES requests never get a 5xx, every error is in SES'
             : v1
               ? v1Body()
               : v2Body();
+      const credentials = {
+        accessKeyId: server.agents.peer?.ses.accessKeyId ?? "",
+        secretAccessKey:
+          authorization === "wrong secret"
+            ? "w".repeat(40)
+            : (server.agents.peer?.ses.secretAccessKey ?? ""),
+      };
+      const requestHeaders =
+        authorization === "signed" || authorization === "wrong secret"
+          ? signedHeaders(server.url + path, { method, body: body ?? "", credentials, headers })
+          : { ...headers, ...(authorization ? { authorization } : {}) };
       const response = await fetch(server.url + path, {
         method,
-        headers,
+        headers: requestHeaders,
         ...(body === undefined ? {} : { body }),
       });
       const raw = await response.text();
@@ -202,8 +231,8 @@ it("a few hundred near-miss SES requests never get a 5xx, every error is in SES'
       else if (response.status >= 400) {
         if (sesErrorShape(response, raw) !== true) failures.push(`${label}: ${raw.slice(0, 300)}`);
       } else if (/<MessageId>|"MessageId"/.test(raw)) accepted += 1;
-      if (raw.includes("Signature=0123abcd"))
-        failures.push(`${label}: echoed the Authorization header`);
+      if (raw.includes("Signature=") || raw.includes(credentials.secretAccessKey))
+        failures.push(`${label}: echoed the Authorization header or the secret`);
     }
   };
   await Promise.all(Array.from({ length: 6 }, worker));
@@ -220,6 +249,15 @@ it("a few hundred near-miss SES requests never get a 5xx, every error is in SES'
     expect(message.destinations.length).toBeGreaterThan(0);
     expect(message.destinations.length).toBeLessThanOrEqual(50);
     delivered += message.deliveredTo.length;
+    // Only the signing agent's own address got through the sender check.
+    if (message.source !== undefined)
+      expect(message.source.toLowerCase()).toContain("peer@agents.localhost");
+  }
+  for (const id of ["peer", "other"]) {
+    for (const message of server.store.inbox(id)) {
+      expect(message.sender.toLowerCase()).toBe("peer@agents.localhost");
+      expect(message.senderVerified).toBe(true);
+    }
   }
   expect(server.store.inbox("peer").length + server.store.inbox("other").length).toBe(delivered);
   expect(delivered).toBeGreaterThan(0);

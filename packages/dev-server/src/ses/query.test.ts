@@ -8,7 +8,10 @@ import { lf, parseWithPython, useSesClients } from "../testing/ses.js";
 const serve = useServers();
 const clients = useSesClients();
 const withAgents = () =>
-  serve({ agents: [{ agentId: "peer" }, { agentId: "hidden" }, { agentId: "sender" }] });
+  serve({
+    // First: the clients sign with "sender"'s credentials, the From of these messages.
+    agents: [{ agentId: "sender" }, { agentId: "peer" }, { agentId: "hidden" }],
+  });
 
 const latin1 = (text: string) => Uint8Array.from(text, (char) => char.charCodeAt(0));
 

@@ -2,6 +2,7 @@ import { AgentMailError, Limits, type PreparedMessage } from "@assmbl/core";
 import { composeMime } from "@assmbl/transport-ses";
 import type { Context } from "hono";
 import { acceptSend, mailbox, newSesMessageId, type SesContext } from "./accept.js";
+import type { SesCaller } from "./auth.js";
 import { decodeBase64Strict } from "./base64.js";
 import { quote, SesError, sesV1Response, xmlText } from "./errors.js";
 import { SES_SEND_QUOTA } from "./outbox.js";
@@ -22,6 +23,7 @@ export async function handleQueryAction(
   context: SesContext,
   params: URLSearchParams,
   requestId: string,
+  caller: SesCaller,
 ): Promise<Response> {
   const action = params.get("Action");
   if (action === null || action === "") {
@@ -39,9 +41,9 @@ export async function handleQueryAction(
   }
   switch (action) {
     case "SendRawEmail":
-      return messageIdResponse(c, action, sendRawEmail(context, params), requestId);
+      return messageIdResponse(c, action, sendRawEmail(context, params, caller), requestId);
     case "SendEmail":
-      return messageIdResponse(c, action, await sendEmail(context, params), requestId);
+      return messageIdResponse(c, action, await sendEmail(context, params, caller), requestId);
     case "GetSendQuota": {
       const sent = context.outbox.sentLast24Hours();
       const result =
@@ -68,7 +70,7 @@ function messageIdResponse(
 }
 
 /** `SendRawEmail`: `RawMessage.Data` (base64), optional `Destinations.member.N` and `Source`. */
-function sendRawEmail(context: SesContext, params: URLSearchParams): string {
+function sendRawEmail(context: SesContext, params: URLSearchParams, caller: SesCaller): string {
   const data = required(params, "RawMessage.Data", "rawMessage.data");
   const raw = decodeBase64Strict(data);
   if (raw === undefined) {
@@ -77,6 +79,7 @@ function sendRawEmail(context: SesContext, params: URLSearchParams): string {
   const messageId = newSesMessageId();
   acceptSend(context, {
     api: "v1-raw",
+    caller,
     messageId,
     raw,
     destinations: members(params, "Destinations"),
@@ -90,7 +93,11 @@ function sendRawEmail(context: SesContext, params: URLSearchParams): string {
  * `SendEmail`: structured fields, rendered to MIME here (`Charset` is ignored: the form carries
  * UTF-8 text, and the rendering is always UTF-8).
  */
-async function sendEmail(context: SesContext, params: URLSearchParams): Promise<string> {
+async function sendEmail(
+  context: SesContext,
+  params: URLSearchParams,
+  caller: SesCaller,
+): Promise<string> {
   const source = required(params, "Source", "source");
   const subject = required(params, "Message.Subject.Data", "message.subject.data");
   const text = params.get("Message.Body.Text.Data");
@@ -130,6 +137,7 @@ async function sendEmail(context: SesContext, params: URLSearchParams): Promise<
   });
   acceptSend(context, {
     api: "v1-send",
+    caller,
     messageId,
     raw,
     destinations: [...to, ...cc, ...bcc],

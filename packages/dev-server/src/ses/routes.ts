@@ -3,7 +3,7 @@ import type { Context, Hono } from "hono";
 import { logServerError } from "../http/problem.js";
 import { BodyReadError, mediaType, readBodyLimited } from "../http/read-body.js";
 import type { SesContext } from "./accept.js";
-import { requireSigV4 } from "./auth.js";
+import { identifySesCaller, verifySesCaller } from "./auth.js";
 import { newRequestId, type SesDialect, SesError, sesErrorResponse } from "./errors.js";
 import { handleQueryAction } from "./query.js";
 import { sendEmailV2 } from "./v2.js";
@@ -37,10 +37,11 @@ export function mountSesRoutes(app: Hono, context: SesContext): void {
     if (mediaType(c.req.header("content-type")) !== FORM) return c.notFound();
     const requestId = newRequestId();
     try {
-      requireSigV4(c);
+      const signer = identifySesCaller(c, context.store);
       const bytes = await readBodyLimited(c, SES_V1_BODY_LIMIT);
+      const caller = verifySesCaller(c, signer, bytes);
       const params = new URLSearchParams(new TextDecoder().decode(bytes));
-      return await handleQueryAction(c, context, params, requestId);
+      return await handleQueryAction(c, context, params, requestId, caller);
     } catch (error) {
       return failure(c, "v1", error, requestId);
     }
@@ -49,7 +50,10 @@ export function mountSesRoutes(app: Hono, context: SesContext): void {
   app.all(`${SES_V2_PREFIX}*`, async (c) => {
     const requestId = newRequestId();
     try {
-      requireSigV4(c);
+      const signer = identifySesCaller(c, context.store);
+      // Signed over the body, so the body is read (under its cap) before anything is answered.
+      const bytes = await readBodyLimited(c, SES_V2_BODY_LIMIT);
+      const caller = verifySesCaller(c, signer, bytes);
       if (c.req.method !== "POST" || c.req.path !== SES_V2_SEND_PATH) {
         throw new SesError(
           "unknownOperation",
@@ -63,8 +67,7 @@ export function mountSesRoutes(app: Hono, context: SesContext): void {
           "The request body must be JSON (Content-Type: application/json).",
         );
       }
-      const bytes = await readBodyLimited(c, SES_V2_BODY_LIMIT);
-      return c.json(sendEmailV2(context, parseJson(bytes)), 200, {
+      return c.json(sendEmailV2(context, parseJson(bytes), caller), 200, {
         "x-amzn-RequestId": requestId,
       });
     } catch (error) {

@@ -24,7 +24,9 @@ const RAW = Buffer.from(
 
 describe("SESv2Client SendEmail with Content.Raw", () => {
   it("keeps the raw bytes, answers the captured MessageId, and delivers to To and Bcc-only agents", async () => {
-    const server = await serve({ agents: [{ agentId: "peer" }, { agentId: "hidden" }] });
+    const server = await serve({
+      agents: [{ agentId: "sender" }, { agentId: "peer" }, { agentId: "hidden" }],
+    });
     const { v2 } = clients(server);
     const result = await v2.send(
       new SendEmailCommand({
@@ -72,7 +74,7 @@ describe("SESv2Client SendEmail with Content.Raw", () => {
   });
 
   it("without Destination, sends to the headers' recipients; without FromEmailAddress, From is the sender", async () => {
-    const server = await serve({ agents: [{ agentId: "peer" }] });
+    const server = await serve({ agents: [{ agentId: "sender" }, { agentId: "peer" }] });
     const { v2 } = clients(server);
     const result = await v2.send(new SendEmailCommand({ Content: { Raw: { Data: RAW } } }));
     const [sent] = server.ses.messages();

@@ -2,6 +2,7 @@ import { Limits } from "@assmbl/core";
 import { z } from "zod";
 import { describeBodyIssues } from "../http/json-body.js";
 import { acceptSend, newSesMessageId, type SesContext } from "./accept.js";
+import type { SesCaller } from "./auth.js";
 import { decodeBase64Strict } from "./base64.js";
 import { SesError } from "./errors.js";
 
@@ -27,7 +28,11 @@ const SendEmailV2Schema = z.looseObject({
  *
  * @throws {SesError} for anything the endpoint refuses; the caller renders it as JSON.
  */
-export function sendEmailV2(context: SesContext, body: unknown): { MessageId: string } {
+export function sendEmailV2(
+  context: SesContext,
+  body: unknown,
+  caller: SesCaller,
+): { MessageId: string } {
   const parsed = SendEmailV2Schema.safeParse(body);
   if (!parsed.success) {
     throw new SesError("invalidParameter", describeBodyIssues(parsed.error.issues));
@@ -48,6 +53,7 @@ export function sendEmailV2(context: SesContext, body: unknown): { MessageId: st
   const messageId = newSesMessageId();
   acceptSend(context, {
     api: "v2-raw",
+    caller,
     messageId,
     raw,
     destinations: [

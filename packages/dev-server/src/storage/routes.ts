@@ -157,12 +157,24 @@ function download(c: Context, { objects, presigner }: StorageContext, encoded: s
   return new Response(c.req.method === "HEAD" ? null : streamOf(object.bytes), {
     status: 200,
     headers: {
-      "Content-Type": object.contentType,
+      "Content-Type": headerSafeType(object.contentType),
       "Content-Length": String(object.bytes.byteLength),
       "Content-Disposition": attachmentDisposition(object.fileName),
       "X-Content-Type-Options": "nosniff",
     },
   });
+}
+
+/**
+ * A stored type as an HTTP header value. A type from a mail's MIME or an upload request may hold
+ * characters a header cannot carry (U+2028, say: HTTP header values are Latin-1 and Node refuses
+ * more); such a type is served as `application/octet-stream` rather than failing the download.
+ *
+ * @example
+ * headerSafeType("text/plain\u2028"); // "application/octet-stream"
+ */
+export function headerSafeType(contentType: string): string {
+  return /^[\x20-\x7e]+$/.test(contentType) ? contentType : "application/octet-stream";
 }
 
 /**

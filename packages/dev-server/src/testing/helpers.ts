@@ -1,6 +1,6 @@
 // Test helpers: keys, a raw HTTP/1.1 client for what fetch refuses to send, and error assertions.
 
-import { generateKeyPairSync } from "node:crypto";
+import { generateKeyPairSync, randomBytes } from "node:crypto";
 import { connect } from "node:net";
 import { ErrorBodySchema } from "@assmbl/core";
 import { afterEach, expect } from "vitest";
@@ -29,9 +29,89 @@ export function spkiPem(
   return pem;
 }
 
-/** A stand-in armored OpenPGP key: the dev server stores it verbatim. */
-export const ARMORED =
-  "-----BEGIN PGP PUBLIC KEY BLOCK-----\n\nxjMEZabc\n=abcd\n-----END PGP PUBLIC KEY BLOCK-----\n";
+const armoredKeys = new Map<string, string>();
+
+/**
+ * A minimal armored OpenPGP public key (v4 Ed25519 primary key, an optional subkey, one user id
+ * packet per `userIds` entry; no signatures: the dev server reads fingerprints and user ids, it
+ * does not verify), generated once per test file for each address and variant. `userIds`
+ * defaults to `["Test Agent <address>"]`.
+ */
+export function armoredKey(
+  address: string,
+  variant = 0,
+  options: { userIds?: string[]; subkey?: boolean } = {},
+): string {
+  const userIds = options.userIds ?? [`Test Agent <${address}>`];
+  const id = JSON.stringify([address, variant, userIds, options.subkey ?? false]);
+  let armored = armoredKeys.get(id);
+  if (!armored) {
+    const keyPacket = (tag: number) => {
+      const { publicKey } = generateKeyPairSync("ed25519");
+      const point = Buffer.from(publicKey.export({ format: "jwk" }).x ?? "", "base64url");
+      const oid = [0x2b, 0x06, 0x01, 0x04, 0x01, 0xda, 0x47, 0x0f, 0x01];
+      const body = Buffer.from([
+        4,
+        0x65,
+        0,
+        0,
+        0,
+        22,
+        oid.length,
+        ...oid,
+        0x01,
+        0x07,
+        0x40,
+        ...point,
+      ]);
+      return packet(tag, body);
+    };
+    const packets = [
+      keyPacket(6),
+      ...userIds.map((userId) => packet(13, Buffer.from(userId, "utf8"))),
+      ...(options.subkey ? [keyPacket(14)] : []),
+    ];
+    const base64 = Buffer.concat(packets).toString("base64");
+    armored = `-----BEGIN PGP PUBLIC KEY BLOCK-----\n\n${base64.replace(/.{1,64}/g, "$&\n")}-----END PGP PUBLIC KEY BLOCK-----\n`;
+    armoredKeys.set(id, armored);
+  }
+  return armored;
+}
+
+/** A new-format OpenPGP packet. */
+function packet(tag: number, body: Buffer): Buffer {
+  const n = body.length;
+  const length =
+    n < 192
+      ? [n]
+      : n < 8384
+        ? [((n - 192) >> 8) + 192, (n - 192) & 0xff]
+        : [255, n >>> 24, (n >> 16) & 0xff, (n >> 8) & 0xff, n & 0xff];
+  return Buffer.concat([Buffer.from([0xc0 | tag, ...length]), body]);
+}
+
+/**
+ * A stand-in armored OpenPGP message shaped like real ciphertext, packet by packet (a PKESK v3 to
+ * a random key id, then one SEIPD v1 packet of random bytes), so that core's ciphertext checks
+ * pass it; nobody can decrypt it. `size` is the SEIPD packet's random part.
+ */
+export function armoredCiphertext(size = 200): string {
+  const pkesk = packet(
+    1,
+    Buffer.concat([
+      Buffer.from([3]),
+      randomBytes(8),
+      Buffer.from([1, 0x08, 0x00]),
+      randomBytes(256),
+    ]),
+  );
+  const seipd = packet(18, Buffer.concat([Buffer.from([1]), randomBytes(size)]));
+  const base64 = Buffer.concat([pkesk, seipd]).toString("base64");
+  return `-----BEGIN PGP MESSAGE-----\n\n${base64.replace(/.{1,64}/g, "$&\n")}-----END PGP MESSAGE-----\n`;
+}
+
+/** The default agent's OpenPGP key (user id `my-agent@agents.localhost`). */
+export const ARMORED = armoredKey("my-agent@agents.localhost");
 
 /** Starts a server for one test and stops it after the test. */
 export function useServers(): (options?: DevServerOptions) => Promise<DevServer> {
@@ -144,14 +224,14 @@ export function rawRequest(
 // Fuzz runs use the fault injector's PRNG, so a failure replays exactly.
 export { mulberry32 } from "../faults.js";
 
-/** A register body with the given overrides. */
+/** A register body with the given overrides (no OpenPGP key unless one is given). */
 export function registerBody(overrides: Record<string, unknown> = {}): Record<string, unknown> {
   return {
     public_key: spkiPem("ed25519"),
     algorithm: "Ed25519",
     key_version: 1,
     if_match_version: null,
-    openpgp_public_key: ARMORED,
+    openpgp_public_key: null,
     ...overrides,
   };
 }

@@ -1,23 +1,32 @@
 // Test helpers for the SES endpoint: stock AWS SDK clients pointed at a dev server, middleware
 // that breaks a request on purpose, and Python's `email` parser as an independent MIME reader.
 
+import { createHash, createHmac } from "node:crypto";
 import { SESClient } from "@aws-sdk/client-ses";
 import { SESv2Client } from "@aws-sdk/client-sesv2";
 import { afterEach } from "vitest";
 import { runPython } from "../../../../scripts/run-python.js";
 import type { DevServer } from "../server.js";
 
-/** Stock SDK clients for a server, with dummy credentials; destroyed after each test. */
-export function useSesClients(): (server: DevServer) => { v1: SESClient; v2: SESv2Client } {
+/**
+ * Stock SDK clients for a server, signed with the SES credentials the server issued to
+ * `agentId` (default: its first seeded agent); destroyed after each test.
+ */
+export function useSesClients(): (
+  server: DevServer,
+  agentId?: string,
+) => { v1: SESClient; v2: SESv2Client } {
   const made: Array<{ destroy(): void }> = [];
   afterEach(() => {
     for (const client of made.splice(0)) client.destroy();
   });
-  return (server) => {
+  return (server, agentId) => {
+    const agent = agentId === undefined ? Object.values(server.agents)[0] : server.agents[agentId];
+    if (!agent) throw new Error(`useSesClients: the server has no seeded agent ${agentId ?? ""}`);
     const config = {
       endpoint: server.url,
       region: "us-east-1",
-      credentials: { accessKeyId: "AKIDEXAMPLE", secretAccessKey: "dev-secret" },
+      credentials: { ...agent.ses },
     };
     const clients = { v1: new SESClient(config), v2: new SESv2Client(config) };
     made.push(clients.v1, clients.v2);
@@ -166,4 +175,87 @@ export function sesErrorShape(response: Response, body: string): boolean | undef
   } catch {
     return false;
   }
+}
+
+/**
+ * Signs a request by hand with AWS Signature Version 4, for tests that speak the wire formats
+ * without an SDK (the SDK-signed tests prove the verifier agrees with AWS's signer). Signs
+ * `host` and `x-amz-date` plus the given headers; `date` defaults to now.
+ */
+export function signedHeaders(
+  url: string,
+  init: {
+    method?: string;
+    body: string | Uint8Array;
+    credentials: { accessKeyId: string; secretAccessKey: string };
+    headers?: Record<string, string>;
+    region?: string;
+    service?: string;
+    date?: Date;
+  },
+): Record<string, string> {
+  const target = new URL(url);
+  const amzDate = (init.date ?? new Date()).toISOString().replace(/[-:]|\.\d{3}/g, "");
+  const day = amzDate.slice(0, 8);
+  const region = init.region ?? "us-east-1";
+  const service = init.service ?? "ses";
+  const headers: Record<string, string> = {
+    ...Object.fromEntries(
+      Object.entries(init.headers ?? {}).map(([name, value]) => [name.toLowerCase(), value]),
+    ),
+    host: target.host,
+    "x-amz-date": amzDate,
+  };
+  const names = Object.keys(headers).sort();
+  const sha256 = (data: string | Uint8Array) => createHash("sha256").update(data).digest("hex");
+  const hmac = (key: string | Buffer, data: string) =>
+    createHmac("sha256", key).update(data).digest();
+  const canonical = [
+    init.method ?? "POST",
+    target.pathname,
+    [...target.searchParams]
+      .map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`)
+      .sort()
+      .join("&"),
+    ...names.map((name) => `${name}:${String(headers[name]).trim()}`),
+    "",
+    names.join(";"),
+    sha256(init.body),
+  ].join("\n");
+  const scope = `${day}/${region}/${service}/aws4_request`;
+  let key = hmac(`AWS4${init.credentials.secretAccessKey}`, day);
+  for (const part of [region, service, "aws4_request"]) key = hmac(key, part);
+  const signature = createHmac("sha256", key)
+    .update(["AWS4-HMAC-SHA256", amzDate, scope, sha256(canonical)].join("\n"))
+    .digest("hex");
+  const { host: _host, ...sent } = headers;
+  return {
+    ...sent,
+    authorization: `AWS4-HMAC-SHA256 Credential=${init.credentials.accessKeyId}/${scope}, SignedHeaders=${names.join(";")}, Signature=${signature}`,
+  };
+}
+
+/**
+ * Rewrites each body after the request was signed (and sets its Content-Length again), as an
+ * attacker on the path would: the signature no longer covers what arrives.
+ */
+export function tamperAfterSigning(
+  client: SESClient | SESv2Client,
+  rewrite: (body: string) => string,
+): void {
+  stackOf(client).addRelativeTo(
+    (next: (args: unknown) => Promise<unknown>) => async (args: { request: WireRequest }) => {
+      const { body } = args.request;
+      const text = typeof body === "string" ? body : new TextDecoder().decode(body as Uint8Array);
+      const changed = rewrite(text);
+      args.request.body = changed;
+      for (const name of Object.keys(args.request.headers)) {
+        if (name.toLowerCase() === "content-length") {
+          args.request.headers[name] = String(Buffer.byteLength(changed));
+        }
+      }
+      return next(args);
+    },
+    { relation: "after", toMiddleware: "httpSigningMiddleware", name: "devServerTestTamper" },
+  );
 }

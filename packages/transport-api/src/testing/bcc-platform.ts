@@ -160,7 +160,7 @@ export function mailerOver(
     wrap(
       transport === "ses"
         ? sesTransport({
-            client: devSesClient(server.url),
+            client: devSesClient(server),
           })
         : apiTransport({ baseUrl: server.url, token: senderToken, ...(retry ? { retry } : {}) }),
     ),

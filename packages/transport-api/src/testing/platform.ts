@@ -116,17 +116,23 @@ export async function findBySubject(client: AgentMailClient, subject: string): P
 }
 
 /**
- * An SES client for a dev server's SES endpoint: any credentials pass there, and the SDK's own
- * retries are off so a test sees every answer.
+ * An SES client for a dev server's SES endpoint, signed with the SES credentials the server
+ * issued to `agentId` (default the sender, report-bot): it sends only as that agent's address.
+ * The SDK's own retries are off so a test sees every answer.
  *
  * @example
- * const ses = devSesClient(platform.server.url);
+ * const ses = devSesClient(platform.server);
  */
-export function devSesClient(url: string): SESClient {
+export function devSesClient(
+  server: Pick<DevServer, "url" | "agents">,
+  agentId: string = SENDER_ID,
+): SESClient {
+  const credentials = server.agents[agentId]?.ses;
+  if (!credentials) throw new Error(`devSesClient: the dev server has no seeded agent ${agentId}`);
   return new SESClient({
-    endpoint: url,
+    endpoint: server.url,
     region: "us-east-1",
-    credentials: { accessKeyId: "test", secretAccessKey: "test" },
+    credentials: { ...credentials },
     maxAttempts: 1,
   });
 }
