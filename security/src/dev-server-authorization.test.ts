@@ -469,6 +469,59 @@ const sesRows: Row[] = [
     400,
     "MessageRejected",
   ],
+  // Sender headers that readers disagree about: Python (the Python SDK) and openMessage read
+  // bob where a lenient reader reads alice. Each must be refused, not delivered as verified.
+  ...(
+    [
+      [
+        "a bare CR hiding From: bob in the Subject line",
+        `Subject: hello\rFrom: Bob <${BOB}>\r\nTo: ${CAROL}\r\n\r\nI am bob`,
+        ALICE,
+      ],
+      ['From: <bob> "<alice>"', `From: <${BOB}> "<${ALICE}>"\r\nTo: ${CAROL}\r\n\r\nI am bob`],
+      ['From: bob "<alice>"', `From: ${BOB} "<${ALICE}>"\r\nTo: ${CAROL}\r\n\r\nI am bob`],
+      ["From: a group bob:alice;", `From: ${BOB}:${ALICE};\r\nTo: ${CAROL}\r\n\r\nI am bob`],
+      ["From: bob <alice (unclosed)", `From: ${BOB} <${ALICE}\r\nTo: ${CAROL}\r\n\r\nI am bob`],
+      [
+        "two From headers",
+        `From: ${ALICE}\r\nFROM: "Bob" <${ALICE}>\r\nTo: ${CAROL}\r\n\r\nI am bob`,
+      ],
+    ] as const
+  ).map(
+    ([shape, raw, source]): Row => [
+      `v1 SendRawEmail with ${shape}`,
+      (w) =>
+        sdkOutcome(
+          sesClients(w, w.aliceSes).v1.send(
+            new SendRawEmailCommand({
+              ...(source === undefined ? {} : { Source: source }),
+              RawMessage: { Data: new TextEncoder().encode(raw) },
+            }),
+          ),
+        ),
+      400,
+      "MessageRejected",
+    ],
+  ),
+  [
+    'v2 SendEmail with From and Sender: <bob> "<alice>"',
+    (w) =>
+      sdkOutcome(
+        sesClients(w, w.aliceSes).v2.send(
+          new SendEmailV2Command({
+            Content: {
+              Raw: {
+                Data: new TextEncoder().encode(
+                  `From: <${BOB}> "<${ALICE}>"\r\nSender: <${BOB}> "<${ALICE}>"\r\nTo: ${CAROL}\r\nSubject: wire the money\r\n\r\nThis is bob.`,
+                ),
+              },
+            },
+          }),
+        ),
+      ),
+    400,
+    "MessageRejected",
+  ],
   [
     "an unsigned v1 request From: bob",
     async (w) =>
@@ -602,10 +655,17 @@ describe("with alice's token and SES credentials, nothing of bob's", () => {
       const w = await world();
       const before = bobState(w);
       const sentBefore = sentAsBob(w.server);
+      const delivered = () => [
+        w.server.ses.messages().length,
+        w.server.store.inbox("carol").length,
+      ];
+      const deliveredBefore = delivered();
       const outcome = await attempt(w);
       expect(outcome).toEqual({ status, error });
       expect(bobState(w)).toBe(before);
       expect(sentAsBob(w.server)).toBe(sentBefore);
+      // A refused send delivers nothing, as anyone.
+      expect(delivered()).toEqual(deliveredBefore);
       // No answer, log line or outbox entry carries a secret.
       const log = JSON.stringify(w.server.requests.entries());
       for (const secret of [w.aliceSes.secretAccessKey, w.bobSes.secretAccessKey])

@@ -17,7 +17,12 @@ import { SESClient } from "@aws-sdk/client-ses";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { readArmor } from "../../packages/core/src/openpgp/armor.js";
 import { readPackets } from "../../packages/core/src/openpgp/packets.js";
-import { armorMessage, join, packet } from "../../packages/core/src/testing/message-fixtures.js";
+import {
+  armorMessage,
+  join,
+  packet,
+  textInArmorBody,
+} from "../../packages/core/src/testing/message-fixtures.js";
 import { createGpgHome, type GpgHome } from "../../packages/crypto/src/testing/gpg.js";
 import {
   armoredLiteral,
@@ -29,6 +34,8 @@ import { type HostileServer, startHostileServer } from "../../scripts/hostile-se
 const DOMAIN = "agents.example.com";
 const FROM = `fc-sender@${DOMAIN}`;
 const SECRET = "launch codes: 0000 (plaintext that must never leave)";
+// Plaintext made of base64 letters and spaces: what could pass a forgiving base64 decoder.
+const WORDS = "launch codes 0000 plaintext that must never leave";
 const DUMMY = { accessKeyId: "AKIADEVDUMMY000000", secretAccessKey: "d".repeat(40) };
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -314,6 +321,7 @@ function packetsOf(armored: string) {
 }
 const rewrite = (armored: string, edit: (p: { tag: number; body: Uint8Array }[]) => Uint8Array[]) =>
   armorMessage(join(...edit(packetsOf(armored).packets)));
+const BEGIN_LINE = "-----BEGIN PGP MESSAGE-----\n";
 const literal = () => packet(11, join(Uint8Array.of(0x62, 0, 0, 0, 0, 0), encoder.encode(SECRET)));
 
 const OUTPUT_ROWS: [string, (armored: string) => string | Promise<string>][] = [
@@ -344,6 +352,35 @@ const OUTPUT_ROWS: [string, (armored: string) => string | Promise<string>][] = [
   [
     "a PGP SIGNATURE label",
     (armored) => armorMessage(packetsOf(armored).bytes, { label: "SIGNATURE" }),
+  ],
+  // Text in the armor goes out in clear however well-formed the packets are.
+  [
+    "an armor header carrying text (Comment: ...)",
+    (armored) => armored.replace(BEGIN_LINE, `${BEGIN_LINE}Comment: ${SECRET}\n`),
+  ],
+  [
+    "an armor header hiding text behind a CR",
+    (armored) => armored.replace(BEGIN_LINE, `${BEGIN_LINE}Comment: x\r${SECRET}\n`),
+  ],
+  [
+    "readable words in the armored body, the SEIPD length stretched over them",
+    (armored) => {
+      const { packets } = packetsOf(armored);
+      const keys = packets.filter((p) => p.tag === 1).map((p) => packet(1, p.body));
+      const data = packets.find((p) => p.tag === 18)?.body ?? new Uint8Array(0);
+      return textInArmorBody(join(...keys), data, WORDS);
+    },
+  ],
+  [
+    "a wildcard key id in place of the recipient's",
+    (armored) =>
+      rewrite(armored, (ps) =>
+        ps.map((p) =>
+          p.tag === 1
+            ? packet(1, join(p.body.subarray(0, 1), new Uint8Array(8), p.body.subarray(9)))
+            : packet(p.tag, p.body),
+        ),
+      ),
   ],
 ];
 
@@ -424,6 +461,41 @@ describe("broken crypto output: nothing reaches a transport", () => {
         "fc-peer",
       );
       expect(error.cause).toMatchObject({ name: "TypeError" });
+    });
+
+    it(`an attachment stream that stops yielding, the send's signal fired (${kind}): aborted`, async () => {
+      const base = openpgpCrypto();
+      const controller = new AbortController();
+      const crypto: MailCrypto = {
+        ...base,
+        async encryptAttachment(content, recipients, options) {
+          const out = await base.encryptAttachment(content, recipients, options);
+          const text = decoder.decode(
+            new Uint8Array(await new Response(out as BodyInit).arrayBuffer()),
+          );
+          let sent = false;
+          return new ReadableStream<Uint8Array>({
+            pull(stream) {
+              if (sent) {
+                // Stalls for good: only the signal can end the send.
+                controller.abort(new Error("the caller gave up"));
+                return new Promise<void>(() => undefined);
+              }
+              sent = true;
+              stream.enqueue(encoder.encode(text.slice(0, Math.floor(text.length / 2))));
+            },
+          });
+        },
+      };
+      await expectRefused(
+        (transport) =>
+          mailer(transport, crypto).send(messageOf("streamed attachment", "fc-peer"), {
+            signal: controller.signal,
+          }),
+        kind,
+        "aborted",
+        "fc-peer",
+      );
     });
 
     for (const [where, cut] of [

@@ -13,6 +13,12 @@
 // | raw U+2028, U+2029, U+202E (text that is not a control) | sent; Python reads the literal text; openMessage/fetchMessage return U+FFFD in their place | the reader's sanitization rule: controls, U+2028/2029 and bidi embeddings/overrides/isolates become U+FFFD in every header, name and filename |
 // | a filename with `/` or `\` (`../../.ssh/authorized_keys`, `..\..\boot.ini`, `/etc/passwd`) | refused at send, `invalid_attachment` | a file name is never a path; readers also cut a name as sent to its last segment |
 // | an address holding `=?` | refused at send, `invalid_address` | an addr-spec cannot be encoded and Python decodes encoded words inside one |
+// | a long attachment name (ASCII with spaces, non-ASCII, with `=?`) | sent; Python's compat32 `get_filename()` (which does not unfold) and policy.default read it back exactly | the composer folds MIME parameters only between parameters, never inside a quoted string; long names go out as RFC 2231 sections, as the Python SDK writes them |
+// | a media type with `=?` in a parameter, or with a `name`/`filename` parameter | refused at send, `invalid_attachment` | Python decodes encoded words in parameters; the composer writes the name from the filename, so a caller's would be replaced on the wire |
+// | `sendPlainEmail` with an address or subject holding `=?` | refused before any request (`invalid_address`, `invalid_header`) | the composer's look-alike checks, shared; SES writes these fields itself |
+// | a lone surrogate in any header value | refused at send, `invalid_message` | it has no UTF-8 encoding |
+// | a name as sent with `:` (`C:evil.txt`, `a:b`), a best-fit slash (U+2215, U+FF0F, U+29F8) or a Windows device name (`nul.txt`) | sent; openMessage returns `:`/look-alikes as `_` and `_nul.txt` | a name must stay one file in the download directory on Windows too |
+// | leading, trailing or repeated spaces in Subject, a custom header or a printable display name | sent; Python reads them back exactly | such values are written as encoded words (names: a quoted string) |
 //
 // Also counted: Python header-access exceptions over the whole corpus (must be 0).
 import { spawn } from "node:child_process";
@@ -20,7 +26,7 @@ import { AgentMailError, createMailer, type MailMessage, type MailTransport } fr
 import { type DevServer, startDevServer } from "@assmbl/dev-server";
 import type { ReceivedMessage } from "@assmbl/transport-api";
 import { apiTransport, createAgentMailClient, openMessage } from "@assmbl/transport-api";
-import { sesTransport } from "@assmbl/transport-ses";
+import { sendPlainEmail, sesTransport } from "@assmbl/transport-ses";
 import { SESClient } from "@aws-sdk/client-ses";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
@@ -276,8 +282,9 @@ function expectReadBack(read: ReceivedMessage, value: string, shown: string): vo
   if (fileNameOk(value)) {
     expect(manifest[0]?.original_filename).toBe(value);
     expect(manifest[0]?.filename).toBe(value);
-    // The part's own name is checked in "attachment names as sent" below (see its comment).
-    if (read.attachments[0]?.filename !== shown) {
+    // The part's own name is checked in "attachment names as sent" below (see its comment). A
+    // name as sent comes back with ":" as "_" (a drive or an NTFS stream on Windows).
+    if (read.attachments[0]?.filename !== shown.replace(/:/g, "_")) {
       filenameMismatches.push(
         `${JSON.stringify(shown)} read as ${JSON.stringify(read.attachments[0]?.filename)}`,
       );
@@ -435,6 +442,131 @@ describe.each(KINDS)("the injection corpus over %s", (kind) => {
       .send({ ...messageWith("ok", "a"), to: `=?utf-8?q?x?=@${MAIL_DOMAIN}` })
       .catch((caught: unknown) => caught);
     expect((error as AgentMailError).code).toBe("invalid_address");
+  });
+});
+
+describe.each(KINDS)("header writing and name reading over %s (round 2)", (kind) => {
+  const LONG = [
+    `quarterly report  ${"A".repeat(60)}.pdf`,
+    `r\u00e9sum\u00e9 ${"\u00e9".repeat(50)}.pdf`,
+    `=?utf-8?q?looks=20encoded?= ${"c".repeat(70)}.txt`,
+  ];
+
+  it("long attachment names read back exactly in compat32 and policy.default", async () => {
+    const raws: Uint8Array[] = [];
+    for (const [i, name] of LONG.entries()) {
+      const outbox = kind === "ses" ? server.ses : server.sent;
+      await mailerWith(kind, "n").send({
+        ...messageWith("ok", `long-${kind}-${i}`),
+        attachments: [{ filename: name, content: "x" }],
+      });
+      const kept = outbox.messages();
+      raws.push((kept[kept.length - 1] as { raw: Uint8Array }).raw);
+    }
+    const script = [
+      "import base64, json, sys",
+      "from email import message_from_bytes, policy",
+      "out = []",
+      "for raw in json.load(sys.stdin):",
+      "    b = base64.b64decode(raw)",
+      "    c = [p.get_filename() for p in message_from_bytes(b).walk() if p.get_filename()]",
+      "    d = [p.get_filename() for p in message_from_bytes(b, policy=policy.default).iter_attachments()]",
+      "    out.append([c, d])",
+      "json.dump(out, sys.stdout)",
+    ].join("\n");
+    const read = await new Promise<[string[], string[]][]>((resolve, reject) => {
+      const child = spawn(PYTHON, ["-c", script], { stdio: ["pipe", "pipe", "inherit"] });
+      const out: Buffer[] = [];
+      child.stdout.on("data", (chunk: Buffer) => out.push(chunk));
+      child.on("error", reject);
+      child.on("close", () => resolve(JSON.parse(Buffer.concat(out).toString("utf8"))));
+      child.stdin.end(JSON.stringify(raws.map((raw) => Buffer.from(raw).toString("base64"))));
+    });
+    LONG.forEach((name, i) => {
+      expect(read[i], name).toEqual([[name], [name]]);
+    });
+  });
+
+  it.each([
+    'text/plain; charset="=?utf-8?q?EVIL=0D=0A?="',
+    'text/plain; name="evil.exe"',
+    "text/plain; filename*=utf-8''evil.exe",
+  ])("a media type %s is refused at send (invalid_attachment)", async (contentType) => {
+    const outbox = kind === "ses" ? server.ses : server.sent;
+    const before = outbox.messages().length;
+    const error = await mailerWith(kind, "n")
+      .send({
+        ...messageWith("ok", "t"),
+        attachments: [{ filename: "a.txt", content: "x", contentType }],
+      })
+      .catch((caught: unknown) => caught);
+    expect((error as AgentMailError).code).toBe("invalid_attachment");
+    expect(outbox.messages()).toHaveLength(before);
+  });
+
+  it("a lone surrogate in a header value is refused at send", async () => {
+    for (const change of [
+      { subject: "a\ud800" },
+      { headers: { "X-Corpus-Value": "\udc00" } },
+      { attachments: [{ filename: "a\ud800.txt", content: "x" }] },
+    ]) {
+      const error = await mailerWith(kind, "n")
+        .send({ ...messageWith("ok", "s"), ...change })
+        .catch((caught: unknown) => caught);
+      expect((error as AgentMailError).code).toBe("invalid_message");
+    }
+  });
+
+  it("names as sent are safe on Windows; values with odd spacing read back exactly", async () => {
+    const cases: [string, string][] = [
+      ["C:evil.txt", "C_evil.txt"],
+      ["a:b", "a_b"],
+      ["nul.txt", "_nul.txt"],
+      ["..\u2215..\u2215etc", ".._.._etc"],
+      ["x\uff0fy\u29f8z", "x_y_z"],
+    ];
+    for (const [i, [name, expected]] of cases.entries()) {
+      const outbox = kind === "ses" ? server.ses : server.sent;
+      const spaced = ["  lead", "trail  ", "two  spaces", " a  b ", "x  "][i] as string;
+      await mailerWith(kind, "n").send({
+        ...messageWith("ok", `win-${kind}-${i}`),
+        to: `${quoteName(spaced)} <${RECEIVER}>`,
+        subject: spaced,
+        headers: { "X-Corpus-Value": spaced },
+        attachments: [{ filename: name, content: "x" }],
+      });
+      const kept = outbox.messages();
+      const raw = (kept[kept.length - 1] as { raw: Uint8Array }).raw;
+      const opened = await openMessage(raw);
+      expect(opened.attachments[0]?.filename, name).toBe(expected);
+      const [py] = await readWithPython([raw]);
+      expect(py?.subject).toBe(spaced);
+      expect(py?.headers["X-Corpus-Value"]).toBe(spaced);
+      // /send: the platform writes To itself.
+      if (kind === "ses") expect(py?.toNames).toEqual([spaced]);
+    }
+  });
+});
+
+describe("sendPlainEmail has the composer's look-alike defences", () => {
+  it.each([
+    ["an address holding =?", { to: `=?utf-8?q?x?=@${MAIL_DOMAIN}` }, "invalid_address"],
+    [
+      "a subject holding =?",
+      { subject: "=?utf-8?q?Evil=0D=0ABcc:_x@evil.example?=" },
+      "invalid_header",
+    ],
+  ])("%s is refused before any request", async (_, change, code) => {
+    const before = server.ses.messages().length;
+    const error = await sendPlainEmail(ses, {
+      from: SENDER,
+      to: RECEIVER,
+      subject: "s",
+      text: "t",
+      ...change,
+    }).catch((caught: unknown) => caught);
+    expect((error as AgentMailError).code).toBe(code);
+    expect(server.ses.messages()).toHaveLength(before);
   });
 });
 

@@ -276,7 +276,9 @@ function withBody(armored: string): string {
 /** The delivered raw message with the attachment part's (base64) content replaced. */
 function withAttachment(armored: string, message = raw): string {
   const eol = message.includes("\r\n") ? "\r\n" : "\n";
-  const head = message.indexOf(`filename=report.pdf.asc${eol}${eol}`);
+  // The composer writes the parameter quoted as Python does; accept the token form too.
+  const quoted = message.indexOf(`filename="report.pdf.asc"${eol}${eol}`);
+  const head = quoted >= 0 ? quoted : message.indexOf(`filename=report.pdf.asc${eol}${eol}`);
   const start = message.indexOf(`${eol}${eol}`, head) + 2 * eol.length;
   const end = message.indexOf(`${eol}--`, start);
   if (head < 0 || end < 0) throw new Error("attachment part not found in the raw message");
@@ -404,28 +406,20 @@ describe("the armored body", () => {
       "SEIPD only": seipd,
       "Dave's PKESK for Carol's SEIPD": concat([packetsOf(toDave)[0] as Uint8Array, seipd]),
       "another message's PKESK to Carol": concat([packetsOf(toCarolAgain)[0] as Uint8Array, seipd]),
+      // A second SEIPD after the first: refused by every entry point, the streamed ones too.
+      "SEIPD twice": concat([pkesk, seipd, seipd]),
     };
     for (const [name, bytes] of Object.entries(cases)) {
       expect(expectSafe(name, await outcomes(armor(bytes))), name).toEqual([]);
     }
-    // Harmless: a second PKESK (to Dave) beside Carol's is the same message for Carol; a second
-    // SEIPD after the first is refused by the whole-message entry points, and ignored by the
-    // streamed ones (decryptStream, decryptToSink), which release the first one's authenticated
-    // plaintext: exactly the original, nothing of the extra packet.
-    for (const [name, bytes] of Object.entries({
-      "Dave's PKESK added": concat([packetsOf(toDave)[0] as Uint8Array, pkesk, seipd]),
-      "SEIPD twice": concat([pkesk, seipd, seipd]),
-    })) {
-      const results = await outcomes(armor(bytes));
-      for (const result of expectSafe(name, results))
-        expect(result).toMatchObject({ text: BODY, verification: "valid" });
-      if (name === "SEIPD twice") {
-        expect(results.filter((r) => r.released).map((r) => r.via)).toEqual([
-          "decryptStream",
-          "decryptToSink",
-        ]);
-      } else expect(results.every((r) => r.released)).toBe(true);
-    }
+    // Harmless: a second PKESK (to Dave) beside Carol's is the same message for Carol.
+    const name = "Dave's PKESK added";
+    const results = await outcomes(
+      armor(concat([packetsOf(toDave)[0] as Uint8Array, pkesk, seipd])),
+    );
+    for (const result of expectSafe(name, results))
+      expect(result).toMatchObject({ text: BODY, verification: "valid" });
+    expect(results.every((r) => r.released)).toBe(true);
   });
 
   it("the SEIPD replaced by a SED (tag 9) of the same plaintext, or its MDC stripped: nothing", async () => {

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { AgentMailError } from "./errors.js";
 import { assertSafeHeaderValue } from "./header-safety.js";
 import { Limits } from "./limits.js";
+import { findLoneSurrogate } from "./well-formed-text.js";
 
 /** A parsed mailbox: the bare address and an optional display name. */
 export interface Mailbox {
@@ -26,13 +27,15 @@ const ANGLE_FORM = /^(.*?)\s*<([^<>]*)>$/s;
  * parseAddress('"Report Bot" <report-bot@agents.example.com>');
  * // { address: "report-bot@agents.example.com", localPart: "report-bot",
  * //   domain: "agents.example.com", name: "Report Bot" }
- * @throws {AgentMailError} `header_injection` for control characters, `invalid_address` otherwise.
+ * @throws {AgentMailError} `header_injection` for control characters, `invalid_address` otherwise
+ * (a lone surrogate among them).
  */
 export function parseAddress(input: string): Mailbox {
   if (typeof input !== "string") {
     throw new AgentMailError({ code: "invalid_address", message: "an address must be a string" });
   }
   assertSafeHeaderValue(input, "address");
+  assertWellFormedAddress(input);
   const trimmed = input.trim();
   const angle = ANGLE_FORM.exec(trimmed);
   const spec = (angle ? angle[2] : trimmed)?.trim() ?? "";
@@ -47,6 +50,17 @@ export function parseAddress(input: string): Mailbox {
   const localPart = spec.slice(0, at);
   const domain = spec.slice(at + 1).toLowerCase();
   return { address: `${localPart}@${domain}`, localPart, domain, ...(name ? { name } : {}) };
+}
+
+// A lone surrogate has no UTF-8 encoding: a header writer would put U+FFFD (or nothing) there.
+function assertWellFormedAddress(value: string): void {
+  const lone = findLoneSurrogate(value);
+  if (lone) {
+    throw new AgentMailError({
+      code: "invalid_address",
+      message: `an address has a lone surrogate (${lone.unit} at index ${lone.index}), which has no UTF-8 encoding`,
+    });
+  }
 }
 
 function unquoteDisplayName(raw: string): string {
@@ -64,9 +78,12 @@ function unquoteDisplayName(raw: string): string {
  * @example
  * formatAddress({ address: "a@x.example", localPart: "a", domain: "x.example", name: "Bot, A" });
  * // '"Bot, A" <a@x.example>'
+ * @throws {AgentMailError} `invalid_address` for a lone surrogate in the name or address.
  */
 export function formatAddress(mailbox: Mailbox): string {
+  assertWellFormedAddress(mailbox.address);
   if (!mailbox.name) return mailbox.address;
+  assertWellFormedAddress(mailbox.name);
   const name = /^[\w !#$%&'*+\-/=?^`{|}~\u0080-\uffff]+$/.test(mailbox.name)
     ? mailbox.name
     : `"${mailbox.name.replace(/(["\\])/g, "\\$1")}"`;

@@ -17,6 +17,7 @@ import {
   packet,
   pkesk,
   seipd,
+  WILDCARD_KEY_ID,
 } from "./testing/message-fixtures.js";
 import { EARLIER_ECC, GENERATED_ECC } from "./testing/openpgp-fixtures.js";
 
@@ -83,13 +84,14 @@ const BAD: Record<string, string> = {
 };
 
 describe("armoredMessageProblem", () => {
-  it("passes one PKESK then one SEIPD, with and without a CRC-24 line, with armor headers", () => {
+  it("passes one PKESK then one SEIPD, with and without a CRC-24 line, LF or CRLF; no armor headers", () => {
     const bytes = join(pkesk(), seipd("x"));
     expect(armoredMessageProblem(armorMessage(bytes))).toBeUndefined();
     expect(armoredMessageProblem(armorMessage(bytes, { crc: false }))).toBeUndefined();
-    const withHeader = armorMessage(bytes).replace("-----\n\n", "-----\nComment: made here\n\n");
-    expect(armoredMessageProblem(withHeader)).toBeUndefined();
     expect(armoredMessageProblem(armorMessage(bytes).replaceAll("\n", "\r\n"))).toBeUndefined();
+    // Armor headers go out in clear: refused (ciphertext-armor.test.ts has the rest).
+    const withHeader = armorMessage(bytes).replace("-----\n\n", "-----\nComment: made here\n\n");
+    expect(armoredMessageProblem(withHeader)).toMatch(/armor headers are not allowed/);
   });
 
   it("checks the CRC-24 the same as armor.ts's crc24, for every length mod 6 and a large body", () => {
@@ -144,6 +146,33 @@ describe("armoredMessageProblem", () => {
       keyIds: [subkeyIdOf(EARLIER_ECC.armored), subkeyIdOf(GENERATED_ECC.armored)],
     });
     expect(armoredMessageProblem(extra, { recipients: [to] })).toBeUndefined();
+  });
+
+  it("refuses a wildcard key id when there are recipients (a MailCrypto's output), in any PKESK", () => {
+    const to = recipient("fixture", GENERATED_ECC.armored);
+    const right = subkeyIdOf(GENERATED_ECC.armored);
+    for (const keyIds of [[WILDCARD_KEY_ID], [right, WILDCARD_KEY_ID], [WILDCARD_KEY_ID, right]]) {
+      expect(
+        armoredMessageProblem(fakeEncryptedMessage("x", { keyIds }), { recipients: [to] }),
+      ).toBe(
+        "a session key packet has the wildcard key id, which the MailCrypto contract rules out",
+      );
+    }
+    // A recipient whose key core cannot read: still no wildcard.
+    const unread = recipient("unread", "not a key");
+    const wild = fakeEncryptedMessage("x", { keyIds: [WILDCARD_KEY_ID] });
+    expect(armoredMessageProblem(wild, { recipients: [unread] })).toMatch(/wildcard/);
+    // Without recipients (a caller's own ciphertext, the transports' check), a wildcard is theirs.
+    expect(armoredMessageProblem(wild)).toBeUndefined();
+  });
+
+  it("leaves v6 session key packets (no key id) to the count check", () => {
+    const to = recipient("fixture", GENERATED_ECC.armored);
+    const v6 = armorMessage(join(pkesk(WILDCARD_KEY_ID, 6), seipd("x", 2)));
+    expect(armoredMessageProblem(v6, { recipients: [to], allowV6: true })).toBeUndefined();
+    expect(armoredMessageProblem(v6, { recipients: [to, recipient("b")], allowV6: true })).toMatch(
+      /1 session key packet\(s\) for 2 recipient\(s\)/,
+    );
   });
 
   it("accepts PKESK v6 and SEIPD v2 only when v6 is allowed", () => {
@@ -263,6 +292,64 @@ describe("guardCiphertext on a stream", () => {
     expect(out.error?.cause).toMatchObject({ name: "TypeError", message: thrown.message });
     expect(out.error?.message).toMatch(/TypeError, in error\.cause/);
     expect(out.error?.message).not.toMatch(/the encryptor broke/);
+  });
+
+  // A stream that yields its first chunk (the head of a good message), then never again.
+  const stalling = (onStall: () => void = () => undefined) => {
+    let sent = false;
+    return new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (!sent) {
+          sent = true;
+          controller.enqueue(encoder.encode(fakeEncryptedMessage("x".repeat(2000)).slice(0, 300)));
+          return;
+        }
+        onStall();
+        return new Promise<void>(() => undefined);
+      },
+    });
+  };
+
+  it("errors with encryption_failed when the crypto's stream yields nothing for idleMs", async () => {
+    const out = await drain(
+      guardCiphertext(stalling(), "a.bin", { idleMs: 5 }) as ReadableStream<Uint8Array>,
+    );
+    expect(out.error?.code).toBe("encryption_failed");
+    expect(out.error?.message).toMatch(/the crypto implementation's stream stalled/);
+  });
+
+  it("errors with aborted when the signal fires while the stream stalls, and cancels it", async () => {
+    const controller = new AbortController();
+    let cancelled = false;
+    const source = stalling(() => controller.abort(new Error("stop")));
+    const watched = new ReadableStream<Uint8Array>({
+      pull: async (c) => {
+        const reader = source.getReader();
+        const next = await reader.read();
+        reader.releaseLock();
+        if (next.done) c.close();
+        else c.enqueue(next.value);
+      },
+      cancel: () => {
+        cancelled = true;
+      },
+    });
+    const out = await drain(
+      guardCiphertext(watched, "a.bin", {
+        signal: controller.signal,
+      }) as ReadableStream<Uint8Array>,
+    );
+    expect(out.error?.code).toBe("aborted");
+    expect(cancelled).toBe(true);
+  });
+
+  it("errors with aborted at once on a signal that already fired", async () => {
+    const out = await drain(
+      guardCiphertext(streamOf(fakeEncryptedMessage("x")), "a.bin", {
+        signal: AbortSignal.abort(),
+      }) as ReadableStream<Uint8Array>,
+    );
+    expect(out.error?.code).toBe("aborted");
   });
 
   it("passes an AgentMailError from the stream through as it is", async () => {

@@ -5,11 +5,9 @@
 // a byte; a streamed attachment is checked as it passes and errors before any unchecked line.
 import { AgentMailError } from "./errors.js";
 import type { EncryptionRecipient } from "./mail-crypto.js";
-import { readArmor } from "./openpgp/armor.js";
 import { ArmoredMessageReader } from "./openpgp/armored-message-reader.js";
-import { readKeyPacketV4 } from "./openpgp/key-packet.js";
+import { publicKeyIdentity } from "./openpgp/key-identity.js";
 import type { SessionKeyPacket } from "./openpgp/message-packets.js";
-import { readPackets } from "./openpgp/packets.js";
 import type { AttachmentBytes } from "./transport.js";
 
 /** What an encrypted part must be, beyond one armored PKESK+SEIPD message. */
@@ -17,16 +15,26 @@ export interface CiphertextExpectations {
   /**
    * The recipients it was encrypted to: at least one session key packet each, and when every
    * session key packet names a key id, one naming a key of each recipient whose key core can read.
+   * Given recipients also mean "a MailCrypto made this": its contract writes real key ids, so a
+   * v3 session key packet with the wildcard key id is refused.
    */
   recipients?: readonly EncryptionRecipient[] | undefined;
   /** Accept PKESK v6 and SEIPD v2 (the crypto implementation opted in to v6 keys). */
   allowV6?: boolean | undefined;
   /** Errors a stream throws become `encryption_failed` (the stream came from the crypto implementation). */
   wrapStreamErrors?: boolean | undefined;
+  /**
+   * The longest wait, in milliseconds, for the next chunk of a stream before the guard errors
+   * with `encryption_failed` (the crypto implementation's stream stalled). Default: none for a
+   * caller's stream; the mailer passes `Limits.cryptoStreamIdleMs` for a MailCrypto's stream.
+   */
+  idleMs?: number | undefined;
+  /** When it fires, a stream read through the guard errors with `aborted` and is cancelled. */
+  signal?: AbortSignal | undefined;
 }
 
-// Armor lines are 64 or 76 characters; armor headers a little more. A longer line is not armor.
-const MAX_LINE = 4096;
+// Armor lines are at most 76 characters (plus a CR); armor headers are refused. Longer is not armor.
+const MAX_LINE = 128;
 // The session key packets come first; 50 recipients with RSA-16384 keys stay well under this.
 const MAX_HEAD_BYTES = 1024 * 1024;
 const SLICE = 1024 * 1024;
@@ -93,14 +101,16 @@ export function guardCiphertext(
   }
   const reader = content.getReader();
   const feeder = new LineFeeder(expect);
+  const read = timedReader(reader, what, expect);
   return new ReadableStream<Uint8Array>({
     async pull(controller) {
       for (;;) {
         let next: ReadableStreamReadResult<Uint8Array>;
         try {
-          next = await reader.read();
+          next = await read();
         } catch (cause) {
           controller.error(readFailure(cause, what, expect.wrapStreamErrors));
+          reader.cancel(cause).catch(() => undefined);
           return;
         }
         const problem = next.done ? feeder.end() : feeder.push(next.value);
@@ -119,6 +129,57 @@ export function guardCiphertext(
       return reader.cancel(reason);
     },
   });
+}
+
+// One read of the source stream, failing with `aborted` when the signal fires and with
+// `encryption_failed` when no chunk came within `idleMs`: a stream that stops yielding would
+// otherwise hold the send (and a transport's open upload) forever.
+function timedReader(
+  reader: ReadableStreamDefaultReader<Uint8Array>,
+  what: string,
+  expect: CiphertextExpectations,
+): () => Promise<ReadableStreamReadResult<Uint8Array>> {
+  const { idleMs, signal } = expect;
+  if (idleMs === undefined && signal === undefined) return () => reader.read();
+  return () =>
+    new Promise((resolve, reject) => {
+      const aborted = () =>
+        new AgentMailError({
+          code: "aborted",
+          message: `${what}: the send was aborted while the ciphertext was read; nothing was sent`,
+          cause: signal?.reason,
+        });
+      if (signal?.aborted) return reject(aborted());
+      const onAbort = () => settle(() => reject(aborted()));
+      const timer =
+        idleMs === undefined
+          ? undefined
+          : setTimeout(
+              () =>
+                settle(() =>
+                  reject(
+                    new AgentMailError({
+                      code: "encryption_failed",
+                      message: `${what}: the crypto implementation's stream stalled (no data for ${idleMs} ms); nothing was sent`,
+                    }),
+                  ),
+                ),
+              idleMs,
+            );
+      let settled = false;
+      const settle = (action: () => void) => {
+        if (settled) return;
+        settled = true;
+        if (timer !== undefined) clearTimeout(timer);
+        signal?.removeEventListener("abort", onAbort);
+        action();
+      };
+      signal?.addEventListener("abort", onAbort, { once: true });
+      reader.read().then(
+        (next) => settle(() => resolve(next)),
+        (error: unknown) => settle(() => reject(error)),
+      );
+    });
 }
 
 function readFailure(cause: unknown, what: string, wrap: boolean | undefined): unknown {
@@ -216,22 +277,28 @@ class LineFeeder {
 }
 
 /**
- * Why the session key packets do not reach every recipient, or `undefined`. Key ids can be
- * matched only for v3 PKESKs (v6 ones name a v6 fingerprint, which needs SHA-256), only when
- * none is the wildcard, and only for recipients whose v4 key core can read; otherwise the
- * count check (one PKESK per recipient) is what remains. Extra PKESKs (a copy to the sender's
- * own key) are allowed.
+ * Why the session key packets do not reach every recipient, or `undefined`. Only when there are
+ * recipients to check (the mailer's check of a MailCrypto's output). A v3 PKESK with the wildcard
+ * key id is refused: the contract says implementations write real key ids, PGPy cannot decrypt a
+ * wildcard, and one wildcard would leave nothing to match. Then every recipient whose v4 key core
+ * can read must be named by a PKESK. Version 6 PKESKs name no key id core matches (a v6
+ * fingerprint, or none): a message with one is left to the count check (one PKESK per
+ * recipient). Extra PKESKs (a copy to the sender's own key) are allowed.
  */
 function recipientProblem(
   sessionKeys: readonly SessionKeyPacket[],
   recipients: readonly EncryptionRecipient[],
 ): string | undefined {
-  const ids = sessionKeys.map((packet) => packet.keyId);
-  if (ids.some((id) => id === undefined || id === WILDCARD)) return undefined;
+  if (recipients.length === 0) return undefined;
+  if (sessionKeys.some((packet) => packet.keyId === WILDCARD)) {
+    return "a session key packet has the wildcard key id, which the MailCrypto contract rules out";
+  }
+  if (sessionKeys.some((packet) => packet.keyId === undefined)) return undefined;
+  const ids = sessionKeys.map((packet) => packet.keyId as string);
   for (const recipient of recipients) {
     const keyIds = keyIdsOf(recipient.publicKeyArmored);
     if (keyIds.size === 0) continue;
-    if (!ids.some((id) => keyIds.has(id as string))) {
+    if (!ids.some((id) => keyIds.has(id))) {
       return `no session key packet names a key of recipient ${recipient.agentId}`;
     }
   }
@@ -240,18 +307,14 @@ function recipientProblem(
 
 const keyIdCache = new Map<string, Set<string>>();
 
-// The key ids of every v4 primary key and subkey in an armored key; empty when core cannot read it.
+// The key ids of every v4 primary key and subkey in an armored key (the last 16 digits of a v4
+// fingerprint); empty when core cannot read it as one key.
 function keyIdsOf(armored: string): Set<string> {
   const cached = keyIdCache.get(armored);
   if (cached) return cached;
-  const ids = new Set<string>();
-  const armor = typeof armored === "string" ? readArmor(armored) : undefined;
-  const packets = armor?.ok ? readPackets(armor.value.bytes) : undefined;
-  for (const packet of packets?.ok ? packets.value : []) {
-    if ((packet.tag !== 6 && packet.tag !== 14) || packet.body[0] !== 4) continue;
-    const key = readKeyPacketV4(packet.body, false);
-    if (key.ok) ids.add(key.value.fingerprint.slice(-16));
-  }
+  const identity = publicKeyIdentity(armored);
+  const v4 = identity.ok ? identity.value.fingerprints.filter((hex) => hex.length === 40) : [];
+  const ids = new Set(v4.map((hex) => hex.slice(-16)));
   if (keyIdCache.size >= 64) keyIdCache.delete(keyIdCache.keys().next().value as string);
   keyIdCache.set(armored, ids);
   return ids;

@@ -1,5 +1,6 @@
 import {
   type AgentMailErrorCode,
+  codeForStatus,
   ERROR_CODES,
   isAgentMailErrorCode,
   isRetryableCode,
@@ -96,11 +97,11 @@ export class AgentMailError extends Error {
       redact(init.message, secrets),
       init.cause === undefined ? undefined : { cause: sanitizeCause(init.cause, secrets) },
     );
-    this.code = init.code;
+    this.code = safeCode(init.code, init.status, secrets);
     this.status =
-      init.status ?? (isAgentMailErrorCode(init.code) ? ERROR_CODES[init.code].status : undefined);
+      init.status ?? (isAgentMailErrorCode(this.code) ? ERROR_CODES[this.code].status : undefined);
     this.body = init.body === undefined ? undefined : redactValue(init.body, secrets);
-    this.retryable = init.retryable ?? isRetryableCode(init.code, this.status);
+    this.retryable = init.retryable ?? isRetryableCode(this.code, this.status);
     this.outcome = init.outcome;
     this.idempotencyKey = init.idempotencyKey;
     Object.defineProperty(this, MARKER, { value: true, enumerable: false });
@@ -151,6 +152,20 @@ export class AgentMailError extends Error {
   override toString(): string {
     return `${this.name} [${this.code}]: ${this.message}`;
   }
+}
+
+/**
+ * `code` is the one field never redacted (code branches on it): one that is not a string, or that
+ * redaction would change (a secret, or an echo of one, passed on from a server), is replaced by
+ * the code of the status.
+ */
+function safeCode(
+  code: unknown,
+  status: number | undefined,
+  secrets: readonly string[],
+): AgentMailErrorCode | (string & {}) {
+  if (typeof code === "string" && code.length > 0 && redact(code, secrets) === code) return code;
+  return status === undefined ? "invalid_response" : codeForStatus(status);
 }
 
 /**

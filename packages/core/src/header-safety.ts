@@ -1,4 +1,5 @@
 import { AgentMailError } from "./errors.js";
+import { findLoneSurrogate } from "./well-formed-text.js";
 
 // C0 controls (CR, LF, NUL, TAB, ...), DEL and C1 controls (NEL among them).
 // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point.
@@ -17,8 +18,8 @@ const FIELD_NAME = /^[\u0021-\u0039\u003b-\u007e]+$/;
  * assertSafeHeader("X-Workflow-Name", "nightly-report"); // ok
  * assertSafeHeader("X-Evil", "a\r\nBcc: victim@example.com"); // throws header_injection
  * @throws {AgentMailError} `header_injection` for control characters, `invalid_header` for a
- * name that is empty or has spaces, colons or non-ASCII characters, or a value that is empty or
- * only spaces.
+ * name that is empty or has spaces, colons or non-ASCII characters, or a value that is empty,
+ * only spaces, or not well-formed UTF-16 (a lone surrogate).
  */
 export function assertSafeHeader(name: string, value: string): void {
   if (CONTROL.test(name)) {
@@ -34,6 +35,14 @@ export function assertSafeHeader(name: string, value: string): void {
     });
   }
   assertSafeHeaderValue(value, `header ${name}`);
+  // A lone surrogate has no UTF-8 encoding: an encoder would write U+FFFD (or fail) in its place.
+  const lone = findLoneSurrogate(value);
+  if (lone) {
+    throw new AgentMailError({
+      code: "invalid_header",
+      message: `header ${name} has a lone surrogate (${lone.unit} at index ${lone.index}), which has no UTF-8 encoding`,
+    });
+  }
   // RFC 5322 allows an empty unstructured field, but MIME libraries drop or mangle it, so the
   // same message would differ between transports: refuse it where every transport meets.
   if (value.trim() === "") {

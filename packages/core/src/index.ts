@@ -80,7 +80,9 @@ export type {
   StoredAttachment,
 } from "./mailer/types.js";
 export { decodeManifest, encodeManifest, MANIFEST_HEADER_MAX_LENGTH } from "./manifest.js";
+export { type PublicKeyIdentity, publicKeyIdentity } from "./openpgp/key-identity.js";
 export { publicKeyBlockProblem } from "./openpgp/public-key-block.js";
+export type { ReadResult } from "./openpgp/result.js";
 export { DOMAIN_NAME_PATTERN, MEDIA_TYPE_PATTERN } from "./patterns.js";
 export { type PgpyKeyProblemsOptions, pgpyKeyProblems } from "./pgpy-compat.js";
 export { type ReadBodyOptions, readBodyCapped, readTextCapped } from "./read-body.js";

@@ -50,6 +50,12 @@ export const Limits = {
    * `bytes: null` and an `attachment_too_large` error naming `downloadDir`.
    */
   inMemoryAttachmentBytes: 64 * 1024 * 1024,
+  /**
+   * The longest the mailer waits for the next chunk of a MailCrypto's ciphertext stream before
+   * the send fails with `encryption_failed` (ours): a stream that stops yielding would otherwise
+   * hold the send, and a transport's open upload, forever. Generous: encryption is CPU-bound.
+   */
+  cryptoStreamIdleMs: 60_000,
   /** Largest `limit` of `GET /inbox`. */
   inboxPageSize: 100,
   /** Longest agent id (ours). */

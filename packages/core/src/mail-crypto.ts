@@ -30,10 +30,15 @@ export interface EncryptAttachmentOptions extends EncryptOptions {
  * Signing, when configured, happens inside `encryptText`: one armored message either way.
  *
  * Every method fails with an `AgentMailError`; none may ever return plaintext. The mailer checks
- * every result packet by packet: one ASCII-armored message (CRC-24 checked when present) of one
- * or more PKESK packets, at least one per recipient and, when they name key ids, one naming a key
- * of each recipient, then exactly one SEIPD packet and nothing after it; anything else fails the
- * send with `encryption_failed` before the transport is called.
+ * the structure of every result, packet by packet: one ASCII-armored message with no armor
+ * headers (openpgp.js 6 writes none; GnuPG none without `--comment`: they go out in clear) and
+ * strict base64 lines of at most 76 characters (CRC-24 checked when present), of one or more PKESK
+ * packets, at least one per recipient, none with the wildcard key id, one naming a key of each
+ * recipient whose key the mailer can read, then exactly one SEIPD packet and nothing after it;
+ * anything else fails the send with `encryption_failed` before the transport is called. A streamed
+ * result that yields nothing for `Limits.cryptoStreamIdleMs` fails the same way. The check is of
+ * structure only: it cannot tell encrypted bytes inside the SEIPD from plaintext placed there, so
+ * encrypting for real is the implementation's part of the contract.
  *
  * @example
  * const mailer = createMailer(transport, { from, mailDomain, directory, crypto: openpgpCrypto() });

@@ -84,7 +84,8 @@ const ROWS: ManifestRow[] = [
   },
   {
     index: 5,
-    filename: "nel\u0085 nbsp\u00a0 ls\u2028 ps\u2029 bom\ufeff lone\ud800 high.txt",
+    // No lone surrogate: encodeManifest refuses one (it has no UTF-8 encoding, see below).
+    filename: "nel\u0085 nbsp\u00a0 ls\u2028 ps\u2029 bom\ufeff high.txt",
     content_type: "text/plain",
     encrypted: false,
   },
@@ -106,7 +107,12 @@ describe("encodeManifest", () => {
     expect(encoded).toContain(
       '"filename":"tab\\there\\nnew\\rline\\u0000nul\\u0001\\u001f\\b\\f.txt"',
     );
-    expect(encoded).toContain("nel\\u0085 nbsp\\u00a0 ls\\u2028 ps\\u2029 bom\\ufeff lone\\ud800");
+    expect(encoded).toContain("nel\\u0085 nbsp\\u00a0 ls\\u2028 ps\\u2029 bom\\ufeff high");
+  });
+
+  it("refuses a lone surrogate (Python would write \\ud800, which no UTF-8 reader restores)", () => {
+    const row = { ...(ROWS[0] as ManifestRow), filename: "lone\ud800.txt" };
+    expect(() => encodeManifest([row])).toThrow(/row 0 filename has a lone surrogate/);
   });
 
   it("writes =? as =\\u003f, so no header reader takes it for an encoded word", () => {

@@ -2,6 +2,7 @@ import { decodeHeaderWords } from "./encoded-words.js";
 import { AgentMailError } from "./errors.js";
 import { type ManifestRow, ManifestSchema } from "./schemas/manifest.js";
 import { describeIssues } from "./validate.js";
+import { findLoneSurrogate } from "./well-formed-text.js";
 
 // Key order of every row on the wire, the order of spec §4's example.
 const ROW_KEYS = [
@@ -25,7 +26,8 @@ const ROW_KEYS = [
  * @example
  * encodeManifest([{ index: 0, filename: "résumé.pdf", content_type: "application/pdf", size: 3, encrypted: false }]);
  * // '[{"index":0,"filename":"r\\u00e9sum\\u00e9.pdf","content_type":"application/pdf","size":3,"encrypted":false}]'
- * @throws {AgentMailError} `invalid_manifest` when a row breaks the schema.
+ * @throws {AgentMailError} `invalid_manifest` when a row breaks the schema or a string in it is
+ * not well-formed UTF-16 (a lone surrogate).
  */
 export function encodeManifest(rows: readonly ManifestRow[]): string {
   const parsed = ManifestSchema.safeParse(rows);
@@ -35,6 +37,19 @@ export function encodeManifest(rows: readonly ManifestRow[]): string {
       message: `manifest: ${describeIssues(parsed.error.issues)}`,
     });
   }
+  parsed.data.forEach((row, i) => {
+    for (const [key, value] of Object.entries(row)) {
+      // JSON.stringify would write the lone surrogate as "\ud800", which no UTF-8 reader can
+      // turn back into that name (Python's json.loads makes an unencodable str of it).
+      const lone = typeof value === "string" ? findLoneSurrogate(value) : undefined;
+      if (lone) {
+        throw new AgentMailError({
+          code: "invalid_manifest",
+          message: `manifest: row ${i} ${key} has a lone surrogate (${lone.unit} at index ${lone.index}), which has no UTF-8 encoding`,
+        });
+      }
+    }
+  });
   const ordered = parsed.data.map((row) => {
     const out: Record<string, unknown> = {};
     for (const key of ROW_KEYS) {

@@ -178,3 +178,141 @@ describe("redact: a secret echoed encoded or in another case", () => {
     expect(redact("nothing secret here, 42 files", [token])).toBe("nothing secret here, 42 files");
   });
 });
+
+describe("redact: secrets too long for a RegExp", () => {
+  // V8 refuses a RegExp source of ~32 KiB with a SyntaxError that quotes the pattern: the
+  // percent-encoded secret was one. 14 KiB is a pasted RSA private key block.
+  const long = `-----BEGIN PGP PUBLIC KEY BLOCK-----\n${"mQINBGsMoHcBEACyWoLj3xBfM0W3".repeat(500)}`;
+
+  it("redacts a 14 KiB secret without throwing", () => {
+    const echo = Buffer.from(long).toString("hex");
+    expect(redact(`a ${long} b ${echo} c`, [long])).toBe("a [redacted] b [redacted] c");
+  });
+
+  it("an AgentMailError with it as a secret is built, and quotes none of it", async () => {
+    const { AgentMailError } = await import("./errors.js");
+    const error = new AgentMailError({
+      code: "invalid_public_key",
+      message: "bad key",
+      secrets: [long],
+    });
+    expect(error.message).toBe("bad key");
+    expect(error.code).toBe("invalid_public_key");
+  });
+});
+
+describe("redact never throws", () => {
+  it("replaces the whole text when something inside fails", () => {
+    expect(redact(42 as unknown as string, ["secret-value"])).toBe("[redacted]");
+    expect(redact({} as unknown as string)).toBe("[redacted]");
+  });
+
+  it("ignores secrets that are not strings", () => {
+    expect(redact("keep sk_live_XYZ123", [null, 7, "sk_live_XYZ123"] as unknown as string[])).toBe(
+      "keep [redacted]",
+    );
+  });
+
+  it("redactValue passes nothing on from a value whose getter throws", () => {
+    const hostile = {
+      get boom() {
+        throw new Error("sk_live_XYZ123");
+      },
+    };
+    expect(redactValue(hostile, ["sk_live_XYZ123"])).toBe("[redacted]");
+  });
+});
+
+describe("redact: echoes through escapes, folds and wrapping", () => {
+  const token = "am_Tok3nSecretValue/with+slash~x.y-z0123456789==";
+  const bytes = Buffer.from(token, "utf8");
+  const hexOf = (b: Buffer) => [...b].map((x) => x.toString(16).padStart(2, "0"));
+  const echoes: [string, string][] = [
+    [
+      "JSON \\u escapes",
+      [...token].map((c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`).join(""),
+    ],
+    ["JSON \\/", token.replace(/\//g, "\\/")],
+    ["encodeURI with + and = escaped", encodeURI(token).replace(/\+/g, "%2B").replace(/=/g, "%3D")],
+    ["percent-encoded twice", encodeURIComponent(encodeURIComponent(token))],
+    ["folded across lines", `${token.slice(0, 20)}\r\n ${token.slice(20)}`],
+    ["folded with JSON \\r\\n", `${token.slice(0, 20)}\\r\\n\\t${token.slice(20)}`],
+    ["base64 wrapped at 20", bytes.toString("base64").replace(/(.{20})/g, "$1\n")],
+    ["hex with spaces, upper case", hexOf(bytes).join(" ").toUpperCase()],
+    ["hex with colons", hexOf(bytes).join(":")],
+    [
+      "\\x escapes",
+      hexOf(bytes)
+        .map((h) => `\\x${h}`)
+        .join(""),
+    ],
+    [
+      "quoted-printable",
+      hexOf(bytes)
+        .map((h) => `=${h.toUpperCase()}`)
+        .join(""),
+    ],
+    ["HTML decimal entities", [...token].map((c) => `&#${c.charCodeAt(0)};`).join("")],
+    ["HTML hex entities", [...token].map((c) => `&#x${c.charCodeAt(0).toString(16)};`).join("")],
+    [
+      "hex of UTF-16",
+      [...token].map((c) => c.charCodeAt(0).toString(16).padStart(4, "0")).join(""),
+    ],
+    ["fullwidth", [...token].map((c) => String.fromCharCode(c.charCodeAt(0) + 0xfee0)).join("")],
+    ["cut short (the last 3 characters missing)", token.slice(0, -3)],
+    ["only its first 30 characters", token.slice(0, 30)],
+    ["only 24 characters from its middle", token.slice(10, 34)],
+    ["the first 32 characters of its base64", bytes.toString("base64").slice(0, 32)],
+  ];
+
+  it.each(echoes)("redacts the token echoed %s", (_, echo) => {
+    const out = redact(`server said: ${echo} (bad)`, [token]);
+    expect(out).toBe("server said: [redacted] (bad)");
+  });
+
+  it.each(echoes)("redacts the token echoed %s inside a JSON body", (_, echo) => {
+    const out = JSON.stringify(
+      redactValue({ error: "unauthorized", detail: { note: echo } }, [token]),
+    );
+    expect(out).toBe('{"error":"unauthorized","detail":{"note":"[redacted]"}}');
+  });
+
+  it("redacts the token base64-encoded after other bytes and wrapped at 76 (a MIME body)", () => {
+    const mime = Buffer.from(`${"x".repeat(50)}${token}`)
+      .toString("base64")
+      .replace(/(.{76})/g, "$1\r\n");
+    // Left: the base64 of the 50 x's, and the characters that mix the token's bits with theirs.
+    expect(redact(`server said: ${mime} (bad)`, [token])).toMatch(
+      /^server said: (?:eHh4){16}eHh\[redacted\]0= \(bad\)$/,
+    );
+  });
+
+  it("keeps the text around the echo exact when case folding would change lengths", () => {
+    // "İ".toLowerCase() is two characters: a view built with toLowerCase would cut elsewhere.
+    expect(redact(`İİİ ${token.toUpperCase()} İ end`, [token])).toBe("İİİ [redacted] İ end");
+  });
+
+  it("redacts a non-ASCII secret echoed percent-encoded", () => {
+    const secret = "pässwörd-ünïcode";
+    expect(redact(`x=${encodeURIComponent(secret)};`, [secret])).toBe("x=[redacted];");
+  });
+
+  it("does not find a cut-short echo of a secret under 32 characters", () => {
+    const short = "am_live_0123456789abcdefghijklm"; // 30 characters
+    expect(redact(`echo ${short.slice(0, 26)} end`, [short])).toBe(
+      `echo ${short.slice(0, 26)} end`,
+    );
+  });
+
+  it("leaves escapes, entities and line breaks of ordinary text alone", () => {
+    const text = 'line one\r\n  line two 100% =41 &amp; \\n \\u0041 {"a":"b\\/c"}';
+    expect(redact(text, [token])).toBe(text);
+  });
+
+  it("redacts a token used as a property name, and keeps __proto__ a plain property", () => {
+    const body = JSON.parse(`{"${token}": 1, "__proto__": {"polluted": true}}`);
+    const out = redactValue(body, [token]) as Record<string, unknown>;
+    expect(Object.keys(out)).toEqual(["[redacted]", "__proto__"]);
+    expect(Object.getPrototypeOf(out)).toBe(Object.prototype);
+  });
+});

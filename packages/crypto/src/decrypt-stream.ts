@@ -12,7 +12,12 @@ import {
 import { abortedError, type CheckedDecryptOptions } from "./decrypt-options.js";
 import { plaintextTooLarge, wrapOpenpgpError } from "./errors.js";
 import { binaryAfterSpace, skipLeadingSpace } from "./leading-space.js";
-import { GuardedSeipdPacket, guardedDataPackets, StreamGuard } from "./stream-guard.js";
+import {
+  GuardedSeipdPacket,
+  guardedDataPackets,
+  oneSeipdPacketClass,
+  StreamGuard,
+} from "./stream-guard.js";
 
 /**
  * One streamed decryption. `read` yields plaintext as openpgp.js produces it, which is NOT yet
@@ -38,10 +43,14 @@ export interface StreamDecryption {
   unlessFailed<T>(promise: Promise<T>): Promise<T>;
 }
 
-// Streamed messages are parsed with the guarded SEIPD class (see stream-guard.ts).
 // The least armored text handed to openpgp.js at a time, but at the input's end.
 const MIN_TEXT_CHUNK = 1024;
-const READ_CONFIG = { ...hardenedConfig, additionalAllowedPackets: [GuardedSeipdPacket] };
+// Streamed messages are parsed with a guarded SEIPD class of their own, which also refuses a
+// second SEIPD (see stream-guard.ts).
+const readConfig = () => ({
+  ...hardenedConfig,
+  additionalAllowedPackets: [oneSeipdPacketClass()],
+});
 
 /**
  * Starts decrypting an armored or binary OpenPGP message arriving as a byte stream, in bounded
@@ -178,7 +187,7 @@ async function readStreamedMessage(
       },
       { highWaterMark: 0 },
     );
-    return await readMessage({ binaryMessage, config: READ_CONFIG as never });
+    return await readMessage({ binaryMessage, config: readConfig() as never });
   }
   const limits = new ArmorLimits();
   const decoder = new TextDecoder();
@@ -208,5 +217,5 @@ async function readStreamedMessage(
     },
     { highWaterMark: 0 },
   );
-  return await readMessage({ armoredMessage, config: READ_CONFIG as never });
+  return await readMessage({ armoredMessage, config: readConfig() as never });
 }

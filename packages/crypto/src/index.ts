@@ -1,3 +1,4 @@
+export { certifiedUserIds, type UserIdCertification } from "./certified-user-ids.js";
 export { hardenedConfig, MAX_DECOMPRESSED_BYTES } from "./config.js";
 export {
   type DecryptWithKeyOptions,

@@ -241,8 +241,10 @@ type SeipdInternals = {
 };
 
 /**
- * The SEIPD class `readMessage` uses for a streamed message (through `additionalAllowedPackets`;
- * tag 18 has its own grammar rule, so nothing widens). Its `guard` is set before decryption.
+ * The SEIPD class `readMessage` uses for a streamed message (through `additionalAllowedPackets`).
+ * Its `guard` is set before decryption. Use {@link oneSeipdPacketClass}, never this class itself:
+ * openpgp.js's grammar check allows an "additional" tag anywhere, a second SEIPD after the first
+ * included, and then decrypts only the first.
  */
 export class GuardedSeipdPacket extends SymEncryptedIntegrityProtectedDataPacket {
   guard: StreamGuard | undefined;
@@ -264,4 +266,31 @@ export class GuardedSeipdPacket extends SymEncryptedIntegrityProtectedDataPacket
       self.packets.stream = guard.watch(stream);
     return result;
   }
+}
+
+/**
+ * A {@link GuardedSeipdPacket} class for one streamed message, refusing any SEIPD after the first.
+ * Without it openpgp.js would release the first SEIPD's plaintext and skip the second, where
+ * decryptBytes refuses the message (its grammar check has no "additional" SEIPD to allow). What
+ * follows the first SEIPD arrives as a whole buffer (openpgp.js streams only the first data
+ * packet) and is parsed once the plaintext has been read, so the refusal comes before the end.
+ *
+ * @example
+ * readMessage({ binaryMessage, config: { ...hardenedConfig, additionalAllowedPackets: [oneSeipdPacketClass()] } });
+ */
+export function oneSeipdPacketClass(): typeof GuardedSeipdPacket {
+  let read = false;
+  return class OneSeipdPacket extends GuardedSeipdPacket {
+    override async read(bytes: unknown, config?: Config): Promise<void> {
+      if (read) {
+        await drain(bytes);
+        throw new Error("Packet not allowed in this context: a second encrypted data packet");
+      }
+      read = true;
+      const base = SymEncryptedIntegrityProtectedDataPacket.prototype as unknown as {
+        read(this: unknown, b: unknown, c?: Config): Promise<void>;
+      };
+      await base.read.call(this, bytes, config);
+    }
+  };
 }

@@ -50,7 +50,7 @@ export interface DevAppOptions {
  *
  * @example
  * const store = new DevStore();
- * store.addAgent({ agentId: "peer", publicKey: pem });
+ * await store.addAgent({ agentId: "peer", publicKey: pem });
  * const app = createDevApp(store);
  * const response = await app.request(routePath(Routes.getAgent, { agent_id: "peer" }));
  * console.log((await response.json()).key_version); // 1

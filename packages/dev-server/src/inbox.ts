@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
-import { parseAddress } from "@assmbl/core";
-import { addressList, decodeEncodedWords, headerFields, headerValues } from "./mime/headers.js";
+import { decodeEncodedWords, headerFields, headerValues } from "./mime/headers.js";
+import { strictMailboxes } from "./mime/strict-mailboxes.js";
 import type { DevStoredObject } from "./storage/object-store.js";
 
 /**
@@ -27,7 +27,10 @@ export interface DevInboxMessage {
   agentId: string;
   /** The complete message, byte for byte as sent. */
   raw: Uint8Array;
-  /** The sender's bare address: the `From` header's first mailbox, else the envelope sender. */
+  /**
+   * The sender's bare address: the `From` header's first mailbox; the envelope sender when the
+   * message has no `From`; `""` when its `From` cannot be read plainly (see `firstMailbox`).
+   */
   sender: string;
   /**
    * True for mail sent through `POST /send` by an authenticated agent, and for other mail whose
@@ -54,7 +57,7 @@ export interface DevInboxMessage {
  * store.deliver("my-agent", raw, { sender: "bounce@x.example", receivedAt: new Date(0) });
  */
 export interface DeliverOptions {
-  /** The envelope sender, used when the message has no parseable `From` header. */
+  /** The envelope sender, used when the message has no `From` header. */
   sender?: string | undefined;
   /** Defaults to now. */
   receivedAt?: Date | undefined;
@@ -98,7 +101,10 @@ export function inboxMessage(
 ): StoredInboxMessage {
   const fields = headerFields(raw);
   const subject = headerValues(fields, "subject")[0];
-  const sender = firstMailbox(headerValues(fields, "from")) ?? options.sender ?? "";
+  const from = headerValues(fields, "from");
+  // A From header that cannot be read plainly names no sender: the envelope sender must not
+  // stand in for it (and be marked verified) while recipients show the header's.
+  const sender = firstMailbox(from) ?? (from.length === 0 ? options.sender : undefined) ?? "";
   return {
     id: randomUUID(),
     agentId,
@@ -135,16 +141,17 @@ export function copyInboxMessage(message: DevInboxMessage): DevInboxMessage {
   };
 }
 
-/** The bare address of the first mailbox of `From`, or `undefined` when there is none. */
+/**
+ * The bare address of the first mailbox of `From`, or `undefined` when there is none or it is
+ * not read plainly: exactly one `From` header, written as `strictMailboxes` requires (what
+ * the SES endpoint accepts), so the inbox's `Sender` is what the recipient's SDK reads.
+ *
+ * @example
+ * firstMailbox(["Peer <peer@agents.localhost>"]); // "peer@agents.localhost"
+ * firstMailbox(['<bob@x.example> "<alice@x.example>"']); // undefined
+ */
 export function firstMailbox(values: readonly string[]): string | undefined {
-  for (const value of values) {
-    for (const item of addressList(value)) {
-      try {
-        return parseAddress(item).address;
-      } catch {
-        // Not an address; try the next one.
-      }
-    }
-  }
-  return undefined;
+  if (values.length !== 1) return undefined;
+  const read = strictMailboxes(values[0] ?? "");
+  return read.ok ? read.addresses[0] : undefined;
 }

@@ -1,11 +1,20 @@
 // One key belongs to one agent. The directory refuses a key another agent holds or held (by its
-// SPKI fingerprint, or the fingerprint of its OpenPGP primary key or any subkey), and an OpenPGP
-// key whose user ids do not name the registering agent's address: otherwise alice could publish
-// bob's key as hers, and mail encrypted "to alice" would be readable by bob (or the reverse).
-import { AgentMailError, type AgentMailErrorCode, publicKeyBlockProblem } from "@assmbl/core";
-import { readOpenPgpIdentity, userIdNames } from "./openpgp-identity.js";
+// SPKI fingerprint, the fingerprint of its OpenPGP primary key or any subkey, or the canonical
+// material of any of them, however re-dressed), and an OpenPGP key with a user id that does not
+// name the registering agent's address or that the key does not certify: otherwise alice could
+// publish bob's key as hers, and mail encrypted "to alice" would be readable by bob (or the
+// reverse), or squat a key its owner has not registered yet.
+import {
+  AgentMailError,
+  type AgentMailErrorCode,
+  parseAddress,
+  publicKeyBlockProblem,
+  publicKeyIdentity,
+} from "@assmbl/core";
+import { certifiedUserIds, parsePublicKey } from "@assmbl/crypto";
+import { openpgpMaterial } from "./key-material.js";
 
-/** The fingerprints a key is known by, each tagged with its kind (`spki:` / `openpgp:`). */
+/** What a key is known by: fingerprints (`spki:` / `openpgp:`) and canonical material (`material:`). */
 export type KeyFingerprints = readonly string[];
 
 /**
@@ -34,10 +43,15 @@ export class KeyClaims {
       const owner = this.#owners.get(fingerprint);
       if (owner !== undefined && owner !== agentId) {
         const [kind, hex] = fingerprint.split(":");
-        const what = kind === "spki" ? "public_key" : "an OpenPGP key or subkey";
+        const what =
+          kind === "spki"
+            ? `public_key (fingerprint ${hex})`
+            : kind === "openpgp"
+              ? `an OpenPGP key or subkey (fingerprint ${hex})`
+              : "the key material of public_key or of an OpenPGP key or subkey";
         throw new AgentMailError({
           code,
-          message: `${prefix}${what} (fingerprint ${hex}) is already registered to another agent; register a key of your own`,
+          message: `${prefix}${what} is already registered to another agent; register a key of your own`,
         });
       }
     }
@@ -50,22 +64,26 @@ export class KeyClaims {
 }
 
 /**
- * The fingerprints of an armored OpenPGP public key registered for `address`, once it is checked
- * to be a single public key (no private key material) with a user id naming `address`.
+ * The claims of an armored OpenPGP public key registered for `address` (`openpgp:<fingerprint>`
+ * and `material:<canonical material>` of the primary key and every subkey), once it is checked
+ * to be a single public key (no private key material) whose user ids ALL name `address` and are
+ * ALL certified by the key (a valid self-signature by its primary key, checked by openpgp.js as
+ * the SDK checks a signer's user ids). Anyone can append an unsigned user id to a copy of someone
+ * else's key, and a key whose ids name two agents belongs to neither, so either is refused.
  *
  * @example
- * openpgpFingerprints(armored, "my-agent@agents.localhost", "openpgp_public_key", "invalid_request");
- * // ["openpgp:5f0c...", "openpgp:9a1b..."]
+ * await openpgpClaims(armored, "my-agent@agents.localhost", "openpgp_public_key", "invalid_request");
+ * // ["openpgp:5f0c...", "openpgp:9a1b...", "material:c25519:...", "material:c25519:..."]
  * @throws {AgentMailError} `code` for a key that cannot be read or holds private key material;
- * `key_identity_mismatch` (or `code` with its message when `code` is `invalid_options`) when no
- * user id names `address`.
+ * `key_identity_mismatch` (or `code` with its message when `code` is `invalid_options`) when it
+ * has no user id, a user id that does not name `address`, or one the key does not certify.
  */
-export function openpgpFingerprints(
+export async function openpgpClaims(
   armored: string,
   address: string,
   name: string,
   code: AgentMailErrorCode,
-): string[] {
+): Promise<string[]> {
   const problem = publicKeyBlockProblem(armored);
   if (problem !== undefined) {
     // Said in our words: core's explanation names the private block's label, and a message
@@ -75,19 +93,61 @@ export function openpgpFingerprints(
       : `${name} is not an OpenPGP public key: ${problem}`;
     throw new AgentMailError({ code, message });
   }
-  const read = readOpenPgpIdentity(armored);
-  if (!read.ok) throw new AgentMailError({ code, message: `${name} ${read.reason}` });
-  const { userIds, fingerprints } = read.identity;
-  if (!userIds.some((userId) => userIdNames(userId, address))) {
-    const shown = userIds
-      .slice(0, 3)
-      .map((userId) => JSON.stringify(userId.length > 80 ? `${userId.slice(0, 80)}...` : userId));
-    throw new AgentMailError({
+  // Core's reader: the fingerprints of the one primary key and its subkeys, and every user id
+  // packet as written.
+  const read = publicKeyIdentity(armored);
+  if (!read.ok) throw new AgentMailError({ code, message: `${name}: ${read.problem}` });
+  const { userIds, fingerprints } = read.value;
+  const mismatch = (message: string) =>
+    new AgentMailError({
       code: code === "invalid_options" ? code : "key_identity_mismatch",
-      message: `${name} has no user id naming ${address} (${
-        shown.length === 0 ? "it has no user ids" : `its user ids: ${shown.join(", ")}`
-      }); the key must be issued for the agent's own address`,
+      message: `${name} ${message}; the key must be issued for the agent's own address (${address}) only`,
     });
+  if (userIds.length === 0) throw mismatch("has no user ids");
+  const foreign = userIds.find((userId) => !userIdNames(userId, address));
+  if (foreign !== undefined)
+    throw mismatch(`has a user id ${shown(foreign)} that does not name ${address}`);
+  // openpgp.js: the key as the SDK reads it, each user id with its self-certification checked.
+  let key: Awaited<ReturnType<typeof parsePublicKey>>;
+  let certifications: Awaited<ReturnType<typeof certifiedUserIds>>;
+  try {
+    key = await parsePublicKey(armored);
+    certifications = await certifiedUserIds(armored);
+  } catch (error) {
+    const why = AgentMailError.is(error) ? error.message : "it cannot be read";
+    throw new AgentMailError({ code, message: `${name} is not an OpenPGP public key: ${why}` });
   }
-  return fingerprints.map((fingerprint) => `openpgp:${fingerprint}`);
+  const uncertified = certifications.find((entry) => !entry.certified);
+  if (uncertified !== undefined) {
+    throw mismatch(`has a user id ${shown(uncertified.userId)} that is not certified by the key`);
+  }
+  // A user id packet openpgp.js did not keep cannot have been checked.
+  if (certifications.length !== userIds.length) {
+    throw mismatch("has user ids that are not certified by the key");
+  }
+  const materials = key.getKeys().map((part) => `material:${openpgpMaterial(part.keyPacket)}`);
+  return [...fingerprints.map((fingerprint) => `openpgp:${fingerprint}`), ...materials];
+}
+
+function shown(userId: string): string {
+  return JSON.stringify(userId.length > 80 ? `${userId.slice(0, 80)}...` : userId);
+}
+
+/**
+ * Whether a user id names `address`: the addr-spec of `Name <addr>`, or a bare address,
+ * compared case-insensitively.
+ *
+ * @example
+ * userIdNames("My Agent <My-Agent@agents.localhost>", "my-agent@agents.localhost"); // true
+ */
+export function userIdNames(userId: string, address: string): boolean {
+  const angle = /<([^<>]*)>\s*$/.exec(userId)?.[1];
+  const candidate = (angle ?? userId).trim();
+  let parsed: string;
+  try {
+    parsed = parseAddress(candidate).address;
+  } catch {
+    return false;
+  }
+  return parsed.toLowerCase() === address.toLowerCase();
 }

@@ -1,5 +1,6 @@
 import { createHash, createPublicKey, type KeyObject } from "node:crypto";
 import type { DirectoryAlgorithm } from "@assmbl/core";
+import { spkiMaterial } from "./key-material.js";
 
 /** A directory `public_key`, parsed. */
 export interface SpkiKey {
@@ -9,6 +10,11 @@ export interface SpkiKey {
   algorithm: DirectoryAlgorithm;
   /** What the key is, for messages: `rsa 2048`, `ed25519`. */
   description: string;
+  /**
+   * The key's canonical material (`key-material.ts`): the same key written another way (a
+   * compressed P-256 point, say) has another DER and fingerprint but the same material.
+   */
+  material: string;
 }
 
 /** Either a parsed key or why the text is not one; the reason never quotes the text. */
@@ -46,7 +52,9 @@ export function inspectSpkiPem(pem: string): SpkiResult {
   }
   const der = key.export({ type: "spki", format: "der" });
   const fingerprint = createHash("sha256").update(der).digest("hex");
-  return { ok: true, key: { fingerprint, algorithm, description } };
+  const material = spkiMaterial(key);
+  if (material === undefined) return { ok: false, reason: "is not a key the directory takes" };
+  return { ok: true, key: { fingerprint, algorithm, description, material } };
 }
 
 /**

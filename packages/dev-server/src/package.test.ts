@@ -22,10 +22,12 @@ async function sources(): Promise<Array<[file: string, source: string]>> {
 
 // transport-ses brings the MIME composer, so SendEmail captures and /send messages are built as
 // the SDK builds them; postal-mime lists a received message's attachment parts.
-it("depends on core, transport-ses, hono, its node adapter, postal-mime and zod only", async () => {
+// crypto (openpgp.js) verifies the self-certifications of registered keys' user ids.
+it("depends on core, crypto, transport-ses, hono, its node adapter, postal-mime and zod only", async () => {
   const manifest = JSON.parse(await readFile(join(root, "package.json"), "utf8"));
   expect(Object.keys(manifest.dependencies).sort()).toEqual([
     "@assmbl/core",
+    "@assmbl/crypto",
     "@assmbl/transport-ses",
     "@hono/node-server",
     "hono",

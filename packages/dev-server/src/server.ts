@@ -88,7 +88,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
   });
   const agents: Record<string, { token: string; ses: DevSesCredentials }> = {};
   for (const seed of parsed.agents ?? []) {
-    const agent = store.addAgent(seed);
+    const agent = await store.addAgent(seed);
     agents[agent.agentId] = { token: agent.token, ses: agent.ses };
   }
   const requests = new RequestLog();

@@ -1,4 +1,10 @@
-import { AgentMailError, authorizationHeader, codeForStatus, ErrorBodySchema } from "@assmbl/core";
+import {
+  AgentMailError,
+  authorizationHeader,
+  codeForStatus,
+  ErrorBodySchema,
+  redact,
+} from "@assmbl/core";
 import ky, { HTTPError, type KyInstance, TimeoutError } from "ky";
 import { cappedFetch, unreadableBody } from "./capped-fetch.js";
 
@@ -95,7 +101,9 @@ export async function toAgentMailError(
         secrets,
       });
     }
-    const code = parsed.success ? parsed.data.error : codeForStatus(status);
+    const code = parsed.success
+      ? serverCode(parsed.data.error, status, secrets)
+      : codeForStatus(status);
     const detail = parsed.success && parsed.data.message ? `: ${parsed.data.message}` : "";
     return new AgentMailError({
       code,
@@ -130,4 +138,21 @@ export async function toAgentMailError(
     cause: error,
     secrets,
   });
+}
+
+// What a code the SDK passes on from a server looks like (every documented code does).
+const SERVER_CODE = /^[a-z][a-z0-9_]{0,63}$/;
+
+/**
+ * The `error` of a directory error body as the error's `code`, when it looks like a code and is
+ * not (an echo of) the token; otherwise the code of the status. `code` is the one field of an
+ * error that is never redacted, and code branches on it: a server must not be able to put a
+ * token, a line break or a page of text there.
+ *
+ * @example
+ * serverCode("agent_not_found", 404, [token]); // "agent_not_found"
+ * serverCode(token, 401, [token]); // "unauthorized"
+ */
+export function serverCode(code: string, status: number, secrets: readonly string[]): string {
+  return SERVER_CODE.test(code) && redact(code, secrets) === code ? code : codeForStatus(status);
 }

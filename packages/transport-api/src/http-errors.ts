@@ -8,6 +8,7 @@ import {
   parseRetryAfter,
   ResponseHeaders,
   readBodyCapped,
+  redact,
 } from "@assmbl/core";
 import { TimeoutError } from "ky";
 import type { AttemptFailure } from "./retry.js";
@@ -57,14 +58,16 @@ export async function failureFromResponse(
   let detail: string | undefined;
   let body: unknown;
   if (apiError.success) {
-    code = apiError.data.error;
+    code = serverCode(apiError.data.error, status, secrets);
     detail = apiError.data.message;
     body = json;
   } else {
     const s3 = parseS3Error(text);
     code = (s3?.code && S3_CODES[s3.code]) || codeForStatus(status);
     detail = s3 ? [s3.code, s3.message].filter(Boolean).join(": ") : undefined;
-    body = s3 ?? (json === undefined ? (text && !unread ? text.slice(0, 500) : undefined) : json);
+    // Redacted before it is cut: a cut through a token would leave its head unrecognised.
+    const kept = text && !unread ? redact(text, secrets).slice(0, 500) : undefined;
+    body = s3 ?? (json === undefined ? kept : json);
   }
   const retryable =
     status === 408 || status === 429 || status >= 500 || isRetryableCode(code, status);
@@ -82,6 +85,23 @@ export async function failureFromResponse(
     retryAfterMs: parseRetryAfter(response.headers.get(ResponseHeaders.retryAfter), now),
     ...(answerMayFollowWork(status) ? { ambiguous: true } : {}),
   };
+}
+
+// What a code the SDK passes on from a server looks like (every documented code does).
+const SERVER_CODE = /^[a-z][a-z0-9_]{0,63}$/;
+
+/**
+ * The `error` of an API error body as the error's `code`, when it looks like a code and is not
+ * (an echo of) one of `secrets`; otherwise the code of the status. `code` is the one field of an
+ * error that is never redacted, and code branches on it: a server must not be able to put a
+ * token, a line break or a page of text there.
+ *
+ * @example
+ * serverCode("rate_limited", 429, [token]); // "rate_limited"
+ * serverCode(token, 401, [token]); // "unauthorized"
+ */
+export function serverCode(code: string, status: number, secrets: readonly string[]): string {
+  return SERVER_CODE.test(code) && redact(code, secrets) === code ? code : codeForStatus(status);
 }
 
 /**

@@ -2,7 +2,7 @@
 // original_filename, else the part's name without `.asc`), yet callers write it to disk as it is:
 // a candidate that would not be that one file on Linux, macOS and Windows, or that would not
 // display as what it is, is skipped for the next one, down to `attachment-<index>`.
-import { encodeManifest, OPENPGP_ARMORED } from "@assmbl/core";
+import { OPENPGP_ARMORED } from "@assmbl/core";
 import {
   type AgentPrivateKey,
   generateKeyPair,
@@ -27,9 +27,18 @@ beforeAll(async () => {
   cipher = new TextDecoder().decode(bytes as Uint8Array);
 });
 
+function asciiJson(value: unknown): string {
+  return JSON.stringify(value).replace(
+    /[^\x20-\x7e]/g,
+    (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, "0")}`,
+  );
+}
+
 /** The name openMessage restores for one encrypted part named `sent` with `original` in its row. */
 async function restored(original: string | undefined, sent = "report.pdf.asc"): Promise<string> {
-  const manifest = encodeManifest([
+  // Written by hand, not with encodeManifest: a sender may put what core's writer refuses (a lone
+  // surrogate) in a manifest, escaped as Python's json.dumps(ensure_ascii=True) would.
+  const manifest = asciiJson([
     {
       index: 0,
       filename: "report.pdf.asc",
@@ -131,6 +140,11 @@ const UNSAFE: [label: string, name: string][] = [
   ["256 ASCII bytes", `${"a".repeat(252)}.pdf`],
   ["256 UTF-8 bytes in 130 characters", `${"\u00e9".repeat(126)}.pdf`],
   ["2000 characters", "a".repeat(2000)],
+  // Windows' best-fit conversion turns these into "/" (or ":"), so they can name another file.
+  ["the division slash", "a\u2215b.pdf"],
+  ["the full-width solidus", "a\uff0fb.pdf"],
+  ["the big solidus", "a\u29f8b.pdf"],
+  ["the full-width colon", "a\uff1ab.pdf"],
 ];
 
 const SAFE: [label: string, name: string][] = [
@@ -145,7 +159,6 @@ const SAFE: [label: string, name: string][] = [
   ["COM10 (not a device)", "COM10.txt"],
   ["255 ASCII bytes", `${"a".repeat(251)}.pdf`],
   ["255 UTF-8 bytes", `${"\u00e9".repeat(125)}a.pdf`],
-  ["the fraction slash and full-width solidus (not separators)", "a\u2215b\uff0fc.pdf"],
   ["no-break space", "a\u00a0b.pdf"],
 ];
 

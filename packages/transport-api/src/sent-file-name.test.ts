@@ -4,7 +4,7 @@
 // "\", nor a control character in a subject, header or name.
 import { describe, expect, it } from "vitest";
 import { openMessage } from "./open-message.js";
-import { sentFileName } from "./safe-file-name.js";
+import { safeFileName, sentFileName } from "./safe-file-name.js";
 
 // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point.
 const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
@@ -88,4 +88,28 @@ describe("names as sent are never paths, whatever the sender wrote", () => {
     expect(sentFileName("report.pdf", 0)).toBe("report.pdf");
     expect(sentFileName(" . ", 3)).toBe("attachment-3");
   });
+});
+
+describe("names are safe to write on Windows too", () => {
+  it.each([
+    ["C:evil.txt", "C_evil.txt"],
+    ["a:b", "a_b"],
+    ["nul.txt", "_nul.txt"],
+    ["CON", "_CON"],
+    ["com1 .log", "_com1 .log"],
+    ["..\u2215..\u2215etc", ".._.._etc"],
+    ["a\uff0fb\u29f8c\u2044d\uff3ce", "a_b_c_d_e"],
+    ["x\uff1ay\ufe55z.txt", "x_y_z.txt"],
+    ["what?.txt", "what?.txt"],
+    ["report.pdf", "report.pdf"],
+  ])("sentFileName(%j) is %j", (name, expected) => {
+    expect(sentFileName(name, 0)).toBe(expected);
+  });
+
+  it.each(["a\u2215b", "a\uff0fb", "a\u29f8b", "x\uff1ay.txt", "C:evil.txt", "nul.txt"])(
+    "safeFileName refuses %j",
+    (name) => {
+      expect(safeFileName(name)).toBeUndefined();
+    },
+  );
 });

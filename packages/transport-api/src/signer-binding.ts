@@ -5,6 +5,7 @@ import type {
   MailDecryptor,
   SignatureVerification,
 } from "@assmbl/core";
+import { cleanText } from "./mime.js";
 import type { VerifyWith } from "./verification-keys.js";
 
 /**
@@ -130,7 +131,7 @@ function judged<T extends SignedResult>(result: T, source: Source, sender: strin
     // A signature that counts needs no explanation (and `valid` reads as before).
     if (source !== "directory" || namesAddress(result.signerUserIds, sender)) return result;
     const ids = result.signerUserIds?.length
-      ? `its user ids (${result.signerUserIds.join(", ")}) do not name ${sender}`
+      ? `its user ids (${quotedUserIds(result.signerUserIds)}) do not name ${sender}`
       : "the decryptor did not report the key's certified user ids";
     return downgraded(result, {
       ...signer,
@@ -159,4 +160,28 @@ function whyNot(verification: SignatureVerification, source: Source, sender: str
   return source === "directory"
     ? `not ${sender}'s directory key, or the signature is bad`
     : "not one of the verifyWith keys, or the signature is bad";
+}
+
+// At most this many user ids, each cut to this many characters, go into a reason.
+const REASON_USER_IDS = 4;
+const REASON_USER_ID_LENGTH = 128;
+
+/**
+ * The user ids of a key the sender's message was signed with, for a reason a reader logs or
+ * shows: whoever made the key chose them, so each is cleaned like a received header (no line
+ * breaks, control or bidi characters) and cut short, and only the first few are listed.
+ *
+ * @example
+ * quotedUserIds(["Mallory\u202E <m@evil.example>"]); // "Mallory\uFFFD <m@evil.example>"
+ */
+export function quotedUserIds(userIds: readonly string[]): string {
+  const shown = userIds.slice(0, REASON_USER_IDS).map((userId) => {
+    const clean = cleanText(String(userId));
+    const cut = [...clean];
+    return cut.length > REASON_USER_ID_LENGTH
+      ? `${cut.slice(0, REASON_USER_ID_LENGTH).join("")}...`
+      : clean;
+  });
+  const more = userIds.length - shown.length;
+  return more > 0 ? `${shown.join(", ")} and ${more} more` : shown.join(", ");
 }

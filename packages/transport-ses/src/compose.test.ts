@@ -153,11 +153,12 @@ describe("composeMime, read back by Python's email parser", () => {
       filename: "data.bin",
       payloadBase64: Buffer.from(streamed).toString("base64"),
     });
-    // RFC 2231 on the wire, never raw UTF-8 in a header.
+    // RFC 2231 on the wire, never raw UTF-8 in a header; Content-Disposition as the Python SDK
+    // (policy.default) writes it for the same name.
     expect(rawText(raw)).toContain(
       'Content-Type: application/pdf; name="resume __.pdf"\r\n' +
         "Content-Transfer-Encoding: base64\r\n" +
-        "Content-Disposition: attachment;\r\n filename*0*=utf-8''r%C3%A9sum%C3%A9%20%E4%B8%AD%E6%96%87.pdf\r\n",
+        "Content-Disposition: attachment;\r\n filename*=utf-8''r%C3%A9sum%C3%A9%20%E4%B8%AD%E6%96%87.pdf\r\n",
     );
 
     const [pdfRow, binRow] = prepared.attachments.map((attachment) => attachment.manifest);

@@ -4,16 +4,20 @@ import {
   AgentMailHeaders,
   assertSafeHeader,
   DOMAIN_NAME_PATTERN,
+  decodeHeaderWords,
+  hasEncodedWordLookalike,
   type Mailbox,
   mimeHeaders,
   type PreparedMessage,
   parseInput,
 } from "@assmbl/core";
-import { buildHeaderValue, encodeWord, parseHeaderValue } from "nodemailer/lib/mime-funcs";
+import { encodeWord, parseHeaderValue } from "nodemailer/lib/mime-funcs";
 import MimeNode from "nodemailer/lib/mime-node";
 import { z } from "zod";
 import { collectAttachments, type MessageLimit } from "./attachments.js";
-import { foldableJson, foldHeaderValue, hasEncodedWordLookalike } from "./fold.js";
+import { foldableJson, foldHeaderValue } from "./fold.js";
+import { encodeNamesAsOneWord } from "./mailbox-header.js";
+import { foldParameters } from "./mime-params.js";
 import { checkPrepared } from "./prepared.js";
 
 /**
@@ -82,8 +86,13 @@ export interface RenderedMessage extends ComposedMime {
  *   encrypted body is the armored OpenPGP text as the whole of a single `text/plain` part
  *   (7bit), never PGP/MIME and never with HTML beside it.
  * - attachments: `multipart/mixed` after the body, each base64 with its manifest filename in
- *   `Content-Disposition` (RFC 2231 `filename*` when not ASCII) and an ASCII rendering of it as
- *   the `name` of `Content-Type`, the fallback for readers that ignore RFC 2231.
+ *   `Content-Disposition` as the Python SDK writes it (quoted; RFC 2231 `filename*` when not
+ *   ASCII or holding `=?`; RFC 2231 sections when long; never folded inside a quoted string) and
+ *   an ASCII rendering of it as the `name` of `Content-Type`, the fallback for readers that
+ *   ignore RFC 2231, one quoted string never cut.
+ * - Subject and custom headers: printable ASCII as given, folded at single spaces (RFC 5322; a
+ *   reader must unfold: Python's compat32 `msg.get()` does not, policy.default does); anything
+ *   else, and values with `=?` or leading, trailing or repeated spaces, as RFC 2047 words.
  * - streamed attachments are read whole; their manifest rows get their real `size`.
  * - `X-AgentMail-Attachments` stays one unbroken JSON value wherever it has white space to
  *   fold at, so unfolding restores it exactly; a run too long for a 998-character line gets one
@@ -134,7 +143,9 @@ export async function renderMessage(
   });
   // Addressing and identity first, then the contract's headers, then MIME-Version; nodemailer
   // writes Content-Transfer-Encoding and Content-Type last.
-  encodeLookalikeNames(root);
+  // A name with "=?", non-ASCII or odd spacing is one B encoded word (see mailbox-header.ts):
+  // nodemailer would quote a printable one, and Python's email decodes words in quotes too.
+  encodeNamesAsOneWord(root);
   root.setHeader("From", mailbox(message.from));
   if (message.to.length > 0) root.setHeader("To", message.to.map(mailbox));
   if (message.cc.length > 0) root.setHeader("Cc", message.cc.map(mailbox));
@@ -158,21 +169,22 @@ export async function renderMessage(
     fillBody(root.createChild(body.contentType), body);
     message.attachments.forEach((attachment, i) => {
       const { filename, content_type: contentType } = attachment.manifest;
-      // Not createChild's `filename`: nodemailer would put an RFC 2047 word inside the quoted
-      // `name` parameter, which RFC 2047 §5 forbids (Python reports it as a defect).
-      const type = parseHeaderValue(contentType);
-      const child = root.createChild(
-        buildHeaderValue({
-          value: type.value,
-          params: { ...type.params, name: asciiFallback(filename) },
-        }),
-      );
+      // Both parameter headers are written here (prepared), folded only between parameters:
+      // nodemailer and a plain header folder both fold inside a quoted `name="..."`, and a
+      // reader that does not unfold (Python's compat32 `get_filename()`) keeps that CRLF.
+      // Not createChild's `filename` either: nodemailer would put an RFC 2047 word inside the
+      // quoted `name` parameter, which RFC 2047 §5 forbids (Python reports it as a defect).
+      const child = root.createChild("application/octet-stream");
+      child.setHeader("Content-Type", {
+        prepared: true,
+        value: contentTypeValue(contentType, filename),
+      });
       child.setHeader("Content-Transfer-Encoding", "base64");
-      // Prepared: nodemailer's own parse-and-rebuild of this value would not keep RFC 2231.
-      const disposition = buildHeaderValue({ value: "attachment", params: { filename } });
       child.setHeader("Content-Disposition", {
         prepared: true,
-        value: foldHeaderValue("Content-Disposition", disposition),
+        value: foldParameters("Content-Disposition", "attachment", [
+          { name: "filename", value: filename },
+        ]),
       });
       const bytes = collected.contents[i] as Uint8Array;
       child.setContent(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
@@ -214,12 +226,25 @@ function fillBody(node: MimeNode, body: Body): void {
 
 const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
 
-// Printable ASCII goes out as given, folded only at its own white space, so unfolding restores
-// it exactly (nodemailer would RFC 2047-encode any value with a double quote, JSON included).
-// A value with an encoded-word look-alike (`=?`, see `hasEncodedWordLookalike`) is RFC
-// 2047-encoded whole, as is any value that is not printable ASCII: readers (Python's `email`,
-// core's decoder) decode any `=?...?=` they find, and nodemailer would leave a well-formed one
-// as it is.
+/**
+ * Whether an unstructured header value goes out as given (then folded only at its own single
+ * spaces, so unfolding restores it exactly; nodemailer would RFC 2047-encode any value with a
+ * double quote, JSON included) rather than as RFC 2047 encoded words: printable ASCII, no
+ * encoded-word look-alike (`=?`: readers, Python's `email` and core's decoder, decode any
+ * `=?...?=` they find, and nodemailer would leave a well-formed one as it is), and **(ours)** no
+ * leading, trailing or repeated white space: readers drop the space after the colon and some
+ * collapse runs at a fold, while inside an encoded word every space reads back.
+ *
+ * @example
+ * isWrittenAsIs("Q3 report"); // true
+ * isWrittenAsIs(" Q3  report"); // false
+ */
+export function isWrittenAsIs(value: string): boolean {
+  return (
+    PRINTABLE_ASCII.test(value) && !hasEncodedWordLookalike(value) && !/^\s|\s$|\s\s/.test(value)
+  );
+}
+
 function addText(node: MimeNode, name: string, value: string): void {
   if (value.trim() === "") {
     throw new AgentMailError({
@@ -227,8 +252,13 @@ function addText(node: MimeNode, name: string, value: string): void {
       message: `${name} has an empty value, which the MIME composer cannot write`,
     });
   }
-  const written =
-    PRINTABLE_ASCII.test(value) && !hasEncodedWordLookalike(value) ? value : encodedWords(value);
+  // The manifest is compact JSON from core (ASCII, "=?" escaped): its spaces are the JSON's own
+  // and unfold back exactly, so only a look-alike or non-ASCII value would make it encoded.
+  const asIs =
+    name === AgentMailHeaders.attachments
+      ? PRINTABLE_ASCII.test(value) && !hasEncodedWordLookalike(value)
+      : isWrittenAsIs(value);
+  const written = asIs ? value : encodedWords(value);
   node.addHeader(name, { prepared: true, value: foldHeaderValue(name, written) });
 }
 
@@ -246,18 +276,6 @@ function encodedWords(value: string): string {
     else if (!/[\x20-\x7e]/.test(char)) other++;
   }
   return encodeWord(value, other < latin ? "Q" : "B", 52);
-}
-
-// nodemailer writes a printable-ASCII display name as a quoted string, and Python's `email`
-// decodes encoded words inside quoted strings too ("Invoice\r\nBcc: ..." then makes its header
-// access raise). So on this node a name with an encoded-word look-alike is written as encoded
-// words; nodemailer formats every other name, and the addresses, as before.
-function encodeLookalikeNames(node: MimeNode): void {
-  const target = node as unknown as { _encodeAddressName(name: string): string };
-  const encodeName = target._encodeAddressName.bind(node);
-  target._encodeAddressName = (name) =>
-    // One word, unsplit: Python keeps the space between two encoded words of a phrase.
-    hasEncodedWordLookalike(name) ? encodeWord(name, "Q") : encodeName(name);
 }
 
 // nodemailer capitalises field names its own way ("X-Agentmail-Encrypted"); put back the
@@ -297,6 +315,25 @@ export function asciiFallback(filename: string): string {
       // that decodes encoded words in parameters would restore another name.
       .replace(/=\?/g, "=_")
   );
+}
+
+/**
+ * The Content-Type of an attachment part: the manifest's media type, its parameters as given
+ * (an RFC 2231 value nodemailer's parser hands back as an encoded word is decoded first, then
+ * written as RFC 2231 again), and `name`, the ASCII fallback of the filename, on a line of its own
+ * when long, never cut or folded. The caller's type holds no `name`/`filename` and no `=?`
+ * (`checkPrepared`).
+ */
+function contentTypeValue(contentType: string, filename: string): string {
+  const type = parseHeaderValue(contentType);
+  const params = Object.entries(type.params as Record<string, string>).map(([name, value]) => ({
+    name,
+    value: hasEncodedWordLookalike(value) ? decodeHeaderWords(value) : value,
+  }));
+  return foldParameters("Content-Type", type.value, [
+    ...params,
+    { name: "name", value: asciiFallback(filename), split: false },
+  ]);
 }
 
 function mailbox(entry: Mailbox): { name: string; address: string } {

@@ -1,9 +1,5 @@
 import { AgentMailError } from "@assmbl/core";
 
-// One rule for every writer: the composer and the recipient checks use core's, re-exported here
-// so that this package's modules keep importing it from one place.
-export { hasEncodedWordLookalike } from "@assmbl/core";
-
 /** RFC 5322 §2.1.1: a line MUST NOT be longer than 998 characters, CRLF excluded. */
 export const MAX_LINE = 998;
 

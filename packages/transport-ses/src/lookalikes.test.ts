@@ -3,11 +3,16 @@
 // anywhere, inside quoted strings and words too) and in core's decoder. Before the fix such a
 // printable value was written verbatim, and "=?utf-8?b?SW52b2ljZQ0KQmNjOi...?=" came back as
 // "Invoice\r\nBcc: evil@...".
-import { createMailer, decodeHeaderWords, type PreparedMessage, parseAddress } from "@assmbl/core";
+import {
+  createMailer,
+  decodeHeaderWords,
+  hasEncodedWordLookalike,
+  type PreparedMessage,
+  parseAddress,
+} from "@assmbl/core";
 import { describe, expect, it } from "vitest";
 import { pythonSdk } from "../../../scripts/python-sdk.js";
 import { composeMime } from "./compose.js";
-import { hasEncodedWordLookalike } from "./fold.js";
 import { errorOf, MAIL_DOMAIN, preparePlain } from "./testing/fixtures.js";
 
 const LOOKALIKES = [

@@ -108,3 +108,37 @@ describe("sendPlainEmail", () => {
     expect(rejected.commands).toHaveLength(1);
   });
 });
+
+// The composer's look-alike defences, shared (mailbox-header.ts): SES writes these as headers.
+describe("sendPlainEmail and encoded-word look-alikes", () => {
+  const EVIL = "=?utf-8?q?Evil=0D=0ABcc:_x@evil.example?=";
+
+  it("writes a display name holding =? as one B encoded word, never quoted", async () => {
+    const { client, commands } = stubClient("v1", [{ ok: { MessageId: "plain-2" } }]);
+    await sendPlainEmail(client as never, {
+      ...message,
+      from: `"${EVIL}" <report-bot@agents.example.com>`,
+      to: `"a  b" <ops@example.com>`,
+    });
+    const input = commands[0]?.input as { Source: string; Destination: { ToAddresses: string[] } };
+    const word = `=?UTF-8?B?${Buffer.from(EVIL).toString("base64")}?=`;
+    expect(input.Source).toBe(`${word} <report-bot@agents.example.com>`);
+    // Printable names with repeated spaces are quoted: readers keep spaces only there.
+    expect(input.Destination.ToAddresses).toEqual(['"a  b" <ops@example.com>']);
+  });
+
+  it.each([
+    ["an address holding =?", { to: "=?utf-8?q?x?=@example.com" }, "invalid_address"],
+    ["a subject holding =?", { subject: EVIL }, "invalid_header"],
+    [
+      "a name with =? too long for one word",
+      { from: `"${EVIL}${"x".repeat(250)}" <a@example.com>` },
+      "invalid_address",
+    ],
+  ])("refuses %s before any request", async (_, change, code) => {
+    const { client, commands } = stubClient("v1");
+    const error = await errorOf(sendPlainEmail(client as never, { ...message, ...change }));
+    expect(error.code).toBe(code);
+    expect(commands).toHaveLength(0);
+  });
+});

@@ -1,15 +1,16 @@
 import {
   AgentMailError,
   assertSafeHeaderValue,
+  hasEncodedWordLookalike,
   Limits,
   type Mailbox,
   parseAddress,
   parseInput,
 } from "@assmbl/core";
 import { type SESClient, SendEmailCommand } from "@aws-sdk/client-ses";
-import MimeNode from "nodemailer/lib/mime-node";
 import { z } from "zod";
 import { envelope } from "./envelope.js";
+import { assertWritableMailbox, formatMailbox } from "./mailbox-header.js";
 import { type Runtime, realRuntime } from "./retry.js";
 import { DEFAULT_SES_TIMEOUT_MS, isClientLike, sendWithRetries, sesApiOf } from "./ses-client.js";
 
@@ -81,7 +82,7 @@ const encoder = new TextEncoder();
  *   text: "All green.",
  * });
  * @throws {AgentMailError} `invalid_options`, `invalid_message`, `invalid_address`,
- * `header_injection`, `no_recipients`, `too_many_recipients`, `message_too_large`, and the SES
+ * `header_injection`, `invalid_header` (a subject holding `=?`), `no_recipients`, `too_many_recipients`, `message_too_large`, and the SES
  * codes of `sesTransport` (`throttled`, `message_rejected`, `mail_from_not_verified`,
  * `sending_paused`, `ses_error`, `network_error`, `transport_failed`, `timeout`,
  * `response_too_large`, `aborted`). SES's answer is read under `SES_RESPONSE_BYTES` and each
@@ -115,11 +116,12 @@ export async function sendPlainEmailWith(
   }
   const input = parseInput(PlainEmailSchema, message, "sendPlainEmail message", "invalid_message");
   assertSafeHeaderValue(input.subject, "subject");
-  const from = parseAddress(input.from);
-  const to = list(input.to);
-  const cc = list(input.cc);
-  const bcc = list(input.bcc);
-  const replyTo = list(input.replyTo);
+  assertPlainSubject(input.subject);
+  const from = mailbox(input.from, "from");
+  const to = list(input.to, "to");
+  const cc = list(input.cc, "cc");
+  const bcc = list(input.bcc, "bcc");
+  const replyTo = list(input.replyTo, "replyTo");
   if (input.text === undefined && input.html === undefined) {
     throw new AgentMailError({ code: "invalid_message", message: "a message needs text or html" });
   }
@@ -172,12 +174,38 @@ export async function sendPlainEmailWith(
   return { messageId: output.MessageId };
 }
 
-function list(value: string | string[] | undefined): Mailbox[] {
-  if (value === undefined) return [];
-  return (typeof value === "string" ? [value] : value).map(parseAddress);
+function mailbox(value: string, what: string): Mailbox {
+  const parsed = parseAddress(value);
+  // The composer's own checks (an address with "=?" is refused, a name with it must fit one
+  // encoded word): SES writes these as header lines too.
+  assertWritableMailbox(parsed, what);
+  return parsed;
 }
 
-// SES wants non-ASCII display names as RFC 2047 encoded words; nodemailer writes them so.
-function encodeAddress(mailbox: Mailbox): string {
-  return MimeNode.encodeHeaderValue("From", { name: mailbox.name ?? "", address: mailbox.address });
+function list(value: string | string[] | undefined, what: string): Mailbox[] {
+  if (value === undefined) return [];
+  return (typeof value === "string" ? [value] : value).map((entry, i) =>
+    mailbox(entry, typeof value === "string" ? what : `${what}[${i}]`),
+  );
+}
+
+// SES writes the Subject itself: printable ASCII as it is, so an encoded-word look-alike would
+// reach readers that decode it (Python's email turns "=?utf-8?q?a=0D=0ABcc:...?=" into a line
+// break). It cannot be pre-encoded either (SES may encode it again), so it is refused here;
+// sesTransport writes such a subject as encoded words. (Leading white space is SES's to keep or
+// drop: readers drop it from a plain Subject; sesTransport encodes such a subject.)
+function assertPlainSubject(subject: string): void {
+  if (hasEncodedWordLookalike(subject)) {
+    throw new AgentMailError({
+      code: "invalid_header",
+      message:
+        'subject holds "=?", which readers decode as an RFC 2047 encoded word and SendEmail cannot encode; use sesTransport for such a subject',
+    });
+  }
+}
+
+// SES wants non-ASCII display names as RFC 2047 encoded words; names are written as the composer
+// writes them (one B word when not plain ASCII, with "=?" or odd spacing).
+function encodeAddress(entry: Mailbox): string {
+  return formatMailbox(entry);
 }

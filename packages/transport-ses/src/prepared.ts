@@ -5,21 +5,20 @@ import {
   assertSafeHeader,
   assertSafeHeaderValue,
   ENCRYPTED_BODY,
+  hasEncodedWordLookalike,
   isReservedHeader,
-  type Mailbox,
   MEDIA_TYPE_PATTERN,
   mimeHeaders,
   type PreparedMessage,
-  parseAddress,
   parseInput,
 } from "@assmbl/core";
+import { parseHeaderValue } from "nodemailer/lib/mime-funcs";
 import { z } from "zod";
-import { assertFoldable, hasEncodedWordLookalike } from "./fold.js";
+import { assertFoldable } from "./fold.js";
+import { assertWritableMailbox } from "./mailbox-header.js";
 
-const utf8 = new TextEncoder();
-// Longest display name (UTF-8 bytes) with "=?" that is written as one Q encoded word (up to
-// three characters a byte) and still fits a 998-character header line beside its address.
-const MAX_LOOKALIKE_NAME = 250;
+// A lone surrogate has no UTF-8 encoding: RFC 2231 could not write the name.
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 const mailbox = z.object({
   address: z.string(),
@@ -72,10 +71,10 @@ export function checkPrepared(prepared: PreparedMessage): void {
   parseInput(PreparedSchema, prepared, "prepared message", "invalid_message");
   assertSafeHeaderValue(prepared.subject, "subject");
   assertFoldable("Subject", prepared.subject, "subject");
-  checkMailbox(prepared.from, "from");
+  assertWritableMailbox(prepared.from, "from");
   for (const kind of ["to", "cc", "bcc", "replyTo"] as const) {
     prepared[kind].forEach((entry, i) => {
-      checkMailbox(entry, `${kind}[${i}]`);
+      assertWritableMailbox(entry, `${kind}[${i}]`);
     });
   }
   if (prepared.to.length + prepared.cc.length + prepared.bcc.length === 0) {
@@ -107,12 +106,13 @@ export function checkPrepared(prepared: PreparedMessage): void {
     const what = `attachments[${i}]`;
     assertSafeHeaderValue(attachment.manifest.filename, `${what}.filename`);
     assertSafeHeaderValue(attachment.manifest.content_type, `${what}.content_type`);
-    if (!MEDIA_TYPE_PATTERN.test(attachment.manifest.content_type)) {
+    if (LONE_SURROGATE.test(attachment.manifest.filename)) {
       throw new AgentMailError({
         code: "invalid_attachment",
-        message: `${what}.content_type is not a media type such as application/pdf`,
+        message: `${what}.filename has a lone surrogate, which has no UTF-8 encoding`,
       });
     }
+    checkPartType(attachment.manifest.content_type, `${what}.content_type`);
     if (attachment.manifest.index !== i) {
       throw new AgentMailError({
         code: "invalid_manifest",
@@ -134,36 +134,28 @@ export function checkPrepared(prepared: PreparedMessage): void {
   }
 }
 
-function checkMailbox(entry: Mailbox, what: string): void {
-  assertSafeHeaderValue(entry.address, `${what} address`);
-  if (entry.name !== undefined) {
-    assertSafeHeaderValue(entry.name, `${what} display name`);
-    // A name with an encoded-word look-alike is written as one encoded word (see compose.ts),
-    // three characters a byte at worst: it must still fit a header line.
-    if (
-      hasEncodedWordLookalike(entry.name) &&
-      utf8.encode(entry.name).length > MAX_LOOKALIKE_NAME
-    ) {
-      throw new AgentMailError({
-        code: "invalid_address",
-        message: `${what} display name holds "=?" and is longer than ${MAX_LOOKALIKE_NAME} bytes; it could not be written as one encoded word within a header line`,
-      });
-    }
-  }
-  // Readers decode encoded words even inside an address (Python's email turns
-  // "=?utf-8?q?x?=@example.com" into x@example.com), and an address cannot be encoded.
-  if (hasEncodedWordLookalike(entry.address)) {
+// The part's Content-Type is the manifest's, with `name` added by the composer: a `name` or
+// `filename` of the caller's would be replaced on the wire (the manifest keeping the original), and
+// a parameter holding "=?" is read as an encoded word by Python's email.
+function checkPartType(type: string, what: string): void {
+  if (!MEDIA_TYPE_PATTERN.test(type)) {
     throw new AgentMailError({
-      code: "invalid_address",
-      message: `${what} address holds "=?", which readers would decode as an RFC 2047 encoded word`,
+      code: "invalid_attachment",
+      message: `${what} is not a media type such as application/pdf`,
     });
   }
-  // The bare address must be one addr-spec, so it cannot smuggle a second recipient.
-  const parsed = parseAddress(entry.address);
-  if (parsed.name !== undefined || parsed.address.toLowerCase() !== entry.address.toLowerCase()) {
+  if (hasEncodedWordLookalike(type)) {
     throw new AgentMailError({
-      code: "invalid_address",
-      message: `${what} is not a bare address`,
+      code: "invalid_attachment",
+      message: `${what} holds "=?", which readers decode as an RFC 2047 encoded word; media type parameters cannot carry it`,
+    });
+  }
+  const params = Object.keys(parseHeaderValue(type).params as Record<string, string>);
+  const named = params.find((param) => /^(name|filename)$/i.test(param));
+  if (named !== undefined) {
+    throw new AgentMailError({
+      code: "invalid_attachment",
+      message: `${what} has a ${named} parameter; the composer writes the attachment's name from its filename, so pass the name as filename instead`,
     });
   }
 }

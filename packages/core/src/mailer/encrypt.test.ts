@@ -1,6 +1,7 @@
 // The mailer checks what the MailCrypto returns packet by packet before the transport is
 // called: each shape below passed the old check (armor lines only) and went out flagged encrypted.
 import { describe, expect, it } from "vitest";
+import { parseAddress } from "../address.js";
 import { AgentMailError } from "../errors.js";
 import type { MailCrypto } from "../mail-crypto.js";
 import { fakeCrypto, fakeDirectory, fakeRecord, recordingTransport } from "../testing/fakes.js";
@@ -12,9 +13,13 @@ import {
   packet,
   pkesk,
   seipd,
+  textInArmorBody,
+  WILDCARD_KEY_ID,
 } from "../testing/message-fixtures.js";
 import type { AttachmentBytes } from "../transport.js";
 import { createMailer } from "./create-mailer.js";
+import { encryptParts } from "./encrypt.js";
+import { normalizeMessage } from "./normalize.js";
 
 const encoder = new TextEncoder();
 const peer = "other-agent@agents.example.com";
@@ -54,6 +59,17 @@ const SHAPES: Record<string, string> = {
   "PKESK v6 + SEIPD v2 from an implementation without allowV6Keys": armorMessage(
     join(pkesk(undefined, 6), seipd("x", 2)),
   ),
+  // Each of these three passed the check before and carried text out in clear.
+  "an armor header (Comment: the secret plan)": fakeEncryptedMessage("x").replace(
+    "-----\n\n",
+    "-----\nComment: the secret plan\n\n",
+  ),
+  "readable words in the armored body (atob skips spaces)": textInArmorBody(
+    pkesk(),
+    join(Uint8Array.of(1), new Uint8Array(40)),
+    "the secret plan is here",
+  ),
+  "a wildcard key id": fakeEncryptedMessage("x", { keyIds: [WILDCARD_KEY_ID] }),
 };
 
 describe("what the crypto implementation returns is checked before the transport is called", () => {
@@ -184,6 +200,43 @@ describe("what the crypto implementation returns is checked before the transport
       new Response(prepared.attachments[0]?.content as ReadableStream).text(),
     );
     expect(error.code).toBe("encryption_failed");
+  });
+
+  // A MailCrypto stream that yields the head of a good message, then never again.
+  const stalling = (onStall: () => void = () => undefined) => {
+    let sent = false;
+    return new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (sent) {
+          onStall();
+          return new Promise<void>(() => undefined);
+        }
+        sent = true;
+        controller.enqueue(encoder.encode(fakeEncryptedMessage("x".repeat(4000)).slice(0, 1000)));
+      },
+    });
+  };
+
+  it("the send's signal ends a MailCrypto stream that stopped yielding: aborted, nothing sent", async () => {
+    const controller = new AbortController();
+    const { mailer, out } = setup({
+      encryptAttachment: async () => stalling(() => controller.abort(new Error("enough"))),
+    });
+    const error = await failure(mailer.send(withAttachment, { signal: controller.signal }));
+    expect(error.code).toBe("aborted");
+    expect(out.sent).toHaveLength(0);
+  });
+
+  it("a MailCrypto stream that yields nothing for cryptoStreamIdleMs is encryption_failed", async () => {
+    const message = normalizeMessage(withAttachment, {
+      from: parseAddress("my-agent@agents.example.com"),
+      defaultHeaders: {},
+    });
+    const crypto = fakeCrypto({ encryptAttachment: async () => stalling() }).crypto;
+    const to = [{ agentId: "other-agent", address: peer, publicKeyArmored: "" }];
+    const error = await failure(encryptParts(message, to, crypto, undefined, 5));
+    expect(error.code).toBe("encryption_failed");
+    expect(error.message).toMatch(/the crypto implementation's stream stalled/);
   });
 
   it("passes a well-formed streamed message through", async () => {

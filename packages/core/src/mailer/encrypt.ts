@@ -1,6 +1,7 @@
 import { guardArmored } from "../bytes.js";
 import { armoredMessageProblem } from "../ciphertext-guard.js";
 import { AgentMailError } from "../errors.js";
+import { Limits } from "../limits.js";
 import type { EncryptionRecipient, MailCrypto } from "../mail-crypto.js";
 import type { AttachmentBytes } from "../transport.js";
 import { cryptoCall } from "./crypto-call.js";
@@ -17,22 +18,27 @@ const PGP_ENCRYPTED = "application/pgp-encrypted";
 
 /**
  * Step 3 of the pipeline: encrypts the body and the attachments that were asked for, in
- * parallel. The crypto implementation's output is checked packet by packet: one armored message
- * of session key packets (at least one per recipient, naming their keys) and exactly one SEIPD
- * (v1; PKESK v6 / SEIPD v2 only when the implementation says `allowV6Keys`), nothing else. So a
- * faulty implementation cannot make plaintext, literal data or unprotected (SED) data go out
- * flagged as encrypted; a streamed attachment is checked as it passes and an error its stream
- * throws becomes `encryption_failed`.
+ * parallel. The crypto implementation's output is checked for structure, packet by packet: one
+ * armored message with no armor headers and strict base64, of session key packets (at least one
+ * per recipient, none with the wildcard key id, naming each recipient's key core can read) and
+ * exactly one SEIPD (v1; PKESK v6 / SEIPD v2 only when the implementation says `allowV6Keys`),
+ * nothing else. So a faulty implementation cannot make plaintext, literal data or unprotected
+ * (SED) data go out flagged as encrypted, nor text in the armor around it. The check cannot tell
+ * whether the bytes inside the SEIPD were really encrypted: that stays the implementation's job.
+ * A streamed attachment is checked as it passes; an error its stream throws becomes
+ * `encryption_failed`, and so does a stream that yields nothing for `idleMs`
+ * (`Limits.cryptoStreamIdleMs`); `signal` ends a stream being read with `aborted`.
  *
  * @example
  * const parts = await encryptParts(normalized, recipients, crypto);
- * @throws {AgentMailError} `encryption_failed` and the crypto implementation's codes.
+ * @throws {AgentMailError} `encryption_failed`, `aborted` and the crypto implementation's codes.
  */
 export async function encryptParts(
   message: NormalizedMessage,
   recipients: readonly EncryptionRecipient[],
   crypto: MailCrypto | undefined,
   signal?: AbortSignal,
+  cryptoStreamIdleMs: number = Limits.cryptoStreamIdleMs,
 ): Promise<EncryptedParts> {
   const options = signal ? { signal } : {};
   const allowV6 = crypto?.allowV6Keys === true;
@@ -60,7 +66,7 @@ export async function encryptParts(
         ? {
             ...item,
             content: await readAhead(
-              guardArmored(item.content, `attachment ${item.filename}`, { allowV6 }),
+              guardArmored(item.content, `attachment ${item.filename}`, { allowV6, signal }),
             ),
           }
         : item;
@@ -76,7 +82,13 @@ export async function encryptParts(
           }),
         ),
         `attachment ${item.filename}`,
-        { recipients, allowV6, wrapStreamErrors: true },
+        {
+          recipients,
+          allowV6,
+          wrapStreamErrors: true,
+          idleMs: cryptoStreamIdleMs,
+          signal,
+        },
       ),
     );
     const { size: _plaintextSize, objectKey: _none, ...rest } = item;

@@ -8,16 +8,31 @@ const headerMap = z.record(z.string(), z.string());
 export const HEADER_TOKEN_MAX_LENGTH = 256;
 // Tokens that travel in headers: printable, bounded.
 const headerToken = z.string().min(1).max(HEADER_TOKEN_MAX_LENGTH);
+// A parameter holding "=?" is read as an RFC 2047 encoded word by Python's email (it decodes
+// them even in quoted parameters), so `charset="=?utf-8?q?EVIL=0D=0A?="` would not read back.
 const mediaType = z
   .string()
-  .regex(MEDIA_TYPE_PATTERN, "expected a media type such as application/pdf");
+  .regex(MEDIA_TYPE_PATTERN, "expected a media type such as application/pdf")
+  .refine(
+    (value) => !value.includes("=?"),
+    'expected media type parameters without "=?" (readers decode it as an RFC 2047 encoded word)',
+  );
+// A `name`/`filename` parameter (plain, `name*=` or `name*0=` sections) of the caller's: the
+// composer writes the part's name from the attachment's filename, so on the wire it would be
+// replaced while the manifest kept the caller's. Conservative: also matched inside a quoted value.
+const NAME_PARAMETER = /;\s*(?:name|filename)\s*(?:\*[0-9]*\*?)?\s*=/i;
 // The type an attachment part is sent with: one file, never a container. A multipart type would
 // make the composer write a part structure of its own, and message/* parts are read as nested
 // messages (both break how receivers, Python's email included, count and name the parts).
-const partMediaType = mediaType.refine(
-  (value) => !/^\s*(multipart|message)\//i.test(value),
-  "expected a file's media type, not a multipart/* or message/* container (send those bytes as application/octet-stream)",
-);
+const partMediaType = mediaType
+  .refine(
+    (value) => !/^\s*(multipart|message)\//i.test(value),
+    "expected a file's media type, not a multipart/* or message/* container (send those bytes as application/octet-stream)",
+  )
+  .refine(
+    (value) => !NAME_PARAMETER.test(value),
+    "expected no name or filename parameter: the attachment's name is its filename",
+  );
 
 export const ContentAttachmentSchema = z.strictObject({
   filename: z.string().min(1),

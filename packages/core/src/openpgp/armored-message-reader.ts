@@ -1,6 +1,9 @@
 // An armored OpenPGP message read line by line as it arrives (RFC 4880 §6, RFC 9580 §6): the
-// BEGIN line, armor headers, radix-64 body decoded in batches into MessagePacketChecker, the
-// optional CRC-24 line (checked), the END line and nothing after it but blank lines. Streams
+// BEGIN line, no armor headers, a blank line, strict radix-64 body lines decoded in batches into
+// MessagePacketChecker, the optional CRC-24 line (checked), the END line and nothing after it but
+// empty lines. Everything in armor goes out in clear, so nothing but canonical base64 of the
+// checked packets may be in it: no header value, no characters base64 decoders skip (spaces,
+// tabs, CR inside a line), no padding mid-body, no bits past the data in the last group. Streams
 // and whole texts go through the same reader, so an attachment of any size is checked in
 // bounded memory.
 import {
@@ -12,7 +15,13 @@ import {
 const BEGIN = "-----BEGIN PGP MESSAGE-----";
 const END = "-----END PGP MESSAGE-----";
 const CHECKSUM = /^=[A-Za-z0-9+/]{4}$/;
-const MAX_HEADERS = 64;
+// One body line: base64 characters only, `=` padding only at its end. openpgp.js and GnuPG write
+// 64 characters a line; RFC 4880 allows up to 76.
+const BODY_LINE = /^[A-Za-z0-9+/]+={0,2}$/;
+const MAX_BODY_LINE = 76;
+// What an armor header looks like (`Key: value`), to name the problem rather than call it base64.
+const HEADER_LIKE = /^[^\s:]+:/;
+const BASE64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 // Decoding radix-64 in batches keeps atob calls few on a large attachment (flush() decodes
 // what a caller is about to release).
 const BATCH_CHARS = 64 * 1024;
@@ -32,11 +41,13 @@ type Stage = "begin" | "headers" | "body" | "end" | "after";
 export class ArmoredMessageReader {
   readonly #packets: MessagePacketChecker;
   #stage: Stage = "begin";
-  #headers = 0;
   #pending: string[] = [];
   #pendingChars = 0;
   #carry = "";
+  // A body line with `=` padding was read: only the CRC-24 line or the END line may follow.
   #padded = false;
+  // Base64 characters of the body so far (they must make whole groups of four).
+  #bodyChars = 0;
   #crc = CRC_INIT;
   #checksum: number | undefined;
   #problem: string | undefined;
@@ -57,20 +68,23 @@ export class ArmoredMessageReader {
 
   pushLine(raw: string): string | undefined {
     if (this.#problem !== undefined) return this.#problem;
+    // A line feed ends a line, a CR before it is allowed; a CR anywhere else is text hidden
+    // from a reader that takes CR as a line end.
     const line = raw.endsWith("\r") ? raw.slice(0, -1) : raw;
+    if (line.includes("\r")) return this.#fail("it has a CR inside a line");
     switch (this.#stage) {
       case "begin":
-        if (line.trimEnd() !== BEGIN) return this.#fail(`it does not start with the line ${BEGIN}`);
+        if (line !== BEGIN) return this.#fail(`it does not start with the line ${BEGIN}`);
         this.#stage = "headers";
         return undefined;
       case "headers":
-        if (line.trim() === "") {
+        if (line === "") {
           this.#stage = "body";
           return undefined;
         }
-        if (/^[A-Za-z0-9-]+: /.test(line)) {
-          if (++this.#headers > MAX_HEADERS) return this.#fail("it has too many armor headers");
-          return undefined;
+        if (HEADER_LIKE.test(line) || !BODY_LINE.test(line)) {
+          // Never quoted: a header's value is whatever the implementation put there.
+          return this.#fail("armor headers are not allowed in ciphertext: they are sent in clear");
         }
         // No blank line after the BEGIN line: openpgp.js reads on, and so does this.
         this.#stage = "body";
@@ -78,11 +92,10 @@ export class ArmoredMessageReader {
       case "body":
         return this.#bodyLine(line);
       case "end":
-        if (line.trimEnd() !== END)
-          return this.#fail("its checksum line is not followed by the END line");
+        if (line !== END) return this.#fail("its checksum line is not followed by the END line");
         return this.#ended();
       default:
-        if (line.trim() !== "") return this.#fail("it has text after its END line");
+        if (line !== "") return this.#fail("it has text after its END line");
         return undefined;
     }
   }
@@ -106,10 +119,9 @@ export class ArmoredMessageReader {
 
   #bodyLine(line: string): string | undefined {
     if (line.startsWith("-----")) {
-      if (line.trimEnd() !== END) return this.#fail(`its END line is not ${END}`);
+      if (line !== END) return this.#fail(`its END line is not ${END}`);
       return this.#ended();
     }
-    // Cheap tests first: atob checks the characters of a body line when its batch is decoded.
     if (line.length === 5 && line.charCodeAt(0) === 61 && CHECKSUM.test(line)) {
       const sum = atob(line.slice(1));
       this.#checksum = (sum.charCodeAt(0) << 16) | (sum.charCodeAt(1) << 8) | sum.charCodeAt(2);
@@ -117,6 +129,15 @@ export class ArmoredMessageReader {
       return undefined;
     }
     if (line === "") return this.#fail("its armored body has an empty line");
+    // atob skips spaces and tabs: every character of a line must be base64, checked here.
+    if (line.length > MAX_BODY_LINE || !BODY_LINE.test(line)) {
+      return this.#fail(
+        `its armored body has a line that is not base64 of at most ${MAX_BODY_LINE} characters`,
+      );
+    }
+    if (this.#padded) return this.#fail("its armored body goes on after base64 padding");
+    if (line.endsWith("=")) this.#padded = true;
+    this.#bodyChars += line.length;
     this.#pending.push(line);
     this.#pendingChars += line.length;
     if (this.#pendingChars >= BATCH_CHARS) return this.#decode();
@@ -124,6 +145,9 @@ export class ArmoredMessageReader {
   }
 
   #ended(): string | undefined {
+    if (this.#bodyChars % 4 !== 0) {
+      return this.#fail("its armored body does not end on a whole base64 group");
+    }
     const problem = this.#decode(true) ?? this.#packets.end();
     if (problem !== undefined) return this.#fail(problem);
     if (this.#checksum !== undefined && this.#checksum !== (this.#crc & 0xffffff)) {
@@ -134,7 +158,7 @@ export class ArmoredMessageReader {
   }
 
   // Radix-64 to bytes in batches: atob (native where it counts) over whole groups of four; a
-  // group left unfinished waits for the next lines. `=` may only end the data.
+  // group left unfinished waits for the next lines. The characters were checked line by line.
   #decode(final = false): string | undefined {
     if (this.#pendingChars === 0 && (!final || this.#carry === "")) return undefined;
     const text = this.#carry + this.#pending.join("");
@@ -143,15 +167,16 @@ export class ArmoredMessageReader {
     const usable = final ? text.length : text.length - (text.length % 4);
     this.#carry = text.slice(usable);
     if (usable === 0) return undefined;
-    if (this.#padded) return this.#fail("its armored body goes on after base64 padding");
     const group = text.slice(0, usable);
+    if (group.endsWith("=") && !canonicalEnd(group)) {
+      return this.#fail("its armored body's last base64 group has bits set past its data");
+    }
     let binary: string;
     try {
       binary = atob(group);
     } catch {
       return this.#fail("its armored body is not valid base64");
     }
-    if (group.includes("=")) this.#padded = true;
     const bytes = new Uint8Array(binary.length);
     for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
     return this.#check(bytes);
@@ -168,6 +193,15 @@ export class ArmoredMessageReader {
     this.#problem ??= problem;
     return this.#problem;
   }
+}
+
+// A padded last group carries 8 (`==`) or 16 (`=`) bits of data: the bits of its last base64
+// character past them must be zero, or the text is not the one encoding of its bytes (decoders
+// drop those bits, so they could carry anything).
+function canonicalEnd(group: string): boolean {
+  const pad = group.endsWith("==") ? 2 : 1;
+  const last = BASE64.indexOf(group.charAt(group.length - pad - 1));
+  return (last & (pad === 2 ? 0x0f : 0x03)) === 0;
 }
 
 const CRC_INIT = 0xb704ce;

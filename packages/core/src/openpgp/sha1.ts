@@ -8,12 +8,7 @@
  * sha1(new TextEncoder().encode("abc")); // a9 99 3e 36 ...
  */
 export function sha1(message: Uint8Array): Uint8Array {
-  const padded = new Uint8Array((((message.length + 8) >> 6) + 1) << 6);
-  padded.set(message);
-  padded[message.length] = 0x80;
-  const view = new DataView(padded.buffer);
-  view.setUint32(padded.length - 8, Math.floor(message.length / 0x20000000));
-  view.setUint32(padded.length - 4, (message.length * 8) >>> 0);
+  const { padded, view } = padForDigest(message);
   const h = [0x67452301, 0xefcdab89, 0x98badcfe, 0x10325476, 0xc3d2e1f0];
   const w = new Uint32Array(80);
   for (let block = 0; block < padded.length; block += 64) {
@@ -46,4 +41,21 @@ export function sha1(message: Uint8Array): Uint8Array {
   const outView = new DataView(out.buffer);
   for (const [i, word] of h.entries()) outView.setUint32(i * 4, word);
   return out;
+}
+
+/**
+ * `message` padded as SHA-1 and SHA-256 need it (FIPS 180-4 §5.1.1): a 1 bit, zeros, and the
+ * bit length as 64 bits big-endian, to a multiple of 64 octets; with a view to read its words.
+ *
+ * @example
+ * const { padded, view } = padForDigest(message);
+ */
+export function padForDigest(message: Uint8Array): { padded: Uint8Array; view: DataView } {
+  const padded = new Uint8Array((((message.length + 8) >> 6) + 1) << 6);
+  padded.set(message);
+  padded[message.length] = 0x80;
+  const view = new DataView(padded.buffer);
+  view.setUint32(padded.length - 8, Math.floor(message.length / 0x20000000));
+  view.setUint32(padded.length - 4, (message.length * 8) >>> 0);
+  return { padded, view };
 }

@@ -1,12 +1,13 @@
 // What the Bcc tests share (not shipped: nothing outside tests imports it): a mailer over core's
 // fakes, a message with To, Cc and two Bcc recipients, and ways to read what the fakes recorded.
-// The fake crypto writes the agent ids it encrypted to into its armor, as a `Comment: to=` header.
+// The fake crypto writes the agent ids it encrypted to into its PKESK packets (fakeRecipientsOf).
 import { expect } from "vitest";
 import { AgentMailError } from "../errors.js";
 import { createMailer } from "../mailer/create-mailer.js";
 import type { MailMessage } from "../mailer/types.js";
 import type { MailTransport, PreparedMessage } from "../transport.js";
 import { fakeCrypto, fakeDirectory, fakeRecord, readText, recordingTransport } from "./fakes.js";
+import { fakeRecipientsOf } from "./message-fixtures.js";
 
 export const mailDomain = "agents.example.com";
 export const from = "my-agent@agents.example.com";
@@ -62,11 +63,9 @@ export function bccMessage(overrides: Partial<MailMessage> = {}): MailMessage {
   };
 }
 
-/** The agent ids the fake crypto encrypted an armored text to (its `to=` line). */
+/** The agent ids the fake crypto encrypted an armored text to (carried in its PKESKs). */
 export function encryptedTo(armored: string): string[] {
-  const line = armored.split("\n").find((l) => l.startsWith("Comment: to="));
-  if (line === undefined) throw new Error("not fake armor");
-  return line.slice("Comment: to=".length).split(",").filter(Boolean);
+  return fakeRecipientsOf(armored);
 }
 
 /** Everything of a prepared message that reaches the wire as text: addresses, headers, parts. */

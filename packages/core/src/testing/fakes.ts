@@ -42,15 +42,11 @@ export function fakeDirectory(records: Record<string, AgentRecord | Error>) {
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
-// A well-formed message shape (one wildcard PKESK per recipient, then one SEIPD), so the
-// mailer's ciphertext check passes; the payload sits in clear inside (fakePayloadOf reads it)
-// and the recipients in a `Comment: to=` armor header (bcc-kit's encryptedTo reads it).
+// A well-formed message shape (one PKESK per recipient, then one SEIPD, no armor headers), so
+// the mailer's ciphertext check passes; the payload sits in clear inside (fakePayloadOf reads
+// it) and each recipient's agent id in its PKESK (bcc-kit's encryptedTo reads them).
 export function fakeArmor(payload: string, recipients: readonly EncryptionRecipient[]): string {
-  const to = recipients.map((r) => r.agentId).join(",");
-  return fakeEncryptedMessage(payload, { count: recipients.length }).replace(
-    "-----\n\n",
-    `-----\nComment: to=${to}\n\n`,
-  );
+  return fakeEncryptedMessage(payload, { to: recipients.map((r) => r.agentId) });
 }
 
 export function fakeCrypto(overrides: Partial<MailCrypto> = {}) {

@@ -5,7 +5,8 @@ import { crc24 } from "../openpgp/armor.js";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
-const WILDCARD = "0000000000000000";
+/** The wildcard key id a PKESK may carry (refused from a MailCrypto, fine in caller ciphertext). */
+export const WILDCARD_KEY_ID = "0000000000000000";
 // Fake SEIPD bodies carry their payload in clear after the version octet, padded past the
 // smallest real SEIPD (33 octets), so core's own tests can read back what they "encrypted".
 const PAD = 32;
@@ -28,17 +29,33 @@ export function packet(tag: number, body: Uint8Array): Uint8Array {
 }
 
 /**
- * A PKESK packet (tag 1) of `version` (3 by default) naming `keyIdHex` (the wildcard by default).
+ * A made-up key id, the `n`th: real-looking (never the wildcard), naming no real key.
+ *
+ * @example
+ * fakeKeyId(0); // "fa4e000000000000"
+ */
+export function fakeKeyId(n = 0): string {
+  return `fa4e${n.toString(16).padStart(12, "0")}`;
+}
+
+/**
+ * A PKESK packet (tag 1) of `version` (3 by default) naming `keyIdHex` ({@link fakeKeyId} by
+ * default), its one "MPI" `mpi` (32 octets of filler by default).
  *
  * @example
  * pkesk("0123456789abcdef");
  */
-export function pkesk(keyIdHex: string = WILDCARD, version = 3): Uint8Array {
+export function pkesk(
+  keyIdHex: string = fakeKeyId(),
+  version = 3,
+  mpi: Uint8Array = new Uint8Array(32).fill(0x5a),
+): Uint8Array {
   const keyId = Array.from({ length: 8 }, (_, i) =>
     Number.parseInt(keyIdHex.slice(i * 2, i * 2 + 2), 16),
   );
-  // RSA (1), then one 256-bit "MPI" of filler.
-  return packet(1, Uint8Array.of(version, ...keyId, 1, 1, 0, ...new Array(32).fill(0x5a)));
+  const bits = mpi.length * 8;
+  // RSA (1), then the "MPI".
+  return packet(1, join(Uint8Array.of(version, ...keyId, 1, bits >> 8, bits & 0xff), mpi));
 }
 
 /**
@@ -75,18 +92,38 @@ export function armorMessage(
 }
 
 /**
- * A well-formed (fake) encrypted message: one PKESK per key id (or `count` wildcard ones), then
- * one SEIPD holding `payload`.
+ * A well-formed (fake) encrypted message: one PKESK per key id (or per agent id of `to`, which
+ * its PKESK carries for {@link fakeRecipientsOf}, or `count` ones, with made-up key ids), then
+ * one SEIPD holding `payload`. No armor headers: the mailer refuses them.
  *
  * @example
  * fakeEncryptedMessage("hi", { count: 2 });
+ * fakeEncryptedMessage("hi", { to: ["other-agent", "cc-agent"] });
  */
 export function fakeEncryptedMessage(
   payload: string | Uint8Array,
-  options: { keyIds?: readonly string[]; count?: number } = {},
+  options: { keyIds?: readonly string[]; count?: number; to?: readonly string[] } = {},
 ): string {
-  const ids = options.keyIds ?? new Array(Math.max(1, options.count ?? 1)).fill(WILDCARD);
+  if (options.to) {
+    const keys = options.to.map((agentId, i) => pkesk(fakeKeyId(i), 3, encoder.encode(agentId)));
+    return armorMessage(join(...keys, seipd(payload)));
+  }
+  const ids =
+    options.keyIds ??
+    Array.from({ length: Math.max(1, options.count ?? 1) }, (_, i) => fakeKeyId(i));
   return armorMessage(join(...ids.map((id) => pkesk(id)), seipd(payload)));
+}
+
+/**
+ * The agent ids a {@link fakeEncryptedMessage} made with `to` was "encrypted" to, in order.
+ *
+ * @example
+ * fakeRecipientsOf(fakeEncryptedMessage("hi", { to: ["a", "b"] })); // ["a", "b"]
+ */
+export function fakeRecipientsOf(armored: string): string[] {
+  return packetsOf(armored)
+    .filter((p) => p.tag === 1)
+    .map((p) => decoder.decode(p.body.subarray(12)));
 }
 
 /**
@@ -96,13 +133,20 @@ export function fakeEncryptedMessage(
  * fakePayloadOf(fakeEncryptedMessage("hi")); // "hi"
  */
 export function fakePayloadOf(armored: string): string {
+  const data = packetsOf(armored).find((p) => p.tag === 18)?.body ?? new Uint8Array(0);
+  return decoder.decode(data.subarray(1, data.length - PAD));
+}
+
+// The packets of an armored fake message (new-format headers, partial lengths joined).
+function packetsOf(armored: string): { tag: number; body: Uint8Array }[] {
   const body = armored
     .split("\n")
     .filter((line) => /^[A-Za-z0-9+/]+=*$/.test(line))
     .join("");
   const bytes = Uint8Array.from(atob(body), (ch) => ch.charCodeAt(0));
+  const packets: { tag: number; body: Uint8Array }[] = [];
   let at = 0;
-  for (;;) {
+  while (at < bytes.length) {
     const tag = (bytes[at] as number) & 0x3f;
     at++;
     const parts: Uint8Array[] = [];
@@ -121,11 +165,47 @@ export function fakePayloadOf(armored: string): string {
       at = start + length;
       if (!partial) break;
     }
-    if (tag === 18) {
-      const data = join(...parts);
-      return decoder.decode(data.subarray(1, data.length - PAD));
-    }
+    packets.push({ tag, body: join(...parts) });
   }
+  return packets;
+}
+
+/**
+ * An attack on armor checks that read radix-64 with a forgiving decoder (atob skips spaces and
+ * tabs): `sessionKeys` (PKESK packets), then a SEIPD holding `seipdBody` whose length is stretched
+ * over a last armor line of readable `words` (base64 letters and digits with spaces), so the
+ * packets still parse and the words go out in clear. No CRC line.
+ *
+ * @example
+ * textInArmorBody(pkesk(), seipdBodyOf(...), "the launch code is 4242");
+ */
+export function textInArmorBody(
+  sessionKeys: Uint8Array,
+  seipdBody: Uint8Array,
+  words: string,
+): string {
+  let line = words;
+  while (line.replace(/[ \t]/g, "").length % 4 !== 0) line += "A";
+  const extra = (line.replace(/[ \t]/g, "").length / 4) * 3;
+  // The armored bytes before the words must be whole base64 groups: pad inside the SEIPD.
+  const head = sessionKeys.length + 6;
+  const pad = (3 - ((head + seipdBody.length) % 3)) % 3;
+  const total = seipdBody.length + pad + extra;
+  const bytes = join(
+    sessionKeys,
+    Uint8Array.of(
+      0xd2,
+      0xff,
+      (total >>> 24) & 0xff,
+      (total >>> 16) & 0xff,
+      (total >>> 8) & 0xff,
+      total & 0xff,
+    ),
+    seipdBody,
+    new Uint8Array(pad),
+  );
+  const lines = toBase64(bytes).match(/.{1,64}/g) ?? [];
+  return `-----BEGIN PGP MESSAGE-----\n\n${lines.join("\n")}\n${line}\n-----END PGP MESSAGE-----\n`;
 }
 
 /**
@@ -146,8 +226,9 @@ export function join(...parts: Uint8Array[]): Uint8Array {
 
 /**
  * A stream "encryption" for tests: wraps its input, chunk by chunk and without reading ahead,
- * in a well-formed armored message (one wildcard PKESK per recipient, then a SEIPD with partial
- * body lengths, as openpgp.js streams it). The input sits in clear inside: this is a fixture.
+ * in a well-formed armored message (one PKESK with a made-up key id per recipient, then a SEIPD
+ * with partial body lengths, as openpgp.js streams it, in 64-character lines). The input sits
+ * in clear inside: this is a fixture.
  *
  * @example
  * const armored = plaintextStream.pipeThrough(fakeEncryptingStream());
@@ -160,14 +241,17 @@ export function fakeEncryptingStream(recipients = 1): TransformStream<Uint8Array
     final = false,
   ) => {
     const all = join(carry, bytes);
-    const usable = final ? all.length : all.length - (all.length % 3);
+    // Whole 64-character lines (48 octets) until the end.
+    const usable = final ? all.length : all.length - (all.length % 48);
     carry = all.slice(usable);
-    if (usable > 0) controller.enqueue(encoder.encode(`${toBase64(all.subarray(0, usable))}\n`));
+    if (usable === 0) return;
+    const lines = toBase64(all.subarray(0, usable)).match(/.{1,64}/g) ?? [];
+    controller.enqueue(encoder.encode(`${lines.join("\n")}\n`));
   };
   return new TransformStream({
     start(controller) {
       controller.enqueue(encoder.encode("-----BEGIN PGP MESSAGE-----\n\n"));
-      const keys = Array.from({ length: recipients }, () => pkesk());
+      const keys = Array.from({ length: recipients }, (_, i) => pkesk(fakeKeyId(i)));
       // SEIPD, new format, a first partial chunk of one octet: the version.
       emit(controller, join(...keys, Uint8Array.of(0xd2, 0xe0, 1)));
     },

@@ -4,6 +4,7 @@
 // holds keys made the same way).
 import { crc24 } from "../openpgp/armor.js";
 import type { Packet } from "../openpgp/packets.js";
+import { join, packet } from "./message-fixtures.js";
 
 /** An armored key and its v4 fingerprint (lower-case hex). */
 export interface FixtureKey {
@@ -166,16 +167,5 @@ export function armored(
  * armored(writePackets(packets));
  */
 export function writePackets(packets: readonly Packet[]): Uint8Array {
-  const parts: number[] = [];
-  for (const { tag, body } of packets) {
-    const n = body.length;
-    const length =
-      n < 192
-        ? [n]
-        : n < 8384
-          ? [((n - 192) >> 8) + 192, (n - 192) & 0xff]
-          : [255, (n >>> 24) & 0xff, (n >> 16) & 0xff, (n >> 8) & 0xff, n & 0xff];
-    parts.push(0xc0 | tag, ...length, ...body);
-  }
-  return Uint8Array.from(parts);
+  return join(...packets.map(({ tag, body }) => packet(tag, body)));
 }

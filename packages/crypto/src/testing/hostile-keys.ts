@@ -2,6 +2,7 @@
 // package (the security suite's fail-closed matrix), which do not depend on openpgp.js themselves.
 // Not exported by the package.
 import { armor, createMessage, enums, generateKey, readKey, revokeKey } from "openpgp";
+import { concat } from "./crafted.js";
 
 const DAY_SECONDS = 86_400;
 
@@ -47,14 +48,7 @@ export async function refusedKeys(userId: (agentId: string) => AgentUserId) {
  */
 export async function oneBlockOfKeys(armoredKeys: readonly string[]): Promise<string> {
   const keys = await Promise.all(armoredKeys.map((armoredKey) => readKey({ armoredKey })));
-  const parts = keys.map((key) => key.toPacketList().write());
-  const bytes = new Uint8Array(parts.reduce((total, part) => total + part.length, 0));
-  let at = 0;
-  for (const part of parts) {
-    bytes.set(part, at);
-    at += part.length;
-  }
-  return armor(enums.armor.publicKey, bytes);
+  return armor(enums.armor.publicKey, concat(keys.map((key) => key.toPacketList().write())));
 }
 
 /**

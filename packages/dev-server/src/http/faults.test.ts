@@ -131,8 +131,8 @@ describe("faults", () => {
 
   it("latencyMs holds a faulted request for exactly that long before it is handled (fake clock), then answers it normally", async () => {
     const store = new DevStore();
-    const { token } = store.addAgent({ agentId: "my-agent" });
-    store.addAgent({ agentId: "other-agent" });
+    const { token } = await store.addAgent({ agentId: "my-agent" });
+    await store.addAgent({ agentId: "other-agent" });
     const sent = new SendOutbox();
     const faults = new FaultInjector({ latencyMs: 5_000, paths: /^\/send$/ });
     const app = createDevApp(store, { sent, faults });
@@ -190,8 +190,8 @@ describe("faults", () => {
 
   it("in-process (no socket to cut), a dropped response makes app.request() reject after committing", async () => {
     const store = new DevStore();
-    const { token } = store.addAgent({ agentId: "my-agent" });
-    store.addAgent({ agentId: "other-agent" });
+    const { token } = await store.addAgent({ agentId: "my-agent" });
+    await store.addAgent({ agentId: "other-agent" });
     const sent = new SendOutbox();
     const app = createDevApp(store, { sent, faults: new FaultInjector({ queue: ["drop"] }) });
     const request = app.request(Routes.send.path, {

@@ -321,7 +321,7 @@ describe("malformed HTTP never reaches a 5xx", () => {
 describe("createDevApp in process", () => {
   it("serves the same API through app.request and logs into the given RequestLog", async () => {
     const store = new DevStore();
-    store.addAgent({ agentId: "peer", publicKey: spkiPem("ed25519") });
+    await store.addAgent({ agentId: "peer", publicKey: spkiPem("ed25519") });
     const requests = new RequestLog();
     const app = createDevApp(store, { requests });
     const response = await app.request(routePath(Routes.getAgent, { agent_id: "peer" }));
@@ -337,7 +337,7 @@ describe("createDevApp in process", () => {
       }
     }
     const store = new BrokenStore();
-    store.addAgent({ agentId: "peer", publicKey: spkiPem("ed25519") });
+    await store.addAgent({ agentId: "peer", publicKey: spkiPem("ed25519") });
     const logged = vi.spyOn(console, "error").mockImplementation(() => {});
     try {
       const response = await createDevApp(store).request(
@@ -355,7 +355,7 @@ describe("createDevApp in process", () => {
 
   it("keeps the registered state per store", async () => {
     const store = new DevStore();
-    const { token } = store.addAgent({ agentId: "me" });
+    const { token } = await store.addAgent({ agentId: "me" });
     const app = createDevApp(store);
     const response = await app.request(Routes.register.path, {
       method: "POST",

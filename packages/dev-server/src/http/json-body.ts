@@ -31,30 +31,46 @@ export async function readJsonBody(c: Context, limitBytes: number): Promise<unkn
       : new HttpProblem("invalid_request", error.message);
   }
   if (bytes.byteLength === 0) throw missingBody();
+  const parsed = parseJsonBytes(bytes);
+  if (!parsed.ok) throw new HttpProblem("invalid_request", `the request body ${parsed.problem}`);
+  return parsed.value;
+}
+
+/**
+ * Parses a JSON body already read: strict UTF-8, at most {@link MAX_JSON_DEPTH} levels of
+ * nesting, then `JSON.parse`. Every JSON body the server reads (the API's and the SES v2
+ * endpoint's) goes through here, so both refuse the same bodies. The problem never quotes the body.
+ *
+ * @example
+ * const parsed = parseJsonBytes(bytes);
+ * if (!parsed.ok) console.log(`the request body ${parsed.problem}`); // "is malformed JSON (at character 3)"
+ */
+export function parseJsonBytes(
+  bytes: Uint8Array,
+): { ok: true; value: unknown } | { ok: false; problem: string } {
   let text: string;
   try {
     text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
   } catch {
-    throw new HttpProblem("invalid_request", "the request body is not valid UTF-8");
+    return { ok: false, problem: "is not valid UTF-8" };
   }
-  const depth = nestingDepthOver(text, MAX_JSON_DEPTH);
-  if (depth) {
+  if (nestingDepthOver(text, MAX_JSON_DEPTH)) {
     // Code that walks the parsed value recursively (validation, the idempotency key's canonical
     // form) would overflow the stack on a body nested thousands deep: refuse it up front.
-    throw new HttpProblem(
-      "invalid_request",
-      `the request body nests arrays and objects more than ${MAX_JSON_DEPTH} levels deep`,
-    );
+    return {
+      ok: false,
+      problem: `nests arrays and objects more than ${MAX_JSON_DEPTH} levels deep`,
+    };
   }
   try {
-    return JSON.parse(text);
+    return { ok: true, value: JSON.parse(text) };
   } catch (error) {
     // V8's message quotes the body; keep only the position.
     const position = /position (\d+)/.exec(String((error as Error).message))?.[1];
-    throw new HttpProblem(
-      "invalid_request",
-      `the request body is malformed JSON${position === undefined ? "" : ` (at character ${position})`}`,
-    );
+    return {
+      ok: false,
+      problem: `is malformed JSON${position === undefined ? "" : ` (at character ${position})`}`,
+    };
   }
 }
 

@@ -4,14 +4,17 @@ import { addressList, decodeEncodedWords, headerFields, headerValues } from "./h
 const bytes = (text: string) => new TextEncoder().encode(text);
 
 describe("headerFields", () => {
-  it("unfolds, stops at the first empty line (CRLF or LF), and skips non-fields", () => {
+  it("unfolds, stops at the first empty line (CRLF, LF or bare CR) or at a line that is not a field", () => {
     const fields = headerFields(
-      bytes("Subject: a long\r\n\tsubject\r\nnot a field\r\nTo: a@x.example\r\n\r\nX-Body: no\r\n"),
+      bytes(
+        "Subject: a long\r\n\tsubject\r\nTo: a@x.example\r\nnot a field\r\nCc: b@x.example\r\n\r\n",
+      ),
     );
     expect(fields).toEqual([
       { name: "Subject", value: "a long\tsubject" },
       { name: "To", value: "a@x.example" },
     ]);
+    expect(headerFields(bytes("To: a@x.example\r\rCc: b@x.example\r\n"))).toHaveLength(1);
     expect(headerFields(bytes("To: a@x.example\nCc: b@x.example\n\nbody"))).toHaveLength(2);
     expect(headerFields(bytes("To: only headers"))).toEqual([
       { name: "To", value: "only headers" },

@@ -7,33 +7,79 @@ export interface HeaderField {
   value: string;
 }
 
-const CRLF_CRLF = [0x0d, 0x0a, 0x0d, 0x0a];
-const LF_LF = [0x0a, 0x0a];
+const CR = 0x0d;
+const LF = 0x0a;
+const SPACE = 0x20;
+const TAB = 0x09;
+const COLON = 0x3a;
 
 /**
- * The header fields of a raw message: everything before the first empty line (CRLF or bare LF
- * line ends), unfolded. A message without an empty line is all header. Lines that are not
- * fields (no colon) are skipped.
+ * The header fields of a raw message, read the way Python's `email` parser (the Python SDK) and
+ * the TypeScript SDK's `openMessage` read them, so that the server judges the headers its
+ * recipients will see:
+ *
+ * - a line ends at CR LF, LF or a bare CR;
+ * - the header block ends at the first empty line, or at the first line that is neither a field
+ *   (`name:`, the name printable ASCII without `:`) nor a fold (starts with a space or tab):
+ *   that line starts the body;
+ * - a fold continues the field before it; Python ignores a fold with no field before it, a line
+ *   starting with `:`, and a Unix `From ` line, and so does this;
+ * - a message without an empty line is all header.
+ *
+ * Values are unfolded (line ends removed, the fold's white space kept) and trimmed.
  *
  * @example
  * headerFields(new TextEncoder().encode("Subject: hi\r\n there\r\n\r\nbody")); // [{ name: "Subject", value: "hi there" }]
+ * headerFields(new TextEncoder().encode("Subject: a\rFrom: b@x.example\r\n\r\n")); // Subject "a", From "b@x.example"
  */
 export function headerFields(raw: Uint8Array): HeaderField[] {
-  const end = Math.min(indexOf(raw, CRLF_CRLF), indexOf(raw, LF_LF));
-  const section = new TextDecoder("utf-8").decode(raw.subarray(0, end));
+  const decoder = new TextDecoder("utf-8");
   const fields: HeaderField[] = [];
-  for (const line of section.split(/\r?\n/)) {
-    const last = fields[fields.length - 1];
-    if (/^[ \t]/.test(line)) {
-      if (last) last.value += line;
+  // Whether a fold continues a field: not after a dropped line, as in Python.
+  let open = false;
+  let at = 0;
+  while (at < raw.length) {
+    const { end, next } = lineAt(raw, at);
+    if (end === at) break; // the empty line: the body starts after it
+    if (!isHeaderLine(raw, at, end)) break; // Python reads this line as the body's first
+    const first = raw[at];
+    const line = decoder.decode(raw.subarray(at, end));
+    at = next;
+    if (first === SPACE || first === TAB) {
+      const last = fields[fields.length - 1];
+      if (open && last) last.value += line;
       continue;
     }
+    open = false;
+    if (line.startsWith("From ") || first === COLON) continue;
     const colon = line.indexOf(":");
-    if (colon <= 0) continue;
-    fields.push({ name: line.slice(0, colon).trim(), value: line.slice(colon + 1) });
+    fields.push({ name: line.slice(0, colon), value: line.slice(colon + 1) });
+    open = true;
   }
-  for (const field of fields) field.value = field.value.replace(/\r/g, "").trim();
+  for (const field of fields) field.value = field.value.trim();
   return fields;
+}
+
+/** Where the line at `at` ends as Python ends it (CR LF, LF or a bare CR), and where the next starts. */
+function lineAt(bytes: Uint8Array, at: number): { end: number; next: number } {
+  let i = at;
+  while (i < bytes.length && bytes[i] !== LF && bytes[i] !== CR) i++;
+  if (i >= bytes.length) return { end: i, next: i };
+  if (bytes[i] === CR && bytes[i + 1] === LF) return { end: i, next: i + 2 };
+  return { end: i, next: i + 1 };
+}
+
+/** Python's `headerRE`: a fold, a Unix `From ` line, or a name of printable ASCII but `:`, then `:`. */
+function isHeaderLine(bytes: Uint8Array, at: number, end: number): boolean {
+  const first = bytes[at];
+  if (first === SPACE || first === TAB) return true;
+  if (end - at >= 5 && String.fromCharCode(...bytes.subarray(at, at + 5)) === "From ") return true;
+  for (let i = at; i < end; i++) {
+    const byte = bytes[i] ?? 0;
+    if (byte === COLON) return true;
+    if (byte < 0x21 || byte > 0x7e) return false;
+  }
+  return false;
 }
 
 /**
@@ -159,23 +205,5 @@ function decodeWord(charset: string, encoding: string, text: string): string | u
     return new TextDecoder(charset.split("*")[0]).decode(bytes);
   } catch {
     return undefined;
-  }
-}
-
-function indexOf(haystack: Uint8Array, needle: readonly number[]): number {
-  const first = needle[0] as number;
-  let from = 0;
-  for (;;) {
-    const at = haystack.indexOf(first, from);
-    if (at === -1 || at + needle.length > haystack.length) return haystack.length;
-    let found = true;
-    for (let k = 1; k < needle.length; k++) {
-      if (haystack[at + k] !== needle[k]) {
-        found = false;
-        break;
-      }
-    }
-    if (found) return at;
-    from = at + 1;
   }
 }

@@ -39,7 +39,7 @@ export function directoryRoutes(store: DevStore): DevRoute[] {
         const agent = requireAgent(c, store);
         const body = await readJsonBody(c, DIRECTORY_BODY_LIMIT);
         const request = parseBody(RegisterRequestSchema, body, "register request");
-        return c.json(store.register(agent.agentId, request));
+        return c.json(await store.register(agent.agentId, request));
       },
     },
     {

@@ -78,11 +78,12 @@ export function acceptSend(context: SesContext, send: SesSend): SesMessage {
   }
   const mailboxes = listed.map(mailbox);
   const source = send.source === undefined ? undefined : mailbox(send.source);
+  // First: a From header written so that readers disagree is refused as such, not as missing.
+  checkSenderIdentities(fields, send.source, send.caller, context.store.mailDomain);
   const sender = firstMailbox(headerValues(fields, "from")) ?? source?.address;
   if (sender === undefined) {
     throw new SesError("invalidParameter", "Missing required header 'From'.");
   }
-  checkSenderIdentities(fields, send.source, send.caller, context.store.mailDomain);
 
   const destinations = unique(mailboxes.map((entry) => entry.address));
   const receivedAt = new Date();

@@ -185,12 +185,6 @@ describe("sender identities", () => {
       undefined,
       "alice@elsewhere.example",
     ],
-    [
-      "an unparseable mailbox in From",
-      raw("alice@agents.localhost, not an address"),
-      undefined,
-      "notanaddress",
-    ],
   ])("v1 with %s is MessageRejected, nothing kept", async (_name, data, source, identity) => {
     const server = await serve({ agents: AGENTS });
     const error = await sdkError(

@@ -359,7 +359,16 @@ describe("the wire formats, without an SDK", () => {
     const malformed = await post("/v2/email/outbound-emails", "{nope");
     expect(malformed.status).toBe(400);
     expect(malformed.headers.get("x-amzn-errortype")).toBe("BadRequestException");
-    expect(await malformed.json()).toEqual({ message: "The request body is malformed JSON." });
+    expect(await malformed.json()).toEqual({
+      message: "The request body is malformed JSON (at character 1).",
+    });
+    // The API's nesting limit: validation walks the parsed body recursively.
+    const deep = await post("/v2/email/outbound-emails", `${"[".repeat(5000)}${"]".repeat(5000)}`);
+    expect(deep.status).toBe(400);
+    expect(deep.headers.get("x-amzn-errortype")).toBe("BadRequestException");
+    expect(await deep.json()).toEqual({
+      message: "The request body nests arrays and objects more than 64 levels deep.",
+    });
     const notJson = await post("/v2/email/outbound-emails", "a=b", "text/plain");
     expect(notJson.headers.get("x-amzn-errortype")).toBe("BadRequestException");
     const unknown = await post("/v2/email/identities", "{}");

@@ -1,6 +1,6 @@
 // Test helpers: keys, a raw HTTP/1.1 client for what fetch refuses to send, and error assertions.
 
-import { generateKeyPairSync, randomBytes } from "node:crypto";
+import { createHash, generateKeyPairSync, type KeyObject, randomBytes, sign } from "node:crypto";
 import { connect } from "node:net";
 import { ErrorBodySchema } from "@assmbl/core";
 import { afterEach, expect } from "vitest";
@@ -32,50 +32,155 @@ export function spkiPem(
 const armoredKeys = new Map<string, string>();
 
 /**
- * A minimal armored OpenPGP public key (v4 Ed25519 primary key, an optional subkey, one user id
- * packet per `userIds` entry; no signatures: the dev server reads fingerprints and user ids, it
- * does not verify), generated once per test file for each address and variant. `userIds`
- * defaults to `["Test Agent <address>"]`.
+ * A minimal armored OpenPGP public key: a v4 EdDSA (Ed25519) primary key, one user id packet per
+ * `userIds` entry, each with a positive self-certification made here with node:crypto (openpgp.js
+ * verifies it on the server), and an optional subkey. `certify: false` leaves the user ids
+ * unsigned; `subkeyBodies` appends subkey packets with the given bodies (another key's, say).
+ * Generated once per test file for each address and variant; `userIds` defaults to
+ * `["Test Agent <address>"]`.
  */
 export function armoredKey(
   address: string,
   variant = 0,
-  options: { userIds?: string[]; subkey?: boolean } = {},
+  options: {
+    userIds?: string[];
+    subkey?: boolean;
+    certify?: boolean;
+    subkeyBodies?: Buffer[];
+  } = {},
 ): string {
   const userIds = options.userIds ?? [`Test Agent <${address}>`];
-  const id = JSON.stringify([address, variant, userIds, options.subkey ?? false]);
+  const certify = options.certify ?? true;
+  const extra = (options.subkeyBodies ?? []).map((body) => body.toString("hex"));
+  const id = JSON.stringify([address, variant, userIds, options.subkey ?? false, certify, extra]);
   let armored = armoredKeys.get(id);
   if (!armored) {
-    const keyPacket = (tag: number) => {
-      const { publicKey } = generateKeyPairSync("ed25519");
-      const point = Buffer.from(publicKey.export({ format: "jwk" }).x ?? "", "base64url");
-      const oid = [0x2b, 0x06, 0x01, 0x04, 0x01, 0xda, 0x47, 0x0f, 0x01];
-      const body = Buffer.from([
-        4,
-        0x65,
-        0,
-        0,
-        0,
-        22,
-        oid.length,
-        ...oid,
-        0x01,
-        0x07,
-        0x40,
-        ...point,
-      ]);
-      return packet(tag, body);
-    };
+    const primary = ed25519KeyPacket();
     const packets = [
-      keyPacket(6),
-      ...userIds.map((userId) => packet(13, Buffer.from(userId, "utf8"))),
-      ...(options.subkey ? [keyPacket(14)] : []),
+      packet(6, primary.body),
+      ...userIds.flatMap((userId) => {
+        const uid = Buffer.from(userId, "utf8");
+        return [packet(13, uid), ...(certify ? [packet(2, selfCertification(primary, uid))] : [])];
+      }),
+      ...(options.subkey ? [packet(14, ed25519KeyPacket().body)] : []),
+      // Unbound subkeys: the dev server claims every subkey's material, bound or not.
+      ...(options.subkeyBodies ?? []).map((body) => packet(14, body)),
     ];
-    const base64 = Buffer.concat(packets).toString("base64");
-    armored = `-----BEGIN PGP PUBLIC KEY BLOCK-----\n\n${base64.replace(/.{1,64}/g, "$&\n")}-----END PGP PUBLIC KEY BLOCK-----\n`;
+    armored = armorKey(Buffer.concat(packets));
     armoredKeys.set(id, armored);
   }
   return armored;
+}
+
+/**
+ * The key packet bodies (primary key, then subkeys) of an armored key made by {@link armoredKey}
+ * (new-format packet headers with one- or two-octet lengths).
+ */
+export function keyPacketBodies(armored: string): Buffer[] {
+  const bytes = Buffer.from(
+    armored
+      .split("\n")
+      .filter((line) => line !== "" && !line.startsWith("-----"))
+      .join(""),
+    "base64",
+  );
+  const bodies: Buffer[] = [];
+  let at = 0;
+  while (at < bytes.length) {
+    const tag = (bytes[at] ?? 0) & 0x3f;
+    const first = bytes[at + 1] ?? 0;
+    const [length, header] =
+      first < 192 ? [first, 2] : [((first - 192) << 8) + (bytes[at + 2] ?? 0) + 192, 3];
+    if (tag === 6 || tag === 14) bodies.push(bytes.subarray(at + header, at + header + length));
+    at += header + length;
+  }
+  return bodies;
+}
+
+/** Armors a public key block's packets. */
+export function armorKey(packets: Buffer): string {
+  const base64 = packets.toString("base64");
+  return `-----BEGIN PGP PUBLIC KEY BLOCK-----\n\n${base64.replace(/.{1,64}/g, "$&\n")}-----END PGP PUBLIC KEY BLOCK-----\n`;
+}
+
+const ED25519_OID = [0x2b, 0x06, 0x01, 0x04, 0x01, 0xda, 0x47, 0x0f, 0x01];
+
+/** A v4 EdDSA key packet body (created at the epoch) and its private key. */
+function ed25519KeyPacket(): { body: Buffer; privateKey: KeyObject } {
+  const { publicKey, privateKey } = generateKeyPairSync("ed25519");
+  const point = Buffer.from(publicKey.export({ format: "jwk" }).x ?? "", "base64url");
+  const body = Buffer.from([
+    4,
+    0,
+    0,
+    0,
+    0,
+    22,
+    ED25519_OID.length,
+    ...ED25519_OID,
+    0x01,
+    0x07,
+    0x40,
+    ...point,
+  ]);
+  return { body, privateKey };
+}
+
+/**
+ * A v4 positive certification (0x13) of `userId` by `key`, SHA-256 (RFC 4880 §5.2.4): the hash
+ * covers the key packet, the user id and the signature's hashed part; EdDSA signs the digest.
+ */
+function selfCertification(key: { body: Buffer; privateKey: KeyObject }, userId: Buffer): Buffer {
+  const fingerprint = createHash("sha1")
+    .update(
+      Buffer.concat([Buffer.from([0x99, key.body.length >> 8, key.body.length & 0xff]), key.body]),
+    )
+    .digest();
+  const created = Buffer.alloc(4);
+  created.writeUInt32BE(Math.floor(Date.now() / 1000) - 3600);
+  const hashedSubpackets = Buffer.concat([
+    Buffer.from([5, 2]),
+    created,
+    Buffer.from([22, 33, 4]),
+    fingerprint,
+    Buffer.from([2, 27, 0x03]),
+  ]);
+  const hashed = Buffer.concat([
+    Buffer.from([4, 0x13, 22, 8, hashedSubpackets.length >> 8, hashedSubpackets.length & 0xff]),
+    hashedSubpackets,
+  ]);
+  const uidLength = Buffer.alloc(4);
+  uidLength.writeUInt32BE(userId.length);
+  const trailerLength = Buffer.alloc(4);
+  trailerLength.writeUInt32BE(hashed.length);
+  const digest = createHash("sha256")
+    .update(Buffer.from([0x99, key.body.length >> 8, key.body.length & 0xff]))
+    .update(key.body)
+    .update(Buffer.from([0xb4]))
+    .update(uidLength)
+    .update(userId)
+    .update(hashed)
+    .update(Buffer.from([4, 0xff]))
+    .update(trailerLength)
+    .digest();
+  const signature = sign(null, digest, key.privateKey);
+  const unhashed = Buffer.concat([Buffer.from([0, 10, 9, 16]), fingerprint.subarray(12)]);
+  return Buffer.concat([
+    hashed,
+    unhashed,
+    digest.subarray(0, 2),
+    mpi(signature.subarray(0, 32)),
+    mpi(signature.subarray(32)),
+  ]);
+}
+
+/** An MPI: its bit count, then its value without leading zero octets. */
+function mpi(value: Buffer): Buffer {
+  let at = 0;
+  while (at < value.length - 1 && value[at] === 0) at++;
+  const rest = value.subarray(at);
+  const bits = (rest.length - 1) * 8 + (32 - Math.clz32(rest[0] ?? 0));
+  return Buffer.concat([Buffer.from([bits >> 8, bits & 0xff]), rest]);
 }
 
 /** A new-format OpenPGP packet. */
