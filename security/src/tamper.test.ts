@@ -33,6 +33,7 @@ import {
 } from "@assmbl/transport-api";
 import { SESClient, SendRawEmailCommand } from "@aws-sdk/client-ses";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { armorMessage } from "../../packages/core/src/testing/message-fixtures.js";
 import { concat, craftMessage, packet } from "../../packages/crypto/src/testing/crafted.js";
 import { createGpgHome, type GpgHome } from "../../packages/crypto/src/testing/gpg.js";
 import { dearmor, packetSpans } from "../../packages/crypto/src/testing/helpers.js";
@@ -238,25 +239,6 @@ function expectSafe(name: string, results: Outcome[]): Released[] {
 
 // ---- building tampered messages ---------------------------------------------------------------
 
-function crc24(bytes: Uint8Array): number {
-  let crc = 0xb704ce;
-  for (const byte of bytes) {
-    crc ^= byte << 16;
-    for (let i = 0; i < 8; i++) {
-      crc <<= 1;
-      if (crc & 0x1000000) crc ^= 0x1864cfb;
-    }
-  }
-  return crc & 0xffffff;
-}
-
-function armor(bytes: Uint8Array): string {
-  const base64 = Buffer.from(bytes).toString("base64");
-  const lines = base64.match(/.{1,64}/g) ?? [];
-  const sum = Buffer.from([crc24(bytes) >> 16, (crc24(bytes) >> 8) & 0xff, crc24(bytes) & 0xff]);
-  return `-----BEGIN PGP MESSAGE-----\n\n${lines.join("\n")}\n=${sum.toString("base64")}\n-----END PGP MESSAGE-----\n`;
-}
-
 const flip = (bytes: Uint8Array, at: number, bit = at % 8) => {
   const copy = Uint8Array.from(bytes); // a copy, also of a Buffer (whose slice() is a view)
   copy[at] = (copy[at] ?? 0) ^ (1 << bit);
@@ -364,7 +346,7 @@ describe("the armored body", () => {
     for (let at = 0; at < body.length; at++) {
       const tampered = flip(body, at);
       const full = marks.has(at) || at % 11 === 0;
-      const results = await outcomes(full ? armor(tampered) : tampered, full);
+      const results = await outcomes(full ? armorMessage(tampered) : tampered, full);
       releasedCount += expectSafe(`bit ${at % 8} of byte ${at}`, results).length;
     }
     // Every byte of the binary message is authenticated or checked: nothing decrypts.
@@ -378,7 +360,9 @@ describe("the armored body", () => {
       ...packetSpans(body).flatMap((s) => [s.bodyStart, s.bodyEnd - 1]),
       body.length - 22,
     ]) {
-      expect(expectSafe(`cut at ${cut}`, await outcomes(armor(body.subarray(0, cut))))).toEqual([]);
+      expect(
+        expectSafe(`cut at ${cut}`, await outcomes(armorMessage(body.subarray(0, cut)))),
+      ).toEqual([]);
     }
     const lines = armoredBody.trim().split(/\r?\n/);
     for (const keep of [3, Math.floor(lines.length / 2), lines.length - 3, lines.length - 1]) {
@@ -410,12 +394,12 @@ describe("the armored body", () => {
       "SEIPD twice": concat([pkesk, seipd, seipd]),
     };
     for (const [name, bytes] of Object.entries(cases)) {
-      expect(expectSafe(name, await outcomes(armor(bytes))), name).toEqual([]);
+      expect(expectSafe(name, await outcomes(armorMessage(bytes))), name).toEqual([]);
     }
     // Harmless: a second PKESK (to Dave) beside Carol's is the same message for Carol.
     const name = "Dave's PKESK added";
     const results = await outcomes(
-      armor(concat([packetsOf(toDave)[0] as Uint8Array, pkesk, seipd])),
+      armorMessage(concat([packetsOf(toDave)[0] as Uint8Array, pkesk, seipd])),
     );
     for (const result of expectSafe(name, results))
       expect(result).toMatchObject({ text: BODY, verification: "valid" });
@@ -463,7 +447,7 @@ describe("the armored body", () => {
     };
     expect(seipd.length).toBeGreaterThan(22);
     for (const [name, bytes] of Object.entries(cases)) {
-      expect(expectSafe(name, await outcomes(armor(bytes))), name).toEqual([]);
+      expect(expectSafe(name, await outcomes(armorMessage(bytes))), name).toEqual([]);
     }
   });
 
@@ -586,7 +570,7 @@ describe("the attachment", () => {
     for (let at = 0; at < binary.length; at += step) offsets.add(at);
     let checked = 0;
     for (const at of offsets) {
-      const tampered = armor(flip(binary, at));
+      const tampered = armorMessage(flip(binary, at));
       const direct = await decryptBytes(tampered, {
         privateKey: carolKey,
         verificationKeys: keys.bob.publicKeyArmored,
@@ -682,12 +666,12 @@ describe("through the platform (fetchMessage)", () => {
       { raw: string; body: "fails" | "valid" | "mallory"; part: "fails" | "valid" }
     > = {
       "SEIPD bit flip": {
-        raw: withBody(armor(concat([pkesk, flip(seipd, 40)]))),
+        raw: withBody(armorMessage(concat([pkesk, flip(seipd, 40)]))),
         body: "fails",
         part: "valid",
       },
       "MDC stripped": {
-        raw: withBody(armor(concat([pkesk, rebuilt(18, seipdBody.subarray(0, -22))]))),
+        raw: withBody(armorMessage(concat([pkesk, rebuilt(18, seipdBody.subarray(0, -22))]))),
         body: "fails",
         part: "valid",
       },
@@ -701,7 +685,7 @@ describe("through the platform (fetchMessage)", () => {
         part: "valid",
       },
       "attachment bit flip": {
-        raw: withAttachment(armor(flip(attachment, attachment.length >> 1))),
+        raw: withAttachment(armorMessage(flip(attachment, attachment.length >> 1))),
         body: "valid",
         part: "fails",
       },

@@ -1,18 +1,6 @@
 // Tampering with ASCII-armored OpenPGP messages for integrity tests: the armor stays valid
 // (base64 and CRC-24 recomputed), only the ciphertext changes. Used only by tests.
-
-/** RFC 4880 §6.1 CRC-24 of `bytes`. */
-function crc24(bytes: Uint8Array): number {
-  let crc = 0xb704ce;
-  for (const byte of bytes) {
-    crc ^= byte << 16;
-    for (let i = 0; i < 8; i++) {
-      crc <<= 1;
-      if (crc & 0x1000000) crc ^= 0x1864cfb;
-    }
-  }
-  return crc & 0xffffff;
-}
+import { crc24 } from "../../../core/src/openpgp/armor.js";
 
 /**
  * Flips one bit `fromEnd` bytes before the end of the armored message's packets (inside the
