@@ -1,4 +1,5 @@
 import { AgentMailError, AgentMailHeaders, decodeHeaderWords, parseAddress } from "@assmbl/core";
+import { addressParser } from "postal-mime";
 import { scanAttachmentSpans, stripSpans } from "./attachment-spans.js";
 import { type Email, parseNamed } from "./named-parser.js";
 import { asPythonLines } from "./python-lines.js";
@@ -236,8 +237,7 @@ function toParsedMime(
     if (key === MANIFEST) manifestHeader = value;
     headers[key] = cleanText(decodeHeaderWords(value));
   }
-  const from = email.from;
-  const fromAddress = from?.address ?? from?.group?.[0]?.address ?? "";
+  const fromAddress = singleFromAddress(email);
   const messageId = headers["message-id"]?.trim().replace(/^<|>$/g, "");
   return {
     messageId: messageId || undefined,
@@ -264,6 +264,29 @@ function toParsedMime(
       };
     }),
   };
+}
+
+/**
+ * The address of the message's one `From` mailbox, or "" when there is no such thing: no From,
+ * two From headers, a group, or a list of several addresses. A signature is bound to the
+ * sender's address, so a From naming several people (`mallory@x, alice@x`) must not read as
+ * mallory alone next to a `valid` verdict: with no sender, a directory verdict cannot be `valid`.
+ */
+const ENCODED_WORD = /=\?[^?\s]*\?[bBqQ]\?[^?\s]*\?=/g;
+
+function singleFromAddress(email: Email): string {
+  const fromLines = email.headerLines.filter(({ key }) => key === "from");
+  if (fromLines.length !== 1) return "";
+  const line = (fromLines[0] as { line: string }).line;
+  // An encoded word is one opaque token of a display name, as Python reads it: its decoded text
+  // (which may hold ":" or ",") must not be parsed as address syntax. A quoted placeholder keeps
+  // the shape; one that lands in an address (quotes in it) makes the From unusable.
+  const opaque = line.slice(line.indexOf(":") + 1).replace(ENCODED_WORD, '"ew"');
+  const mailboxes = addressParser(opaque);
+  const only = mailboxes.length === 1 ? mailboxes[0] : undefined;
+  if (only === undefined || only.group !== undefined) return "";
+  const address = only.address ?? "";
+  return address.includes('"') ? "" : address;
 }
 
 function bareAddress(address: string): string {
