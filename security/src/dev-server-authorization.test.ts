@@ -12,7 +12,11 @@ import { type DevServer, startDevServer } from "@assmbl/dev-server";
 import { SESClient, SendEmailCommand, SendRawEmailCommand } from "@aws-sdk/client-ses";
 import { SESv2Client, SendEmailCommand as SendEmailV2Command } from "@aws-sdk/client-sesv2";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import { armoredKey, spkiPem } from "../../packages/dev-server/src/testing/helpers.js";
+import {
+  armoredKey,
+  keyPacketBodies,
+  spkiPem,
+} from "../../packages/dev-server/src/testing/helpers.js";
 import { signedHeaders, tamperAfterSigning } from "../../packages/dev-server/src/testing/ses.js";
 
 const DOMAIN = "agents.localhost";
@@ -202,6 +206,18 @@ async function signedPost(
   );
 }
 
+/**
+ * Bob's encryption subkey packet with bit 255 of its X25519 u set: another byte string, the same
+ * key (RFC 7748 ignores the bit), so mail to a key holding it is readable by bob.
+ */
+function bobsSubkeyHighBit(): Buffer {
+  const body = Buffer.from(keyPacketBodies(keys.bob.publicKeyArmored)[1] ?? []);
+  // ECDH (18): ... MPI(0x40 || u) || KDF parameters (4 octets); X25519 (25): ... || u.
+  const last = body[5] === 18 ? body.length - 5 : body.length - 1;
+  body[last] = (body[last] ?? 0) | 0x80;
+  return body;
+}
+
 type Row = readonly [
   name: string,
   attempt: (w: World) => Promise<Outcome>,
@@ -350,6 +366,36 @@ const apiRows: Row[] = [
     "key_identity_mismatch",
   ],
   [
+    "register bob's X25519 subkey with bit 255 of u set, under her own primary",
+    async (w) =>
+      httpOutcome(
+        await api(w.server, w.aliceToken, "POST", Routes.register.path, {
+          public_key: spkiPem("ed25519", 42),
+          algorithm: "Ed25519",
+          key_version: 2,
+          if_match_version: 1,
+          openpgp_public_key: armoredKey(ALICE, 42, { subkeyBodies: [bobsSubkeyHighBit()] }),
+        }),
+      ),
+    409,
+    "key_in_use",
+  ],
+  [
+    'register a key whose user id hides bob in quotes: "x <bob>" <alice>',
+    async (w) =>
+      httpOutcome(
+        await api(w.server, w.aliceToken, "POST", Routes.register.path, {
+          public_key: spkiPem("ed25519", 43),
+          algorithm: "Ed25519",
+          key_version: 2,
+          if_match_version: 1,
+          openpgp_public_key: armoredKey(ALICE, 43, { userIds: [`"x <${BOB}>" <${ALICE}>`] }),
+        }),
+      ),
+    400,
+    "key_identity_mismatch",
+  ],
+  [
     "revoke bob's key by naming him",
     async (w) =>
       httpOutcome(
@@ -485,6 +531,19 @@ const sesRows: Row[] = [
       [
         "two From headers",
         `From: ${ALICE}\r\nFROM: "Bob" <${ALICE}>\r\nTo: ${CAROL}\r\n\r\nI am bob`,
+      ],
+      // compat32 getaddresses / postal-mime split before decoding: they read bob.
+      [
+        'From: "bob"=?utf-8?q?,?= <alice> (an encoded comma)',
+        `From: "${BOB}"=?utf-8?q?,?= <${ALICE}>\r\nTo: ${CAROL}\r\n\r\nI am bob`,
+      ],
+      [
+        'From: =?utf-8?q?"?= bob "x" <alice> (an encoded quote)',
+        `From: =?utf-8?q?"?= ${BOB} "x" <${ALICE}>\r\nTo: ${CAROL}\r\n\r\nI am bob`,
+      ],
+      [
+        "From: an encoded word decoding to CRLF and a header, then <alice>",
+        `From: =?utf-8?b?${Buffer.from(`x\r\nFrom: ${BOB}`).toString("base64")}?= <${ALICE}>\r\nTo: ${CAROL}\r\n\r\nI am bob`,
       ],
     ] as const
   ).map(

@@ -105,12 +105,14 @@ export function inboxMessage(
   // A From header that cannot be read plainly names no sender: the envelope sender must not
   // stand in for it (and be marked verified) while recipients show the header's.
   const sender = firstMailbox(from) ?? (from.length === 0 ? options.sender : undefined) ?? "";
+  const senderVerified = options.senderVerified ?? options.isVerified(sender);
   return {
     id: randomUUID(),
     agentId,
     raw: new Uint8Array(raw),
-    sender,
-    senderVerified: options.senderVerified ?? options.isVerified(sender),
+    // A verified sender is an agent: shown as its canonical (lower-case) address.
+    sender: senderVerified ? sender.toLowerCase() : sender,
+    senderVerified,
     subject: subject === undefined ? "" : decodeEncodedWords(subject),
     receivedAt: new Date(options.receivedAt ?? Date.now()),
     labels: [...(options.labels ?? [])],

@@ -121,11 +121,33 @@ export async function openpgpClaims(
   if (uncertified !== undefined) {
     throw mismatch(`has a user id ${shown(uncertified.userId)} that is not certified by the key`);
   }
-  // A user id packet openpgp.js did not keep cannot have been checked.
-  if (certifications.length !== userIds.length) {
+  // The SDK binds a signer to openpgp.js's user ids, so those must name the agent too; and the
+  // two readings must agree exactly (a user id packet openpgp.js did not keep, or read
+  // differently, cannot have been checked).
+  const foreignCertified = certifications.find((entry) => !userIdNames(entry.userId, address));
+  if (foreignCertified !== undefined) {
+    throw mismatch(`has a user id ${shown(foreignCertified.userId)} that does not name ${address}`);
+  }
+  const certifiedSet = new Set(certifications.map((entry) => entry.userId));
+  const writtenSet = new Set(userIds);
+  if (
+    certifications.length !== userIds.length ||
+    certifiedSet.size !== writtenSet.size ||
+    [...writtenSet].some((userId) => !certifiedSet.has(userId))
+  ) {
     throw mismatch("has user ids that are not certified by the key");
   }
-  const materials = key.getKeys().map((part) => `material:${openpgpMaterial(part.keyPacket)}`);
+  const materials: string[] = [];
+  for (const part of key.getKeys()) {
+    const material = openpgpMaterial(part.keyPacket);
+    if (material === undefined) {
+      throw new AgentMailError({
+        code,
+        message: `${name} has a key or subkey the directory does not accept (X448 or Ed448, or an elliptic-curve point that is not uncompressed); use Curve25519, NIST P-256 or RSA keys`,
+      });
+    }
+    materials.push(`material:${material}`);
+  }
   return [...fingerprints.map((fingerprint) => `openpgp:${fingerprint}`), ...materials];
 }
 
@@ -135,12 +157,18 @@ function shown(userId: string): string {
 
 /**
  * Whether a user id names `address`: the addr-spec of `Name <addr>`, or a bare address,
- * compared case-insensitively.
+ * compared case-insensitively. A user id with a second `<` or `>` (`"x <bob@x>" <alice@x>`), or
+ * an `@` outside the brackets, names nobody: readers pick different addresses out of it.
  *
  * @example
  * userIdNames("My Agent <My-Agent@agents.localhost>", "my-agent@agents.localhost"); // true
+ * userIdNames('"x <bob@x.example>" <alice@x.example>', "alice@x.example"); // false
  */
 export function userIdNames(userId: string, address: string): boolean {
+  const opens = userId.split("<").length - 1;
+  const closes = userId.split(">").length - 1;
+  if (opens > 1 || closes > 1 || opens !== closes) return false;
+  if (opens === 1 && /@/.test(userId.replace(/<[^<>]*>\s*$/, ""))) return false;
   const angle = /<([^<>]*)>\s*$/.exec(userId)?.[1];
   const candidate = (angle ?? userId).trim();
   let parsed: string;

@@ -42,13 +42,17 @@ export function spkiMaterial(key: KeyObject): string | undefined {
 /**
  * The canonical material of an OpenPGP key packet (a primary key or subkey as openpgp.js reads
  * it), in the same namespace as {@link spkiMaterial}; other algorithms by their algorithm id and
- * public parameters.
+ * public parameters. `undefined` for a key the directory refuses: X448 / Ed448 (no check here
+ * that an Ed448 key is not someone's X448 key, and the Python SDK's PGPy cannot use them), a
+ * Curve25519 key of the wrong length, and a NIST or Brainpool point that is not uncompressed
+ * (`04 || x || y` of the curve's exact length: a compressed or hybrid point is the same key
+ * written another way, and openpgp.js writes uncompressed points).
  *
  * @example
  * const key = await parsePublicKey(armored);
  * key.getKeys().map((k) => openpgpMaterial(k.keyPacket)); // ["c25519:...", "c25519:..."]
  */
-export function openpgpMaterial(packet: OpenpgpKeyPacket): string {
+export function openpgpMaterial(packet: OpenpgpKeyPacket): string | undefined {
   const params = packet.publicParams as Record<string, unknown>;
   const algorithm = Number(packet.algorithm);
   const field = (name: string) => {
@@ -57,29 +61,53 @@ export function openpgpMaterial(packet: OpenpgpKeyPacket): string {
   };
   // RSA (1, 2, 3): the modulus.
   if (algorithm >= 1 && algorithm <= 3) return `rsa:${hex(stripZeros(field("n")))}`;
-  // X25519 (25) and Ed25519 (27), native; X448 (26), Ed448 (28).
-  if (algorithm === 25) return `c25519:${hex(field("A"))}`;
-  if (algorithm === 27) return `c25519:${hex(edwardsToMontgomery(field("A")))}`;
-  if (algorithm === 26 || algorithm === 28) return `c448:${hex(field("A"))}`;
+  // X25519 (25) and Ed25519 (27), native.
+  if (algorithm === 25) return montgomery(field("A"));
+  if (algorithm === 27) return edwards(field("A"));
+  // X448 (26), Ed448 (28): refused.
+  if (algorithm === 26 || algorithm === 28) return undefined;
   // ECDH (18), ECDSA (19), EdDSA legacy (22): a curve OID and a point.
   if (algorithm === 18 || algorithm === 19 || algorithm === 22) {
     const oid = params.oid as { getName?: () => string } | undefined;
     const curve = oid?.getName?.() ?? "unknown";
     const point = field("Q");
-    if (curve === "ed25519Legacy") {
-      return `c25519:${hex(edwardsToMontgomery(point.subarray(1)))}`;
-    }
-    if (curve === "curve25519Legacy") return `c25519:${hex(point.subarray(1))}`;
-    if (point[0] === 0x04) {
-      const size = (point.length - 1) / 2;
-      return `${curveName(curve)}:${hex(point.subarray(1, 1 + size))}`;
-    }
-    return `${curveName(curve)}:${hex(point)}`;
+    // Legacy Curve25519 points are 0x40 || the native encoding.
+    const native = point[0] === 0x40 && point.length === 33 ? point.subarray(1) : undefined;
+    if (curve === "ed25519Legacy") return native && edwards(native);
+    if (curve === "curve25519Legacy") return native && montgomery(native);
+    const size = COORDINATE_BYTES[curve];
+    if (size === undefined || point[0] !== 0x04 || point.length !== 1 + 2 * size) return undefined;
+    return `${curveName(curve)}:${hex(point.subarray(1, 1 + size))}`;
   }
   const all = Object.keys(params)
     .sort()
     .map((name) => `${name}=${hex(field(name))}`);
   return `alg${algorithm}:${all.join(",")}`;
+}
+
+/** Bytes per coordinate of the Weierstrass curves openpgp.js reads (its curve names). */
+const COORDINATE_BYTES: Record<string, number> = {
+  nistP256: 32,
+  nistP384: 48,
+  nistP521: 66,
+  brainpoolP256r1: 32,
+  brainpoolP384r1: 48,
+  brainpoolP512r1: 64,
+  secp256k1: 32,
+};
+
+/**
+ * An X25519 public key as its canonical u: RFC 7748 §5 ignores bit 255 and reads u mod p, so
+ * `u`, `u | 2^255` and `u + p` are one key.
+ */
+function montgomery(encoded: Uint8Array): string | undefined {
+  if (encoded.length !== 32) return undefined;
+  return `c25519:${hex(littleEndian(fromLittleEndian(encoded) % P25519))}`;
+}
+
+function edwards(encoded: Uint8Array): string | undefined {
+  if (encoded.length !== 32) return undefined;
+  return `c25519:${hex(edwardsToMontgomery(encoded))}`;
 }
 
 /** One name per curve, whichever of JWK's and openpgp.js's spellings. */
@@ -101,15 +129,23 @@ function curveName(name: string): string {
  */
 function edwardsToMontgomery(encoded: Uint8Array): Uint8Array {
   if (encoded.length !== 32) return encoded;
-  const le = Uint8Array.from(encoded);
-  le[31] = (le[31] ?? 0) & 0x7f;
-  const y = BigInt(`0x${hex(Uint8Array.from(le).reverse()) || "0"}`) % P25519;
+  const y = fromLittleEndian(encoded) % P25519;
   const denominator = (1n - y + P25519) % P25519;
   // y = 1 is the identity point; no real key has it, keep it distinct rather than divide by 0.
   if (denominator === 0n) return encoded;
-  const u = ((1n + y) * power(denominator, P25519 - 2n)) % P25519;
+  return littleEndian(((1n + y) * power(denominator, P25519 - 2n)) % P25519);
+}
+
+/** 32 little-endian bytes as a number, bit 255 cleared (the sign of x, or ignored by X25519). */
+function fromLittleEndian(encoded: Uint8Array): bigint {
+  const le = Uint8Array.from(encoded);
+  le[31] = (le[31] ?? 0) & 0x7f;
+  return BigInt(`0x${hex(le.reverse()) || "0"}`);
+}
+
+function littleEndian(value: bigint): Uint8Array {
   const out = new Uint8Array(32);
-  let rest = u;
+  let rest = value;
   for (let i = 0; i < 32; i++) {
     out[i] = Number(rest & 0xffn);
     rest >>= 8n;

@@ -4,8 +4,7 @@
 // another would vouch for a sender the recipient never sees. So the identity headers must be
 // written in the one plain form every reader agrees on, and anything else is refused.
 import { parseAddress } from "@assmbl/core";
-
-const ENCODED_WORD = /^=\?[^?\s]+\?[BbQq]\?[^?\s]*\?=/;
+import { phraseEncodedWord } from "./phrase-encoded-word.js";
 
 /** The bare addresses of a strictly read mailbox list, or why it is not one. */
 export type StrictMailboxes = { ok: true; addresses: string[] } | { ok: false; problem: string };
@@ -16,7 +15,10 @@ export type StrictMailboxes = { ok: true; addresses: string[] } | { ok: false; p
  * after an angle address, no `<` or `>` inside a quoted string, no unbalanced quotes or angle
  * brackets, no empty list entries, no source routes or domain literals, and no encoded word
  * (`=?...?=`) or quoted local part in the address itself. The display name may be atoms, dots
- * and quoted strings (encoded words in it are fine: they are never an address).
+ * and quoted strings, with no unquoted `@`; an encoded word in it only when neither its encoded
+ * nor its decoded text holds a special (`()<>[]:;@\,."`) or a control character, since readers
+ * that do not decode before splitting (Python's compat32 `getaddresses`, postal-mime) read those
+ * as syntax.
  *
  * @example
  * strictMailboxes('"Doe, Jane" <jane@x.example>, bob@x.example'); // { ok: true, addresses: ["jane@x.example", "bob@x.example"] }
@@ -28,10 +30,20 @@ export function strictMailboxes(value: string): StrictMailboxes {
   let quoted = false;
   let angle = false;
   let afterAngle = false;
+  // An unquoted @ before this entry's angle address: readers split such a name differently.
+  let atInPhrase = false;
   for (let i = 0; i < value.length; i++) {
     const char = value[i] as string;
     if (quoted) {
       if (char === "<" || char === ">") return fail("a quoted string holds < or >");
+      // Python's policy.default decodes encoded words inside quoted strings too.
+      if (char === "=" && value[i + 1] === "?") {
+        const word = phraseEncodedWord(value.slice(i));
+        if (!word.ok) return word;
+        current += value.slice(i, i + word.length);
+        i += word.length - 1;
+        continue;
+      }
       if (char === "\\") {
         const escaped = value[i + 1];
         if (escaped === undefined) return fail("a quoted string ends in a backslash");
@@ -54,25 +66,34 @@ export function strictMailboxes(value: string): StrictMailboxes {
       current += char;
       continue;
     }
-    // An encoded word in a display name is one token to Python (its text may hold `:` or `,`),
-    // and decodes to display text only: taken whole when white space follows it, as Python
-    // ends it there.
+    // An encoded word is checked where it starts, in one pass with the quoted strings (read
+    // left to right as every reader does): it must hold nothing a reader could take as syntax,
+    // so its characters are then plain atom characters to the rest of this reader.
     if (char === "=" && value[i + 1] === "?") {
-      const word = ENCODED_WORD.exec(value.slice(i))?.[0];
-      if (word !== undefined && /^\s/.test(value.slice(i + word.length))) {
-        current += word;
-        i += word.length - 1;
-        continue;
-      }
+      const word = phraseEncodedWord(value.slice(i));
+      if (!word.ok) return word;
+      current += value.slice(i, i + word.length);
+      i += word.length - 1;
+      continue;
     }
+    if (char === "@") atInPhrase = true;
     if (char === ",") {
       items.push(current);
       current = "";
       afterAngle = false;
+      atInPhrase = false;
       continue;
     }
-    if (char === "<") angle = true;
-    else if (char === '"') quoted = true;
+    // Unicode spaces: JavaScript trims them, Python's parsers keep them as text.
+    if (/[^\S \t\r\n]/.test(char)) return fail("it holds a space other than SP or tab");
+    // Python's policy.default fails on a display name starting with a dot.
+    if (char === "." && current.trim() === "") return fail("a list entry starts with a dot");
+    if (char === "<") {
+      if (atInPhrase) return fail("the display name holds an unquoted @");
+      // Python's policy.default fails on a name ending in a dot just before the angle address.
+      if (value[i - 1] === ".") return fail("a dot comes just before an angle address");
+      angle = true;
+    } else if (char === '"') quoted = true;
     else if (char === ">") return fail("a > has no <");
     else if (char === ":" || char === ";") return fail("it is a group or holds a source route");
     else if (char === "(" || char === ")") return fail("it holds a comment");
@@ -99,14 +120,6 @@ function mailboxOf(item: string): string | { ok: false; problem: string } {
   if (open !== -1) {
     if (!item.endsWith(">")) return fail("text follows an angle address");
     spec = item.slice(open + 1, -1);
-    // An unquoted @ in the display name: readers split such a name differently.
-    const phrase = item
-      .slice(0, open)
-      .replace(/"(?:[^"\\]|\\.)*"/g, "")
-      .replace(/=\?[^?\s]+\?[BbQq]\?[^?\s]*\?=(?=\s)/g, "");
-    if (/@/.test(phrase)) {
-      return fail("the display name holds an unquoted @");
-    }
   } else if (/[\s"]/.test(spec)) {
     return fail("a bare address holds white space or a quote");
   }

@@ -80,10 +80,11 @@ export function acceptSend(context: SesContext, send: SesSend): SesMessage {
   const source = send.source === undefined ? undefined : mailbox(send.source);
   // First: a From header written so that readers disagree is refused as such, not as missing.
   checkSenderIdentities(fields, send.source, send.caller, context.store.mailDomain);
-  const sender = firstMailbox(headerValues(fields, "from")) ?? source?.address;
-  if (sender === undefined) {
+  if ((firstMailbox(headerValues(fields, "from")) ?? source?.address) === undefined) {
     throw new SesError("invalidParameter", "Missing required header 'From'.");
   }
+  // Checked above to be the caller's own address in any letter case: kept as the agent's.
+  const sender = `${send.caller.agent.agentId}@${context.store.mailDomain}`.toLowerCase();
 
   const destinations = unique(mailboxes.map((entry) => entry.address));
   const receivedAt = new Date();

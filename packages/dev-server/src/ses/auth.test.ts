@@ -253,8 +253,9 @@ describe("sender identities", () => {
         },
       }),
     );
+    // Stored as the agent's canonical address, whatever case the header was written in.
     const inbox = server.store.inbox("bob");
-    expect(inbox.map((message) => [message.sender.toLowerCase(), message.senderVerified])).toEqual([
+    expect(inbox.map((message) => [message.sender, message.senderVerified])).toEqual([
       ["alice@agents.localhost", true],
       ["alice@agents.localhost", true],
     ]);

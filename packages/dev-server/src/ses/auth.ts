@@ -27,6 +27,14 @@ export function identifySesCaller(
   c: Context,
   store: DevStore,
 ): { auth: SigV4Authorization; agent: DevAgent } {
+  // Node keeps the first of two Authorization headers and drops the second: AWS refuses both.
+  const authorizations = rawHeaderValues(c, "authorization");
+  if (authorizations !== undefined && authorizations.length > 1) {
+    throw new SesError(
+      "incompleteSignature",
+      "The request has more than one Authorization header; send one.",
+    );
+  }
   const auth = parseSigV4Authorization(c.req.header("authorization"));
   const agent = store.agentBySesAccessKey(auth.accessKeyId);
   // Session credentials are never issued here, so a session token cannot be valid.
@@ -62,11 +70,29 @@ export function verifySesCaller(
       method: c.req.method,
       path: url.pathname,
       query: query.split("#")[0] ?? "",
-      header: (name) => c.req.header(name),
+      // SigV4 joins a repeated header's values with "," (each trimmed); Node joins with ", ".
+      header: (name) =>
+        rawHeaderValues(c, name)
+          ?.map((value) => value.trim())
+          .join(",") ?? c.req.header(name),
       body,
     },
     caller.agent.ses.secretAccessKey,
     now,
   );
   return { agent: caller.agent, region: caller.auth.region };
+}
+
+/**
+ * Every value of header `name` as it arrived (Node's raw headers), or `undefined` outside Node
+ * (the caller then uses the joined value).
+ */
+function rawHeaderValues(c: Context, name: string): string[] | undefined {
+  const raw = (c.env as { incoming?: { rawHeaders?: string[] } } | undefined)?.incoming?.rawHeaders;
+  if (raw === undefined) return undefined;
+  const values: string[] = [];
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    if ((raw[i] as string).toLowerCase() === name) values.push(raw[i + 1] as string);
+  }
+  return values.length === 0 ? undefined : values;
 }

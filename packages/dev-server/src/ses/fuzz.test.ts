@@ -157,7 +157,8 @@ it("a few hundred near-miss SES requests never get a 5xx, every error is in SES'
           null,
           "raw",
         ]),
-        [text(4)]: text(4),
+        // An unknown field: refused by the strict v2 schema, so only sometimes.
+        ...(random() < 0.3 ? { [text(4)]: text(4) } : {}),
       }),
       () => pick([null, [], "text", 1, true]),
       () => ({

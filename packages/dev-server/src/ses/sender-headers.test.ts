@@ -8,7 +8,7 @@ import { describe, expect, it } from "vitest";
 import { headerFields, headerValues } from "../mime/headers.js";
 import { strictMailboxes } from "../mime/strict-mailboxes.js";
 import { useServers } from "../testing/helpers.js";
-import { parseWithPython, sdkError, useSesClients } from "../testing/ses.js";
+import { parseWithPython, sdkError, sendersWithPython, useSesClients } from "../testing/ses.js";
 
 const serve = useServers();
 const clients = useSesClients();
@@ -18,6 +18,10 @@ const BOB = "bob@agents.localhost";
 const CAROL = "carol@agents.localhost";
 const bytes = (text: string) => new TextEncoder().encode(text);
 const to = `To: ${CAROL}\r\n`;
+const DECODED_CONTROL =
+  "the display name holds an encoded word that decodes to a control character";
+const ENCODED_SPECIAL =
+  "the display name holds an encoded word whose text holds a special character";
 
 // [name, raw message, Source]: each one alice signs.
 const REFUSED: ReadonlyArray<readonly [string, string, string?]> = [
@@ -41,6 +45,25 @@ const REFUSED: ReadonlyArray<readonly [string, string, string?]> = [
   ["empty list entry", `From: ${ALICE},,${ALICE}\r\n${to}\r\nhi`],
   ["Sender with a quoted angle", `From: ${ALICE}\r\nSender: <${BOB}> "<${ALICE}>"\r\n${to}\r\nhi`],
   ["Return-Path group", `From: ${ALICE}\r\nReturn-Path: x:<${BOB}>;\r\n${to}\r\nhi`],
+  // compat32's getaddresses never decodes: a special in an encoded word's raw text is syntax to
+  // it, and it finds bob.
+  ["encoded comma", `From: "${BOB}"=?utf-8?q?,?= <${ALICE}>\r\n${to}\r\nI am bob`],
+  // Python's policy.default raises on every access to a From whose name decodes to CR or LF.
+  [
+    "encoded word decoding to CRLF and a header",
+    `From: =?UTF-8?B?SW52b2ljZQ0KQmNjOiBldmlsQGV2aWwuZXhhbXBsZQ==?= <${ALICE}>\r\n${to}\r\nhi`,
+  ],
+  [
+    "encoded word holding : and ,",
+    `From: =?utf-8?q?Report:_x@evil.example,_y?= <${ALICE}>\r\n${to}\r\nhi`,
+  ],
+  ["encoded quote", `From: =?utf-8?q?"?= ${BOB} "x" <${ALICE}>\r\n${to}\r\nI am bob`],
+  ["Q-encoded comma", `From: ${BOB}=?utf-8?q?=2C?= <${ALICE}>\r\n${to}\r\nI am bob`],
+  ["unquoted @ in the name", `From: ${BOB} "x" <${ALICE}>\r\n${to}\r\nI am bob`],
+  ["UTF-7 encoded word", `From: =?utf-7?q?+ACI-?= <${ALICE}>\r\n${to}\r\nhi`],
+  ["dot before the angle", `From: Alice.<${ALICE}>\r\n${to}\r\nhi`],
+  ["leading dot", `From: .Alice <${ALICE}>\r\n${to}\r\nhi`],
+  ["no-break space", `From: <${ALICE}>,\u00a0${ALICE}\r\n${to}\r\nhi`],
 ];
 
 const ACCEPTED: ReadonlyArray<readonly [string, string, string?]> = [
@@ -50,10 +73,15 @@ const ACCEPTED: ReadonlyArray<readonly [string, string, string?]> = [
   ["escaped quotes", `From: "Alice \\"A\\"" <${ALICE}>\r\n${to}\r\nhi`],
   ["dotted name", `From: J. Alice <${ALICE}>\r\n${to}\r\nhi`],
   ["encoded-word name", `From: =?UTF-8?B?QWxpY2U=?= <${ALICE}>\r\n${to}\r\nhi`],
+  // Every reader (policy.default, compat32, postal-mime) takes an encoded word as one word of the
+  // name, whatever it decodes to: the SDK writes such names for look-alikes and control text.
   [
-    "encoded-word name holding : and ,",
-    `From: =?utf-8?q?Report:_x@evil.example,_y?= <${ALICE}>\r\n${to}\r\nhi`,
+    "encoded word decoding to an address",
+    `From: =?utf-8?b?PGJvYkBhZ2VudHMubG9jYWxob3N0Pg==?= <${ALICE}>\r\n${to}\r\nhi`,
   ],
+
+  ["Q-encoded name", `From: =?UTF-8?Q?Al=C3=AFce_A?= <${ALICE}>\r\n${to}\r\nhi`],
+  ["encoded word in quotes", `From: "=?utf-8?q?Alice?=" <${ALICE}>\r\n${to}\r\nhi`],
   ["folded", `From: Alice\r\n <${ALICE}>\r\n${to}\r\nhi`],
   ["LF line ends", `From: Alice <${ALICE}>\nTo: ${CAROL}\n\nhi`],
   [
@@ -107,6 +135,28 @@ describe("sender headers over the SES endpoint", () => {
       expect(parsed.from.length, name).toBeGreaterThan(0);
       const sender = parsed.headers.Sender;
       if (sender !== undefined) expect(sender.toLowerCase()).toContain(ALICE);
+      // Both of Python's readers: every sender header names alice and no one else.
+      const senders = await sendersWithPython(bytes(raw));
+      for (const header of ["From", "Sender", "Return-Path"] as const) {
+        const { getaddresses, parseaddr } = senders[header];
+        // policy.default reads Return-Path as unstructured text: compat32 only.
+        const decoded = header === "Return-Path" ? getaddresses : senders[header].default;
+        const lower = (lists: string[][] | string) =>
+          typeof lists === "string" ? lists : lists.map((list) => list.map((a) => a.toLowerCase()));
+        const alice = (lists: string[][] | string) =>
+          typeof lists === "string" ? lists : lists.map((list) => list.map(() => ALICE));
+        expect({ name, header, decoded: lower(decoded) }).toEqual({
+          name,
+          header,
+          decoded: alice(getaddresses),
+        });
+        expect({ name, header, getaddresses: lower(getaddresses) }).toEqual({
+          name,
+          header,
+          getaddresses: alice(decoded),
+        });
+        expect(parseaddr.map((a) => a.toLowerCase())).toEqual(parseaddr.map(() => ALICE));
+      }
     }
     const inbox = server.store.inbox("carol");
     expect(inbox.map((message) => [message.sender.toLowerCase(), message.senderVerified])).toEqual(
@@ -142,7 +192,13 @@ describe("strictMailboxes", () => {
     [`Alice <${ALICE}>, "Doe, A." <${ALICE}>`, [ALICE, ALICE]],
     [` ${ALICE} `, [ALICE]],
     [`=?UTF-8?Q?Al=C3=AFce?= <${ALICE}>`, [ALICE]],
-    [`=?UTF-8?Q?a:b,c?= <${ALICE}>`, [ALICE]],
+    [`=?UTF-8?B?QWxpY2U=?= <${ALICE}>`, [ALICE]],
+    [`"=?utf-8?q?x?=" <${ALICE}>`, [ALICE]],
+    [`Alice. <${ALICE}>`, [ALICE]],
+    // A name is a name, whatever its encoded word decodes to: every reader takes it as one word.
+    [`=?utf-8?q?=2C?= <${ALICE}>`, [ALICE]],
+    [`=?utf-8?b?PGJvYkBhZ2VudHMubG9jYWxob3N0Pg==?= <${ALICE}>`, [ALICE]],
+    [`=?utf-8?q?=3D=3Fx?= <${ALICE}>`, [ALICE]],
   ])("reads %j", (value, addresses) => {
     expect(strictMailboxes(value)).toEqual({ ok: true, addresses });
   });
@@ -151,7 +207,8 @@ describe("strictMailboxes", () => {
     [`<${BOB}> "<${ALICE}>"`, "text follows an angle address"],
     [`"<${ALICE}>" <${BOB}>`, "a quoted string holds < or >"],
     [`${BOB}:${ALICE};`, "it is a group or holds a source route"],
-    [`${BOB} <${ALICE}`, "an angle address is not closed"],
+    [`${BOB} <${ALICE}`, "the display name holds an unquoted @"],
+    [`Bob <${ALICE}`, "an angle address is not closed"],
     [`"Alice <${ALICE}>`, "a quoted string holds < or >"],
     [`"Alice ${ALICE}`, "a quoted string is not closed"],
     [`Alice > ${ALICE}`, "a > has no <"],
@@ -161,8 +218,30 @@ describe("strictMailboxes", () => {
     [`<=?UTF-8?Q?a?=@agents.localhost>`, "the address holds an encoded word"],
     [`< ${ALICE}>`, "an angle address holds more than an address"],
     ["", "a list entry is empty"],
-    // Not followed by white space: not one token to Python, so read character by character.
-    [`=?UTF-8?Q?a:b?=<${ALICE}>`, "it is a group or holds a source route"],
+    [`=?UTF-8?Q?a:b,c?= <${ALICE}>`, ENCODED_SPECIAL],
+    [`=?UTF-8?Q?a:b?=<${ALICE}>`, ENCODED_SPECIAL],
+    [`"${BOB}"=?utf-8?q?,?= <${ALICE}>`, ENCODED_SPECIAL],
+    [`=?utf-8?q?"?= ${BOB} "x" <${ALICE}>`, ENCODED_SPECIAL],
+    [`"=?utf-8?q?"?=" <${ALICE}>`, ENCODED_SPECIAL],
+    [`=?utf-8?q?=C2=85?= <${ALICE}>`, DECODED_CONTROL],
+    [`=?iso-8859-1?q?=85?= <${ALICE}>`, DECODED_CONTROL],
+    [`=?utf-8?b?YQ1i?= <${ALICE}>`, DECODED_CONTROL],
+    [`=?utf-8?b?QWxpY2U?= <${ALICE}>`, "the display name holds a malformed encoded word"],
+    [`=?utf-8?q?a=2?= <${ALICE}>`, "the display name holds a malformed encoded word"],
+    [`=? <${ALICE}>`, "the display name holds a malformed encoded word"],
+    [
+      `=?utf-8?q?=FF?= <${ALICE}>`,
+      "the display name holds an encoded word that is not valid in its charset",
+    ],
+    [
+      `=?utf-7?q?+ACI-?= <${ALICE}>`,
+      "the display name holds an encoded word in a charset other than UTF-8, US-ASCII, ISO-8859 or Windows-125x",
+    ],
+    [`${BOB} "x" <${ALICE}>`, "the display name holds an unquoted @"],
+    [`"x" ${BOB} <${ALICE}>`, "the display name holds an unquoted @"],
+    [`Alice.<${ALICE}>`, "a dot comes just before an angle address"],
+    [` .Alice <${ALICE}>`, "a list entry starts with a dot"],
+    [`${ALICE},\u3000${ALICE}`, "it holds a space other than SP or tab"],
   ])("refuses %j: %s", (value, problem) => {
     expect(strictMailboxes(value)).toEqual({ ok: false, problem });
   });

@@ -70,7 +70,16 @@ export function parseSigV4Authorization(header: string | undefined): SigV4Author
   const fields = new Map<string, string>();
   for (const part of params.split(",")) {
     const eq = part.indexOf("=");
-    if (eq > 0) fields.set(part.slice(0, eq).trim(), part.slice(eq + 1).trim());
+    if (eq <= 0) continue;
+    const name = part.slice(0, eq).trim();
+    // AWS refuses a repeated parameter rather than pick one of them.
+    if (fields.has(name)) {
+      throw new SesError(
+        "incompleteSignature",
+        `Authorization header has the '${name}' parameter more than once.`,
+      );
+    }
+    fields.set(name, part.slice(eq + 1).trim());
   }
   const missing = ["Credential", "SignedHeaders", "Signature"].filter((name) => !fields.get(name));
   if (missing.length > 0) {

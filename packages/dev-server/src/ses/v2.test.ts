@@ -3,7 +3,7 @@ import { SendEmailCommand } from "@aws-sdk/client-sesv2";
 import { describe, expect, it } from "vitest";
 import { headerFields, headerValues } from "../mime/headers.js";
 import { useServers } from "../testing/helpers.js";
-import { lf, parseWithPython, useSesClients } from "../testing/ses.js";
+import { lf, parseWithPython, signedHeaders, useSesClients } from "../testing/ses.js";
 
 const serve = useServers();
 const clients = useSesClients();
@@ -87,5 +87,54 @@ describe("SESv2Client SendEmail with Content.Raw", () => {
     expect(server.store.inbox("peer")[0]?.sender).toBe("sender@agents.localhost");
     const fields = headerFields(server.store.inbox("peer")[0]?.raw ?? new Uint8Array());
     expect(headerValues(fields, "x-workflow-name")).toEqual(["nightly-report"]);
+  });
+});
+
+describe("the v2 SendEmail request is read strictly", () => {
+  const content = { Raw: { Data: RAW.toString("base64") } };
+  it.each([
+    ["an ill-typed field", { ConfigurationSetName: {} }, "ConfigurationSetName"],
+    ["an unknown field", { FromEmailAdress: "sender@agents.localhost" }, "FromEmailAdress"],
+    ["an unknown nested field", { Destination: { ToAddress: ["x@y.example"] } }, "ToAddress"],
+    [
+      "an identity ARN (sending authorization)",
+      { FromEmailAddressIdentityArn: "arn:aws:ses:us-east-1:1:identity/other.example" },
+      "FromEmailAddressIdentityArn",
+    ],
+  ])("%s is 400 BadRequestException naming it, nothing sent", async (_name, extra, named) => {
+    const server = await serve({ agents: [{ agentId: "sender" }, { agentId: "peer" }] });
+    const url = `${server.url}/v2/email/outbound-emails`;
+    const body = JSON.stringify({ Content: content, ...extra });
+    const credentials = server.agents.sender?.ses ?? { accessKeyId: "", secretAccessKey: "" };
+    const response = await fetch(url, {
+      method: "POST",
+      headers: signedHeaders(url, {
+        body,
+        credentials,
+        headers: { "content-type": "application/json" },
+      }),
+      body,
+    });
+    expect([response.status, response.headers.get("x-amzn-errortype")]).toEqual([
+      400,
+      "BadRequestException",
+    ]);
+    expect(await response.text()).toContain(named);
+    expect(server.ses.messages()).toEqual([]);
+  });
+
+  it("accepts the API's other well-typed fields", async () => {
+    const server = await serve({ agents: [{ agentId: "sender" }, { agentId: "peer" }] });
+    const { v2 } = clients(server);
+    await v2.send(
+      new SendEmailCommand({
+        Content: { Raw: { Data: RAW } },
+        ConfigurationSetName: "default",
+        EmailTags: [{ Name: "kind", Value: "test" }],
+        ReplyToAddresses: ["sender@agents.localhost"],
+        ListManagementOptions: { ContactListName: "list" },
+      }),
+    );
+    expect(server.ses.messages()).toHaveLength(1);
   });
 });

@@ -8,18 +8,40 @@ import { SesError } from "./errors.js";
 
 const AddressList = z.array(z.string()).optional();
 
-/** The parts of a v2 `SendEmail` request the dev server reads; other fields are ignored. */
-const SendEmailV2Schema = z.looseObject({
+/**
+ * A v2 `SendEmail` request, read strictly as the API defines it (SESv2 API reference, SendEmail):
+ * an unknown or ill-typed field is `BadRequestException` naming it, not silently ignored. The
+ * fields the dev server has no use for (tags, configuration set, list management, endpoint,
+ * tenant, reply-to and feedback addresses) are accepted when well-typed.
+ */
+const SendEmailV2Schema = z.strictObject({
   FromEmailAddress: z.string().optional(),
+  FromEmailAddressIdentityArn: z.string().optional(),
   Destination: z
-    .looseObject({ ToAddresses: AddressList, CcAddresses: AddressList, BccAddresses: AddressList })
+    .strictObject({ ToAddresses: AddressList, CcAddresses: AddressList, BccAddresses: AddressList })
     .optional(),
-  Content: z.looseObject({
-    Raw: z.looseObject({ Data: z.string() }).optional(),
+  ReplyToAddresses: AddressList,
+  FeedbackForwardingEmailAddress: z.string().optional(),
+  FeedbackForwardingEmailAddressIdentityArn: z.string().optional(),
+  Content: z.strictObject({
+    Raw: z.strictObject({ Data: z.string() }).optional(),
     Simple: z.unknown().optional(),
     Template: z.unknown().optional(),
   }),
+  EmailTags: z.array(z.strictObject({ Name: z.string(), Value: z.string() })).optional(),
+  ConfigurationSetName: z.string().optional(),
+  EndpointId: z.string().optional(),
+  TenantName: z.string().optional(),
+  ListManagementOptions: z
+    .strictObject({ ContactListName: z.string(), TopicName: z.string().optional() })
+    .optional(),
 });
+
+/** Identity ARNs name another account's identity (sending authorization), which never applies here. */
+const IDENTITY_ARNS = [
+  "FromEmailAddressIdentityArn",
+  "FeedbackForwardingEmailAddressIdentityArn",
+] as const;
 
 /**
  * Answers a v2 `SendEmail` (`POST /v2/email/outbound-emails`) whose JSON body is already parsed:
@@ -36,6 +58,14 @@ export function sendEmailV2(
   const parsed = SendEmailV2Schema.safeParse(body);
   if (!parsed.success) {
     throw new SesError("invalidParameter", describeBodyIssues(parsed.error.issues));
+  }
+  for (const name of IDENTITY_ARNS) {
+    if (parsed.data[name] !== undefined) {
+      throw new SesError(
+        "invalidParameter",
+        `${name}: the dev server has no sending authorization; send as your own address without an identity ARN.`,
+      );
+    }
   }
   const { Content, Destination, FromEmailAddress } = parsed.data;
   if (Content.Raw === undefined) {

@@ -145,6 +145,43 @@ export async function parseWithPython(raw: Uint8Array): Promise<PythonParsed> {
   return JSON.parse(out.toString("utf8")) as PythonParsed;
 }
 
+const SENDERS = `
+import email, email.policy, email.utils, json, sys
+raw = sys.stdin.buffer.read()
+new = email.message_from_bytes(raw, policy=email.policy.default)
+old = email.message_from_bytes(raw, policy=email.policy.compat32)
+def default(name):
+    try:
+        return [[a.addr_spec for a in h.addresses] for h in new.get_all(name, [])]
+    except Exception as error:
+        return "error: " + type(error).__name__
+def compat32(name):
+    return [[a for _, a in email.utils.getaddresses([str(h)])] for h in old.get_all(name, [])]
+def parseaddr(name):
+    return [email.utils.parseaddr(str(h))[1] for h in old.get_all(name, [])]
+names = ("From", "Sender", "Return-Path")
+print(json.dumps({n: {"default": default(n), "getaddresses": compat32(n), "parseaddr": parseaddr(n)} for n in names}))
+`;
+
+/**
+ * The sender headers' addresses as both of Python's readers see them: `policy.default`, which
+ * decodes encoded words before it splits, and compat32's `email.utils.getaddresses` and
+ * `parseaddr`, which split the raw text. One list per header occurrence.
+ *
+ * @example
+ * (await sendersWithPython(raw)).From.getaddresses; // [["alice@agents.localhost"]]
+ */
+export async function sendersWithPython(
+  raw: Uint8Array,
+): Promise<
+  Record<
+    "From" | "Sender" | "Return-Path",
+    { default: string[][] | string; getaddresses: string[][]; parseaddr: string[] }
+  >
+> {
+  return JSON.parse((await runPython(SENDERS, raw)).toString("utf8"));
+}
+
 /** CRLF (and bare CR) line ends as LF, for comparing decoded bodies. */
 export function lf(text: string | null): string | null {
   return text === null ? null : text.replace(/\r\n?/g, "\n");
