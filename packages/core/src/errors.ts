@@ -1,3 +1,4 @@
+import { z } from "zod";
 import {
   type AgentMailErrorCode,
   codeForStatus,
@@ -50,6 +51,47 @@ export interface AgentMailErrorInit {
   outcome?: SendOutcome | undefined;
   /** For an error of a send: the idempotency key its attempts carried, to retry with. */
   idempotencyKey?: string | undefined;
+}
+
+/** Options of {@link AgentMailError.withOutcome}. */
+export interface WithOutcomeOptions {
+  /** The copy's `retryable`; the original's when absent. */
+  retryable?: boolean | undefined;
+  /** Make the original error the copy's cause (instead of the original's cause). */
+  wrap?: boolean | undefined;
+  /** Exact strings to strip from the copy's message, body and cause. */
+  secrets?: readonly string[] | undefined;
+}
+
+const WithOutcomeSchema = z.strictObject({
+  // Any string: an error from a newer copy of this package may carry an outcome this one does
+  // not know, and copying it (redacting its cause, say) must not fail on that.
+  outcome: z.string().optional(),
+  idempotencyKey: z.string().optional(),
+  options: z.strictObject({
+    retryable: z.boolean().optional(),
+    wrap: z.boolean().optional(),
+    secrets: z.array(z.string()).readonly().optional(),
+  }),
+});
+
+// Validated here rather than with validate.ts's parseInput, which imports this module.
+function withOutcomeOptions(
+  outcome: unknown,
+  idempotencyKey: unknown,
+  options: unknown,
+): WithOutcomeOptions {
+  const parsed = WithOutcomeSchema.safeParse({ outcome, idempotencyKey, options });
+  if (parsed.success) return parsed.data.options;
+  const problems = parsed.error.issues.map((issue) =>
+    issue.code === "unrecognized_keys"
+      ? `unknown option ${issue.keys.map((key) => `"${key}"`).join(", ")}`
+      : `${issue.path.map(String).join(".")} is invalid`,
+  );
+  throw new AgentMailError({
+    code: "invalid_options",
+    message: `AgentMailError.withOutcome: ${problems.join("; ")}`,
+  });
 }
 
 /**
@@ -119,6 +161,51 @@ export class AgentMailError extends Error {
     return code === undefined || (value as AgentMailError).code === code;
   }
 
+  /**
+   * A copy of `error` with another `outcome` and `idempotencyKey`: code, message, status, body
+   * and `retryable` stay (each passes the constructor again, so redaction applies once more), and
+   * so does the cause. The key is not carried over: the copy has exactly the key given (pass
+   * `error.idempotencyKey` to keep it). A static, not an instance method, so that it copies an
+   * error built by another copy of this package too (which may not have the method).
+   *
+   * Options: `retryable` overrides the flag; `wrap: true` makes `error` itself the copy's cause
+   * (for an error that cannot be completed in place, so the original stays reachable as it was
+   * thrown); `secrets` are stripped from the copy as from a new error. The stack is kept unless
+   * `wrap` (the cause holds it) or `secrets` (a stack repeats the message as it was, secrets and
+   * all).
+   *
+   * @example
+   * throw AgentMailError.withOutcome(error, "not_sent", "idem-42");
+   * AgentMailError.withOutcome(frozen, "unknown", undefined, { retryable: false, wrap: true });
+   */
+  static withOutcome(
+    error: AgentMailError,
+    outcome: SendOutcome | undefined,
+    idempotencyKey?: string | undefined,
+    options: WithOutcomeOptions = {},
+  ): AgentMailError {
+    if (!AgentMailError.is(error)) {
+      throw new AgentMailError({
+        code: "invalid_options",
+        message: "AgentMailError.withOutcome: error must be an AgentMailError",
+      });
+    }
+    const { retryable, wrap, secrets } = withOutcomeOptions(outcome, idempotencyKey, options);
+    const copy = new AgentMailError({
+      code: error.code,
+      message: error.message,
+      ...(error.status === undefined ? {} : { status: error.status }),
+      body: error.body,
+      retryable: retryable ?? error.retryable,
+      outcome,
+      idempotencyKey,
+      cause: wrap ? error : error.cause,
+      ...(secrets === undefined ? {} : { secrets }),
+    });
+    if (!wrap && secrets === undefined && error.stack !== undefined) copy.stack = error.stack;
+    return copy;
+  }
+
   static override [Symbol.hasInstance](value: unknown): boolean {
     // The base class recognises every copy; subclasses keep the ordinary prototype check.
     // biome-ignore lint/complexity/noThisInStatic: `this` is the subclass being tested against.
@@ -175,17 +262,7 @@ function safeCode(
 function sanitizeCause(cause: unknown, secrets: readonly string[]): unknown {
   if (AgentMailError.is(cause)) {
     if (secrets.length === 0) return cause;
-    return new AgentMailError({
-      code: cause.code,
-      message: cause.message,
-      ...(cause.status === undefined ? {} : { status: cause.status }),
-      body: cause.body,
-      retryable: cause.retryable,
-      outcome: cause.outcome,
-      idempotencyKey: cause.idempotencyKey,
-      cause: cause.cause,
-      secrets,
-    });
+    return AgentMailError.withOutcome(cause, cause.outcome, cause.idempotencyKey, { secrets });
   }
   if (cause instanceof Error) {
     const copy = new Error(redact(cause.message, secrets));

@@ -35,7 +35,12 @@ export {
   isAgentMailErrorCode,
   isRetryableCode,
 } from "./error-codes.js";
-export { AgentMailError, type AgentMailErrorInit, type SendOutcome } from "./errors.js";
+export {
+  AgentMailError,
+  type AgentMailErrorInit,
+  type SendOutcome,
+  type WithOutcomeOptions,
+} from "./errors.js";
 export {
   assertSafeHeader,
   assertSafeHeaderValue,
@@ -114,4 +119,5 @@ export {
   withManifestRows,
 } from "./transport.js";
 export { cancelLateBody, untilAborted } from "./until-aborted.js";
+export { userIdAddress } from "./user-id-address.js";
 export { describeIssues, parseInput } from "./validate.js";

@@ -7,9 +7,9 @@
 import {
   AgentMailError,
   type AgentMailErrorCode,
-  parseAddress,
   publicKeyBlockProblem,
   publicKeyIdentity,
+  userIdAddress,
 } from "@assmbl/core";
 import { certifiedUserIds, parsePublicKey } from "@assmbl/crypto";
 import { openpgpMaterial } from "./key-material.js";
@@ -156,26 +156,15 @@ function shown(userId: string): string {
 }
 
 /**
- * Whether a user id names `address`: the addr-spec of `Name <addr>`, or a bare address,
- * compared case-insensitively. A user id with a second `<` or `>` (`"x <bob@x>" <alice@x>`), or
- * an `@` outside the brackets, names nobody: readers pick different addresses out of it.
+ * Whether a user id names `address`: core's {@link userIdAddress} (the addr-spec of
+ * `Name <addr>`, or a bare address), compared case-insensitively. A user id with a second `<` or
+ * `>` (`"x <bob@x>" <alice@x>`), or an `@` outside the brackets, names nobody: readers pick
+ * different addresses out of it. The SDK binds a signer's key to a sender by the same function.
  *
  * @example
  * userIdNames("My Agent <My-Agent@agents.localhost>", "my-agent@agents.localhost"); // true
  * userIdNames('"x <bob@x.example>" <alice@x.example>', "alice@x.example"); // false
  */
 export function userIdNames(userId: string, address: string): boolean {
-  const opens = userId.split("<").length - 1;
-  const closes = userId.split(">").length - 1;
-  if (opens > 1 || closes > 1 || opens !== closes) return false;
-  if (opens === 1 && /@/.test(userId.replace(/<[^<>]*>\s*$/, ""))) return false;
-  const angle = /<([^<>]*)>\s*$/.exec(userId)?.[1];
-  const candidate = (angle ?? userId).trim();
-  let parsed: string;
-  try {
-    parsed = parseAddress(candidate).address;
-  } catch {
-    return false;
-  }
-  return parsed.toLowerCase() === address.toLowerCase();
+  return userIdAddress(userId) === address.toLowerCase();
 }

@@ -14,18 +14,7 @@ export function withSendOutcome(
   idempotencyKey: string,
 ): unknown {
   if (!AgentMailError.is(error) || error.outcome !== undefined) return error;
-  const copy = new AgentMailError({
-    code: error.code,
-    message: error.message,
-    ...(error.status === undefined ? {} : { status: error.status }),
-    body: error.body,
-    retryable: error.retryable,
-    outcome,
-    idempotencyKey,
-    cause: error.cause,
-  });
-  if (error.stack !== undefined) copy.stack = error.stack;
-  return copy;
+  return AgentMailError.withOutcome(error, outcome, idempotencyKey);
 }
 
 /**

@@ -1,9 +1,10 @@
-import type {
-  DecryptedBytes,
-  DecryptedInto,
-  DecryptedText,
-  MailDecryptor,
-  SignatureVerification,
+import {
+  type DecryptedBytes,
+  type DecryptedInto,
+  type DecryptedText,
+  type MailDecryptor,
+  type SignatureVerification,
+  userIdAddress,
 } from "@assmbl/core";
 import { cleanText } from "./mime.js";
 import type { VerifyWith } from "./verification-keys.js";
@@ -100,7 +101,9 @@ export function signerField(result: object): { signer?: MessageSigner } {
 
 /**
  * Whether one of `userIds` (`Name <address>` or a bare address) names `address`, compared
- * case-insensitively.
+ * case-insensitively. A user id is read by core's {@link userIdAddress}, as the directory reads
+ * it when it accepts the key: one that is ambiguous (a second `<` or `>`, unbalanced brackets,
+ * an `@` outside the brackets) or not a valid address names nobody.
  *
  * @example
  * namesAddress(["Alice <alice@agents.example.com>"], "Alice@agents.example.com"); // true
@@ -108,10 +111,7 @@ export function signerField(result: object): { signer?: MessageSigner } {
 export function namesAddress(userIds: readonly string[] | undefined, address: string): boolean {
   const wanted = address.trim().toLowerCase();
   if (!wanted) return false;
-  return (userIds ?? []).some((userId) => {
-    const bracketed = /<([^<>]*)>\s*$/.exec(userId);
-    return (bracketed ? bracketed[1] : userId)?.trim().toLowerCase() === wanted;
-  });
+  return (userIds ?? []).some((userId) => userIdAddress(userId) === wanted);
 }
 
 function judged<T extends SignedResult>(result: T, source: Source, sender: string): Judged<T> {

@@ -194,17 +194,8 @@ export function createSesTransport(options: SesTransportOptions, runtime: Runtim
 /** `error` with `outcome: "not_sent"` when it has no outcome yet; stack and fields kept. */
 function notSent(error: unknown): unknown {
   if (!AgentMailError.is(error) || error.outcome !== undefined) return error;
-  const copy = new AgentMailError({
-    code: error.code,
-    message: error.message,
-    ...(error.status === undefined ? {} : { status: error.status }),
-    body: error.body,
-    retryable: error.retryable,
-    outcome: "not_sent",
-    cause: error.cause,
-  });
-  if (error.stack !== undefined) copy.stack = error.stack;
-  return copy;
+  // No key: SES has no idempotency key, and the copy drops any the error carried.
+  return AgentMailError.withOutcome(error, "not_sent");
 }
 
 let sesv2: Promise<typeof import("@aws-sdk/client-sesv2")> | undefined;

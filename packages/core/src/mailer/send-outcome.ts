@@ -67,16 +67,7 @@ export function settleOutcome(
     return error;
   }
   if (Object.isFrozen(error)) {
-    return new AgentMailError({
-      code: error.code,
-      message: error.message,
-      ...(error.status === undefined ? {} : { status: error.status }),
-      body: error.body,
-      retryable,
-      outcome,
-      idempotencyKey,
-      cause: error,
-    });
+    return AgentMailError.withOutcome(error, outcome, idempotencyKey, { retryable, wrap: true });
   }
   // The fields are readonly to callers; the mailer completes what the transport left open.
   Object.assign(error as { -readonly [K in keyof AgentMailError]: AgentMailError[K] }, {

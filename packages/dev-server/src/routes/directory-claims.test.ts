@@ -5,34 +5,25 @@ import { publicKeyIdentity, Routes } from "@assmbl/core";
 import { describe, expect, it } from "vitest";
 import { userIdNames } from "../key-claims.js";
 import {
+  ALICE,
   armoredKey,
+  BOB,
   expectProblem,
+  keyClaimWorld,
   keyPacketBodies,
   postJson,
+  registerAs as register,
   registerBody,
   spkiPem,
   useServers,
 } from "../testing/helpers.js";
 
 const serve = useServers();
-const ALICE = "alice@agents.localhost";
-const BOB = "bob@agents.localhost";
-
-async function aliceAndBob() {
-  return serve({
-    agents: [
-      {
-        agentId: "alice",
-        publicKey: spkiPem("ed25519", 10),
-        openpgpPublicKey: armoredKey(ALICE, 0, { subkey: true }),
-      },
-      { agentId: "bob" },
-    ],
+const aliceAndBob = () =>
+  keyClaimWorld(serve, {
+    publicKey: spkiPem("ed25519", 10),
+    openpgpPublicKey: armoredKey(ALICE, 0, { subkey: true }),
   });
-}
-
-const register = (server: Awaited<ReturnType<typeof aliceAndBob>>, id: string, body: unknown) =>
-  postJson(server, Routes.register.path, body, { token: server.agents[id]?.token ?? "" });
 
 describe("key_in_use", () => {
   it.each([

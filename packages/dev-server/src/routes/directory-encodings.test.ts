@@ -2,20 +2,21 @@
 // a NIST point compressed. Key material the directory cannot compare (compressed or hybrid
 // points, X448 / Ed448) is refused rather than claimed under a second name.
 import { createPublicKey, generateKeyPairSync } from "node:crypto";
-import { Routes } from "@assmbl/core";
 import { describe, expect, it } from "vitest";
+import type { DevServer } from "../server.js";
 import {
+  ALICE,
   armoredKey,
+  BOB,
   expectProblem,
-  postJson,
+  keyClaimWorld,
+  registerAs,
   registerBody,
   spkiPem,
   useServers,
 } from "../testing/helpers.js";
 
 const serve = useServers();
-const ALICE = "alice@agents.localhost";
-const BOB = "bob@agents.localhost";
 const CREATED = Buffer.from([0x65, 0x00, 0x00, 0x00]);
 const P256_OID = Buffer.from("082a8648ce3d030107", "hex");
 
@@ -32,25 +33,17 @@ const u = generateKeyPairSync("x25519").publicKey.export({ format: "jwk" }).x ??
 const ALICE_U = Buffer.from(u, "base64url");
 const P256 = spkiPem("p256", 40);
 
-async function world() {
-  return serve({
-    agents: [
-      {
-        agentId: "alice",
-        publicKey: P256,
-        openpgpPublicKey: armoredKey(ALICE, 40, { subkeyBodies: [body(25, ALICE_U)] }),
-      },
-      { agentId: "bob" },
-    ],
+const world = () =>
+  keyClaimWorld(serve, {
+    publicKey: P256,
+    openpgpPublicKey: armoredKey(ALICE, 40, { subkeyBodies: [body(25, ALICE_U)] }),
   });
-}
 
-const registerBob = (server: Awaited<ReturnType<typeof world>>, subkey: Buffer, variant: number) =>
-  postJson(
+const registerBob = (server: DevServer, subkey: Buffer, variant: number) =>
+  registerAs(
     server,
-    Routes.register.path,
+    "bob",
     registerBody({ openpgp_public_key: armoredKey(BOB, variant, { subkeyBodies: [subkey] }) }),
-    { token: server.agents.bob?.token ?? "" },
   );
 
 describe("key encodings", () => {
@@ -116,11 +109,10 @@ describe("user ids naming two addresses", () => {
     "alice cannot register a key with user id %j: 400 key_identity_mismatch",
     async (userId) => {
       const server = await serve({ agents: [{ agentId: "alice" }, { agentId: "bob" }] });
-      const response = await postJson(
+      const response = await registerAs(
         server,
-        Routes.register.path,
+        "alice",
         registerBody({ openpgp_public_key: armoredKey(ALICE, 46, { userIds: [userId] }) }),
-        { token: server.agents.alice?.token ?? "" },
       );
       await expectProblem(response, 400, "key_identity_mismatch");
     },

@@ -2,39 +2,28 @@
 // an OpenPGP key counts only the user ids it certifies.
 import { createPublicKey, generateKeyPairSync } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { Routes } from "@assmbl/core";
 import { describe, expect, it } from "vitest";
 import {
+  ALICE,
   armoredKey,
+  BOB,
+  CAROL,
   expectProblem,
+  keyClaimWorld,
   keyPacketBodies,
-  postJson,
+  registerAs as register,
   registerBody,
   spkiPem,
   useServers,
 } from "../testing/helpers.js";
 
 const serve = useServers();
-const ALICE = "alice@agents.localhost";
-const BOB = "bob@agents.localhost";
-const CAROL = "carol@agents.localhost";
-
-async function world() {
-  return serve({
-    agents: [
-      {
-        agentId: "alice",
-        publicKey: spkiPem("p256", 30),
-        openpgpPublicKey: armoredKey(ALICE, 30, { subkey: true }),
-      },
-      { agentId: "bob" },
-      { agentId: "carol" },
-    ],
-  });
-}
-
-const register = (server: Awaited<ReturnType<typeof world>>, id: string, body: unknown) =>
-  postJson(server, Routes.register.path, body, { token: server.agents[id]?.token ?? "" });
+const world = () =>
+  keyClaimWorld(
+    serve,
+    { publicKey: spkiPem("p256", 30), openpgpPublicKey: armoredKey(ALICE, 30, { subkey: true }) },
+    ["bob", "carol"],
+  );
 
 /** A key packet body with another creation time: another fingerprint, the same material. */
 function retimestamped(body: Buffer, seconds: number): Buffer {
