@@ -290,17 +290,24 @@ describe("encryption", () => {
   });
 
   it("encrypts a streamed attachment without reading it up front", async () => {
-    const { mailer, out } = setup();
+    const { out } = setup();
+    // 4 MiB in 64 KiB chunks, pulled only on demand: prepare() may read ahead to check the
+    // ciphertext's head (about 1 MiB), never the whole stream.
+    const chunk = new Uint8Array(64 * 1024).fill(0x61);
+    const total = 64;
     let pulled = 0;
-    const stream = new ReadableStream<Uint8Array>({
-      pull(controller) {
-        pulled++;
-        controller.enqueue(new TextEncoder().encode("chunk;"));
-        if (pulled === 3) controller.close();
+    const stream = new ReadableStream<Uint8Array>(
+      {
+        pull(controller) {
+          pulled++;
+          controller.enqueue(chunk);
+          if (pulled === total) controller.close();
+        },
       },
-    });
+      { highWaterMark: 0 },
+    );
     const { crypto } = fakeCrypto();
-    const mailer2 = createMailer(out.transport, {
+    const mailer = createMailer(out.transport, {
       from,
       mailDomain,
       directory: fakeDirectory({ "other-agent": fakeRecord("other-agent") }).directory,
@@ -310,18 +317,20 @@ describe("encryption", () => {
           content instanceof Uint8Array ? content : content.pipeThrough(armorStream()),
       },
     });
-    const prepared = await mailer2.prepare({
+    const prepared = await mailer.prepare({
       to: peer,
       subject: "big",
       attachments: [{ filename: "big.bin", content: stream }],
       encrypt: true,
     });
     expect(prepared.attachments[0]?.manifest.size).toBeUndefined();
+    expect(pulled).toBeGreaterThan(0);
+    expect(pulled).toBeLessThan(total / 2);
     const armored = await readText(prepared.attachments[0]?.content);
+    expect(pulled).toBe(total);
     expect(armoredMessageProblem(armored)).toBeUndefined();
-    expect(fakePayloadOf(armored)).toBe("chunk;chunk;chunk;");
+    expect(fakePayloadOf(armored)).toBe("a".repeat(total * chunk.length));
     expect(out.sent).toHaveLength(0);
-    expect(mailer).toBeDefined();
   });
 
   it("passes already-encrypted attachments through without encrypting them again", async () => {
