@@ -9,4 +9,7 @@ export const packageBuild: Options = {
   sourcemap: true,
   target: "es2022",
   treeshake: true,
+  // Keep `node:` in built imports (tsup 8 strips it by default): Cloudflare Workers resolve
+  // Node built-ins only by their `node:` names, and only with `nodejs_compat`.
+  removeNodeProtocol: false,
 };
