@@ -1,3 +1,4 @@
+// Over 300 lines on purpose: one fail-closed check; its line feeder serves only it.
 // The fail-closed check of what a MailCrypto hands back: not "does it start with an armor line"
 // but "is it, packet by packet, one encrypted OpenPGP message to these recipients". A faulty or
 // careless implementation that returns plaintext, literal data, the unprotected SED packet or

@@ -1,3 +1,4 @@
+// Over 300 lines on purpose: most of it is the charset table that lookup reads.
 // The charsets of RFC 2047 encoded words, looked up and decoded the way Python's `email` does
 // (`bytes.decode(charset)` in `email._encoded_words.decode`), for the charsets Python knows that
 // TextDecoder knows too (or that need no table). The result is bytes: Python keeps every byte it

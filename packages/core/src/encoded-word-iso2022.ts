@@ -1,3 +1,4 @@
+// Over 300 lines on purpose: one state machine (CPython's) and the sets it switches between.
 // Python's ISO-2022 decoders (CPython's Modules/cjkcodecs/_codecs_iso2022.c) for RFC 2047 encoded
 // words: `iso2022_jp`, `iso2022_jp_1`, `iso2022_jp_2`, `iso2022_jp_ext` and `iso2022_kr`, with the
 // `surrogateescape` retry of `email._encoded_words.decode`. The state machine is Python's;

@@ -1,3 +1,4 @@
+// Over 300 lines on purpose: one single-pass RFC 2047 decoder (Python's reading).
 import { appendDecoded, ByteSink } from "./encoded-word-charsets.js";
 
 // An unstructured header value read the way Python's `email` reads it with `policy.default`

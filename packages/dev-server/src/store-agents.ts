@@ -1,3 +1,4 @@
+// Over 300 lines on purpose: one class whose indexes (id, token, SES key) change together.
 // The agents half of the dev server's store: who the agents are (ids, bearer tokens, SES
 // credentials, pricing) and the directory keys they registered, with the rule that a key belongs
 // to one agent. DevStore (store.ts) adds the inboxes on top.

@@ -1,3 +1,4 @@
+// Over 300 lines on purpose: the MIME composer and the header-text rules it applies.
 import { randomUUID } from "node:crypto";
 import {
   AgentMailError,

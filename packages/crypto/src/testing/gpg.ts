@@ -1,3 +1,4 @@
+// Over 300 lines on purpose: a test-only harness (not shipped) around one gpg and GNUPGHOME.
 // A GnuPG 2.2 harness for this package's interoperability tests: every helper runs the real
 // /usr/bin/gpg against a throwaway GNUPGHOME. Used only by tests (it is not exported by the package).
 import { execFile, spawn } from "node:child_process";

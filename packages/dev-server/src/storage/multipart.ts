@@ -1,3 +1,4 @@
+// Over 300 lines on purpose: one streaming multipart/form-data reader and its header parsing.
 // A streaming reader of multipart/form-data (RFC 7578), enough for S3-style presigned POSTs:
 // fields are read whole (small), and the file part is read with a size limit that is enforced
 // as its bytes arrive, so an oversize upload is refused without being buffered.

@@ -1,0 +1,101 @@
+import { InboxPageSchema, parseInput, Routes } from "@assmbl/core";
+import { z } from "zod";
+import { signalOf } from "./call-options.js";
+import type { AgentMailClient } from "./client.js";
+import { fetchMessage, getStoredMessage, type MessageReader } from "./fetch-message.js";
+import {
+  type InboxItem,
+  type InboxQuery,
+  InboxQueryOptionsSchema,
+  toInboxItem,
+  toWireQuery,
+} from "./inbox.js";
+import { cleanText } from "./mime.js";
+
+// Ids go into a URL path: "." and ".." would be resolved as dot-segments (addressing another
+// route), and control characters belong in no id (nor in the error messages that name it).
+const IdSchema = z
+  .string()
+  .min(1, "expected a message id")
+  .refine((value) => value !== "." && value !== "..", "expected a message id, not . or ..")
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point.
+  .refine((value) => !/[\u0000-\u001f\u007f]/.test(value), "expected no control characters");
+
+/**
+ * The platform's text fields of an inbox item with control characters replaced, as the reader
+ * does for every header it decodes (`cleanText`); the id is kept as it is, to be passed back.
+ */
+function cleanItem<T extends InboxItem>(item: T): T {
+  return {
+    ...item,
+    sender: cleanText(item.sender),
+    subject: cleanText(item.subject),
+    labels: item.labels.map(cleanText),
+  };
+}
+
+/**
+ * The inbox and message calls of the client (see `AgentMailClient`).
+ *
+ * @internal
+ * @example
+ * const calls = inboxCalls({ http, runtime, mailDomain: undefined, timeoutMs: 30_000 });
+ * const page = await calls.listInbox({ verifiedOnly: true });
+ */
+export function inboxCalls(
+  reader: MessageReader,
+): Pick<
+  AgentMailClient,
+  "listInbox" | "iterInbox" | "getMessage" | "fetchMessage" | "deleteMessage"
+> {
+  const { http } = reader;
+
+  async function listInbox(query: InboxQuery | undefined, signal: AbortSignal | undefined) {
+    const parsed = parseInput(InboxQueryOptionsSchema, query, "inbox query");
+    const { body } = await http.call({
+      route: Routes.listInbox,
+      query: toWireQuery(parsed),
+      schema: InboxPageSchema,
+      what: "listInbox",
+      signal,
+    });
+    return {
+      items: body.items.map((item) => cleanItem(toInboxItem(item))),
+      nextCursor: body.next_cursor,
+    };
+  }
+
+  return {
+    async listInbox(query, callOptions) {
+      return listInbox(query, signalOf(callOptions, "listInbox"));
+    },
+    async *iterInbox(query, callOptions) {
+      const signal = signalOf(callOptions, "iterInbox");
+      let cursor = parseInput(InboxQueryOptionsSchema, query, "inbox query")?.cursor;
+      do {
+        const page = await listInbox({ ...query, cursor }, signal);
+        yield* page.items;
+        cursor = page.nextCursor ?? undefined;
+      } while (cursor !== undefined);
+    },
+    async getMessage(id, callOptions) {
+      const signal = signalOf(callOptions, "getMessage");
+      return getStoredMessage(http, parseInput(IdSchema, id, "getMessage id"), signal);
+    },
+    async fetchMessage(id, fetchOptions) {
+      const messageId = parseInput(IdSchema, id, "fetchMessage id");
+      return fetchMessage(reader, messageId, fetchOptions);
+    },
+    async deleteMessage(id, callOptions) {
+      const signal = signalOf(callOptions, "deleteMessage");
+      const messageId = parseInput(IdSchema, id, "deleteMessage id");
+      await http.call({
+        route: Routes.deleteMessage,
+        params: { id: messageId },
+        what: `deleteMessage(${messageId})`,
+        goneAfterAmbiguousIsSuccess: true,
+        signal,
+      });
+    },
+  };
+}
