@@ -102,6 +102,7 @@ export {
   Routes,
   routePath,
 } from "./routes.js";
+export * from "./schemas/common.js";
 export * from "./schemas/connection.js";
 export * from "./schemas/directory.js";
 export * from "./schemas/inbox.js";

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { concatBytes } from "./bytes.js";
 import { AgentMailError } from "./errors.js";
+import { AbortSignalSchema } from "./schemas/common.js";
 import { parseInput } from "./validate.js";
 
 /** Options of {@link readBodyCapped}. */
@@ -26,9 +27,7 @@ const ReadBodyOptionsSchema = z.strictObject({
   maxBytes: z.int().nonnegative(),
   what: z.string(),
   truncate: z.boolean().optional(),
-  signal: z
-    .custom<AbortSignal>((value) => value instanceof AbortSignal, "expected an AbortSignal")
-    .optional(),
+  signal: AbortSignalSchema.optional(),
 });
 
 /**

@@ -1,6 +1,7 @@
 import {
   type DirectoryAlgorithm,
   DirectoryAlgorithmSchema,
+  DOMAIN_NAME_PATTERN,
   Limits,
   normalizeAgentId,
   PricingSchema,
@@ -79,8 +80,6 @@ export interface DevServerOptions {
 
 // RFC 6750 b64token: safe in a header, never split by whitespace.
 const TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/;
-const DOMAIN =
-  /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/;
 
 /** An agent id (spec §1), lower-cased. */
 export const agentIdSchema = z
@@ -135,7 +134,12 @@ export const DevServerOptionsSchema = z.strictObject({
   mailDomain: z
     .string()
     .transform((value) => value.toLowerCase())
-    .pipe(z.string().regex(DOMAIN, { error: "expected a domain name such as agents.localhost" }))
+    // Core's rule on the lower-cased name; the example names the dev server's own default domain.
+    .pipe(
+      z
+        .string()
+        .regex(DOMAIN_NAME_PATTERN, { error: "expected a domain name such as agents.localhost" }),
+    )
     .optional(),
   agents: z.array(SeedAgentSchema).optional(),
   attachmentProcessingMs: z.int().min(0).max(3_600_000).optional(),

@@ -4,7 +4,7 @@ import {
   DownloadResponseSchema,
   isAttachmentContent,
   Limits,
-  MEDIA_TYPE_PATTERN,
+  MediaTypeSchema,
   parseInput,
   Routes,
   toAttachmentBytes,
@@ -58,9 +58,6 @@ export interface UploadAttachmentInput {
   onProgress?: ((progress: UploadProgress) => void) | undefined;
 }
 
-const mediaType = z
-  .string()
-  .regex(MEDIA_TYPE_PATTERN, "expected a media type such as application/pdf");
 const filename = z
   .string()
   .min(1)
@@ -75,13 +72,13 @@ const filename = z
 
 const UploadRequestInputSchema = z.strictObject({
   filename,
-  contentType: mediaType,
+  contentType: MediaTypeSchema,
   maxBytes: z.int().positive().max(MAX_UPLOAD_BYTES),
 });
 
 const UploadInputSchema = z.strictObject({
   filename,
-  contentType: mediaType.optional(),
+  contentType: MediaTypeSchema.optional(),
   content: z.custom<AttachmentContent>(
     isAttachmentContent,
     "expected bytes, a string, a ReadableStream or an async iterable",

@@ -1,4 +1,4 @@
-import { DOMAIN_NAME_PATTERN, parseInput } from "@assmbl/core";
+import { DomainNameSchema, parseInput } from "@assmbl/core";
 import { z } from "zod";
 import {
   attachmentCalls,
@@ -81,10 +81,7 @@ export interface AgentMailClient {
 
 const OptionsSchema = z.strictObject({
   ...ConnectionOptionsShape,
-  mailDomain: z
-    .string()
-    .regex(DOMAIN_NAME_PATTERN, "expected a domain name such as agents.example.com")
-    .optional(),
+  mailDomain: DomainNameSchema.optional(),
 });
 
 /**

@@ -1,4 +1,4 @@
-import { DOMAIN_NAME_PATTERN, type MailDecryptor, parseInput } from "@assmbl/core";
+import { DomainNameSchema, type MailDecryptor, parseInput } from "@assmbl/core";
 import { z } from "zod";
 import { parseMime } from "./mime.js";
 import { type ReceivedMessage, readMessage } from "./read-message.js";
@@ -47,10 +47,7 @@ export interface OpenMessageOptions {
 const OptionsSchema = z
   .strictObject({
     ...ReceiveOptionsShape,
-    mailDomain: z
-      .string()
-      .regex(DOMAIN_NAME_PATTERN, "expected a domain name such as agents.example.com")
-      .optional(),
+    mailDomain: DomainNameSchema.optional(),
     ...StorageOptionsShape,
   })
   .optional();

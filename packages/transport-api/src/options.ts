@@ -1,4 +1,4 @@
-import { ApiBaseUrlSchema, ApiTokenSchema } from "@assmbl/core";
+import { AbortSignalSchema, ApiBaseUrlSchema, ApiTokenSchema } from "@assmbl/core";
 import { z } from "zod";
 
 const isFunction = (value: unknown) => typeof value === "function";
@@ -56,9 +56,7 @@ export const ConnectionOptionsShape = {
 /** Options of one call that only takes a signal. */
 export const SignalOptionsSchema = z
   .strictObject({
-    signal: z
-      .custom<AbortSignal>((value) => value instanceof AbortSignal, "expected an AbortSignal")
-      .optional(),
+    signal: AbortSignalSchema.optional(),
   })
   .optional();
 

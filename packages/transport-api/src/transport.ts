@@ -1,4 +1,5 @@
 import {
+  AbortSignalSchema,
   AgentMailError,
   type MailTransport,
   type ManifestRow,
@@ -53,9 +54,7 @@ const OptionsSchema = z.strictObject({
 
 const SendOptionsSchema = z
   .strictObject({
-    signal: z
-      .custom<AbortSignal>((value) => value instanceof AbortSignal, "expected an AbortSignal")
-      .optional(),
+    signal: AbortSignalSchema.optional(),
   })
   .optional();
 

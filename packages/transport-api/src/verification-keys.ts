@@ -1,4 +1,10 @@
-import { AgentMailError, agentIdFor, type KeyDirectory, type MailDecryptor } from "@assmbl/core";
+import {
+  AbortSignalSchema,
+  AgentMailError,
+  agentIdFor,
+  type KeyDirectory,
+  type MailDecryptor,
+} from "@assmbl/core";
 import { z } from "zod";
 
 /**
@@ -45,9 +51,7 @@ export const ReceiveOptionsShape = {
       z.custom<KeyDirectory>(isDirectory, "expected a KeyDirectory with lookup()"),
     ])
     .optional(),
-  signal: z
-    .custom<AbortSignal>((value) => value instanceof AbortSignal, "expected an AbortSignal")
-    .optional(),
+  signal: AbortSignalSchema.optional(),
 };
 
 // Lookup outcomes that mean "this sender has no key whose signature could count": the result

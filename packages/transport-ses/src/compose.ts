@@ -4,7 +4,7 @@ import {
   AgentMailError,
   AgentMailHeaders,
   assertSafeHeader,
-  DOMAIN_NAME_PATTERN,
+  DomainNameSchema,
   decodeHeaderWords,
   hasEncodedWordLookalike,
   type Mailbox,
@@ -63,10 +63,7 @@ const ComposeOptionsSchema = z
       .regex(MESSAGE_ID, "expected <id@domain> with printable ASCII and no spaces")
       .max(250)
       .optional(),
-    messageIdDomain: z
-      .string()
-      .regex(DOMAIN_NAME_PATTERN, "expected a domain name such as agents.example.com")
-      .optional(),
+    messageIdDomain: DomainNameSchema.optional(),
   })
   .optional();
 

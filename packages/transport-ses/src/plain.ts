@@ -1,4 +1,5 @@
 import {
+  AbortSignalSchema,
   AgentMailError,
   assertSafeHeaderValue,
   hasEncodedWordLookalike,
@@ -58,9 +59,7 @@ const PlainEmailSchema = z.strictObject({
     .optional(),
   maxAttempts: z.int().min(1).max(10).optional(),
   timeoutMs: z.int().positive().max(2_147_483_647).optional(),
-  signal: z
-    .custom<AbortSignal>((value) => value instanceof AbortSignal, "expected an AbortSignal")
-    .optional(),
+  signal: AbortSignalSchema.optional(),
 });
 
 const encoder = new TextEncoder();

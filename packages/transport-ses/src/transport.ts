@@ -1,6 +1,7 @@
 import {
+  AbortSignalSchema,
   AgentMailError,
-  DOMAIN_NAME_PATTERN,
+  DomainNameSchema,
   Limits,
   type MailTransport,
   type PreparedMessage,
@@ -72,16 +73,14 @@ const OptionsSchema = z.strictObject({
     .optional(),
   maxSendRate: z.number().positive().finite().optional(),
   maxAttempts: z.int().min(1).max(10).optional(),
-  messageIdDomain: z.string().regex(DOMAIN_NAME_PATTERN, "expected a domain name").optional(),
+  messageIdDomain: DomainNameSchema.optional(),
   retryAmbiguousFailures: z.boolean().optional(),
   // setTimeout's largest delay (2^31 - 1 ms); a larger one would fire at once.
   timeoutMs: z.int().positive().max(2_147_483_647).optional(),
 });
 
 const SendOptionsSchema = z.strictObject({
-  signal: z
-    .custom<AbortSignal>((value) => value instanceof AbortSignal, "expected an AbortSignal")
-    .optional(),
+  signal: AbortSignalSchema.optional(),
 });
 
 /**

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { isAttachmentContent } from "../bytes.js";
-import { DOMAIN_NAME_PATTERN, MEDIA_TYPE_PATTERN } from "../patterns.js";
+import { AbortSignalSchema, DomainNameSchema, MediaTypeSchema } from "../schemas/common.js";
 
 const addressList = z.union([z.string(), z.array(z.string())]);
 const headerMap = z.record(z.string(), z.string());
@@ -10,13 +10,10 @@ export const HEADER_TOKEN_MAX_LENGTH = 256;
 const headerToken = z.string().min(1).max(HEADER_TOKEN_MAX_LENGTH);
 // A parameter holding "=?" is read as an RFC 2047 encoded word by Python's email (it decodes
 // them even in quoted parameters), so `charset="=?utf-8?q?EVIL=0D=0A?="` would not read back.
-const mediaType = z
-  .string()
-  .regex(MEDIA_TYPE_PATTERN, "expected a media type such as application/pdf")
-  .refine(
-    (value) => !value.includes("=?"),
-    'expected media type parameters without "=?" (readers decode it as an RFC 2047 encoded word)',
-  );
+const mediaType = MediaTypeSchema.refine(
+  (value) => !value.includes("=?"),
+  'expected media type parameters without "=?" (readers decode it as an RFC 2047 encoded word)',
+);
 // A `name`/`filename` parameter (plain, `name*=` or `name*0=` sections) of the caller's: the
 // composer writes the part's name from the attachment's filename, so on the wire it would be
 // replaced while the manifest kept the caller's. Conservative: also matched inside a quoted value.
@@ -90,9 +87,7 @@ const hasMethod = (method: string) => (value: unknown) =>
 
 export const MailerOptionsSchema = z.strictObject({
   from: z.string(),
-  mailDomain: z
-    .string()
-    .regex(DOMAIN_NAME_PATTERN, "expected a domain name such as agents.example.com"),
+  mailDomain: DomainNameSchema,
   directory: z
     .custom<unknown>(hasMethod("lookup"), "expected a key directory with lookup()")
     .optional(),
@@ -104,8 +99,6 @@ export const MailerOptionsSchema = z.strictObject({
 
 export const SendOptionsSchema = z
   .strictObject({
-    signal: z
-      .custom<AbortSignal>((v) => v instanceof AbortSignal, "expected an AbortSignal")
-      .optional(),
+    signal: AbortSignalSchema.optional(),
   })
   .optional();
