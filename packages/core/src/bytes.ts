@@ -1,5 +1,8 @@
 import { type CiphertextExpectations, guardCiphertext } from "./ciphertext-guard.js";
 import { AgentMailError } from "./errors.js";
+
+export { concatBytes } from "./concat-bytes.js";
+
 import type { AttachmentBytes } from "./transport.js";
 
 /** Attachment content a caller may pass: bytes, text (sent as UTF-8), or a stream of bytes. */
@@ -145,20 +148,4 @@ export function guardArmored(
   expect: CiphertextExpectations = {},
 ): AttachmentBytes {
   return guardCiphertext(content, what, expect);
-}
-
-/**
- * Joins byte arrays into one.
- *
- * @example
- * concatBytes(Uint8Array.of(1), Uint8Array.of(2, 3)); // Uint8Array [1, 2, 3]
- */
-export function concatBytes(...parts: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((total, part) => total + part.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
 }

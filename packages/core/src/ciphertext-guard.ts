@@ -4,6 +4,7 @@
 // careless implementation that returns plaintext, literal data, the unprotected SED packet or
 // a message to the wrong key between correct armor lines is refused before the transport sees
 // a byte; a streamed attachment is checked as it passes and errors before any unchecked line.
+import { concatBytes } from "./concat-bytes.js";
 import { AgentMailError } from "./errors.js";
 import type { EncryptionRecipient } from "./mail-crypto.js";
 import { ArmoredMessageReader } from "./openpgp/armored-message-reader.js";
@@ -41,16 +42,6 @@ const MAX_HEAD_BYTES = 1024 * 1024;
 const SLICE = 1024 * 1024;
 const WILDCARD = "0000000000000000";
 const encoder = new TextEncoder();
-
-function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((total, part) => total + part.length, 0));
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
-}
 
 /**
  * Why `text` is not one armored encrypted OpenPGP message meeting `expect`, or `undefined` when
@@ -216,7 +207,7 @@ class LineFeeder {
   }
 
   push(bytes: Uint8Array): string | undefined {
-    const joined = this.#carry.length > 0 ? concat(this.#carry, bytes) : bytes;
+    const joined = this.#carry.length > 0 ? concatBytes(this.#carry, bytes) : bytes;
     const end = joined.lastIndexOf(10) + 1;
     this.#carry = joined.slice(end);
     if (this.#carry.length > MAX_LINE) return "it has a line too long for armor";
@@ -243,7 +234,7 @@ class LineFeeder {
   take(): Uint8Array {
     if (!this.#reader.headChecked || this.#checked.length === 0) return new Uint8Array(0);
     const out =
-      this.#checked.length === 1 ? (this.#checked[0] as Uint8Array) : concat(...this.#checked);
+      this.#checked.length === 1 ? (this.#checked[0] as Uint8Array) : concatBytes(...this.#checked);
     this.#checked = [];
     return out;
   }

@@ -1,6 +1,7 @@
 // Hand-built OpenPGP message packets for tests of the ciphertext check: well-formed messages
 // (PKESK packets, then one SEIPD) without any cryptography, and the malformed shapes a faulty
 // crypto implementation could return (literal data, SED, two SEIPDs, trailing packets, ...).
+import { concatBytes } from "../concat-bytes.js";
 import { crc24 } from "../openpgp/armor.js";
 
 const encoder = new TextEncoder();
@@ -209,20 +210,12 @@ export function textInArmorBody(
 }
 
 /**
- * Joins byte arrays.
+ * Joins byte arrays (core's `concatBytes`, under the name these fixtures read best with).
  *
  * @example
  * join(pkesk(), seipd());
  */
-export function join(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, part) => n + part.length, 0));
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
-}
+export const join = concatBytes;
 
 /**
  * A stream "encryption" for tests: wraps its input, chunk by chunk and without reading ahead,
