@@ -1,6 +1,7 @@
 import { AgentMailError, type SignatureVerification } from "@assmbl/core";
 import { decrypt, type Message, type PrivateKey, type PublicKey, readMessage } from "openpgp";
 import { checkArmorLimits } from "./armor-limits.js";
+import { certificationsOf } from "./certified-user-ids.js";
 import { hardenedConfig, MAX_DECOMPRESSED_BYTES } from "./config.js";
 import { plaintextTooLarge, wrapOpenpgpError } from "./errors.js";
 import { parsePublicKey } from "./key-policy.js";
@@ -202,32 +203,13 @@ async function claimedSigner(signature: MessageSignature): Promise<Claimed> {
 const toHex = (bytes: Uint8Array) =>
   Array.from(bytes, (byte) => byte.toString(16).padStart(2, "0")).join("");
 
-// Parsed keys are cached (key-policy.ts), so each key's user ids are checked once.
-const userIdsOf = new WeakMap<PublicKey, Promise<readonly string[]>>();
-
 /**
  * The user ids of `key` that carry a valid, unrevoked self-certification (under the hardened
  * policy): a user id packet anyone could append to a key without its owner's signature is left
  * out. Receivers use them to bind a key to the address it signs for.
  */
-export function boundUserIds(key: PublicKey): Promise<readonly string[]> {
-  let found = userIdsOf.get(key);
-  if (!found) {
-    found = (async () => {
-      const ids: string[] = [];
-      for (const user of key.users) {
-        if (!user.userID) continue;
-        const bound = await user.verify(undefined, hardenedConfig).then(
-          () => true,
-          () => false,
-        );
-        if (bound) ids.push(user.userID.userID);
-      }
-      return Object.freeze(ids);
-    })();
-    userIdsOf.set(key, found);
-  }
-  return found;
+export async function boundUserIds(key: PublicKey): Promise<readonly string[]> {
+  return (await certificationsOf(key)).filter((id) => id.certified).map((id) => id.userId);
 }
 
 /** Fails unless the signature is valid, when one is expected. */
