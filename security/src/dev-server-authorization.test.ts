@@ -8,16 +8,13 @@
 import { createHash } from "node:crypto";
 import { Routes, routePath } from "@assmbl/core";
 import { generateKeyPair, type KeyPairBundle } from "@assmbl/crypto";
-import { type DevServer, startDevServer } from "@assmbl/dev-server";
+import type { DevServer } from "@assmbl/dev-server";
+import { armoredKey, keyPacketBodies, spkiPem } from "@assmbl/testing/agent-keys";
+import { usePlatforms } from "@assmbl/testing/platform";
+import { signedHeaders, tamperAfterSigning } from "@assmbl/testing/ses";
 import { SESClient, SendEmailCommand, SendRawEmailCommand } from "@aws-sdk/client-ses";
 import { SESv2Client, SendEmailCommand as SendEmailV2Command } from "@aws-sdk/client-sesv2";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import {
-  armoredKey,
-  keyPacketBodies,
-  spkiPem,
-} from "../../packages/dev-server/src/testing/helpers.js";
-import { signedHeaders, tamperAfterSigning } from "../../packages/dev-server/src/testing/ses.js";
 
 const DOMAIN = "agents.localhost";
 const ALICE = `alice@${DOMAIN}`;
@@ -44,25 +41,24 @@ interface World {
   bobUploadKey: string;
 }
 
-const running: DevServer[] = [];
+// Each row's platform stops after its row.
+const start = usePlatforms();
 const clients: Array<{ destroy(): void }> = [];
-afterEach(async () => {
+afterEach(() => {
   for (const client of clients.splice(0)) client.destroy();
-  await Promise.all(running.splice(0).map((server) => server.stop()));
 });
 
 async function world(): Promise<World> {
-  const server = await startDevServer({
-    port: 0,
+  const platform = await start({
     mailDomain: DOMAIN,
+    // The keys are seeded (registered from the start).
     agents: (["alice", "bob", "carol"] as const).map((agentId) => ({
       agentId,
-      publicKey: keys[agentId].directoryPublicKeyPem,
-      openpgpPublicKey: keys[agentId].publicKeyArmored,
+      keys: keys[agentId],
     })),
   });
-  running.push(server);
-  const token = (id: string) => server.agents[id]?.token ?? "";
+  const { server } = platform;
+  const token = (id: string) => platform.agent(id).token;
   const carolFile = await upload(server, token("carol"), "report.txt", "quarterly numbers");
   const sent = await api(server, token("carol"), "POST", Routes.send.path, {
     to: BOB,
@@ -76,8 +72,8 @@ async function world(): Promise<World> {
   return {
     server,
     aliceToken: token("alice"),
-    aliceSes: { ...(server.agents.alice?.ses ?? { accessKeyId: "", secretAccessKey: "" }) },
-    bobSes: { ...(server.agents.bob?.ses ?? { accessKeyId: "", secretAccessKey: "" }) },
+    aliceSes: platform.agent("alice").ses,
+    bobSes: platform.agent("bob").ses,
     bobMessageId,
     bobUploadKey,
   };

@@ -5,41 +5,32 @@
 // SES or /send outboxes and nothing in the recipient's inbox.
 //
 // Keys the dev server would refuse to register (a v6 key, a block of two keys, a sign-only key...)
-// are served by a loopback directory of our own (scripts/hostile-server.ts), as a directory under
+// are served by a loopback directory of our own (@assmbl/testing/hostile-server), as a directory under
 // an attacker's control would serve them; every key names `<agent_id>@<mail_domain>`.
 import { AgentMailError, createMailer, type MailCrypto, type MailTransport } from "@assmbl/core";
 import { generateKeyPair, type KeyPairBundle, openpgpCrypto } from "@assmbl/crypto";
-import { type DevServer, startDevServer } from "@assmbl/dev-server";
+import type { DevServer } from "@assmbl/dev-server";
 import { createDirectory } from "@assmbl/directory";
+import { createGpgHome, type GpgHome } from "@assmbl/testing/gpg";
+import { armoredLiteral, oneBlockOfKeys, refusedKeys } from "@assmbl/testing/hostile-keys";
+import { type HostileServer, startHostileServer } from "@assmbl/testing/hostile-server";
+import { armorMessage, join, packet, textInArmorBody } from "@assmbl/testing/message-fixtures";
+import { readArmor, readPackets } from "@assmbl/testing/openpgp-packets";
+import { startTestPlatform, type TestPlatform } from "@assmbl/testing/platform";
 import { apiTransport } from "@assmbl/transport-api";
 import { sesTransport } from "@assmbl/transport-ses";
-import { SESClient } from "@aws-sdk/client-ses";
+import type { SESClient } from "@aws-sdk/client-ses";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { readArmor } from "../../packages/core/src/openpgp/armor.js";
-import { readPackets } from "../../packages/core/src/openpgp/packets.js";
-import {
-  armorMessage,
-  join,
-  packet,
-  textInArmorBody,
-} from "../../packages/core/src/testing/message-fixtures.js";
-import { createGpgHome, type GpgHome } from "../../packages/crypto/src/testing/gpg.js";
-import {
-  armoredLiteral,
-  oneBlockOfKeys,
-  refusedKeys,
-} from "../../packages/crypto/src/testing/hostile-keys.js";
-import { type HostileServer, startHostileServer } from "../../scripts/hostile-server.js";
 
 const DOMAIN = "agents.example.com";
 const FROM = `fc-sender@${DOMAIN}`;
 const SECRET = "launch codes: 0000 (plaintext that must never leave)";
 // Plaintext made of base64 letters and spaces: what could pass a forgiving base64 decoder.
 const WORDS = "launch codes 0000 plaintext that must never leave";
-const DUMMY = { accessKeyId: "AKIADEVDUMMY000000", secretAccessKey: "d".repeat(40) };
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
+let platform: TestPlatform;
 let server: DevServer;
 let hostile: HostileServer;
 let gpg: GpgHome;
@@ -77,23 +68,17 @@ beforeAll(async () => {
   served["fc-two-blocks"] = peer.publicKeyArmored + other.publicKeyArmored;
   served["fc-peer"] = peer.publicKeyArmored;
 
-  server = await startDevServer({
-    port: 0,
+  platform = await startTestPlatform({
     mailDomain: DOMAIN,
     agents: [
-      { agentId: "fc-sender" },
+      "fc-sender",
       // Registered with a directory key but no OpenPGP key.
-      { agentId: "fc-nokey", publicKey: noKey.directoryPublicKeyPem, openpgpPublicKey: null },
-      ...[
-        ["fc-peer", peer],
-        ["fc-revoked", revokedDir],
-      ].map(([agentId, keys]) => ({
-        agentId: agentId as string,
-        publicKey: (keys as KeyPairBundle).directoryPublicKeyPem,
-        openpgpPublicKey: (keys as KeyPairBundle).publicKeyArmored,
-      })),
+      { agentId: "fc-nokey", keys: noKey, openpgp: false },
+      { agentId: "fc-peer", keys: peer },
+      { agentId: "fc-revoked", keys: revokedDir },
     ],
   });
+  server = platform.server;
   server.store.revoke("fc-revoked");
   hostile = await startHostileServer();
   hostile.serve((request) => {
@@ -117,7 +102,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  await server?.stop();
+  await platform?.close();
   await hostile?.stop();
   await gpg?.cleanup();
 });
@@ -136,12 +121,7 @@ function counted(kind: "api" | "ses") {
   if (kind === "api") {
     base = apiTransport({ baseUrl: server.url, token: server.agents["fc-sender"]?.token ?? "" });
   } else {
-    client = new SESClient({
-      endpoint: server.url,
-      region: "us-east-1",
-      credentials: { ...(server.agents["fc-sender"]?.ses ?? DUMMY) },
-      maxAttempts: 1,
-    });
+    client = platform.sesClient("fc-sender");
     const send = client.send.bind(client);
     client.send = ((...args: Parameters<typeof send>) => {
       calls.push("SESClient.send");

@@ -23,11 +23,12 @@
 // Also counted: Python header-access exceptions over the whole corpus (must be 0).
 import { spawn } from "node:child_process";
 import { AgentMailError, createMailer, type MailMessage, type MailTransport } from "@assmbl/core";
-import { type DevServer, startDevServer } from "@assmbl/dev-server";
+import type { DevServer } from "@assmbl/dev-server";
+import { startTestPlatform, type TestPlatform } from "@assmbl/testing/platform";
 import type { ReceivedMessage } from "@assmbl/transport-api";
 import { apiTransport, createAgentMailClient, openMessage } from "@assmbl/transport-api";
 import { sendPlainEmail, sesTransport } from "@assmbl/transport-ses";
-import { SESClient } from "@aws-sdk/client-ses";
+import type { SESClient } from "@aws-sdk/client-ses";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 const MAIL_DOMAIN = "agents.example.com";
@@ -112,34 +113,23 @@ const filenameMismatches: string[] = [];
 // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point.
 const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
 
-// The SES endpoint takes each agent's own credentials once they exist (server.agents[id].ses);
-// before that, any credentials pass.
-function sesCredentials(agentId: string): { accessKeyId: string; secretAccessKey: string } {
-  const agent = server.agents[agentId] as
-    | { ses?: { accessKeyId: string; secretAccessKey: string } }
-    | undefined;
-  return agent?.ses ?? { accessKeyId: "test", secretAccessKey: "test" };
-}
+let platform: TestPlatform;
 
 beforeAll(async () => {
-  server = await startDevServer({
+  platform = await startTestPlatform({
     mailDomain: MAIL_DOMAIN,
-    agents: [{ agentId: SENDER_ID }, { agentId: RECEIVER_ID }],
+    agents: [SENDER_ID, RECEIVER_ID],
     attachmentProcessingMs: 0,
   });
-  senderToken = server.agents[SENDER_ID]?.token ?? "";
-  receiverToken = server.agents[RECEIVER_ID]?.token ?? "";
-  ses = new SESClient({
-    endpoint: server.url,
-    region: "us-east-1",
-    credentials: sesCredentials(SENDER_ID),
-    maxAttempts: 1,
-  });
+  server = platform.server;
+  senderToken = platform.agent(SENDER_ID).token;
+  receiverToken = platform.agent(RECEIVER_ID).token;
+  // Signed with the sender's own SES credentials; the SDK's retries off.
+  ses = platform.sesClient(SENDER_ID);
 });
 
 afterAll(async () => {
-  ses?.destroy();
-  await server?.stop();
+  await platform?.close();
 });
 
 function transportOf(kind: Kind): MailTransport {

@@ -23,8 +23,14 @@ import {
   loadPrivateKey,
   openpgpCrypto,
 } from "@assmbl/crypto";
-import { type DevServer, startDevServer } from "@assmbl/dev-server";
+import type { DevServer } from "@assmbl/dev-server";
 import { createDirectory, type Directory } from "@assmbl/directory";
+import { concat, craftMessage, packet } from "@assmbl/testing/crafted";
+import { dearmor, packetSpans } from "@assmbl/testing/crypto-helpers";
+import { createGpgHome, type GpgHome } from "@assmbl/testing/gpg";
+import { armorMessage } from "@assmbl/testing/message-fixtures";
+import { startTestPlatform, type TestPlatform } from "@assmbl/testing/platform";
+import { streamOf } from "@assmbl/testing/streams";
 import {
   type AgentMailClient,
   apiTransport,
@@ -33,11 +39,6 @@ import {
 } from "@assmbl/transport-api";
 import { SESClient, SendRawEmailCommand } from "@aws-sdk/client-ses";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { armorMessage } from "../../packages/core/src/testing/message-fixtures.js";
-import { concat, craftMessage, packet } from "../../packages/crypto/src/testing/crafted.js";
-import { createGpgHome, type GpgHome } from "../../packages/crypto/src/testing/gpg.js";
-import { dearmor, packetSpans } from "../../packages/crypto/src/testing/helpers.js";
-import { streamOf } from "../../packages/crypto/src/testing/streams.js";
 
 const MAIL_DOMAIN = "agents.example.com";
 const at = (id: string) => `${id}@${MAIL_DOMAIN}`;
@@ -45,6 +46,7 @@ const BODY = "Q3 numbers: revenue up 12%, keep it quiet. \u00e9\u2713";
 const PDF = Uint8Array.from({ length: 3000 }, (_, i) => (i * 31 + 7) & 0xff);
 const FAILURES = new Set(["decryption_failed", "signature_invalid", "signature_missing"]);
 
+let platform: TestPlatform;
 let server: DevServer;
 let gpg: GpgHome;
 let keys: Record<"bob" | "carol" | "dave" | "mallory", KeyPairBundle>;
@@ -66,15 +68,16 @@ beforeAll(async () => {
     make("mallory"),
   ]);
   keys = { bob, carol: carolKeys, dave, mallory } as typeof keys;
-  const seed = (agentId: string, bundle: KeyPairBundle) => ({
-    agentId,
-    publicKey: bundle.directoryPublicKeyPem,
-    openpgpPublicKey: bundle.publicKeyArmored,
-  });
-  server = await startDevServer({
+  // Seeded: the keys are in the directory from the start.
+  platform = await startTestPlatform({
     mailDomain: MAIL_DOMAIN,
-    agents: [seed("bob", bob), seed("carol", carolKeys), seed("dave", dave)],
+    agents: [
+      { agentId: "bob", keys: bob },
+      { agentId: "carol", keys: carolKeys },
+      { agentId: "dave", keys: dave },
+    ],
   });
+  server = platform.server;
   directory = createDirectory({ baseUrl: server.url });
   carolKey = await loadPrivateKey(carolKeys.privateKeyArmored);
   carol = createAgentMailClient({
@@ -111,7 +114,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await gpg?.cleanup();
-  await server?.stop();
+  await platform?.close();
 });
 
 // ---- what every entry point makes of a body ----------------------------------------------------

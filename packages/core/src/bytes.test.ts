@@ -1,8 +1,8 @@
 import { Readable } from "node:stream";
+import { fakeEncryptedMessage } from "@assmbl/testing/message-fixtures";
 import { describe, expect, it } from "vitest";
 import { guardArmored, isArmoredMessage, toAttachmentBytes } from "./bytes.js";
 import type { AgentMailError } from "./errors.js";
-import { fakeEncryptedMessage } from "./testing/message-fixtures.js";
 import type { AttachmentBytes } from "./transport.js";
 
 function codeOf(fn: () => unknown): string {

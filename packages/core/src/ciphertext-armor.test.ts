@@ -2,9 +2,7 @@
 // the BEGIN/END lines, the CRC-24 line or canonical base64 of the checked packets. Each text
 // below passed the earlier check (armor headers of any value, atob's forgiving base64) and
 // carried readable text out of a send flagged as encrypted.
-import { describe, expect, it } from "vitest";
-import { armoredMessageProblem, guardCiphertext } from "./ciphertext-guard.js";
-import type { AgentMailError } from "./errors.js";
+
 import {
   armorMessage,
   fakeEncryptedMessage,
@@ -12,7 +10,10 @@ import {
   pkesk,
   seipd,
   textInArmorBody,
-} from "./testing/message-fixtures.js";
+} from "@assmbl/testing/message-fixtures";
+import { describe, expect, it } from "vitest";
+import { armoredMessageProblem, guardCiphertext } from "./ciphertext-guard.js";
+import type { AgentMailError } from "./errors.js";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();

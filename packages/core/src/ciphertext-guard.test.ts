@@ -2,13 +2,6 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join as joinPath } from "node:path";
-import { describe, expect, it } from "vitest";
-import { armoredMessageProblem, guardCiphertext } from "./ciphertext-guard.js";
-import { AgentMailError } from "./errors.js";
-import type { EncryptionRecipient } from "./mail-crypto.js";
-import { readArmor } from "./openpgp/armor.js";
-import { readKeyPacketV4 } from "./openpgp/key-packet.js";
-import { readPackets } from "./openpgp/packets.js";
 import {
   armorMessage,
   fakeEncryptedMessage,
@@ -18,7 +11,14 @@ import {
   pkesk,
   seipd,
   WILDCARD_KEY_ID,
-} from "./testing/message-fixtures.js";
+} from "@assmbl/testing/message-fixtures";
+import { describe, expect, it } from "vitest";
+import { armoredMessageProblem, guardCiphertext } from "./ciphertext-guard.js";
+import { AgentMailError } from "./errors.js";
+import type { EncryptionRecipient } from "./mail-crypto.js";
+import { readArmor } from "./openpgp/armor.js";
+import { readKeyPacketV4 } from "./openpgp/key-packet.js";
+import { readPackets } from "./openpgp/packets.js";
 import { EARLIER_ECC, GENERATED_ECC } from "./testing/openpgp-fixtures.js";
 
 const encoder = new TextEncoder();

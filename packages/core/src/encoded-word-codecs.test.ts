@@ -4,10 +4,9 @@
 // Every cell of every double-byte set of the ISO-2022 codecs, seeded fuzz of each codec, the
 // reviewer's values through whole headers, and the list of codecs not decoded.
 import { execFileSync } from "node:child_process";
+import { pythonSdk, runPython } from "@assmbl/testing/python";
+import { seededRandom as prng } from "@assmbl/testing/random";
 import { describe, expect, it } from "vitest";
-import { pythonSdk } from "../../../scripts/python-sdk.js";
-import { runPython } from "../../../scripts/run-python.js";
-import { seededRandom as prng } from "../../../scripts/seeded-random.js";
 import {
   appendDecoded,
   ByteSink,

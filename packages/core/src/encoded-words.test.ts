@@ -2,9 +2,9 @@
 // `str(msg[name])`), through the Python SDK model: hand-written cases, a seeded fuzz of thousands
 // of values, every byte of every single-byte charset, charset spellings, and hostile sizes.
 import { execFileSync } from "node:child_process";
+import { type PythonHeaderRead, pythonSdk } from "@assmbl/testing/python";
+import { seededRandom as prng } from "@assmbl/testing/random";
 import { beforeAll, describe, expect, it } from "vitest";
-import { type PythonHeaderRead, pythonSdk } from "../../../scripts/python-sdk.js";
-import { seededRandom as prng } from "../../../scripts/seeded-random.js";
 import { PYTHON_CODECS } from "./encoded-word-charsets.js";
 import { decodeHeaderWords } from "./encoded-words.js";
 import { MANIFEST_HEADER_MAX_LENGTH } from "./manifest.js";

@@ -63,7 +63,8 @@ export interface WithOutcomeOptions {
   secrets?: readonly string[] | undefined;
 }
 
-const WithOutcomeSchema = z.strictObject({
+/** The arguments of {@link AgentMailError.withOutcome}, checked. @internal */
+export const WithOutcomeSchema = z.strictObject({
   // Any string: an error from a newer copy of this package may carry an outcome this one does
   // not know, and copying it (redacting its cause, say) must not fail on that.
   outcome: z.string().optional(),

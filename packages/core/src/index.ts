@@ -90,8 +90,46 @@ export { publicKeyBlockProblem } from "./openpgp/public-key-block.js";
 export type { ReadResult } from "./openpgp/result.js";
 export { DOMAIN_NAME_PATTERN, MEDIA_TYPE_PATTERN } from "./patterns.js";
 export { type PgpyKeyProblemsOptions, pgpyKeyProblems } from "./pgpy-compat.js";
+export { assertSafeMailbox } from "./prepared-checks.js";
+export {
+  assertPrepared,
+  isValidatedPrepared,
+  validatePreparedMessage,
+} from "./prepared-message.js";
 export { type ReadBodyOptions, readBodyCapped, readTextCapped } from "./read-body.js";
 export { redact, redactValue } from "./redact.js";
+export {
+  isRetryableFailure,
+  RETRY_RETRYABLE_ERRORS,
+  type RetryClassification,
+  type RetryFailure,
+} from "./retry/classification.js";
+export { type RunWithRetriesOptions, runRetries, runWithRetries } from "./retry/engine.js";
+export {
+  errorChain,
+  isNetworkError,
+  isTimeoutError,
+  MAYBE_SENT_NETWORK_CODES,
+  type NetworkFailure,
+  NOT_SENT_NETWORK_CODES,
+  networkErrorCode,
+  networkFailure,
+} from "./retry/network-errors.js";
+export {
+  type AttemptContext,
+  AttemptError,
+  type AttemptHistory,
+  type RetryPolicy,
+  retryDelay,
+} from "./retry/policy.js";
+export { abortedError, type Runtime, realRuntime } from "./retry/runtime.js";
+export {
+  RetryClassificationSchema,
+  RetryFailureSchema,
+  RetryPolicySchema,
+  RuntimeSchema,
+  RunWithRetriesOptionsSchema,
+} from "./retry/schemas.js";
 export {
   authorizationHeader,
   EnvVars,

@@ -1,7 +1,7 @@
 import { execFileSync } from "node:child_process";
+import { pythonSdk } from "@assmbl/testing/python";
+import { seededRandom as prng } from "@assmbl/testing/random";
 import { describe, expect, it } from "vitest";
-import { pythonSdk } from "../../../scripts/python-sdk.js";
-import { seededRandom as prng } from "../../../scripts/seeded-random.js";
 import { decodeHeaderWords } from "./encoded-words.js";
 import { AgentMailError } from "./errors.js";
 import { decodeManifest, encodeManifest, MANIFEST_HEADER_MAX_LENGTH } from "./manifest.js";

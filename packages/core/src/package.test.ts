@@ -21,3 +21,14 @@ it("imports nothing from Node in its sources, so it runs on Deno, Bun and Worker
     expect(source, file).not.toMatch(/from\s+["'](node:|fs|path|crypto|buffer|stream)["'/]/);
   }
 });
+
+// @assmbl/testing is private (never published): a published package may only devDepend on it.
+it("never depends on the private @assmbl/testing outside devDependencies", async () => {
+  const manifest = JSON.parse(
+    await readFile(fileURLToPath(new URL("../package.json", import.meta.url)), "utf8"),
+  );
+  for (const field of ["dependencies", "peerDependencies", "optionalDependencies"]) {
+    expect(Object.keys(manifest[field] ?? {}), field).not.toContain("@assmbl/testing");
+  }
+  expect(manifest.devDependencies?.["@assmbl/testing"]).toBe("workspace:*");
+});

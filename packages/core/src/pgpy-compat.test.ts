@@ -2,7 +2,8 @@
 // (testing/pgpy-key-files.ts), the publicOnly option, bounds and bad input. The rules themselves
 // are tested in ./pgpy/*.test.ts; the proof against the real PGPy is @assmbl/crypto's
 // pgpy-keys.test.ts and pgpy-key-files.test.ts, which run every kind of key through PGPy itself.
-import { readFileSync } from "node:fs";
+
+import { PGPY_KEY_FILES, readPgpyKeyFile } from "@assmbl/testing/pgpy-key-files";
 import { describe, expect, it } from "vitest";
 import { AgentMailError } from "./errors.js";
 import { Limits } from "./limits.js";
@@ -15,10 +16,8 @@ import {
   GENERATED_ECC,
   PGPY_RSA,
 } from "./testing/openpgp-fixtures.js";
-import { PGPY_KEY_FILES } from "./testing/pgpy-key-files.js";
 
-const keyFile = (file: string) =>
-  readFileSync(new URL(`./testing/pgpy-keys/${file}`, import.meta.url), "utf8");
+const keyFile = (file: string) => readPgpyKeyFile(file);
 
 describe("pgpyKeyProblems on keys PGPy loads, and on the one it refused", () => {
   it("no problem with generateKeyPair's key or PGPy's own, public, armored with CRLF, or as a secret key block", () => {

@@ -16,7 +16,8 @@ import { Report } from "./pgpy/report.js";
 import { checkSelfSignatures } from "./pgpy/self-signatures.js";
 import { parseInput } from "./validate.js";
 
-const OptionsSchema = z
+/** {@link PgpyKeyProblemsOptions}, checked. @internal */
+export const OptionsSchema = z
   .strictObject({ now: z.date().optional(), publicOnly: z.boolean().optional() })
   .optional();
 

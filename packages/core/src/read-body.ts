@@ -23,7 +23,8 @@ export interface ReadBodyOptions {
   truncate?: boolean | undefined;
 }
 
-const ReadBodyOptionsSchema = z.strictObject({
+/** {@link ReadBodyOptions}, checked. @internal */
+export const ReadBodyOptionsSchema = z.strictObject({
   maxBytes: z.int().nonnegative(),
   what: z.string(),
   truncate: z.boolean().optional(),

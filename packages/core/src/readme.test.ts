@@ -1,11 +1,12 @@
 import { fileURLToPath } from "node:url";
+import { runReadmeSnippet } from "@assmbl/testing/readme";
 import { expect, it } from "vitest";
-import { runReadmeSnippet } from "../../../scripts/readme-snippet.js";
 
-// The README opens with a snippet users copy; it must run as printed.
+// The README opens with a snippet users copy; it must run as printed (this package from its
+// source, everything else as installed).
 it("the README's opening snippet runs and prints what its comments say", async () => {
   const logged = await runReadmeSnippet(fileURLToPath(new URL("../README.md", import.meta.url)), {
-    "@assmbl/core": fileURLToPath(new URL("./index.ts", import.meta.url)),
+    self: fileURLToPath(new URL("./index.ts", import.meta.url)),
   });
   expect(logged).toEqual([["<1@memory.local>", "résumé.txt"], ["crypto_not_configured"]]);
 });

@@ -17,7 +17,9 @@ export interface PreparedAttachment {
 
 /**
  * A message after validation, key lookup and encryption: what a transport moves. Transports
- * never encrypt or re-validate; they render and deliver.
+ * never encrypt. They call `assertPrepared` first and deliver what it returns: a message
+ * `createMailer` made is frozen and marked as validated, so that is O(1); one built by hand (or
+ * a changed copy) is validated once there by `validatePreparedMessage`.
  */
 export interface PreparedMessage {
   readonly specificationVersion: "v1";
@@ -70,7 +72,8 @@ export interface TransportResult {
  *   specificationVersion: "v1",
  *   name: "log",
  *   async send(message) {
- *     console.log(message.subject);
+ *     const checked = assertPrepared(message); // O(1) for a message createMailer prepared
+ *     console.log(checked.subject);
  *     return { messageId: crypto.randomUUID() };
  *   },
  * };

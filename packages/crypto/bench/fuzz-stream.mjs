@@ -14,9 +14,10 @@
 //   hang       did not settle within the deadline
 //   wrong      settled with other plaintext, succeeded where decryptBytes refused, or rejected
 //              with something that is not an AgentMailError
-// The mutations come from a seeded PRNG (mulberry32, the same as scripts/seeded-random.ts), so a
+// The mutations come from a seeded PRNG (mulberry32, @assmbl/testing/random), so a
 // failing case replays exactly: its seed and index are printed with --verbose.
 import { parseArgs } from "node:util";
+import { seededRandom } from "@assmbl/testing/random";
 import {
   decryptBytes,
   decryptStream,
@@ -39,18 +40,6 @@ const SEED = Number(args.seed);
 const DEADLINE_MS = Number(args.deadline);
 const PLAINTEXT_BYTES = Number(args.size);
 const FEED_CHUNK = 8 * 1024;
-
-// mulberry32, as scripts/seeded-random.ts (a .ts file that plain node cannot import).
-function seededRandom(seed) {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function streamOf(bytes) {
   let offset = 0;

@@ -25,9 +25,9 @@ import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { createGpgHome, GPG } from "@assmbl/testing/gpg";
 
 const MiB = 1024 * 1024;
-const GPG = "/usr/bin/gpg";
 const TIME = "/usr/bin/time";
 const SELF = fileURLToPath(import.meta.url);
 
@@ -138,11 +138,12 @@ async function parent() {
   const env = { ...process.env, GNUPGHOME: home };
   const rows = [];
   try {
-    await run("mkdir", ["-m", "700", home]);
     const pair = await generateKeyPair({ name: "Bench", email: "bench@agents.test" });
     await writeFile(join(work, "pair.json"), JSON.stringify(pair));
-    await writeFile(join(work, "secret.asc"), pair.privateKeyArmored);
-    await run(GPG, ["--batch", "--import", join(work, "secret.asc")], { env });
+    // The repository's one GnuPG harness makes the home and imports the key; the measured runs
+    // spawn gpg themselves under /usr/bin/time -v.
+    const gpgHome = await createGpgHome({ dir: home });
+    await gpgHome.importKey(pair.privateKeyArmored);
     const gpgCommon = [
       "--batch",
       "--yes",

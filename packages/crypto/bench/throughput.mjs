@@ -19,12 +19,13 @@ import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { once } from "node:events";
 import { createWriteStream, existsSync, readFileSync, writeFileSync } from "node:fs";
-import { mkdir, mkdtemp, open, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, open, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { finished } from "node:stream/promises";
 import { parseArgs } from "node:util";
+import { createGpgHome, GPG } from "@assmbl/testing/gpg";
 import * as openpgp from "openpgp";
 import {
   decryptBytes,
@@ -44,7 +45,6 @@ const DEFAULT_CHUNK = 64 * KiB;
 const REPEATS = 3;
 const SMALL_WARMUP = 50;
 const SMALL_ITERATIONS = 300;
-const GPG = "/usr/bin/gpg";
 const TIME = "/usr/bin/time";
 const CHILD_TIMEOUT_MS = 180_000;
 
@@ -537,9 +537,11 @@ async function setUp(work, sizes) {
   const keys = await generateKeyPair({ name: "Bench Bot", email: "bench@agents.example.com" });
   const gnupg = join(work, "gnupg");
   await rm(gnupg, { recursive: true, force: true });
-  await mkdir(gnupg, { mode: 0o700 });
-  await gpgSimple(["--batch", "--quiet", "--import"], work, keys.publicKeyArmored);
-  await gpgSimple(["--batch", "--quiet", "--import"], work, keys.privateKeyArmored);
+  // The repository's one GnuPG harness makes the home and imports the keys; the cases below
+  // spawn gpg themselves (under /usr/bin/time) with GNUPGHOME pointing at it.
+  const home = await createGpgHome({ dir: gnupg });
+  await home.importKey(keys.publicKeyArmored);
+  await home.importKey(keys.privateKeyArmored);
   const sha256 = {};
   // The decryption cases read ciphertext from here; also proves gpg reads what we write (the
   // gpg-decrypt case checks the hash) and, below, that we read what gpg writes.

@@ -1,8 +1,8 @@
+import { errorOf } from "@assmbl/testing/crypto-helpers";
 import { armor, enums, PacketList, readKey, UserIDPacket } from "openpgp";
 import { beforeAll, describe, expect, it } from "vitest";
 import { certifiedUserIds } from "./certified-user-ids.js";
 import { generateKeyPair, type KeyPairBundle } from "./keys.js";
-import { errorOf } from "./testing/helpers.js";
 
 let alice: KeyPairBundle;
 let bob: KeyPairBundle;

@@ -1,14 +1,15 @@
 // AgentPrivateKey.decryptInto / decryptToSink: plaintext goes to the sink as it is produced, with
 // the sink's backpressure; the promise resolves (and the sink is closed) only after the MDC and,
 // with expectSigned, the signature passed; any failure aborts the sink.
+
+import { concat } from "@assmbl/testing/crafted";
+import { dearmor, deterministicBytes, errorOf, readAll } from "@assmbl/testing/crypto-helpers";
+import { createGpgHome, type GpgHome } from "@assmbl/testing/gpg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { decryptToSink } from "./decrypt.js";
 import { encryptBytes, encryptStream } from "./encrypt.js";
 import { generateKeyPair, type KeyPairBundle } from "./keys.js";
 import { type AgentPrivateKey, loadPrivateKey } from "./private-key.js";
-import { concat } from "./testing/crafted.js";
-import { createGpgHome, type GpgHome } from "./testing/gpg.js";
-import { dearmor, deterministicBytes, errorOf, readAll } from "./testing/helpers.js";
 
 const MiB = 1024 * 1024;
 let alice: KeyPairBundle;

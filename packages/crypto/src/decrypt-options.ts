@@ -3,9 +3,10 @@ import { z } from "zod";
 import { MAX_DECOMPRESSED_BYTES } from "./config.js";
 
 // The options every decryption of AgentPrivateKey takes (core's DecryptOptions), checked once.
-const DecryptOptionsSchema = z
+/** Core's {@link DecryptOptions}, checked. @internal */
+export const DecryptOptionsSchema = z
   .strictObject({
-    verificationKeys: z.array(z.string()).optional(),
+    verificationKeys: z.array(z.string()).readonly().optional(),
     expectSigned: z.boolean().optional(),
     maxPlaintextBytes: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER).optional(),
     signal: z.instanceof(AbortSignal).optional(),

@@ -4,14 +4,15 @@
 // because the streaming parser allows its own SEIPD class (tag 18) anywhere (stream-guard.ts).
 // Every decryption must now refuse whatever follows the SEIPD, and the streamed ones must
 // release nothing and complete no sink.
+
+import { concat, craftMessage, literalBody, packet } from "@assmbl/testing/crafted";
+import { dearmor, deterministicBytes, errorOf, packetSpans } from "@assmbl/testing/crypto-helpers";
+import { streamOf } from "@assmbl/testing/streams";
 import { armor, enums } from "openpgp";
 import { beforeAll, describe, expect, it } from "vitest";
 import { decryptBytes, decryptStream, decryptToSink, decryptUtf8 } from "./decrypt.js";
 import { generateKeyPair, type KeyPairBundle } from "./keys.js";
 import { type AgentPrivateKey, loadPrivateKey } from "./private-key.js";
-import { concat, craftMessage, literalBody, packet } from "./testing/crafted.js";
-import { dearmor, deterministicBytes, errorOf, packetSpans } from "./testing/helpers.js";
-import { streamOf } from "./testing/streams.js";
 
 let alice: KeyPairBundle;
 let key: AgentPrivateKey;

@@ -1,19 +1,19 @@
 import { Readable } from "node:stream";
 import { inspect } from "node:util";
-import { readKey, readPrivateKey } from "openpgp";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type DecryptWithKeyOptions, decryptBytes, decryptStream, decryptUtf8 } from "./decrypt.js";
-import { encryptBytes, encryptStream, encryptUtf8 } from "./encrypt.js";
-import { generateKeyPair, type KeyPairBundle } from "./keys.js";
-import { type AgentPrivateKey, loadPrivateKey } from "./private-key.js";
-import { createGpgHome, type GpgHome, statusOf } from "./testing/gpg.js";
 import {
   allByteValues,
   dearmor,
   deterministicBytes,
   errorOf,
   packetSpans,
-} from "./testing/helpers.js";
+} from "@assmbl/testing/crypto-helpers";
+import { createGpgHome, type GpgHome, statusOf } from "@assmbl/testing/gpg";
+import { readKey, readPrivateKey } from "openpgp";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type DecryptWithKeyOptions, decryptBytes, decryptStream, decryptUtf8 } from "./decrypt.js";
+import { encryptBytes, encryptStream, encryptUtf8 } from "./encrypt.js";
+import { generateKeyPair, type KeyPairBundle } from "./keys.js";
+import { type AgentPrivateKey, loadPrivateKey } from "./private-key.js";
 
 const PASSPHRASE = "alice's long passphrase";
 

@@ -143,10 +143,11 @@ export async function decryptToSink(
   );
 }
 
-const DecryptOptionsSchema = z.strictObject({
+/** {@link DecryptWithKeyOptions}, checked. @internal */
+export const DecryptOptionsSchema = z.strictObject({
   privateKey: z.union([z.instanceof(AgentPrivateKey), z.string()]),
   passphrase: z.string().optional(),
-  verificationKeys: z.union([z.string(), z.array(z.string())]).optional(),
+  verificationKeys: z.union([z.string(), z.array(z.string()).readonly()]).optional(),
   expectSigned: z.boolean().optional(),
   maxPlaintextBytes: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER).optional(),
   signal: z.instanceof(AbortSignal).optional(),

@@ -1,9 +1,10 @@
-import { AgentMailError, isAttachmentContent, toAttachmentBytes } from "@assmbl/core";
+import { AgentMailError, isAttachmentContent, parseInput, toAttachmentBytes } from "@assmbl/core";
 import { createMessage, encrypt, type PrivateKey, type PublicKey } from "openpgp";
+import { z } from "zod";
 import { hardenedConfig } from "./config.js";
 import { wrapOpenpgpError } from "./errors.js";
 import { assertRecipientKey } from "./key-policy.js";
-import type { AgentPrivateKey } from "./private-key.js";
+import { AgentPrivateKey } from "./private-key.js";
 import { unwrapPrivateKey } from "./unlocked-keys.js";
 import { assertWellFormedText } from "./well-formed.js";
 
@@ -28,6 +29,17 @@ export interface EncryptOptions {
   allowV6Keys?: boolean | undefined;
 }
 
+/** {@link EncryptOptions}, checked: an unknown option is refused by name. @internal */
+export const EncryptOptionsSchema = z
+  .strictObject({
+    signingKey: z
+      .instanceof(AgentPrivateKey, { message: "expected a key from loadPrivateKey()" })
+      .optional(),
+    hideRecipients: z.boolean().optional(),
+    allowV6Keys: z.boolean().optional(),
+  })
+  .optional();
+
 const encoder = new TextEncoder();
 
 /**
@@ -44,7 +56,7 @@ const encoder = new TextEncoder();
  * const armored = await encryptUtf8(peerPublicKey, "Task 42: the numbers are in.");
  * @throws {AgentMailError} the recipient policy codes (`peer_key_revoked`, `peer_key_expired`,
  * `peer_key_weak`, `peer_key_unusable`, `invalid_public_key`, `key_too_large`); `encryption_failed`;
- * `invalid_options` (text not a string, or with a lone surrogate).
+ * `invalid_options` (text not a string, or with a lone surrogate; an unknown or malformed option, named).
  */
 export async function encryptUtf8(
   recipients: Recipients,
@@ -57,10 +69,11 @@ export async function encryptUtf8(
       message: "encryptUtf8: text must be a string",
     });
   assertWellFormedText(text, "encryptUtf8");
+  const checked = parseInput(EncryptOptionsSchema, options, "encryptUtf8 options") ?? {};
   return encryptToArmor(
-    await recipientKeys(recipients, options),
+    await recipientKeys(recipients, checked),
     encoder.encode(text),
-    options,
+    checked,
     "utf8",
   );
 }
@@ -82,8 +95,9 @@ export async function encryptBytes(
       code: "invalid_options",
       message: "encryptBytes: data must be a Uint8Array",
     });
+  const checked = parseInput(EncryptOptionsSchema, options, "encryptBytes options") ?? {};
   return encoder.encode(
-    await encryptToArmor(await recipientKeys(recipients, options), data, options),
+    await encryptToArmor(await recipientKeys(recipients, checked), data, checked),
   );
 }
 
@@ -107,9 +121,10 @@ export async function encryptStream(
       message: "encryptStream: input must be a ReadableStream or a Node Readable",
     });
   }
-  const keys = await recipientKeys(recipients, options);
+  const checked = parseInput(EncryptOptionsSchema, options, "encryptStream options") ?? {};
+  const keys = await recipientKeys(recipients, checked);
   const stream = toAttachmentBytes(input) as ReadableStream<Uint8Array>;
-  return encryptStreamToArmor(keys, stream, options);
+  return encryptStreamToArmor(keys, stream, checked);
 }
 
 /**

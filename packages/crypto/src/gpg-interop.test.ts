@@ -3,14 +3,19 @@
 import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
+import {
+  allByteValues,
+  bytesOf,
+  deterministicBytes,
+  errorOf,
+} from "@assmbl/testing/crypto-helpers";
+import { createGpgHome, type GpgHome, statusOf } from "@assmbl/testing/gpg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { decryptBytes, decryptStream, decryptUtf8 } from "./decrypt.js";
 import { encryptBytes, encryptStream, encryptUtf8 } from "./encrypt.js";
 import { assertRecipientKey, inspectPublicKey } from "./key-policy.js";
 import { generateKeyPair, type KeyPairBundle } from "./keys.js";
 import { loadPrivateKey } from "./private-key.js";
-import { createGpgHome, type GpgHome, statusOf } from "./testing/gpg.js";
-import { allByteValues, bytesOf, deterministicBytes, errorOf } from "./testing/helpers.js";
 
 const ECC_PASSPHRASE = "correct horse battery staple (ecc)";
 

@@ -1,12 +1,12 @@
 import { Limits } from "@assmbl/core";
+import { errorOf } from "@assmbl/testing/crypto-helpers";
+import { createGpgHome, type GpgHome } from "@assmbl/testing/gpg";
 import { generateKey } from "openpgp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { encryptUtf8 } from "./encrypt.js";
 import { ParsedKeyCache, sha256Hex } from "./key-cache.js";
 import { assertRecipientKey, inspectPublicKey, parsePublicKey } from "./key-policy.js";
 import { generateKeyPair, type KeyPairBundle } from "./keys.js";
-import { createGpgHome, type GpgHome } from "./testing/gpg.js";
-import { errorOf } from "./testing/helpers.js";
 
 let gpg: GpgHome;
 let good: KeyPairBundle;

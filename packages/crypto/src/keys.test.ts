@@ -1,10 +1,10 @@
 import { createHash, createPublicKey } from "node:crypto";
+import { errorOf } from "@assmbl/testing/crypto-helpers";
 import { readKey, readPrivateKey } from "openpgp";
 import { beforeAll, describe, expect, it } from "vitest";
 import { inspectPublicKey } from "./key-policy.js";
 import { type GenerateKeyPairOptions, generateKeyPair, type KeyPairBundle } from "./keys.js";
 import { loadPrivateKey } from "./private-key.js";
-import { errorOf } from "./testing/helpers.js";
 
 const PASSPHRASE = "s3cret-Passphrase-4-tests";
 

@@ -23,7 +23,8 @@ export interface KeyPairBundle {
   keyFingerprintSha256: string;
 }
 
-const GenerateOptionsSchema = z.strictObject({
+/** {@link GenerateKeyPairOptions}, checked. @internal */
+export const GenerateOptionsSchema = z.strictObject({
   name: z.string().min(1).max(256),
   email: z.email(),
   passphrase: z.string().min(1).optional(),

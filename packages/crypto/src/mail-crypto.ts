@@ -11,7 +11,8 @@ import { assertRecipientKey } from "./key-policy.js";
 import { AgentPrivateKey } from "./private-key.js";
 import { assertWellFormedText } from "./well-formed.js";
 
-const OptionsSchema = z
+/** {@link OpenpgpCryptoOptions}, checked. @internal */
+export const OptionsSchema = z
   .strictObject({
     signingKey: z
       .instanceof(AgentPrivateKey, { message: "expected a key from loadPrivateKey()" })

@@ -9,3 +9,14 @@ it("depends on core, openpgp and zod only", async () => {
   );
   expect(Object.keys(manifest.dependencies).sort()).toEqual(["@assmbl/core", "openpgp", "zod"]);
 });
+
+// @assmbl/testing is private (never published): a published package may only devDepend on it.
+it("never depends on the private @assmbl/testing outside devDependencies", async () => {
+  const manifest = JSON.parse(
+    await readFile(fileURLToPath(new URL("../package.json", import.meta.url)), "utf8"),
+  );
+  for (const field of ["dependencies", "peerDependencies", "optionalDependencies"]) {
+    expect(Object.keys(manifest[field] ?? {}), field).not.toContain("@assmbl/testing");
+  }
+  expect(manifest.devDependencies?.["@assmbl/testing"]).toBe("workspace:*");
+});

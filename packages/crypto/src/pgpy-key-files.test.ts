@@ -2,16 +2,14 @@
 // their verdicts in pgpy-key-files.ts) against the real PGPy 0.6: what PGPy does with each is what
 // the list says, pgpyKeyProblems agrees with PGPy on all but the one whose only flaw is in the
 // signature mathematics, and inspectPublicKey().pgpy agrees on that one too.
-import { readFileSync } from "node:fs";
 import { pgpyKeyProblems } from "@assmbl/core";
+import { PGPY_KEY_FILES, type PgpyKeyFile, readPgpyKeyFile } from "@assmbl/testing/pgpy-key-files";
+import { type PythonKeyReport, pythonSdk } from "@assmbl/testing/python";
 import { beforeAll, describe, expect, it } from "vitest";
-import { type PythonKeyReport, pythonSdk } from "../../../scripts/python-sdk.js";
-import { PGPY_KEY_FILES, type PgpyKeyFile } from "../../core/src/testing/pgpy-key-files.js";
 import { inspectPublicKey } from "./key-policy.js";
 import { pgpyCanUse, revokedOrExpired } from "./testing/pgpy-usable.js";
 
-const armoredOf = (entry: PgpyKeyFile) =>
-  readFileSync(new URL(`../../core/src/testing/pgpy-keys/${entry.file}`, import.meta.url), "utf8");
+const armoredOf = (entry: PgpyKeyFile) => readPgpyKeyFile(entry.file);
 
 const OPENPGPJS_REFUSES = [
   "gpg-ed25519.sec.asc",

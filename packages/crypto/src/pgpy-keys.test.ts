@@ -1,14 +1,14 @@
-// Keys and the Python SDK, against the real PGPy 0.6 (through scripts/python/agentmail_sdk_model.py):
+// Keys and the Python SDK, against the real PGPy 0.6 (through packages/testing/src/python/agentmail_sdk_model.py):
 // every key generateKeyPair makes loads in PGPy, core's pgpyKeyProblems says "no problem" exactly
 // for the keys PGPy can use (it loads them, verifies them, and does not encrypt to a revoked or
 // expired key) except where the only flaw is in a signature's mathematics, and
 // inspectPublicKey().pgpy, which adds that check, agrees on every public key. The corpus
 // (testing/pgpy-corpus.ts) holds keys from every source at hand.
 import { pgpyKeyProblems } from "@assmbl/core";
+import { createGpgHome, type GpgHome } from "@assmbl/testing/gpg";
+import { type PythonKeyReport, pythonSdk } from "@assmbl/testing/python";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type PythonKeyReport, pythonSdk } from "../../../scripts/python-sdk.js";
 import { inspectPublicKey } from "./key-policy.js";
-import { createGpgHome, type GpgHome } from "./testing/gpg.js";
 import { buildCorpus, type CorpusKey, type Generated } from "./testing/pgpy-corpus.js";
 import { pgpyCanUse } from "./testing/pgpy-usable.js";
 

@@ -1,22 +1,22 @@
 // Bodies and attachments between this package and the Python SDK's PGPy 0.6 (through
-// scripts/python/agentmail_sdk_model.py): text goes as UTF-8 literal data ('u', exact bytes), so
+// packages/testing/src/python/agentmail_sdk_model.py): text goes as UTF-8 literal data ('u', exact bytes), so
 // PGPy's `.message` is a str equal to the text; attachments as binary ('b'); signatures verify
 // both ways.
 import type { EncryptionRecipient } from "@assmbl/core";
-import { decryptKey, enums, readMessage, readPrivateKey } from "openpgp";
-import { beforeAll, describe, expect, it } from "vitest";
+import { allByteValues, errorOf, readAll } from "@assmbl/testing/crypto-helpers";
 import {
   callPythonSdkBatch,
   fromBase64,
   type PythonKeypair,
   pythonSdk,
-} from "../../../scripts/python-sdk.js";
+} from "@assmbl/testing/python";
+import { decryptKey, enums, readMessage, readPrivateKey } from "openpgp";
+import { beforeAll, describe, expect, it } from "vitest";
 import { decryptBytes, decryptUtf8 } from "./decrypt.js";
 import { encryptBytes, encryptStream, encryptUtf8 } from "./encrypt.js";
 import { generateKeyPair, type KeyPairBundle } from "./keys.js";
 import { openpgpCrypto } from "./mail-crypto.js";
 import { type AgentPrivateKey, loadPrivateKey } from "./private-key.js";
-import { allByteValues, errorOf, readAll } from "./testing/helpers.js";
 
 const PASSPHRASE = "pgpy messages passphrase";
 

@@ -3,13 +3,13 @@
 // leaves out the revoked parts PGPy cannot load or would encrypt to. Checked with a real GnuPG
 // 2.2 (a fresh GNUPGHOME per view), openpgp.js, and PGPy 0.6 through the Python SDK model.
 import { pgpyKeyProblems } from "@assmbl/core";
+import { createGpgHome, type GpgHome } from "@assmbl/testing/gpg";
+import { pythonSdk } from "@assmbl/testing/python";
 import { enums, generateKey, type PrivateKey, readKey, readPrivateKey } from "openpgp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { pythonSdk } from "../../../scripts/python-sdk.js";
 import { hardenedConfig } from "./config.js";
 import { repairKeyForPgpy } from "./pgpy-repair.js";
 import { HASH_PREFERENCES, internals, resignSelfSignatures } from "./self-signatures.js";
-import { createGpgHome, type GpgHome } from "./testing/gpg.js";
 
 const homes: GpgHome[] = [];
 afterAll(async () => {

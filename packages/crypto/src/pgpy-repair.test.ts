@@ -1,16 +1,16 @@
 // repairKeyForPgpy on keys made by earlier versions (openpgp.js defaults), checked against the
-// real PGPy 0.6 (scripts/python/agentmail_sdk_model.py) and openpgp.js.
+// real PGPy 0.6 (packages/testing/src/python/agentmail_sdk_model.py) and openpgp.js.
 import { pgpyKeyProblems } from "@assmbl/core";
+import { errorOf } from "@assmbl/testing/crypto-helpers";
+import { pythonSdk } from "@assmbl/testing/python";
 import { generateKey, readKey, readPrivateKey } from "openpgp";
 import { beforeAll, describe, expect, it } from "vitest";
-import { pythonSdk } from "../../../scripts/python-sdk.js";
 import { hardenedConfig } from "./config.js";
 import { decryptUtf8 } from "./decrypt.js";
 import { encryptUtf8 } from "./encrypt.js";
 import { generateKeyPair, type KeyPairBundle } from "./keys.js";
 import { type RepairedKey, repairKeyForPgpy } from "./pgpy-repair.js";
 import { loadPrivateKey } from "./private-key.js";
-import { errorOf } from "./testing/helpers.js";
 import { earlierVersionKey } from "./testing/keys.js";
 
 const PASSPHRASE = "repair-me passphrase";

@@ -45,7 +45,10 @@ export interface RepairKeyOptions {
   passphrase?: string | undefined;
 }
 
-const OptionsSchema = z.strictObject({ passphrase: z.string().min(1).optional() }).optional();
+/** {@link RepairKeyOptions}, checked. @internal */
+export const OptionsSchema = z
+  .strictObject({ passphrase: z.string().min(1).optional() })
+  .optional();
 
 /**
  * Makes a key the Python SDK (PGPy 0.6) can load: rebuilds the self-signatures of a key made by

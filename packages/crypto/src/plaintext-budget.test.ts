@@ -1,6 +1,10 @@
 // maxPlaintextBytes: the most plaintext one decryption may produce, decompressed or not. Bombs
 // (a few KiB that expand to 64 MiB) must fail with plaintext_too_large under a small budget,
 // every way, without ever holding the expanded plaintext (RSS is sampled while they run).
+
+import { craftMessage } from "@assmbl/testing/crafted";
+import { deterministicBytes, errorOf, readAll } from "@assmbl/testing/crypto-helpers";
+import { discard, peakGrowth, streamOf } from "@assmbl/testing/streams";
 import { beforeAll, describe, expect, it } from "vitest";
 import { MAX_DECOMPRESSED_BYTES } from "./config.js";
 import { decryptBytes, decryptStream, decryptToSink, decryptUtf8 } from "./decrypt.js";
@@ -9,9 +13,6 @@ import { wrapOpenpgpError } from "./errors.js";
 import { generateKeyPair, type KeyPairBundle } from "./keys.js";
 import { type AgentPrivateKey, loadPrivateKey } from "./private-key.js";
 import { compressedBomb } from "./testing/bombs.js";
-import { craftMessage } from "./testing/crafted.js";
-import { deterministicBytes, errorOf, readAll } from "./testing/helpers.js";
-import { discard, peakGrowth, streamOf } from "./testing/streams.js";
 
 const MiB = 1024 * 1024;
 let alice: KeyPairBundle;

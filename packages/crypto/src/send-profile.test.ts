@@ -3,6 +3,9 @@
 // (then PKESK v6 + SEIPD v2, which core's ciphertext check accepts only from an implementation
 // that says so), and one key per armored text (openpgp.js alone would silently use the first).
 import { armoredMessageProblem, createMailer, type MailTransport } from "@assmbl/core";
+import { errorOf } from "@assmbl/testing/crypto-helpers";
+import { createGpgHome, type GpgHome } from "@assmbl/testing/gpg";
+import { pythonSdk } from "@assmbl/testing/python";
 import {
   armor,
   decryptSessionKeys,
@@ -13,15 +16,12 @@ import {
   readPrivateKey,
 } from "openpgp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { pythonSdk } from "../../../scripts/python-sdk.js";
 import { decryptUtf8 } from "./decrypt.js";
 import { encryptBytes, encryptUtf8 } from "./encrypt.js";
 import { assertRecipientKey, inspectPublicKey, parsePublicKey } from "./key-policy.js";
 import { generateKeyPair, type KeyPairBundle } from "./keys.js";
 import { openpgpCrypto } from "./mail-crypto.js";
 import { loadPrivateKey } from "./private-key.js";
-import { createGpgHome, type GpgHome } from "./testing/gpg.js";
-import { errorOf } from "./testing/helpers.js";
 
 let gpg: GpgHome;
 // gpg-made RSA-2048 keys whose only symmetric preference is 3DES (S2) or AES-128 (S7).

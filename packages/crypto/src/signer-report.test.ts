@@ -1,6 +1,10 @@
 // Which key signed: reported whether or not the signature counts, so a receiver can say "signed
 // by <fingerprint>, which is not the sender's key" (issue 13). The user ids of a valid signer are
 // only those its owner certified: a user id appended by someone else does not count.
+
+import { readAll } from "@assmbl/testing/crypto-helpers";
+import { createGpgHome, type GpgHome } from "@assmbl/testing/gpg";
+import { discard, streamOf } from "@assmbl/testing/streams";
 import {
   armor,
   enums,
@@ -16,9 +20,6 @@ import { decryptBytes, decryptStream, decryptToSink, decryptUtf8 } from "./decry
 import { generateKeyPair, type KeyPairBundle } from "./keys.js";
 import { openpgpCrypto } from "./mail-crypto.js";
 import { loadPrivateKey } from "./private-key.js";
-import { createGpgHome, type GpgHome } from "./testing/gpg.js";
-import { readAll } from "./testing/helpers.js";
-import { discard, streamOf } from "./testing/streams.js";
 
 let alice: KeyPairBundle;
 let bob: KeyPairBundle;

@@ -4,14 +4,15 @@
 // openpgp.js ignores, such as the CRC-24 line) with exactly the original plaintext, and never
 // with plaintext where decryptBytes refused. Before the stream guard, about 1 flip in 200 of this
 // message hung decryptStream for ever. `pnpm fuzz` runs 10,000 such cases against the build.
+
+import { concat } from "@assmbl/testing/crafted";
+import { deterministicBytes, readAll } from "@assmbl/testing/crypto-helpers";
+import { seededRandom } from "@assmbl/testing/random";
 import { beforeAll, describe, expect, it } from "vitest";
-import { seededRandom } from "../../../scripts/seeded-random.js";
 import { decryptBytes, decryptStream } from "./decrypt.js";
 import { encryptStream } from "./encrypt.js";
 import { generateKeyPair } from "./keys.js";
 import { type AgentPrivateKey, loadPrivateKey } from "./private-key.js";
-import { concat } from "./testing/crafted.js";
-import { deterministicBytes, readAll } from "./testing/helpers.js";
 
 const PLAINTEXT_BYTES = 96 * 1024;
 const FEED_CHUNK = 8 * 1024;

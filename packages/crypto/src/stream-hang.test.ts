@@ -4,6 +4,8 @@
 // an AgentMailError from every decryption, streamed or not, and release nothing. A regression
 // shows up as a test timeout (vitest's 30 s), never as a timed assertion.
 import { deflateRawSync } from "node:zlib";
+import { concat, craftMessage, literalBody, packet } from "@assmbl/testing/crafted";
+import { deterministicBytes, errorOf } from "@assmbl/testing/crypto-helpers";
 import {
   enums,
   LiteralDataPacket,
@@ -15,8 +17,6 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { decryptBytes, decryptStream, decryptToSink } from "./decrypt.js";
 import { generateKeyPair, type KeyPairBundle } from "./keys.js";
 import { type AgentPrivateKey, loadPrivateKey } from "./private-key.js";
-import { concat, craftMessage, literalBody, packet } from "./testing/crafted.js";
-import { deterministicBytes, errorOf } from "./testing/helpers.js";
 
 let alice: KeyPairBundle;
 let key: AgentPrivateKey;

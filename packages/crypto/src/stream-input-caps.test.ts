@@ -2,6 +2,11 @@
 // armor-limits.ts): hostile white space, endless armor lines, huge header blocks and endless
 // tails are refused with decryption_failed after reading little of them and holding less, while
 // real armor (gpg's, with Comment:/Version: headers, CRLF, blank lines first) still decrypts.
+
+import { concat } from "@assmbl/testing/crafted";
+import { deterministicBytes, errorOf, readAll } from "@assmbl/testing/crypto-helpers";
+import { createGpgHome, type GpgHome } from "@assmbl/testing/gpg";
+import { discard, peakGrowth, streamOf } from "@assmbl/testing/streams";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ArmorLimits, MAX_ARMOR_HEADERS, MAX_ARMOR_LINE, MAX_ARMOR_TAIL } from "./armor-limits.js";
 import { decryptBytes, decryptStream, decryptToSink } from "./decrypt.js";
@@ -9,10 +14,6 @@ import { encryptBytes } from "./encrypt.js";
 import { generateKeyPair, type KeyPairBundle } from "./keys.js";
 import { MAX_LEADING_SPACE } from "./leading-space.js";
 import { type AgentPrivateKey, loadPrivateKey } from "./private-key.js";
-import { concat } from "./testing/crafted.js";
-import { createGpgHome, type GpgHome } from "./testing/gpg.js";
-import { deterministicBytes, errorOf, readAll } from "./testing/helpers.js";
-import { discard, peakGrowth, streamOf } from "./testing/streams.js";
 
 const KiB = 1024;
 const MiB = 1024 * KiB;

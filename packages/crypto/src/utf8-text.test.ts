@@ -1,14 +1,15 @@
 // Text is exactly what the sender wrote, both ways with the Python SDK's PGPy: a leading U+FEFF
 // (BOM) survives (TextDecoder drops it unless told ignoreBOM), and text that is not well-formed
 // UTF-16 (a lone surrogate, which has no UTF-8 encoding) is refused rather than sent as U+FFFD.
+
+import { errorOf } from "@assmbl/testing/crypto-helpers";
+import { pythonSdk } from "@assmbl/testing/python";
 import { beforeAll, describe, expect, it } from "vitest";
-import { pythonSdk } from "../../../scripts/python-sdk.js";
 import { decryptUtf8 } from "./decrypt.js";
 import { encryptUtf8 } from "./encrypt.js";
 import { generateKeyPair, type KeyPairBundle } from "./keys.js";
 import { openpgpCrypto } from "./mail-crypto.js";
 import { loadPrivateKey } from "./private-key.js";
-import { errorOf } from "./testing/helpers.js";
 
 const WITH_BOM = ["\uFEFFhello", "\uFEFF\uFEFFtwo marks", "\uFEFF", "text \uFEFF inside"];
 const LONE = ["a\uD800b", "ends high \uD83D", "\uDE00 starts low", "pair reversed \uDE00\uD83D"];

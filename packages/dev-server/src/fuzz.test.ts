@@ -12,6 +12,7 @@ import {
 
 const PEER_ARMORED = armoredKey("peer@agents.localhost");
 
+import { sesErrorShape } from "@assmbl/testing/ses";
 import {
   call,
   MY_TOKEN,
@@ -22,7 +23,6 @@ import {
   upload,
   uploadForm,
 } from "./testing/platform.js";
-import { sesErrorShape } from "./testing/ses.js";
 
 const serve = useServers();
 

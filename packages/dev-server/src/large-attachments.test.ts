@@ -10,8 +10,8 @@ import {
   Routes,
   routePath,
 } from "@assmbl/core";
+import { runPython } from "@assmbl/testing/python";
 import { describe, expect, it } from "vitest";
-import { runPython } from "../../../scripts/run-python.js";
 import { headerFields, headerValues } from "./mime/headers.js";
 import type { DevServer } from "./server.js";
 import { armoredCiphertext, expectProblem, useServers } from "./testing/helpers.js";
@@ -102,7 +102,8 @@ describe("delivery by reference", () => {
     // Each part keeps its headers, with an empty body right before the next delimiter.
     const boundary = /boundary="([^"]+)"/.exec(raw)?.[1] ?? "";
     expect(boundary).not.toBe("");
-    // transport-ses quotes the filename (as the Python SDK writes it) or not: either is the part.
+    // The composer (@assmbl/mime) quotes the filename (as the Python SDK writes it) or not:
+    // either is the part.
     for (const filename of [/filename="?data\.bin/, /r%C3%A9sum%C3%A9\.pdf\.asc/]) {
       const at = raw.search(filename);
       expect(at).toBeGreaterThan(0);

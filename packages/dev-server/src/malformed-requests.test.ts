@@ -2,12 +2,12 @@
 // idempotency key's canonical JSON recursed until the stack overflowed), and a stored content
 // type holding U+2028 (the storage GET could not put it in a header). Each is now a 4xx or served.
 import { parseAddress, Routes } from "@assmbl/core";
+import { useSesClients } from "@assmbl/testing/ses";
 import { SendRawEmailCommand } from "@aws-sdk/client-ses";
 import { describe, expect, it } from "vitest";
 import { MAX_JSON_DEPTH, nestingDepthOver } from "./http/json-body.js";
 import { expectProblem, postJson, useServers } from "./testing/helpers.js";
 import { call, MY_TOKEN, PLATFORM_AGENTS, send, upload } from "./testing/platform.js";
-import { useSesClients } from "./testing/ses.js";
 
 const serve = useServers();
 const sesClients = useSesClients();

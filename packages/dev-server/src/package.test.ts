@@ -20,21 +20,35 @@ async function sources(): Promise<Array<[file: string, source: string]>> {
   );
 }
 
-// transport-ses brings the MIME composer, so SendEmail captures and /send messages are built as
-// the SDK builds them; postal-mime lists a received message's attachment parts.
-// crypto (openpgp.js) verifies the self-certifications of registered keys' user ids.
-it("depends on core, crypto, transport-ses, hono, its node adapter, postal-mime and zod only", async () => {
+// mime brings the MIME composer, so SendEmail captures and /send messages are built as the SDK
+// builds them; postal-mime lists a received message's attachment parts. crypto (openpgp.js)
+// verifies the self-certifications of registered keys' user ids. No transport: the server is a
+// peer of the SDK's transports, not a user of them, and never loads the AWS SDK.
+it("depends on core, crypto, mime, hono, its node adapter, postal-mime and zod only", async () => {
   const manifest = JSON.parse(await readFile(join(root, "package.json"), "utf8"));
   expect(Object.keys(manifest.dependencies).sort()).toEqual([
     "@assmbl/core",
     "@assmbl/crypto",
-    "@assmbl/transport-ses",
+    "@assmbl/mime",
     "@hono/node-server",
     "hono",
     "postal-mime",
     "zod",
   ]);
   expect(manifest.bin).toEqual({ "agentmail-dev": "./dist/bin.js" });
+});
+
+// The AWS SDK clients are devDependencies only: the tests use them as real SES peers.
+it("imports no AWS SDK package and no transport in the code it ships", async () => {
+  const manifest = JSON.parse(await readFile(join(root, "package.json"), "utf8"));
+  for (const name of Object.keys(manifest.dependencies)) expect(name).not.toMatch(/^@aws-sdk\//);
+  expect(manifest.peerDependencies).toBeUndefined();
+  const files = await sources();
+  expect(files.length).toBeGreaterThan(8);
+  for (const [file, source] of files) {
+    expect(source, file).not.toMatch(/["']@aws-sdk\//);
+    expect(source, file).not.toMatch(/["']@assmbl\/transport-(ses|api)["']/);
+  }
 });
 
 it("takes every path from core's route table instead of spelling it out", async () => {
@@ -62,4 +76,15 @@ it("answers only with error codes core documents", async () => {
   }
   expect(used.size).toBeGreaterThan(8);
   for (const code of used) expect(Object.keys(ERROR_CODES), code).toContain(code);
+});
+
+// @assmbl/testing is private (never published): a published package may only devDepend on it.
+it("never depends on the private @assmbl/testing outside devDependencies", async () => {
+  const manifest = JSON.parse(
+    await readFile(fileURLToPath(new URL("../package.json", import.meta.url)), "utf8"),
+  );
+  for (const field of ["dependencies", "peerDependencies", "optionalDependencies"]) {
+    expect(Object.keys(manifest[field] ?? {}), field).not.toContain("@assmbl/testing");
+  }
+  expect(manifest.devDependencies?.["@assmbl/testing"]).toBe("workspace:*");
 });

@@ -1,34 +1,20 @@
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { createRequire } from "node:module";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { runReadmeSnippet } from "@assmbl/testing/readme";
 import { expect, it } from "vitest";
-import { runReadmeSnippet } from "../../../scripts/readme-snippet.js";
 
 const readme = fileURLToPath(new URL("../README.md", import.meta.url));
-const imports = {
-  "@assmbl/dev-server": fileURLToPath(new URL("./index.ts", import.meta.url)),
-  "@aws-sdk/client-ses": createRequire(import.meta.url).resolve("@aws-sdk/client-ses"),
-};
+// This package from its source; the AWS SDK (a devDependency) as installed.
+const self = fileURLToPath(new URL("./index.ts", import.meta.url));
 
 // The README opens with a snippet users copy; it must run as printed.
 it("the README's opening snippet runs and prints what its comments say", async () => {
-  const logged = await runReadmeSnippet(readme, imports);
+  const logged = await runReadmeSnippet(readme, { self });
   expect(logged).toEqual([[200, 1, "active"], [1]]);
 });
 
 /** Runs the first ts snippet after `heading`. */
-async function runSection(heading: string): Promise<unknown[][]> {
-  const section = (await readFile(readme, "utf8")).split(heading)[1] ?? "";
-  const dir = await mkdtemp(join(tmpdir(), "readme-section-"));
-  try {
-    const file = join(dir, "README.md");
-    await writeFile(file, section);
-    return await runReadmeSnippet(file, imports);
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
+function runSection(heading: string): Promise<unknown[][]> {
+  return runReadmeSnippet(readme, { self, section: heading });
 }
 
 it("the README's SES example runs and prints what its comments say", async () => {

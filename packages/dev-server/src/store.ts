@@ -57,13 +57,15 @@ export interface DevMessageUpdate {
   isArchived?: boolean | undefined;
 }
 
-const StoreOptionsSchema = z.strictObject({
+/** {@link DevStoreOptions}, checked. @internal */
+export const StoreOptionsSchema = z.strictObject({
   mailDomain: z.string().min(1).optional(),
   attachmentProcessingMs: z.int().min(0).max(3_600_000).optional(),
   inlineMessageBytes: z.int().min(0).max(Limits.sesV2MessageBytes).optional(),
 });
 
-const MessageUpdateSchema = z.strictObject({
+/** {@link DevMessageUpdate}, checked. @internal */
+export const MessageUpdateSchema = z.strictObject({
   labels: z.array(z.string().min(1).max(256)).max(100).optional(),
   isRead: z.boolean().optional(),
   isArchived: z.boolean().optional(),

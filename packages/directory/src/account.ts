@@ -14,7 +14,8 @@ import type { Directory } from "./directory.js";
 import { authHeaders, type DirectoryHttp, toAgentMailError } from "./http.js";
 import { assertPgpyCanLoad, assertPublicKeyOnly, RegisterOptionsSchema } from "./pgpy-guard.js";
 
-const RegisterInputSchema = z.strictObject({
+/** {@link RegisterInput}, checked. @internal */
+export const RegisterInputSchema = z.strictObject({
   publicKey: z.string().min(1),
   algorithm: DirectoryAlgorithmSchema,
   keyVersion: z.int().positive(),

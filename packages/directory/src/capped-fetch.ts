@@ -27,9 +27,9 @@ export function unreadableBody(response: Response): string | undefined {
 
 /**
  * Wraps `fetch` so that one ky attempt is bounded in time and memory: the attempt (headers AND
- * body) ends at `timeoutMs` with ky's `TimeoutError` (so ky's retry and the error mapping treat a
- * trickling body exactly as a late header), and the body is read here under its cap, handing ky a
- * buffered copy. ky's own `timeout` stops at the headers, which is why it is turned off.
+ * body) ends at `timeoutMs` with ky's `TimeoutError` (so the retry engine and the error mapping
+ * treat a trickling body exactly as a late header), and the body is read here under its cap,
+ * handing ky a buffered copy. ky's own `timeout` stops at the headers, which is why it is off.
  *
  * Past the cap: `response_too_large`, the body cancelled (the connection closed). An error body
  * is not an error of its own: over `Limits.errorBodyBytes` only its beginning is kept; one that

@@ -3,56 +3,72 @@ import {
   authorizationHeader,
   codeForStatus,
   ErrorBodySchema,
+  type Runtime,
+  realRuntime,
   redact,
 } from "@assmbl/core";
 import ky, { HTTPError, type KyInstance, TimeoutError } from "ky";
 import { cappedFetch, unreadableBody } from "./capped-fetch.js";
+import {
+  type DirectoryRetry,
+  directoryRetryPolicy,
+  notRetriedBecause,
+  retryingFetch,
+} from "./retrying-fetch.js";
 
-/** The HTTP side of the directory: one ky instance with the retry policy, and error mapping. */
+/**
+ * The HTTP side of the directory: one ky instance (its own retry off), each call's fetch bounded
+ * and retried by core's engine, and error mapping.
+ */
 export interface DirectoryHttp {
   client: KyInstance;
   token: string | undefined;
   /**
-   * The ky options that bound one call: each attempt (headers and body) ends at `timeoutMs`, and
-   * its body is read under `maxBytes` (error bodies under `Limits.errorBodyBytes`).
+   * The ky options of one call: its GET retried by core's engine (see `retryingFetch`), each
+   * attempt (headers and body) ending at `timeoutMs` with its body read under `maxBytes` (error
+   * bodies under `Limits.errorBodyBytes`).
    */
   budget(maxBytes: number, what: string): { fetch: typeof fetch };
 }
 
-export function createHttp(options: {
-  baseUrl: string;
-  token: string | undefined;
-  timeoutMs: number;
-  retry: { limit: number; backoffLimitMs: number; maxRetryAfterMs: number };
-  fetch: typeof fetch | undefined;
-}): DirectoryHttp {
+/**
+ * Creates the directory's HTTP side. `runtime` (clock, randomness, sleep) is core's
+ * `realRuntime` unless a test injects one.
+ *
+ * @example
+ * const http = createHttp({ baseUrl, token, timeoutMs: 10_000, retry: { limit: 2, backoffLimitMs: 5_000, maxRetryAfterMs: 30_000, maxElapsedMs: 20_000 }, fetch: undefined });
+ * const text = await http.client.get("public/agents/bob", http.budget(Limits.directoryRecordBytes, "lookup of bob")).text();
+ */
+export function createHttp(
+  options: {
+    baseUrl: string;
+    token: string | undefined;
+    timeoutMs: number;
+    retry: DirectoryRetry;
+    fetch: typeof fetch | undefined;
+  },
+  runtime: Runtime = realRuntime,
+): DirectoryHttp {
   const client = ky.create({
     prefixUrl: options.baseUrl,
     // ky's timeout ends at the headers; each call's `budget` fetch bounds the whole attempt.
     timeout: false,
     throwHttpErrors: true,
-    retry: {
-      limit: options.retry.limit,
-      methods: ["get"],
-      statusCodes: [408, 429, 500, 502, 503, 504],
-      afterStatusCodes: [413, 429, 503],
-      maxRetryAfter: options.retry.maxRetryAfterMs,
-      backoffLimit: options.retry.backoffLimitMs,
-      retryOnTimeout: true,
-      // Full jitter: clients that failed together do not retry together.
-      jitter: true,
-      // An answer over its cap would be as large again: `response_too_large` is final.
-      shouldRetry: ({ error }) =>
-        AgentMailError.is(error) && !error.retryable ? false : undefined,
-    },
+    // Retries are core's engine's (one formula and classification for every package): see budget.
+    retry: 0,
   });
+  const policy = directoryRetryPolicy(options.retry);
   // Looked up per call, so a fetch replaced after creation (tests, instrumentation) is used.
   const inner: typeof fetch = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
   return {
     client,
     token: options.token,
     budget: (maxBytes, what) => ({
-      fetch: cappedFetch(inner, { timeoutMs: options.timeoutMs, maxBytes, what }),
+      fetch: retryingFetch(cappedFetch(inner, { timeoutMs: options.timeoutMs, maxBytes, what }), {
+        policy,
+        runtime,
+        what,
+      }),
     }),
   };
 }
@@ -70,7 +86,11 @@ export function authHeaders(http: DirectoryHttp, what: string): Record<string, s
 
 /**
  * Turns what ky threw into an AgentMailError. Network failures, timeouts and 5xx (after the
- * retries ky already made) become `unavailableCode`, retryable; an error body's code is kept.
+ * retries the engine already made) become `directory_unavailable`, retryable; an error body's
+ * code is kept.
+ *
+ * @example
+ * try { await http.client.get(path, http.budget(max, what)); } catch (error) { throw await toAgentMailError(error, what, http); }
  */
 export async function toAgentMailError(
   error: unknown,
@@ -80,6 +100,9 @@ export async function toAgentMailError(
   const unavailableCode = "directory_unavailable";
   const secrets = http.token ? [http.token] : [];
   if (AgentMailError.is(error)) return error;
+  // A retryable failure the retry budget stopped: the message says why it was the last.
+  const why = notRetriedBecause(error instanceof HTTPError ? error.response : error);
+  const stopped = why ? ` (${why})` : "";
   if (error instanceof HTTPError) {
     const status = error.response.status;
     // The body was read (under its cap) by the budget fetch; this reads the buffered copy.
@@ -93,7 +116,7 @@ export async function toAgentMailError(
     if (status >= 500) {
       return new AgentMailError({
         code: unavailableCode,
-        message: `${what}: the directory answered ${status}${note}`,
+        message: `${what}: the directory answered ${status}${note}${stopped}`,
         status,
         body,
         retryable: true,
@@ -107,7 +130,7 @@ export async function toAgentMailError(
     const detail = parsed.success && parsed.data.message ? `: ${parsed.data.message}` : "";
     return new AgentMailError({
       code,
-      message: `${what}: ${status} ${code}${detail}${note}`,
+      message: `${what}: ${status} ${code}${detail}${note}${stopped}`,
       status,
       body,
       cause: error,
@@ -117,7 +140,7 @@ export async function toAgentMailError(
   if (error instanceof TimeoutError) {
     return new AgentMailError({
       code: unavailableCode,
-      message: `${what}: the directory did not answer in time`,
+      message: `${what}: the directory did not answer in time${stopped}`,
       retryable: true,
       cause: error,
       secrets,
@@ -133,7 +156,7 @@ export async function toAgentMailError(
   }
   return new AgentMailError({
     code: unavailableCode,
-    message: `${what}: ${error instanceof Error ? error.message : String(error)}`,
+    message: `${what}: ${error instanceof Error ? error.message : String(error)}${stopped}`,
     retryable: true,
     cause: error,
     secrets,

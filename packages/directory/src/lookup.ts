@@ -20,7 +20,8 @@ import { type DirectoryHttp, toAgentMailError } from "./http.js";
 import { type KeyPins, sameKey } from "./key-pins.js";
 import type { DirectoryOptionsSchema } from "./options.js";
 
-const LookupOptionsSchema = z
+/** Core's `KeyLookupOptions`, checked. @internal */
+export const LookupOptionsSchema = z
   .strictObject({ refresh: z.boolean().optional(), signal: z.instanceof(AbortSignal).optional() })
   .optional();
 

@@ -28,6 +28,7 @@ export const DirectoryOptionsSchema = z.strictObject({
       limit: z.int().nonnegative().default(2),
       backoffLimitMs: z.int().nonnegative().default(5_000),
       maxRetryAfterMs: z.int().nonnegative().default(30_000),
+      maxElapsedMs: z.int().nonnegative().optional(),
     })
     .default({ limit: 2, backoffLimitMs: 5_000, maxRetryAfterMs: 30_000 }),
   fetch: z.custom<typeof fetch>(isFunction, "expected a fetch function").optional(),
@@ -72,8 +73,14 @@ export interface DirectoryOptions {
   maxEntries?: number | undefined;
   /** Deadline of each attempt, headers and body together (default 10 s); a GET that misses it is retried. */
   timeoutMs?: number | undefined;
-  /** GET retries on 429, 5xx, network errors and timeouts: jittered exponential backoff honouring `Retry-After`. */
-  retry?: { limit?: number; backoffLimitMs?: number; maxRetryAfterMs?: number } | undefined;
+  /**
+   * GET retries on 429, 5xx, network errors and timeouts: jittered exponential backoff honouring
+   * `Retry-After`. `maxElapsedMs` (no default) bounds the time one call spends, attempts and
+   * waits together: a retry whose wait would end past it is not made, and the error says so.
+   */
+  retry?:
+    | { limit?: number; backoffLimitMs?: number; maxRetryAfterMs?: number; maxElapsedMs?: number }
+    | undefined;
   /** A `fetch` to use instead of the global one. */
   fetch?: typeof fetch | undefined;
   /** Share the cache between processes (a Keyv instance, or any store with the same methods). */

@@ -1,6 +1,5 @@
 // directory.register refuses a key the Python SDK (PGPy 0.6) cannot load, before anything is sent,
 // against the dev server; the fix it names (repairKeyForPgpy) and the opt-out it names both work.
-import { readFileSync } from "node:fs";
 import {
   generateKeyPair,
   inspectPublicKey,
@@ -8,6 +7,7 @@ import {
   repairKeyForPgpy,
 } from "@assmbl/crypto";
 import { type DevServer, startDevServer } from "@assmbl/dev-server";
+import { readPgpyKeyFile } from "@assmbl/testing/pgpy-key-files";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createDirectory } from "./directory.js";
 
@@ -206,10 +206,9 @@ describe("register never sends a private key", () => {
 });
 
 describe("register refuses a key PGPy would encrypt to though it is revoked or expired", () => {
-  // Key files of a review against PGPy 0.6 (packages/core/src/testing/pgpy-keys/): PGPy loads and
+  // Key files of a review against PGPy 0.6 (packages/testing/src/pgpy-keys/): PGPy loads and
   // verifies both, and encrypts to the revoked key, or to the expired subkey.
-  const keyFile = (file: string) =>
-    readFileSync(new URL(`../../core/src/testing/pgpy-keys/${file}`, import.meta.url), "utf8");
+  const keyFile = (file: string) => readPgpyKeyFile(file);
 
   it.each([
     ["gpg-revoked.pub.asc", "the key is revoked, and PGPy does not check revocations"],

@@ -1,13 +1,13 @@
 // Every body the directory reads is read under a cap and inside `timeoutMs`, against a real
 // loopback server that answers like an attacker. Memory is measured, not time.
 import { AgentMailError, Limits } from "@assmbl/core";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import {
   attackWith,
   type HostileServer,
   type Hostility,
   startHostileServer,
-} from "../../../scripts/hostile-server.js";
+} from "@assmbl/testing/hostile-server";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createDirectory, type Directory } from "./directory.js";
 
 const MiB = 1024 * 1024;

@@ -70,13 +70,15 @@ const filename = z
     `expected at most ${Limits.filenameBytes} UTF-8 bytes`,
   );
 
-const UploadRequestInputSchema = z.strictObject({
+/** The input of `requestAttachmentUpload`, checked. @internal */
+export const UploadRequestInputSchema = z.strictObject({
   filename,
   contentType: MediaTypeSchema,
   maxBytes: z.int().positive().max(MAX_UPLOAD_BYTES),
 });
 
-const UploadInputSchema = z.strictObject({
+/** {@link UploadAttachmentInput}, checked. @internal */
+export const UploadInputSchema = z.strictObject({
   filename,
   contentType: MediaTypeSchema.optional(),
   content: z.custom<AttachmentContent>(

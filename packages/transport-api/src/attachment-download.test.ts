@@ -2,11 +2,12 @@
 // storage: exact bytes, the cap, the idle deadline, and no token sent to storage.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { realRuntime } from "@assmbl/core";
+import { readPart } from "@assmbl/mime";
 import { afterEach, describe, expect, it } from "vitest";
-import { downloadAttachment, readPart } from "./attachment-download.js";
+import { downloadAttachment } from "./attachment-download.js";
 import { createApiHttp } from "./http.js";
 import { RetryOptionsSchema } from "./options.js";
-import { realRuntime } from "./retry.js";
 import { errorOf, sampleBytes } from "./testing/fixtures.js";
 
 const TOKEN = "am_test_token_download";

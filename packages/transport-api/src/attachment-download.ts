@@ -1,14 +1,7 @@
-import { AgentMailError, concatBytes, DownloadResponseSchema, Routes } from "@assmbl/core";
+import { AgentMailError, DownloadResponseSchema, Routes } from "@assmbl/core";
+import type { PartStream } from "@assmbl/mime/read";
 import type { ApiHttp } from "./http.js";
 import { failureFromThrown } from "./http-errors.js";
-
-/**
- * The most a download is read when the platform reports no size (S3's largest single object).
- *
- * @example
- * const cap = size ?? MAX_DOWNLOAD_BYTES;
- */
-export const MAX_DOWNLOAD_BYTES = 5 * 1024 ** 3;
 
 /**
  * The slowest a download may average once its first `timeoutMs` are over (64 KiB/s): a storage
@@ -19,18 +12,6 @@ export const MAX_DOWNLOAD_BYTES = 5 * 1024 ** 3;
  * const latest = started + timeoutMs + (received * 1000) / MIN_DOWNLOAD_BYTES_PER_SECOND;
  */
 export const MIN_DOWNLOAD_BYTES_PER_SECOND = 64 * 1024;
-
-/**
- * One attachment arriving from storage: its bytes as a stream, and `close()` to drop the
- * connection (idempotent; harmless after the stream ended).
- *
- * @example
- * const part: PartStream = bytesPart(new Uint8Array([1, 2, 3]));
- */
-export interface PartStream {
-  stream: ReadableStream<Uint8Array>;
-  close(): void;
-}
 
 /**
  * What {@link downloadAttachment} fetches and how.
@@ -57,7 +38,8 @@ export interface DownloadRequest {
 }
 
 /**
- * Streams a received attachment from the platform: `POST /messages/{id}/attachments/{index}/download`
+ * Streams a received attachment from the platform (the `AttachmentSource` `fetchMessage` hands
+ * `@assmbl/mime`'s reader): `POST /messages/{id}/attachments/{index}/download`
  * for a presigned URL, then a GET of it. The answer is never buffered: the stream yields chunks
  * as they arrive, errors with `response_too_large` past `maxBytes` (checked against
  * `Content-Length` first), with `timeout` when no chunk comes for `timeoutMs` or the download
@@ -168,51 +150,6 @@ export async function downloadAttachment(
     { highWaterMark: 0 },
   );
   return { stream, close: () => controller.abort() };
-}
-
-/**
- * Reads a {@link PartStream} into memory (it is closed afterwards).
- *
- * @example
- * const bytes = await readPart(await downloadAttachment(http, request));
- * @throws {AgentMailError} whatever the stream errors with.
- */
-export async function readPart(part: PartStream): Promise<Uint8Array> {
-  const chunks: Uint8Array[] = [];
-  try {
-    const reader = part.stream.getReader();
-    for (let next = await reader.read(); !next.done; next = await reader.read()) {
-      chunks.push(next.value);
-    }
-  } finally {
-    part.close();
-  }
-  return chunks.length === 1 ? (chunks[0] as Uint8Array) : concatBytes(...chunks);
-}
-
-/**
- * Bytes already in memory as a {@link PartStream}, in 64 KiB chunks (views, not copies).
- *
- * @example
- * await bytesPart(part.bytes).stream.pipeTo(sink);
- */
-export function bytesPart(bytes: Uint8Array): PartStream {
-  const CHUNK = 64 * 1024;
-  let offset = 0;
-  const stream = new ReadableStream<Uint8Array>(
-    {
-      pull(sink) {
-        if (offset >= bytes.length) {
-          sink.close();
-          return;
-        }
-        sink.enqueue(bytes.subarray(offset, offset + CHUNK));
-        offset += CHUNK;
-      },
-    },
-    { highWaterMark: 0 },
-  );
-  return { stream, close: () => {} };
 }
 
 function timeoutError(): DOMException {

@@ -6,11 +6,12 @@
 // reads its own copy with the SDK and its own key, and the Python SDK (PGPy) reads every copy for
 // each of its recipients and for no one else. What the mailer refuses, and what it adds, is in
 // bcc-refusals.test.ts; the platform and the checks are in testing/bcc-platform.ts.
+
+import { openMessage } from "@assmbl/mime";
+// The platform's Python SDK (PGPy), modelled by a script at the repository root.
+import { fromBase64, pythonSdk } from "@assmbl/testing/python";
 import PostalMime from "postal-mime";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-// The platform's Python SDK (PGPy), modelled by a script at the repository root.
-import { fromBase64, pythonSdk } from "../../../scripts/python-sdk.js";
-import { openMessage } from "./open-message.js";
 import {
   address,
   type BccPlatform,

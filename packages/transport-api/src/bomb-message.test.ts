@@ -1,12 +1,13 @@
 // A hostile sender's message full of compression bombs (zlib and bzip2, made by GnuPG), mailed
 // through the dev server's SES endpoint and read with fetchMessage and openMessage at their
 // default limits: every bomb fails with plaintext_too_large, and memory stays bounded.
+
+import { openMessage } from "@assmbl/mime";
+import { createGpgHome, type GpgHome } from "@assmbl/testing/gpg";
+import { handMime } from "@assmbl/testing/hand-mime";
+import { rssGrowthDuring } from "@assmbl/testing/hostile-server";
 import { SendRawEmailCommand } from "@aws-sdk/client-ses";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { rssGrowthDuring } from "../../../scripts/hostile-server.js";
-import { createGpgHome, type GpgHome } from "../../crypto/src/testing/gpg.js";
-import { openMessage } from "./open-message.js";
-import { handMime } from "./testing/hand-mime.js";
 import {
   devSesClient,
   findBySubject,

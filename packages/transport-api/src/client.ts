@@ -1,4 +1,4 @@
-import { DomainNameSchema, parseInput } from "@assmbl/core";
+import { DomainNameSchema, parseInput, type Runtime, realRuntime } from "@assmbl/core";
 import { z } from "zod";
 import {
   attachmentCalls,
@@ -12,7 +12,6 @@ import { createApiHttp } from "./http.js";
 import type { InboxItem, InboxPage, InboxQuery, StoredMessage } from "./inbox.js";
 import { inboxCalls } from "./inbox-calls.js";
 import { ConnectionOptionsShape, type RetryOptions } from "./options.js";
-import { type Runtime, realRuntime } from "./retry.js";
 
 export type {
   PresignedUpload,
@@ -79,7 +78,8 @@ export interface AgentMailClient {
   requestAttachmentDownload(objectKey: string, options?: CallOptions): Promise<{ url: string }>;
 }
 
-const OptionsSchema = z.strictObject({
+/** {@link AgentMailClientOptions}, checked. @internal */
+export const OptionsSchema = z.strictObject({
   ...ConnectionOptionsShape,
   mailDomain: DomainNameSchema.optional(),
 });

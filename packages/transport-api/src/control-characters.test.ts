@@ -1,8 +1,7 @@
+import type { ReceivedMessage } from "@assmbl/mime";
+import { cleanText, openMessage } from "@assmbl/mime";
 import { type SESClient, SendRawEmailCommand } from "@aws-sdk/client-ses";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { cleanText } from "./mime.js";
-import { openMessage } from "./open-message.js";
-import type { ReceivedMessage } from "./read-message.js";
 import { sampleBytes } from "./testing/fixtures.js";
 import {
   devSesClient,

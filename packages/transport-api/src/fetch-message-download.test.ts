@@ -15,9 +15,9 @@ import {
 } from "@assmbl/crypto";
 import { type DevServer, startDevServer } from "@assmbl/dev-server";
 import { createDirectory } from "@assmbl/directory";
+import { parseMime } from "@assmbl/mime";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { type AgentMailClient, createAgentMailClient } from "./client.js";
-import { parseMime } from "./mime.js";
 import { errorOf, sampleBytes } from "./testing/fixtures.js";
 import { findBySubject, MAIL_DOMAIN, RECEIVER, SENDER } from "./testing/platform.js";
 import { apiTransport } from "./transport.js";

@@ -1,4 +1,20 @@
-import { AttachmentStatusSchema, Limits, MessageSchema, parseInput, Routes } from "@assmbl/core";
+import {
+  AttachmentStatusSchema,
+  Limits,
+  MessageSchema,
+  parseInput,
+  Routes,
+  type Runtime,
+} from "@assmbl/core";
+import {
+  cleanText,
+  type OpenMessageOptions,
+  prepareReceive,
+  type ReceivedMessage,
+  ReceiveOptionsShape,
+  StorageOptionsShape,
+  type VerifyWith,
+} from "@assmbl/mime/read";
 import { z } from "zod";
 import { downloadAttachment } from "./attachment-download.js";
 import type { ApiHttp } from "./http.js";
@@ -9,19 +25,7 @@ import {
   toPlatformAttachment,
   toStoredMessage,
 } from "./inbox.js";
-import { cleanText, parseMime } from "./mime.js";
-import type { OpenMessageOptions } from "./open-message.js";
 import { MAX_TIMER_MS } from "./options.js";
-import { type ReceivedMessage, readMessage } from "./read-message.js";
-import { prepareDownloadDir, StorageOptionsShape } from "./receive-options.js";
-import type { Runtime } from "./retry.js";
-import { bindSigner } from "./signer-binding.js";
-import {
-  ReceiveOptionsShape,
-  requireDomainForDirectory,
-  type VerifyWith,
-  verificationKeys,
-} from "./verification-keys.js";
 
 /**
  * Options of {@link AgentMailClient.fetchMessage}.
@@ -60,7 +64,8 @@ export interface FetchedMessage extends ReceivedMessage {
   receivedAt: Date;
 }
 
-const FetchOptionsSchema = z
+/** {@link FetchMessageOptions}, checked. @internal */
+export const FetchOptionsSchema = z
   .strictObject({
     ...ReceiveOptionsShape,
     ...StorageOptionsShape,
@@ -146,8 +151,11 @@ export async function fetchMessage(
     maxInMemoryAttachmentBytes: Limits.inMemoryAttachmentBytes,
   };
   const { signal } = opts;
-  requireDomainForDirectory(opts.verifyWith as VerifyWith | undefined, mailDomain);
-  const downloadDir = await prepareDownloadDir(opts);
+  // Every option is checked (and downloadDir opened) before any request is made.
+  const reading = await prepareReceive(
+    { ...opts, verifyWith: opts.verifyWith as VerifyWith | undefined },
+    mailDomain,
+  );
   const stored = await getStoredMessage(http, messageId, signal);
   const attachments =
     opts.includeAttachments === false
@@ -155,27 +163,10 @@ export async function fetchMessage(
       : await settle(reader, messageId, stored.attachments, opts, signal);
   // With downloadDir the bytes come from the download route, and without attachments they are
   // not read: the raw's attachment bodies are not decoded at all (only measured, if needed).
-  const parsed = await parseMime(stored.rawMime, {
-    stripAttachments: downloadDir !== undefined || opts.includeAttachments === false,
-  });
-  const fields = await readMessage(parsed, {
-    // Signature verdicts bound to the sender whose key was looked up (issue 13).
-    decryptWith: bindSigner(
-      opts.decryptWith,
-      opts.verifyWith as VerifyWith | undefined,
-      stored.sender,
-    ),
-    verificationKeys: () =>
-      verificationKeys(
-        opts.verifyWith as VerifyWith | undefined,
-        stored.sender,
-        mailDomain,
-        signal,
-      ),
-    platform: attachments.map(toPlatformAttachment),
-    includeAttachments: opts.includeAttachments,
-    maxPlaintextBytes: opts.maxPlaintextBytes,
-    downloadDir,
+  const { fields } = await reading.read(stored.rawMime, {
+    // Signature verdicts bound to the sender the platform vouches for, whose key is looked up.
+    sender: stored.sender,
+    attachments: attachments.map(toPlatformAttachment),
     source: {
       open: (index, maxBytes, expectedBytes) =>
         downloadAttachment(http, {
@@ -188,7 +179,6 @@ export async function fetchMessage(
         }),
       maxInMemoryBytes: opts.maxInMemoryAttachmentBytes,
     },
-    signal,
   });
   return {
     id: stored.id,

@@ -3,13 +3,13 @@
 import { AgentMailError, createMailer } from "@assmbl/core";
 import { openpgpCrypto } from "@assmbl/crypto";
 import { createDirectory } from "@assmbl/directory";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import {
   type HostileServer,
   type Hostility,
   rssGrowthDuring,
   startHostileServer,
-} from "../../../scripts/hostile-server.js";
+} from "@assmbl/testing/hostile-server";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { type ScriptedServer, scriptedServer } from "./testing/scripted-server.js";
 import { apiTransport } from "./transport.js";
 

@@ -5,12 +5,12 @@ import {
   ErrorBodySchema,
   isRetryableCode,
   Limits,
+  networkFailure,
   parseRetryAfter,
   ResponseHeaders,
   readBodyCapped,
   redact,
 } from "@assmbl/core";
-import { TimeoutError } from "ky";
 import type { AttemptFailure } from "./retry.js";
 
 /** Who answered: the AgentMail API (JSON errors) or the storage behind presigned URLs (S3 XML). */
@@ -120,8 +120,8 @@ export function answerMayFollowWork(status: number): boolean {
 
 /**
  * Classifies what `fetch` (or ky) threw: timeouts, aborts and network failures. A failure after
- * the request may have reached the server (connection reset, timeout) is `ambiguous`; a refused
- * connection or a failed DNS lookup is not.
+ * the request may have reached the server (connection reset, timeout) is `ambiguous`; one that
+ * core's `networkFailure` says sent nothing (a refused connection, a failed DNS lookup) is not.
  *
  * @example
  * const failure = failureFromThrown(error, "send", [token]);
@@ -133,7 +133,8 @@ export function failureFromThrown(
 ): AttemptFailure {
   if (AgentMailError.is(thrown)) return { error: thrown };
   const name = thrown instanceof Error || thrown instanceof DOMException ? thrown.name : "";
-  if (thrown instanceof TimeoutError || name === "TimeoutError") {
+  // ky's TimeoutError and a DOMException from a deadline's signal both carry this name.
+  if (name === "TimeoutError") {
     return {
       error: new AgentMailError({
         code: "timeout",
@@ -157,7 +158,7 @@ export function failureFromThrown(
   if (thrown instanceof TypeError) {
     const cause = (thrown as { cause?: { code?: unknown; message?: unknown } }).cause;
     const causeCode = typeof cause?.code === "string" ? cause.code : undefined;
-    const never = causeCode !== undefined && NOT_SENT.has(causeCode);
+    const never = networkFailure(thrown)?.sent === "no";
     const reason = causeCode ?? (typeof cause?.message === "string" ? cause.message : undefined);
     return {
       error: new AgentMailError({
@@ -201,9 +202,6 @@ async function readErrorBody(
     return { text: "", unread: "did not arrive in time or broke off" };
   }
 }
-
-// Failures that prove the request never left this machine.
-const NOT_SENT = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH"]);
 
 function parseJson(text: string): unknown {
   try {

@@ -1,10 +1,12 @@
 import {
   AgentMailError,
+  AttemptError,
   authorizationHeader,
   cancelLateBody,
   describeIssues,
   Limits,
   type RouteDefinition,
+  type Runtime,
   readTextCapped,
   routePath,
   untilAborted,
@@ -18,14 +20,7 @@ import {
   failureFromThrown,
 } from "./http-errors.js";
 import type { RetryPolicy } from "./options.js";
-import {
-  type AttemptContext,
-  AttemptError,
-  type AttemptHistory,
-  attemptDeadline,
-  type Runtime,
-  withRetries,
-} from "./retry.js";
+import { type AttemptContext, type AttemptHistory, attemptDeadline, withRetries } from "./retry.js";
 
 /** One call of the AgentMail API. */
 export interface ApiCall<S extends z.ZodType> {
@@ -65,9 +60,9 @@ export interface ApiAnswer<T> {
 }
 
 /**
- * The client's HTTP layer: ky for requests (prefix URL), one retry loop for the API and storage
- * alike, error mapping, and the token kept out of every error. Every attempt of `call` is bounded:
- * `timeoutMs` covers headers and body, and the body is read under its cap.
+ * The client's HTTP layer: ky for requests (prefix URL), core's retry engine for the API and
+ * storage alike, error mapping, and the token kept out of every error. Every attempt of `call`
+ * is bounded: `timeoutMs` covers headers and body, and the body is read under its cap.
  */
 export interface ApiHttp {
   readonly baseUrl: string;
@@ -125,7 +120,8 @@ export function createApiHttp(
   const common = {
     // ky's timeout ends at the headers; each attempt's deadline (attemptDeadline) covers the body too.
     timeout: false,
-    // Retries are ours (one loop for API and storage, with Retry-After and idempotency in view).
+    // Retries are core's engine's (via ./retry.js: one loop for API and storage, with
+    // Retry-After and idempotency in view, and the formula every package shares).
     retry: 0,
     throwHttpErrors: false,
     fetch: fetchFn,

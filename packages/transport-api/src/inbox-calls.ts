@@ -1,4 +1,5 @@
 import { InboxPageSchema, parseInput, Routes } from "@assmbl/core";
+import { cleanText } from "@assmbl/mime/read";
 import { z } from "zod";
 import { signalOf } from "./call-options.js";
 import type { AgentMailClient } from "./client.js";
@@ -10,7 +11,6 @@ import {
   toInboxItem,
   toWireQuery,
 } from "./inbox.js";
-import { cleanText } from "./mime.js";
 
 // Ids go into a URL path: "." and ".." would be resolved as dot-segments (addressing another
 // route), and control characters belong in no id (nor in the error messages that name it).

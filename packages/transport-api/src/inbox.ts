@@ -5,8 +5,8 @@ import {
   Limits,
   type MessageSchema,
 } from "@assmbl/core";
+import type { AttachmentStatus, PlatformAttachment } from "@assmbl/mime/read";
 import { z } from "zod";
-import type { AttachmentStatus, PlatformAttachment } from "./read-message.js";
 
 /**
  * Filters and paging of `listInbox` / `iterInbox` (camelCase for the wire's snake_case query).

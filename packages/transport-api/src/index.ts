@@ -1,3 +1,14 @@
+// Reading a raw message needs no API client: it lives in @assmbl/mime (no ky), re-exported here
+// from its reader-only entry, so this package never bundles the composer (nodemailer).
+export {
+  type AttachmentStatus,
+  type MessageSigner,
+  type OpenMessageOptions,
+  openMessage,
+  type ReceivedAttachment,
+  type ReceivedMessage,
+  type VerifyWith,
+} from "@assmbl/mime/read";
 export {
   type AgentMailClient,
   type AgentMailClientOptions,
@@ -16,15 +27,7 @@ export type {
   InboxQuery,
   StoredMessage,
 } from "./inbox.js";
-export { type OpenMessageOptions, openMessage } from "./open-message.js";
 export type { RetryOptions } from "./options.js";
-export type {
-  AttachmentStatus,
-  ReceivedAttachment,
-  ReceivedMessage,
-} from "./read-message.js";
-export type { MessageSigner } from "./signer-binding.js";
 export { type ApiTransportOptions, apiTransport } from "./transport.js";
 export type { UploadProgress } from "./upload.js";
-export type { VerifyWith } from "./verification-keys.js";
 export { verifyWebhookSignature, type WebhookSignatureInput } from "./webhook.js";

@@ -4,10 +4,10 @@
 // through @assmbl/directory; the mailer is core's createMailer.
 import { createMailer, type MailCrypto, type MailMessage } from "@assmbl/core";
 import { openpgpCrypto } from "@assmbl/crypto";
+import type { ReceivedMessage } from "@assmbl/mime";
+import { openMessage } from "@assmbl/mime";
 import { sesTransport } from "@assmbl/transport-ses";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { openMessage } from "./open-message.js";
-import type { ReceivedMessage } from "./read-message.js";
 import { sampleBytes } from "./testing/fixtures.js";
 import {
   devSesClient,

@@ -2,12 +2,8 @@
 // loopback storage that hashes and discards it; and the storage POST never follows a redirect
 // (following one is what made fetch keep a copy of the whole body).
 import { createMailer, decodeManifest } from "@assmbl/core";
+import { lazyRandomStream, meteredStream, rssMeter } from "@assmbl/testing/large-stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  lazyRandomStream,
-  meteredStream,
-  rssMeter,
-} from "../../transport-ses/src/testing/large-stream.js";
 import { multipartBody } from "./multipart.js";
 import {
   type DiscardingPlatform,

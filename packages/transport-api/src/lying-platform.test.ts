@@ -4,10 +4,10 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { generateKeyPair, loadPrivateKey } from "@assmbl/crypto";
+import { createGpgHome, type GpgHome } from "@assmbl/testing/gpg";
+import { handMime } from "@assmbl/testing/hand-mime";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createGpgHome, type GpgHome } from "../../crypto/src/testing/gpg.js";
 import { createAgentMailClient } from "./client.js";
-import { handMime } from "./testing/hand-mime.js";
 
 const MiB = 1024 * 1024;
 const RECEIVER = "other-agent@agents.example.com";

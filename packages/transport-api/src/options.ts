@@ -8,7 +8,7 @@ const isFunction = (value: unknown) => typeof value === "function";
  * exponential backoff, waiting at least what a `Retry-After` header asks for.
  *
  * @example
- * const retry: RetryOptions = { limit: 5, backoffLimitMs: 2_000, maxRetryAfterMs: 10_000 };
+ * const retry: RetryOptions = { limit: 5, backoffLimitMs: 2_000, maxRetryAfterMs: 10_000, maxElapsedMs: 20_000 };
  */
 export interface RetryOptions {
   /** Retries after the first attempt (default 3; 0 turns retrying off). */
@@ -20,6 +20,13 @@ export interface RetryOptions {
    * more gets the error back at once (`retryable: true`), so the caller can schedule the retry.
    */
   maxRetryAfterMs?: number | undefined;
+  /**
+   * The time a call may spend in all, attempts and the waits between them, in ms from its start
+   * (default: none, `limit` alone bounds it). A retry whose wait would end past it is not made:
+   * the last error is thrown at once, its message saying so. It does not cut an attempt short
+   * (`timeoutMs` does).
+   */
+  maxElapsedMs?: number | undefined;
 }
 
 /** The longest delay `setTimeout` honours (2^31 - 1 ms); a larger one fires after 1 ms. */
@@ -38,6 +45,7 @@ export const RetryOptionsSchema = z
       .nonnegative()
       .max(MAX_TIMER_MS)
       .default(RETRY_DEFAULTS.maxRetryAfterMs),
+    maxElapsedMs: z.int().nonnegative().optional(),
   })
   .default(RETRY_DEFAULTS);
 

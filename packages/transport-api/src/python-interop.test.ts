@@ -1,5 +1,5 @@
 // Whole messages both ways between a Python agent and a TypeScript agent, over the dev server.
-// The Python agent is the platform's Python SDK as scripts/python/agentmail_sdk_model.py models
+// The Python agent is the platform's Python SDK as packages/testing/src/python/agentmail_sdk_model.py models
 // it: PGPy keys and encryption, Python's email (policy.default) for MIME, the custom-email
 // guide's writer and the SDK's reader. The TypeScript agent uses keys from @assmbl/crypto's
 // generateKeyPair, this package's reader, and core's mailer over transport-ses and apiTransport.
@@ -14,12 +14,12 @@ import {
 } from "@assmbl/crypto";
 import { type DevServer, startDevServer } from "@assmbl/dev-server";
 import { createDirectory, type Directory } from "@assmbl/directory";
+import { openMessage } from "@assmbl/mime";
+import { type PythonKeypair, pythonSdk } from "@assmbl/testing/python";
 import { sesTransport } from "@assmbl/transport-ses";
 import { type SESClient, SendRawEmailCommand } from "@aws-sdk/client-ses";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type PythonKeypair, pythonSdk } from "../../../scripts/python-sdk.js";
 import { type AgentMailClient, createAgentMailClient } from "./client.js";
-import { openMessage } from "./open-message.js";
 import { sampleBytes } from "./testing/fixtures.js";
 import { devSesClient, findBySubject } from "./testing/platform.js";
 import { apiTransport } from "./transport.js";

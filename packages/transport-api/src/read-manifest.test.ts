@@ -4,14 +4,14 @@
 // openMessage on raw bytes and fetchMessage over the dev server (raw MIME sent to its SES
 // endpoint, which keeps it verbatim).
 import { encodeManifest, MANIFEST_HEADER_MAX_LENGTH } from "@assmbl/core";
+import type { ReceivedMessage } from "@assmbl/mime";
+import { openMessage } from "@assmbl/mime";
+import { handMime } from "@assmbl/testing/hand-mime";
+import { pythonSdk } from "@assmbl/testing/python";
 import { type SESClient, SendRawEmailCommand } from "@aws-sdk/client-ses";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { pythonSdk } from "../../../scripts/python-sdk.js";
 import { createAgentMailClient } from "./client.js";
-import { openMessage } from "./open-message.js";
-import type { ReceivedMessage } from "./read-message.js";
 import { sampleBytes } from "./testing/fixtures.js";
-import { handMime } from "./testing/hand-mime.js";
 import {
   devSesClient,
   encryptForReceiver,

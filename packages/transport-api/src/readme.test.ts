@@ -1,17 +1,12 @@
 import { fileURLToPath } from "node:url";
+import { runReadmeSnippet } from "@assmbl/testing/readme";
 import { expect, it } from "vitest";
-import { runReadmeSnippet } from "../../../scripts/readme-snippet.js";
 
 const source = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 
-// The README opens with a snippet users copy; it must run as printed.
+// The README opens with a snippet users copy; it must run as printed: this package from its
+// source, core, crypto, directory and the dev server as installed (their built dist).
 it("the README's opening snippet runs and prints what its comments say", async () => {
-  const logged = await runReadmeSnippet(source("../README.md"), {
-    "@assmbl/transport-api": source("./index.ts"),
-    "@assmbl/core": source("../../core/src/index.ts"),
-    "@assmbl/crypto": source("../../crypto/src/index.ts"),
-    "@assmbl/dev-server": source("../../dev-server/src/index.ts"),
-    "@assmbl/directory": source("../../directory/src/index.ts"),
-  });
+  const logged = await runReadmeSnippet(source("../README.md"), { self: source("./index.ts") });
   expect(logged).toEqual([["The numbers are in.", "numbers.csv"]]);
 });

@@ -12,12 +12,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { loadPrivateKey } from "@assmbl/crypto";
+import { openMessage, parseMime } from "@assmbl/mime";
+import { collectGarbage } from "@assmbl/testing/large-stream";
 import PostalMime from "postal-mime";
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { collectGarbage } from "../../transport-ses/src/testing/large-stream.js";
 import { createAgentMailClient } from "./client.js";
-import { parseMime } from "./mime.js";
-import { openMessage } from "./open-message.js";
 import { findBySubject } from "./testing/platform.js";
 
 const MiB = 1024 * 1024;

@@ -2,13 +2,13 @@
 // `timeoutMs`, against a real loopback server that answers like an attacker. Memory is
 // measured, not time.
 import { AgentMailError, Limits } from "@assmbl/core";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import {
   attackWith,
   type HostileServer,
   type Script,
   startHostileServer,
-} from "../../../scripts/hostile-server.js";
+} from "@assmbl/testing/hostile-server";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createAgentMailClient } from "./client.js";
 import { prepare } from "./testing/fixtures.js";
 import { apiTransport } from "./transport.js";

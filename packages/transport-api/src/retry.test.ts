@@ -1,12 +1,6 @@
-import { AgentMailError } from "@assmbl/core";
+import { AgentMailError, AttemptError } from "@assmbl/core";
 import { describe, expect, it } from "vitest";
-import {
-  AttemptError,
-  type AttemptHistory,
-  backoffDelay,
-  retryDelay,
-  withRetries,
-} from "./retry.js";
+import { type AttemptHistory, backoffDelay, retryDelay, withRetries } from "./retry.js";
 import { errorOf, fakeRuntime } from "./testing/fixtures.js";
 
 const policy = { limit: 3, backoffLimitMs: 5_000, maxRetryAfterMs: 60_000 };

@@ -1,39 +1,39 @@
-import { AgentMailError, abortableSleep, fullJitterDelay } from "@assmbl/core";
+import {
+  type AgentMailError,
+  abortedError,
+  type AttemptContext as CoreAttemptContext,
+  type AttemptHistory as CoreAttemptHistory,
+  type RetryPolicy as EnginePolicy,
+  retryDelay as engineDelay,
+  fullJitterDelay,
+  type RetryFailure,
+  type Runtime,
+  runRetries,
+} from "@assmbl/core";
 import type { RetryPolicy } from "./options.js";
-
-/** The clock, randomness and sleep the client uses: real by default, replaced in tests. */
-export interface Runtime {
-  /** Milliseconds since the epoch (compared with `Retry-After` dates). */
-  now(): number;
-  /** A number in [0, 1). */
-  random(): number;
-  /** Resolves after `ms`, or rejects with `aborted` when `signal` fires first. */
-  sleep(ms: number, signal?: AbortSignal): Promise<void>;
-}
-
-/** `Date.now`, `Math.random` and `setTimeout`. */
-export const realRuntime: Runtime = {
-  now: () => Date.now(),
-  random: () => Math.random(),
-  sleep: (ms, signal) => abortableSleep(ms, signal, "the request was aborted"),
-};
-
-/**
- * The `aborted` error for a signal that fired.
- *
- * @example
- * if (signal?.aborted) throw abortedError(signal);
- */
-export function abortedError(signal: AbortSignal, what = "the request"): AgentMailError {
-  return new AgentMailError({
-    code: "aborted",
-    message: `${what} was aborted`,
-    cause: signal.reason,
-  });
-}
 
 /** Delay ceiling of the first retry, in ms; it doubles with every retry up to `backoffLimitMs`. */
 export const BASE_DELAY_MS = 300;
+
+/**
+ * The engine policy of the client's {@link RetryPolicy}: `limit` retries, full jitter from
+ * {@link BASE_DELAY_MS} up to `backoffLimitMs`, a `Retry-After` past `maxRetryAfterMs` given
+ * back at once (still retryable), no retry whose wait would end past `maxElapsedMs`, and every
+ * failure whose error says `retryable` retried.
+ *
+ * @example
+ * enginePolicy({ limit: 3, backoffLimitMs: 5000, maxRetryAfterMs: 60000 }).retries; // 3
+ */
+export function enginePolicy(policy: RetryPolicy): EnginePolicy {
+  return {
+    retries: policy.limit,
+    maxElapsedMs: policy.maxElapsedMs,
+    backoff: { baseDelayMs: BASE_DELAY_MS, maxDelayMs: policy.backoffLimitMs },
+    maxRetryAfterMs: policy.maxRetryAfterMs,
+    retryAfterBeyondCap: "stop",
+    retryOn: { retryableFlag: true },
+  };
+}
 
 /**
  * The backoff of retry number `retry` (from 0): core's full-jitter delay, its ceiling starting at
@@ -48,9 +48,9 @@ export function backoffDelay(retry: number, random: () => number, backoffLimitMs
 }
 
 /**
- * How long to wait before retry number `retry` (from 0): the jittered backoff, but never less
- * than the server's `Retry-After`. `undefined` when the server asks for longer than the policy
- * allows: the caller then gives up rather than block for minutes.
+ * How long to wait before retry number `retry` (from 0): core's `retryDelay` under
+ * {@link enginePolicy}. `undefined` when the server asks for longer than the policy allows: the
+ * caller then gives up rather than block for minutes.
  *
  * @example
  * retryDelay(0, { limit: 3, backoffLimitMs: 5000, maxRetryAfterMs: 60000 }, () => 0.5, 1000); // 1000
@@ -61,74 +61,32 @@ export function retryDelay(
   random: () => number,
   retryAfterMs?: number,
 ): number | undefined {
-  const backoff = backoffDelay(retry, random, policy.backoffLimitMs);
-  if (retryAfterMs === undefined) return backoff;
-  if (retryAfterMs > policy.maxRetryAfterMs) return undefined;
-  return Math.max(retryAfterMs, backoff);
-}
-
-function waitTooLong(failure: AttemptFailure, policy: RetryPolicy): AgentMailError {
-  const { error } = failure;
-  const seconds = Math.ceil((failure.retryAfterMs ?? 0) / 1000);
-  return new AgentMailError({
-    code: error.code,
-    message: `${error.message} (the server asked to retry after ${seconds} s, longer than retry.maxRetryAfterMs ${policy.maxRetryAfterMs} ms allows; not retried)`,
-    ...(error.status === undefined ? {} : { status: error.status }),
-    body: error.body,
-    retryable: true,
-    cause: error,
-  });
-}
-
-/** One failed attempt, classified. */
-export interface AttemptFailure {
-  error: AgentMailError;
-  /** From the response's `Retry-After`, in ms. */
-  retryAfterMs?: number | undefined;
-  /**
-   * The request may have reached the server (a dropped connection, a timeout): a retry may
-   * find the work already done.
-   */
-  ambiguous?: boolean | undefined;
-}
-
-/** Thrown by an attempt to hand the retry loop a classified failure. */
-export class AttemptError extends Error {
-  constructor(readonly failure: AttemptFailure) {
-    super(failure.error.message);
-  }
-}
-
-/** What an attempt learns about the attempts before it. */
-export interface AttemptContext {
-  /** 0 for the first attempt. */
-  attempt: number;
-  /** The failure of the previous attempt, if any. */
-  previous: AttemptFailure | undefined;
-  /**
-   * Some earlier attempt (not only the previous one) was ambiguous: it may have done the work
-   * even though a later attempt failed plainly (a 503 or a 429 after a dropped answer).
-   */
-  earlierAmbiguous: boolean;
+  return engineDelay(retry, random, enginePolicy(policy), retryAfterMs);
 }
 
 /**
- * What the attempts of one call did, for the error that ends it: a call whose error alone says
- * "nothing was done" (a 503 on the last attempt) may still have done the work on an earlier one.
+ * One failed attempt, classified: core's `RetryFailure` whose error is an `AgentMailError`.
+ *
+ * @example
+ * const failure: AttemptFailure = { error, retryAfterMs: 2_000, ambiguous: true };
+ */
+export type AttemptFailure = RetryFailure<AgentMailError>;
+
+/**
+ * What an attempt learns about the attempts before it (core's `AttemptContext`).
+ *
+ * @example
+ * const run = ({ earlierAmbiguous }: AttemptContext) => deleteOnce(earlierAmbiguous);
+ */
+export type AttemptContext = CoreAttemptContext<AttemptFailure>;
+
+/**
+ * What the attempts of one call did, for the error that ends it (core's `AttemptHistory`).
  *
  * @example
  * const history: AttemptHistory = { attempts: 2, ambiguous: firstFailure, ambiguousAttempt: 1, abortedInFlight: false };
  */
-export interface AttemptHistory {
-  /** Attempts started. */
-  attempts: number;
-  /** The first ambiguous failure: its request may have done the work. */
-  ambiguous: AttemptFailure | undefined;
-  /** Which attempt (from 1) that was. */
-  ambiguousAttempt: number | undefined;
-  /** The caller aborted while an attempt's request was in flight: it may have done the work. */
-  abortedInFlight: boolean;
-}
+export type AttemptHistory = CoreAttemptHistory<AttemptFailure>;
 
 /** Options of {@link withRetries}. */
 export interface WithRetriesOptions {
@@ -144,72 +102,34 @@ export interface WithRetriesOptions {
 }
 
 /**
- * Runs `attempt` until it succeeds, retrying failures whose error is `retryable` up to
- * `policy.limit` times. `classify` turns anything an attempt throws into an {@link AttemptFailure}.
- * With `replayable: false` (a consumed stream), a retryable failure is not retried. `finalize`
- * sees the error that ends the call (the last failure, `aborted`, or a too-long `Retry-After`)
- * with the {@link AttemptHistory}, and returns the error to throw.
+ * Runs `attempt` with core's retry engine under {@link enginePolicy}: failures whose error is
+ * `retryable` are retried up to `policy.limit` times. `classify` turns anything an attempt
+ * throws into an {@link AttemptFailure}. With `replayable: false` (a consumed stream), a
+ * retryable failure is not retried. `finalize` sees the error that ends the call (the last
+ * failure, `aborted`, or a too-long `Retry-After`) with the {@link AttemptHistory}, and returns
+ * the error to throw.
  *
  * @example
  * const body = await withRetries((ctx) => fetchOnce(ctx), { policy, runtime, classify });
  * @throws {AgentMailError} the last failure, or `aborted` (as `finalize` makes them).
  */
-export async function withRetries<T>(
+export function withRetries<T>(
   attempt: (context: AttemptContext) => Promise<T>,
   options: WithRetriesOptions,
 ): Promise<T> {
-  const history: AttemptHistory = {
-    attempts: 0,
-    ambiguous: undefined,
-    ambiguousAttempt: undefined,
-    abortedInFlight: false,
-  };
-  try {
-    return await retryLoop(attempt, options, history);
-  } catch (error) {
-    throw options.finalize ? options.finalize(error, history) : error;
-  }
-}
-
-async function retryLoop<T>(
-  attempt: (context: AttemptContext) => Promise<T>,
-  options: WithRetriesOptions,
-  history: AttemptHistory,
-): Promise<T> {
-  const { policy, runtime, signal } = options;
-  let previous: AttemptFailure | undefined;
-  for (let n = 0; ; n++) {
-    if (signal?.aborted) throw abortedError(signal);
-    try {
-      history.attempts = n + 1;
-      return await attempt({
-        attempt: n,
-        previous,
-        earlierAmbiguous: history.ambiguous !== undefined,
-      });
-    } catch (thrown) {
-      const failure = thrown instanceof AttemptError ? thrown.failure : options.classify(thrown);
-      if (failure.ambiguous === true && history.ambiguous === undefined) {
-        history.ambiguous = failure;
-        history.ambiguousAttempt = n + 1;
-      }
-      if (signal?.aborted) {
-        history.abortedInFlight = true;
-        throw abortedError(signal);
-      }
-      const canRetry = failure.error.retryable && n < policy.limit && options.replayable !== false;
-      const delay = canRetry
-        ? retryDelay(n, policy, runtime.random, failure.retryAfterMs)
-        : undefined;
-      if (delay === undefined) {
-        if (canRetry) throw waitTooLong(failure, policy);
-        throw failure.error;
-      }
-      options.onRetry?.(failure, delay);
-      await runtime.sleep(delay, signal);
-      previous = failure;
-    }
-  }
+  const { onRetry } = options;
+  // The unchecked door: the policy came through RetryOptionsSchema when the client was made, and
+  // the check would cost every request ~3 µs (packages/core/bench/retry-validation.mjs).
+  return runRetries<T, AttemptFailure>(attempt, {
+    policy: enginePolicy(options.policy),
+    runtime: options.runtime,
+    signal: options.signal,
+    replayable: options.replayable,
+    classify: (thrown) => options.classify(thrown),
+    aborted: (signal) => abortedError(signal),
+    onRetry: onRetry ? (failure, delayMs) => onRetry(failure, delayMs) : undefined,
+    finalize: options.finalize,
+  });
 }
 
 /** The deadline of one attempt; see {@link attemptDeadline}. */

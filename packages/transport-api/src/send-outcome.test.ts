@@ -4,12 +4,9 @@
 // caller who retries as the README says (`idempotencyKey: error.idempotencyKey`) makes no
 // duplicate, counted in the recipient's inbox. A send refused before anything was written, or
 // refused by every attempt, says `not_sent`.
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { createRequire } from "node:module";
 import type { AddressInfo } from "node:net";
 import { createServer } from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import {
   AgentMailError,
   createMailer,
@@ -17,7 +14,9 @@ import {
   type MailMessage,
   type SendResult,
 } from "@assmbl/core";
-import { type DevServer, startDevServer } from "@assmbl/dev-server";
+import type { DevServer } from "@assmbl/dev-server";
+import { startTestPlatform, type TestPlatform } from "@assmbl/testing/platform";
+import { importReadmeSnippet } from "@assmbl/testing/readme";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { type AgentMailClient, createAgentMailClient } from "./client.js";
 import { apiTransport } from "./transport.js";
@@ -35,38 +34,33 @@ let sendSafely: SendSafely;
 
 /** The root README's "Retrying a send safely" snippet, as a user would paste it. */
 async function loadReadmePattern(): Promise<SendSafely> {
-  const readme = await readFile(new URL("../../../README.md", import.meta.url), "utf8");
-  const section = readme.slice(readme.indexOf("## Retrying a send safely"));
-  const snippet = /```ts\n([\s\S]*?)```/.exec(section)?.[1];
-  if (!snippet) throw new Error("the README has no retry snippet");
-  const core = createRequire(import.meta.url).resolve("@assmbl/core");
-  const dir = await mkdtemp(join(tmpdir(), "retry-snippet-"));
-  try {
-    const file = join(dir, "snippet.ts");
-    await writeFile(
-      file,
-      snippet.replaceAll('from "@assmbl/core"', `from ${JSON.stringify(core)}`),
-    );
-    return ((await import(file)) as { sendSafely: SendSafely }).sendSafely;
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
+  const snippet = await importReadmeSnippet(
+    fileURLToPath(new URL("../../../README.md", import.meta.url)),
+    {
+      section: "## Retrying a send safely",
+      // Resolved from this package, which installs @assmbl/core (its built dist).
+      from: fileURLToPath(new URL("..", import.meta.url)),
+    },
+  );
+  return snippet.sendSafely as SendSafely;
 }
 
+let platform: TestPlatform;
+
 beforeAll(async () => {
-  server = await startDevServer({
-    port: 0,
+  platform = await startTestPlatform({
     mailDomain: MAIL_DOMAIN,
-    agents: [{ agentId: "report-bot" }, { agentId: "other-agent" }],
+    agents: ["report-bot", "other-agent"],
   });
+  server = platform.server;
   inbox = createAgentMailClient({
     baseUrl: server.url,
-    token: server.agents["other-agent"]?.token ?? "",
+    token: platform.agent("other-agent").token,
   });
   sendSafely = await loadReadmePattern();
 });
 afterAll(async () => {
-  await server?.stop();
+  await platform?.close();
 });
 beforeEach(() => {
   server.setFaults({});

@@ -12,11 +12,10 @@ import {
 } from "@assmbl/crypto";
 import { type DevServer, startDevServer } from "@assmbl/dev-server";
 import { createDirectory } from "@assmbl/directory";
+import { openMessage } from "@assmbl/mime";
+import { type HostileServer, startHostileServer } from "@assmbl/testing/hostile-server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type HostileServer, startHostileServer } from "../../../scripts/hostile-server.js";
 import { type AgentMailClient, createAgentMailClient } from "./client.js";
-import { openMessage } from "./open-message.js";
-import { bindSigner, namesAddress } from "./signer-binding.js";
 import { findBySubject } from "./testing/platform.js";
 import { apiTransport } from "./transport.js";
 
@@ -181,40 +180,6 @@ describe("a signature counts only for the sender whose key made it", () => {
     });
     expect(ok.verification).toBe("valid");
     expect(ok.signer).toBeUndefined();
-  });
-
-  it("a decryptor that does not report user ids cannot make a directory signature valid", async () => {
-    const legacy = {
-      specificationVersion: "v1" as const,
-      fingerprint: "00",
-      decryptText: async () => ({
-        text: "t",
-        verification: "valid" as const,
-        signerFingerprint: "ab",
-      }),
-      decryptBytes: async () => ({ data: new Uint8Array(), verification: "valid" as const }),
-    };
-    const directory = createDirectory({ baseUrl: lying.url });
-    const bound = bindSigner(legacy, directory, at("alice"));
-    expect(bound?.decryptInto).toBeUndefined();
-    const text = await bound?.decryptText("x");
-    expect(text).toMatchObject({ verification: "invalid" });
-    // Pinned keys: the decryptor's verdict stands.
-    expect(await bindSigner(legacy, "key", at("alice"))?.decryptText("x")).toMatchObject({
-      verification: "valid",
-    });
-  });
-});
-
-describe("namesAddress", () => {
-  it("matches the addr-spec of a user id, case-insensitively, and nothing looser", () => {
-    expect(namesAddress(["Alice <Alice@Agents.Example.com>"], at("alice"))).toBe(true);
-    expect(namesAddress([at("alice")], at("ALICE"))).toBe(true);
-    expect(namesAddress(["Alice <alice@agents.example.com.evil>"], at("alice"))).toBe(false);
-    expect(namesAddress([`x${at("alice")}`, `<${at("alice")}> trailing`], at("alice"))).toBe(false);
-    expect(namesAddress(["Bob <bob@agents.example.com>"], at("alice"))).toBe(false);
-    expect(namesAddress(undefined, at("alice"))).toBe(false);
-    expect(namesAddress([""], "")).toBe(false);
   });
 });
 

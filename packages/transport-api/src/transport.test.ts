@@ -1,9 +1,9 @@
 // apiTransport against the dev server over loopback HTTP: uploads, /send, idempotent retries
 // under injected faults, and the errors the platform answers.
 import { AgentMailHeaders, createMailer, decodeManifest, type MailMessage } from "@assmbl/core";
+import { parseMime } from "@assmbl/mime";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createAgentMailClient } from "./client.js";
-import { parseMime } from "./mime.js";
 import { errorOf, fakeRuntime, sampleBytes, streamOf, utf8 } from "./testing/fixtures.js";
 import {
   findBySubject,

@@ -1,12 +1,16 @@
 import {
   AbortSignalSchema,
   AgentMailError,
+  abortedError,
+  assertPrepared,
   type MailTransport,
   type ManifestRow,
   type PreparedAttachment,
   type PreparedMessage,
   parseInput,
   Routes,
+  type Runtime,
+  realRuntime,
   SendResponseSchema,
   type TransportResult,
   withManifestRows,
@@ -14,7 +18,6 @@ import {
 import { z } from "zod";
 import { createApiHttp } from "./http.js";
 import { ConnectionOptionsShape, functionSchema, type RetryOptions } from "./options.js";
-import { abortedError, type Runtime, realRuntime } from "./retry.js";
 import { sendFailure, withSendOutcome } from "./send-outcome.js";
 import { type AttachmentRef, toSendRequest } from "./send-request.js";
 import { MAX_UPLOAD_BYTES, type UploadProgress, uploadContent } from "./upload.js";
@@ -46,13 +49,15 @@ export interface ApiTransportOptions {
   maxStreamBytes?: number | undefined;
 }
 
-const OptionsSchema = z.strictObject({
+/** {@link ApiTransportOptions}, checked. @internal */
+export const OptionsSchema = z.strictObject({
   ...ConnectionOptionsShape,
   onUploadProgress: functionSchema<(progress: UploadProgress) => void>("a function").optional(),
   maxStreamBytes: z.int().positive().max(MAX_UPLOAD_BYTES).optional(),
 });
 
-const SendOptionsSchema = z
+/** Core's `TransportSendOptions`, checked. @internal */
+export const SendOptionsSchema = z
   .strictObject({
     signal: AbortSignalSchema.optional(),
   })
@@ -137,11 +142,20 @@ export function createApiTransport(options: ApiTransportOptions, runtime: Runtim
     name: "agentmail-api",
     async send(message: PreparedMessage, sendOptions): Promise<TransportResult> {
       const { signal } = parseInput(SendOptionsSchema, sendOptions, "send options") ?? {};
-      checkPrepared(message);
-      // One key per logical send, reused by every retry of it, and on every error to retry with.
-      const idempotencyKey = message.idempotencyKey ?? `idem_${globalThis.crypto.randomUUID()}`;
+      // Core's one validation: O(1) for a message createMailer prepared (frozen, marked), a full
+      // check of one built by hand; encrypted streams come back wrapped in the ciphertext check.
+      let checked: PreparedMessage;
       try {
-        return await sendOnce(message, idempotencyKey, signal);
+        checked = assertPrepared(message);
+      } catch (error) {
+        // Refused before any request: nothing went. No key: the message's was not validated.
+        if (!AgentMailError.is(error) || error.outcome !== undefined) throw error;
+        throw AgentMailError.withOutcome(error, "not_sent");
+      }
+      // One key per logical send, reused by every retry of it, and on every error to retry with.
+      const idempotencyKey = checked.idempotencyKey ?? `idem_${globalThis.crypto.randomUUID()}`;
+      try {
+        return await sendOnce(checked, idempotencyKey, signal);
       } catch (error) {
         // Anything /send's own retry loop did not settle happened before /send: nothing went.
         throw withSendOutcome(error, "not_sent", idempotencyKey);
@@ -226,21 +240,6 @@ export function createApiTransport(options: ApiTransportOptions, runtime: Runtim
         content_type: row.content_type,
       },
     };
-  }
-}
-
-function checkPrepared(message: PreparedMessage): void {
-  if (
-    typeof message !== "object" ||
-    message === null ||
-    message.specificationVersion !== "v1" ||
-    !Array.isArray(message.attachments)
-  ) {
-    throw new AgentMailError({
-      code: "invalid_message",
-      message:
-        "apiTransport.send takes a prepared message (specification v1) from createMailer; pass the transport to createMailer",
-    });
   }
 }
 

@@ -3,6 +3,7 @@ import { MIN_DOWNLOAD_BYTES_PER_SECOND } from "./attachment-download.js";
 import type { ApiHttp } from "./http.js";
 import { multipartBody } from "./multipart.js";
 import { MAX_TIMER_MS } from "./options.js";
+import { type StorageRedirect, storagePost, storageRedirectMode } from "./storage-post.js";
 
 /**
  * Progress of one attachment upload. Counts file bytes only (not the form around them); a retried
@@ -41,12 +42,15 @@ export const MAX_UPLOAD_BYTES = 5 * 1024 ** 3;
  * `signal`), but storage must answer within `timeoutMs` of the last byte sent.
  * Memory stays flat whatever the file's size: the form is pulled one chunk at a time as the
  * socket takes it, and redirects are refused, so fetch keeps no copy of the body to replay.
+ * Where fetch cannot refuse them itself (Cloudflare Workers take no `redirect: "error"`), the
+ * redirect answer is refused here instead ({@link storageRedirectMode}).
  *
  * @example
  * const { objectKey, size } = await uploadContent(http, { index: 0, filename: "a.pdf", contentType: "application/pdf", content: bytes });
  * @throws {AgentMailError} the API's and storage's codes (`forbidden`, `payload_too_large`,
  * `server_error`, `network_error`, ...), `upload_failed` for a stream that failed in transit,
- * `invalid_response` when storage answers with a redirect (never followed: see below).
+ * `invalid_response` when storage answers with a redirect (never followed nor retried).
+ * @param redirect how redirects are refused; the runtime's own mode unless a test forces one.
  */
 export async function uploadContent(
   http: ApiHttp,
@@ -60,6 +64,7 @@ export async function uploadContent(
     onProgress?: ((progress: UploadProgress) => void) | undefined;
     signal?: AbortSignal | undefined;
   },
+  redirect: StorageRedirect = storageRedirectMode(),
 ): Promise<UploadedObject> {
   const { content, filename, index, signal } = file;
   const isBytes = content instanceof Uint8Array;
@@ -95,7 +100,7 @@ export async function uploadContent(
           },
         );
         const answer = answerDeadline(form.body, http.timeoutMs, what);
-        const response = await storagePost(http, url, what, {
+        const init = {
           method: "POST",
           body: answer.body,
           headers: {
@@ -104,13 +109,11 @@ export async function uploadContent(
           },
           // A streamed request body needs half duplex (Node's fetch; ignored where unsupported).
           duplex: "half",
-          // A presigned POST answers itself (2xx, or an error); it never redirects. Following
-          // redirects would also cost the whole file in memory: to replay a body on a redirect,
-          // fetch clones the request (tees its body) unless the redirect mode is "error", and the
-          // unread branch of that tee keeps every byte sent (512 MiB upload: 861 MiB RSS).
-          redirect: "error",
+          // `redirect` is storagePost's: "error" where the runtime takes it (Node: any other
+          // mode makes undici tee the body to replay it, keeping every byte sent), else "manual".
           signal: signal ? AbortSignal.any([signal, answer.signal]) : answer.signal,
-        } as RequestInit).finally(answer.clear);
+        } as RequestInit;
+        const response = await storagePost(http, url, what, init, redirect).finally(answer.clear);
         if (!response.ok) return http.fail(response, what, "storage");
         await response.body?.cancel();
       },
@@ -132,10 +135,6 @@ export async function uploadContent(
   return { objectKey: presigned.object_key, size: isBytes ? content.length : size };
 }
 
-/**
- * The storage POST. A redirect answer is refused by fetch (`redirect: "error"`) as a bare
- * "fetch failed"; it is named here, and not retried: storage would answer the same again.
- */
 /**
  * The upload itself has no deadline (a large file may legitimately take long), but storage's
  * answer does: `timeoutMs` from the moment the last byte of the form was handed to `fetch`, plus
@@ -174,24 +173,3 @@ function answerDeadline(
 // The most of an upload that may still be on its way (socket send buffers) when fetch has taken
 // the last byte: Linux's largest default TCP send buffer is 4 MiB; twice that, for any proxy.
 const IN_FLIGHT_BYTES = 8 * 1024 * 1024;
-
-async function storagePost(
-  http: ApiHttp,
-  url: string,
-  what: string,
-  init: RequestInit,
-): Promise<Response> {
-  try {
-    return await http.fetch(url, init);
-  } catch (error) {
-    const cause = (error as { cause?: { message?: unknown } } | undefined)?.cause;
-    if (error instanceof TypeError && cause?.message === "unexpected redirect") {
-      throw new AgentMailError({
-        code: "invalid_response",
-        message: `${what}: storage answered with a redirect, which a presigned POST never does; it was not followed`,
-        cause: error,
-      });
-    }
-    throw error;
-  }
-}

@@ -18,22 +18,24 @@ import { z } from "zod";
 export interface WebhookSignatureInput {
   /** The webhook's `signing_secret` (used as UTF-8). */
   secret: string;
-  /** `X-AgentMail-Timestamp`: Unix seconds. `null`/`undefined` (header missing) fails. */
-  timestamp: string | number | null | undefined;
+  /** `X-AgentMail-Timestamp`: Unix seconds. `null`, `undefined` or absent (header missing) fails. */
+  timestamp?: string | number | null | undefined;
   /** The request body exactly as received, before any JSON parsing. */
   rawBody: string | Uint8Array;
-  /** `X-AgentMail-Signature`: `v1=<hex>`. `null`/`undefined` (header missing) fails. */
-  signature: string | null | undefined;
+  /** `X-AgentMail-Signature`: `v1=<hex>`. `null`, `undefined` or absent (header missing) fails. */
+  signature?: string | null | undefined;
   /** Largest accepted distance between the timestamp and now, in seconds (default 300). */
   maxSkewSeconds?: number | undefined;
   /** The current time, as a `Date` or milliseconds since the epoch (default: now; for tests). */
   now?: Date | number | undefined;
 }
 
-const InputSchema = z.strictObject({
+/** {@link WebhookSignatureInput}, checked. @internal */
+export const InputSchema = z.strictObject({
   secret: z.string().min(1),
   timestamp: z.union([z.string(), z.number()]).nullable().optional(),
-  rawBody: z.union([z.string(), z.instanceof(Uint8Array)], {
+  // z.instanceof(Uint8Array) would type it Uint8Array<ArrayBuffer>, leaving out a Buffer.
+  rawBody: z.union([z.string(), z.custom<Uint8Array>((value) => value instanceof Uint8Array)], {
     error: "expected the raw body as a string or bytes (not parsed JSON)",
   }),
   signature: z.string().nullable().optional(),

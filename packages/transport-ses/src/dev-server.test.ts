@@ -3,35 +3,35 @@
 // encrypted parts are decrypted with GnuPG.
 import { AgentMailHeaders, createMailer, encodeManifest } from "@assmbl/core";
 import { generateKeyPair, type KeyPairBundle, openpgpCrypto } from "@assmbl/crypto";
+import type { DevServer } from "@assmbl/dev-server";
+import { createGpgHome, type GpgHome } from "@assmbl/testing/gpg";
+import { startTestPlatform, type TestPlatform } from "@assmbl/testing/platform";
+import { header, parseWithPython } from "@assmbl/testing/python";
 import { SESClient } from "@aws-sdk/client-ses";
 import { SESv2Client } from "@aws-sdk/client-sesv2";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-// By source path: dev-server depends on this package (for composeMime), so a package
-// dependency back on it would be a cycle.
-import { type DevServer, startDevServer } from "../../dev-server/src/index.js";
 import { sendPlainEmail } from "./plain.js";
 import { FROM, fixedDirectory, MAIL_DOMAIN, sampleBytes } from "./testing/fixtures.js";
-import { createGpgHome, type GpgHome } from "./testing/gpg.js";
-import { header, parseWithPython } from "./testing/python.js";
 import { sesTransport } from "./transport.js";
 
+let platform: TestPlatform;
 let server: DevServer;
 let recipient: KeyPairBundle;
 let gpg: GpgHome;
 
 beforeAll(async () => {
-  server = await startDevServer({
-    port: 0,
+  platform = await startTestPlatform({
     mailDomain: MAIL_DOMAIN,
     // report-bot sends (FROM): the SES endpoint takes its issued credentials, for its address only.
-    agents: [{ agentId: "other-agent" }, { agentId: "report-bot" }],
+    agents: ["other-agent", "report-bot"],
   });
+  server = platform.server;
   recipient = await generateKeyPair({ name: "Other", email: "other-agent@agents.example.com" });
   gpg = await createGpgHome();
   await gpg.importKey(recipient.privateKeyArmored);
 });
 afterAll(async () => {
-  await server?.stop();
+  await platform?.close();
   await gpg?.cleanup();
 });
 beforeEach(() => {
@@ -42,7 +42,7 @@ function clientOptions() {
   return {
     endpoint: server.url,
     region: "us-east-1",
-    credentials: server.agents["report-bot"]?.ses ?? { accessKeyId: "", secretAccessKey: "" },
+    credentials: platform.agent("report-bot").ses,
     maxAttempts: 1,
   };
 }
@@ -111,10 +111,10 @@ describe("against the dev server's SES endpoint", () => {
         },
       ]),
     );
-    expect((await gpg.decrypt(body?.text as string)).toString("utf8")).toBe(
+    expect((await gpg.decrypt(body?.text as string)).stdout.toString("utf8")).toBe(
       "Task 42: the numbers are in.",
     );
-    expect(new Uint8Array(await gpg.decrypt(asc))).toEqual(pdf);
+    expect(new Uint8Array((await gpg.decrypt(asc)).stdout)).toEqual(pdf);
   });
 
   it("v2 SendEmail with raw content: the server keeps the bytes the client sent", async () => {
@@ -138,7 +138,7 @@ describe("against the dev server's SES endpoint", () => {
     const request = JSON.parse(new TextDecoder().decode(sentBodies[0]));
     expect(Buffer.from(sent?.raw as Uint8Array).toString("base64")).toBe(request.Content.Raw.Data);
     const parsed = await parseWithPython(sent?.raw as Uint8Array);
-    expect((await gpg.decrypt(parsed.parts[0]?.text as string)).toString("utf8")).toBe(
+    expect((await gpg.decrypt(parsed.parts[0]?.text as string)).stdout.toString("utf8")).toBe(
       "hello over v2",
     );
   });

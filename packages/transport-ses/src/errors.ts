@@ -1,4 +1,4 @@
-import { AgentMailError, type AgentMailErrorCode } from "@assmbl/core";
+import { AgentMailError, type AgentMailErrorCode, networkFailure } from "@assmbl/core";
 
 /** How a failed SES call is handled. */
 export type FailureKind =
@@ -32,15 +32,6 @@ const PAUSED_NAMES = new Set([
   "SendingPausedException",
   "AccountSuspendedException",
 ]);
-// Failures before any byte of the request left this machine.
-const NOT_SENT_CODES = new Set([
-  "ECONNREFUSED",
-  "ENOTFOUND",
-  "EAI_AGAIN",
-  "ENETUNREACH",
-  "EHOSTUNREACH",
-  "EADDRNOTAVAIL",
-]);
 
 /**
  * Classifies what an AWS SDK v3 SES or SESv2 client threw and builds the `AgentMailError` for
@@ -54,7 +45,7 @@ const NOT_SENT_CODES = new Set([
  * | `MailFromDomainNotVerifiedException` (any `...NotVerified...` error) | `mail_from_not_verified` | no |
  * | `AccountSendingPausedException`, `ConfigurationSetSendingPausedException`, `SendingPausedException`, `AccountSuspendedException` | `sending_paused` | no |
  * | any other service error | `ses_error` | no |
- * | connection refused, DNS failure (nothing left this machine) | `network_error` | yes |
+ * | connection refused, DNS failure (nothing left this machine: core's `networkFailure` says `sent: "no"`) | `network_error` | yes |
  * | any other failure (reset, timeout, ...) | `transport_failed`: "the message may have been sent" | no |
  *
  * Every error says what the send did (`outcome`): `not_sent` for throttling, a refused
@@ -148,12 +139,14 @@ function classifyLocal(
   tries: string,
 ): ClassifiedFailure {
   const code = (caught as { code?: unknown }).code;
-  if (typeof code === "string" && NOT_SENT_CODES.has(code)) {
+  // Core's one network classification: a refusal anywhere down the cause chain sent nothing.
+  const network = networkFailure(caught);
+  if (network?.sent === "no") {
     return {
       kind: "not_sent",
       error: new AgentMailError({
         code: "network_error",
-        message: `SES ${operation} could not connect (${code}: ${text}; ${tries}); nothing was sent`,
+        message: `SES ${operation} could not connect (${network.code}: ${text}; ${tries}); nothing was sent`,
         outcome: "not_sent",
         cause: caught,
       }),

@@ -8,10 +8,10 @@ import {
   parseAddress,
   parseInput,
 } from "@assmbl/core";
+import { assertWritableMailbox, formatMailbox } from "@assmbl/mime";
 import { type SESClient, SendEmailCommand } from "@aws-sdk/client-ses";
 import { z } from "zod";
 import { envelope } from "./envelope.js";
-import { assertWritableMailbox, formatMailbox } from "./mailbox-header.js";
 import { type Runtime, realRuntime } from "./retry.js";
 import { DEFAULT_SES_TIMEOUT_MS, isClientLike, sendWithRetries, sesApiOf } from "./ses-client.js";
 
@@ -36,6 +36,8 @@ export interface PlainEmail {
   sourceArn?: string | undefined;
   /** Attempts when SES throttles, the first included (default 3, at most 10). */
   maxAttempts?: number | undefined;
+  /** The time the send may spend, retries and waits included (default: none); see `sesTransport`. */
+  maxElapsedMs?: number | undefined;
   /** Deadline of each SES request, from sending it to the last byte of the answer (default 60000 ms). */
   timeoutMs?: number | undefined;
   signal?: AbortSignal | undefined;
@@ -43,7 +45,8 @@ export interface PlainEmail {
 
 const addressList = z.union([z.string(), z.array(z.string())]);
 
-const PlainEmailSchema = z.strictObject({
+/** {@link PlainEmail}, checked. @internal */
+export const PlainEmailSchema = z.strictObject({
   from: z.string(),
   to: addressList,
   cc: addressList.optional(),
@@ -58,6 +61,7 @@ const PlainEmailSchema = z.strictObject({
     .regex(/^arn:[^\s]+$/, "expected an ARN")
     .optional(),
   maxAttempts: z.int().min(1).max(10).optional(),
+  maxElapsedMs: z.int().nonnegative().optional(),
   timeoutMs: z.int().positive().max(2_147_483_647).optional(),
   signal: AbortSignalSchema.optional(),
 });
@@ -159,6 +163,7 @@ export async function sendPlainEmailWith(
   });
   const output = await sendWithRetries<{ MessageId?: string }>(client, command, "SendEmail", {
     maxAttempts: input.maxAttempts ?? 3,
+    maxElapsedMs: input.maxElapsedMs,
     retryAmbiguous: false,
     runtime,
     signal: input.signal,

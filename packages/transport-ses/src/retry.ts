@@ -1,22 +1,6 @@
-import { abortableSleep } from "@assmbl/core";
-
-/** The clock, randomness and sleep a sender uses: real by default, replaced in tests. */
-export interface Runtime {
-  /** Milliseconds on a monotonic clock. */
-  now(): number;
-  /** A number in [0, 1). */
-  random(): number;
-  /** Resolves after `ms`, or rejects with `aborted` when `signal` fires first. */
-  sleep(ms: number, signal?: AbortSignal): Promise<void>;
-}
-
-/** The real clock (`performance.now()`), `Math.random` and `setTimeout`. */
-export const realRuntime: Runtime = {
-  now: () => performance.now(),
-  random: () => Math.random(),
-  sleep: (ms, signal) =>
-    abortableSleep(ms, signal, "the send was aborted while waiting to send; nothing was sent"),
-};
+// The clock is core's one `Runtime` (the retry engine's); re-exported for the files and tests
+// that import it from here. The rate limiter below is not retry: it paces sends.
+export { type Runtime, realRuntime } from "@assmbl/core";
 
 /**
  * A token bucket that paces sends to `ratePerSecond`, allowing a burst of at most
@@ -24,8 +8,8 @@ export const realRuntime: Runtime = {
  * long to wait before using it, so concurrent senders queue up in order.
  *
  * @example
- * const bucket = new TokenBucket(14, () => performance.now());
- * await sleep(bucket.reserve());
+ * const bucket = new TokenBucket(14, realRuntime.now);
+ * await realRuntime.sleep(bucket.reserve());
  */
 export class TokenBucket {
   private tokens: number;
@@ -44,10 +28,9 @@ export class TokenBucket {
   /** Takes one token; returns the milliseconds to wait before the send it pays for. */
   reserve(): number {
     const now = this.now();
-    this.tokens = Math.min(
-      this.capacity,
-      this.tokens + ((now - this.last) / 1000) * this.ratePerSecond,
-    );
+    // The runtime's clock is wall time: one set back must not take tokens away.
+    const elapsed = Math.max(0, now - this.last);
+    this.tokens = Math.min(this.capacity, this.tokens + (elapsed / 1000) * this.ratePerSecond);
     this.last = now;
     this.tokens -= 1;
     return this.tokens >= 0 ? 0 : Math.ceil((-this.tokens / this.ratePerSecond) * 1000);

@@ -4,44 +4,34 @@
 // strategy (left at its default here). Against the dev server's SES endpoint, whose fault
 // injection commits the message and then cuts the connection.
 import { AgentMailError, createMailer } from "@assmbl/core";
-import { SESClient } from "@aws-sdk/client-ses";
+import type { DevServer } from "@assmbl/dev-server";
+import { startTestPlatform, type TestPlatform } from "@assmbl/testing/platform";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-// By source path: dev-server depends on this package (for composeMime).
-import { type DevServer, startDevServer } from "../../dev-server/src/index.js";
-import { DUMMY_CREDENTIALS, FROM, MAIL_DOMAIN } from "./testing/fixtures.js";
+import { FROM, MAIL_DOMAIN } from "./testing/fixtures.js";
 import { sesTransport } from "./transport.js";
 
+let platform: TestPlatform;
 let server: DevServer;
 
 beforeAll(async () => {
-  server = await startDevServer({
-    port: 0,
+  platform = await startTestPlatform({
     mailDomain: MAIL_DOMAIN,
-    agents: [{ agentId: "report-bot" }, { agentId: "other-agent" }],
+    agents: ["report-bot", "other-agent"],
   });
+  server = platform.server;
 });
 afterAll(async () => {
-  await server?.stop();
+  await platform?.close();
 });
 beforeEach(() => {
   server.setFaults({});
   server.ses.clear();
 });
 
-/** The sender's SES credentials when the dev server issues them, else dummy ones. */
-function credentials() {
-  const agent = server.agents["report-bot"] as { ses?: typeof DUMMY_CREDENTIALS } | undefined;
-  return agent?.ses ?? DUMMY_CREDENTIALS;
-}
-
-// No maxAttempts: the SDK's default retry strategy (3 attempts, which retries a reset
-// connection) stays on, to show that it does not resend either.
+// The SDK's default retry strategy (3 attempts, which retries a reset connection) stays on, to
+// show that it does not resend either. Signed with the sender's SES credentials.
 function mailer(options: { retryAmbiguousFailures?: boolean } = {}) {
-  const client = new SESClient({
-    endpoint: server.url,
-    region: "us-east-1",
-    credentials: credentials(),
-  });
+  const client = platform.sesClient("report-bot", { sdkRetries: true });
   return createMailer(sesTransport({ client, ...options }), {
     from: FROM,
     mailDomain: MAIL_DOMAIN,

@@ -1,8 +1,15 @@
-import { AgentMailError, fullJitterDelay } from "@assmbl/core";
+import {
+  AgentMailError,
+  AttemptError,
+  type RetryClassification,
+  type RetryFailure,
+  type Runtime,
+  runRetries,
+} from "@assmbl/core";
 import { SESClient } from "@aws-sdk/client-ses";
 import { capResponse, SES_RESPONSE_BYTES } from "./capped-response.js";
 import { classifySesError } from "./errors.js";
-import type { Runtime, TokenBucket } from "./retry.js";
+import type { TokenBucket } from "./retry.js";
 import { sendOnceUnlessRefused, unshield } from "./send-once.js";
 
 /**
@@ -63,6 +70,8 @@ export function isClientLike(value: unknown): boolean {
 export interface RetryPlan {
   /** Attempts in all, the first included (>= 1). */
   maxAttempts: number;
+  /** The time budget of the whole send, in ms from its start (none: `maxAttempts` alone). */
+  maxElapsedMs?: number | undefined;
   /** Also retry failures after which the message may have been sent (duplicates possible). */
   retryAmbiguous: boolean;
   runtime: Runtime;
@@ -76,8 +85,26 @@ export interface RetryPlan {
 export const DEFAULT_SES_TIMEOUT_MS = 60_000;
 
 /**
- * Sends one SES command: waits for the rate limiter, calls `client.send`, retries throttling
- * and failures that provably sent nothing with full-jitter backoff, and maps every failure to
+ * Which failures a send retries, as data for core's retry engine: throttling and a connection
+ * that provably sent nothing (`network_error`, see `classifySesError`); with `retryAmbiguous`,
+ * also failures after the request may have reached SES (`transport_failed`, `timeout`). Never an
+ * SES 5xx, a too-large answer or a refusal: those codes are not listed.
+ *
+ * @example
+ * sesRetryOn(false).codes; // ["throttled", "network_error"]
+ */
+export function sesRetryOn(retryAmbiguous: boolean): RetryClassification {
+  const refused = ["throttled", "network_error"];
+  return { codes: retryAmbiguous ? [...refused, "transport_failed", "timeout"] : refused };
+}
+
+/** One failed attempt; `ambiguous` when its request may have reached SES. */
+type SesFailure = RetryFailure<AgentMailError>;
+
+/**
+ * Sends one SES command with core's retry engine: waits for the rate limiter before each attempt,
+ * calls `client.send`, retries throttling and failures that provably sent nothing with core's
+ * full-jitter backoff (200 ms doubling to 5 s; see {@link sesRetryOn}), and maps every failure to
  * an `AgentMailError` (see `classifySesError`) that says what the send did (`outcome`). The
  * client's own retry strategy is kept from resending after a failure that may follow an
  * accepted message (see `sendOnceUnlessRefused`): SES has no idempotency key.
@@ -108,56 +135,62 @@ export async function sendWithRetries<T>(
   capResponse(command, { operation, maxBytes: SES_RESPONSE_BYTES, signal: () => current });
   // The client's own retry strategy must not resend what SES may have accepted either.
   sendOnceUnlessRefused(command, operation);
-  // The first attempt whose request may have reached SES: from then on the message may have been
-  // sent, whatever a later attempt says (a retry that gets throttled does not undo it).
-  let ambiguous: { attempt: number; error: AgentMailError } | undefined;
-  for (let attempt = 1; ; attempt++) {
-    const wait = plan.bucket?.reserve() ?? 0;
-    if (wait > 0) {
-      await plan.runtime.sleep(wait, plan.signal).catch((error: unknown) => {
-        throw settled(error, ambiguous, attempt - 1, operation);
-      });
-    }
-    if (plan.signal?.aborted) {
-      throw settled(abortedBeforeSending(plan.signal), ambiguous, attempt - 1, operation);
-    }
-    const deadline = attemptDeadline(plan.signal, plan.timeoutMs, operation);
-    current = deadline.signal;
-    try {
-      return await send(command, { abortSignal: deadline.signal });
-    } catch (shielded) {
-      const caught = unshield(shielded);
-      if (plan.signal?.aborted) {
-        throw new AgentMailError({
-          code: "aborted",
-          message: `SES ${operation} was aborted while the request was in flight; the message may have been sent`,
-          outcome: "unknown",
-          cause: caught,
-        });
+  const { signal } = plan;
+  // The unchecked door: the plan comes from options the transport's schema checked, and the
+  // check would cost every send ~3 µs (packages/core/bench/retry-validation.mjs).
+  return runRetries<T, SesFailure>(
+    async ({ attempt }) => {
+      const deadline = attemptDeadline(signal, plan.timeoutMs, operation);
+      current = deadline.signal;
+      try {
+        return await send(command, { abortSignal: deadline.signal });
+      } catch (shielded) {
+        const caught = unshield(shielded);
+        if (signal?.aborted) throw caught;
+        const { error } = deadline.timedOut()
+          ? { error: deadline.error(attempt + 1) }
+          : classifySesError(caught, operation, attempt + 1);
+        // The first attempt whose request may have reached SES: from then on the message may
+        // have been sent, whatever a later attempt says (a retry that gets throttled does not
+        // undo it). A failure this package raised while reading SES's answer (too long,
+        // unreadable) came after the request left: as ambiguous as a reset.
+        const ambiguous = error.outcome === "unknown" || error.outcome === undefined;
+        throw new AttemptError({ error, ambiguous });
+      } finally {
+        deadline.clear();
       }
-      const { kind, error } = deadline.timedOut()
-        ? { kind: "ambiguous" as const, error: deadline.error(attempt) }
-        : classifySesError(caught, operation, attempt);
-      // A failure this package raised while reading SES's answer (too long, unreadable) came
-      // after the request left: as ambiguous as a reset.
-      const left =
-        kind === "ambiguous" || error.outcome === "unknown" || error.outcome === undefined;
-      if (left && ambiguous === undefined) ambiguous = { attempt, error };
-      const retry =
-        kind === "throttled" ||
-        kind === "not_sent" ||
-        (kind === "ambiguous" && plan.retryAmbiguous);
-      if (!retry || attempt >= plan.maxAttempts)
-        throw settled(error, ambiguous, attempt, operation);
-      await plan.runtime
-        .sleep(fullJitterDelay(attempt - 1, plan.runtime.random), plan.signal)
-        .catch((sleepError: unknown) => {
-          throw settled(sleepError, ambiguous, attempt, operation);
-        });
-    } finally {
-      deadline.clear();
-    }
-  }
+    },
+    {
+      policy: {
+        retries: plan.maxAttempts - 1,
+        maxElapsedMs: plan.maxElapsedMs,
+        retryOn: sesRetryOn(plan.retryAmbiguous),
+      },
+      runtime: plan.runtime,
+      signal,
+      pace: plan.bucket ? () => plan.bucket?.reserve() ?? 0 : undefined,
+      aborted: (fired, inFlight, thrown) =>
+        inFlight
+          ? new AgentMailError({
+              code: "aborted",
+              message: `SES ${operation} was aborted while the request was in flight; the message may have been sent`,
+              outcome: "unknown",
+              cause: unshield(thrown),
+            })
+          : abortedBeforeSending(fired),
+      finalize: (error, history) =>
+        // An abort mid-request says so itself; everything else is settled over every attempt.
+        history.abortedInFlight
+          ? error
+          : settled(
+              error,
+              history.ambiguous,
+              history.ambiguousAttempt,
+              history.attempts,
+              operation,
+            ),
+    },
+  );
 }
 
 /**
@@ -169,7 +202,8 @@ export async function sendWithRetries<T>(
  */
 function settled(
   error: unknown,
-  ambiguous: { attempt: number; error: AgentMailError } | undefined,
+  ambiguous: SesFailure | undefined,
+  ambiguousAttempt: number | undefined,
   attempts: number,
   operation: string,
 ): unknown {
@@ -187,7 +221,7 @@ function settled(
   return withOutcome(
     error,
     "unknown",
-    `SES ${operation}: the message may have been sent: attempt ${ambiguous.attempt} of ${attempts} failed after the request left (${ambiguous.error.message}), and the last attempt then failed with ${last}. SES has no idempotency key, so it was not retried further and a retry could deliver it twice`,
+    `SES ${operation}: the message may have been sent: attempt ${ambiguousAttempt} of ${attempts} failed after the request left (${ambiguous.error.message}), and the last attempt then failed with ${last}. SES has no idempotency key, so it was not retried further and a retry could deliver it twice`,
   );
 }
 

@@ -4,6 +4,7 @@
 // subject, addresses, body and attachments; the raw bytes themselves are checked with Python.
 import { createMailer } from "@assmbl/core";
 import { generateKeyPair, openpgpCrypto } from "@assmbl/crypto";
+import { header, parseWithPython } from "@assmbl/testing/python";
 import { SESClient } from "@aws-sdk/client-ses";
 import { SESv2Client } from "@aws-sdk/client-sesv2";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
@@ -15,7 +16,6 @@ import {
   MAIL_DOMAIN,
   sampleBytes,
 } from "./testing/fixtures.js";
-import { header, parseWithPython } from "./testing/python.js";
 import { type SesLocal, startSesLocal } from "./testing/ses-local.js";
 import { sesTransport } from "./transport.js";
 

@@ -2,6 +2,7 @@
 // fit, then cancelled: a 1 GiB stream through createMailer + sesTransport costs what the limit
 // allows, pulls at most one chunk past it, and no request is made.
 import { createMailer, Limits, type PreparedAttachment } from "@assmbl/core";
+import { lazyRandomStream, meteredStream, rssMeter } from "@assmbl/testing/large-stream";
 import { SESClient } from "@aws-sdk/client-ses";
 import { SESv2Client } from "@aws-sdk/client-sesv2";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -14,7 +15,6 @@ import {
   stubClient,
 } from "./testing/fixtures.js";
 import { type HostileSes, startHostileSes } from "./testing/hostile-ses.js";
-import { lazyRandomStream, meteredStream, rssMeter } from "./testing/large-stream.js";
 import { sesTransport } from "./transport.js";
 
 const MiB = 1024 * 1024;

@@ -2,6 +2,7 @@
 // count requests and to inject failures (throttling, rejections, network errors); the bytes it
 // receives are checked with Python's parser. Real SES emulation is in ses-local.test.ts.
 import { AgentMailError, createMailer, Limits, type PreparedMessage } from "@assmbl/core";
+import { header, parseWithPython } from "@assmbl/testing/python";
 import {
   AccountSendingPausedException,
   ConfigurationSetDoesNotExistException,
@@ -20,7 +21,6 @@ import {
   sampleBytes,
   stubClient,
 } from "./testing/fixtures.js";
-import { header, parseWithPython } from "./testing/python.js";
 import { createSesTransport, sesTransport } from "./transport.js";
 
 const meta = (requestId: string, httpStatusCode = 400) => ({ requestId, httpStatusCode });

@@ -1,6 +1,7 @@
 import {
   AbortSignalSchema,
   AgentMailError,
+  assertPrepared,
   DomainNameSchema,
   Limits,
   type MailTransport,
@@ -8,9 +9,9 @@ import {
   parseInput,
   type TransportResult,
 } from "@assmbl/core";
+import { renderMessage } from "@assmbl/mime";
 import { SendRawEmailCommand } from "@aws-sdk/client-ses";
 import { z } from "zod";
-import { renderMessage } from "./compose.js";
 import { type Envelope, envelope } from "./envelope.js";
 import { type Runtime, realRuntime, TokenBucket } from "./retry.js";
 import {
@@ -47,6 +48,13 @@ export interface SesTransportOptions {
   maxSendRate?: number | undefined;
   /** Attempts per message when SES throttles, the first included (default 3, at most 10). */
   maxAttempts?: number | undefined;
+  /**
+   * The time a send may spend in all, attempts, waits and rate-limiter pacing, in ms from its
+   * start (default: none, `maxAttempts` alone bounds it). A retry whose wait would end past it
+   * is not made: the last error is thrown at once, its message saying so. It does not cut an
+   * attempt short (`timeoutMs` does).
+   */
+  maxElapsedMs?: number | undefined;
   /** Domain of generated `Message-ID`s (default: the sender's domain). */
   messageIdDomain?: string | undefined;
   /**
@@ -64,7 +72,8 @@ export interface SesTransportOptions {
   timeoutMs?: number | undefined;
 }
 
-const OptionsSchema = z.strictObject({
+/** {@link SesTransportOptions}, checked. @internal */
+export const OptionsSchema = z.strictObject({
   client: z.custom<SesClient>(isClientLike, "expected an SESClient or SESv2Client"),
   configurationSetName: z.string().min(1).max(64).optional(),
   sourceArn: z
@@ -73,13 +82,15 @@ const OptionsSchema = z.strictObject({
     .optional(),
   maxSendRate: z.number().positive().finite().optional(),
   maxAttempts: z.int().min(1).max(10).optional(),
+  maxElapsedMs: z.int().nonnegative().optional(),
   messageIdDomain: DomainNameSchema.optional(),
   retryAmbiguousFailures: z.boolean().optional(),
   // setTimeout's largest delay (2^31 - 1 ms); a larger one would fire at once.
   timeoutMs: z.int().positive().max(2_147_483_647).optional(),
 });
 
-const SendOptionsSchema = z.strictObject({
+/** Core's `TransportSendOptions`, checked. @internal */
+export const SendOptionsSchema = z.strictObject({
   signal: AbortSignalSchema.optional(),
 });
 
@@ -151,6 +162,7 @@ export function createSesTransport(options: SesTransportOptions, runtime: Runtim
       });
       const output = await sendWithRetries<{ MessageId?: string }>(client, command, operation, {
         maxAttempts: config.maxAttempts ?? 3,
+        maxElapsedMs: config.maxElapsedMs,
         retryAmbiguous: config.retryAmbiguousFailures ?? false,
         runtime,
         bucket,
@@ -170,13 +182,16 @@ export function createSesTransport(options: SesTransportOptions, runtime: Runtim
   };
 
   async function build(message: PreparedMessage, signal: AbortSignal | undefined) {
-    const destinations = envelope(message);
+    // Core's one validation, before the envelope reads an address: O(1) for a message
+    // createMailer prepared, a full check of one built by hand. The composer trusts the result.
+    const checked = assertPrepared(message);
+    const destinations = envelope(checked);
     const { raw } = await renderMessage(
-      message,
+      checked,
       config.messageIdDomain === undefined ? {} : { messageIdDomain: config.messageIdDomain },
       // A stream is read only while the message can still fit: a 1 GiB stream costs what the
       // limit allows, not 1 GiB (and is cancelled there).
-      { signal, limit: { bytes: limit, api } },
+      { signal, limit: { bytes: limit, name: `SES ${api}` } },
     );
     if (raw.length > limit) {
       throw new AgentMailError({

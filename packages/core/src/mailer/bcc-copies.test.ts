@@ -2,6 +2,8 @@
 // fake crypto writes the agent ids it encrypted to into its armor), how each copy is addressed,
 // the idempotency keys and correlation ids, and prepare/prepareCopies. Caller-encrypted
 // attachments, limits and failures part-way have files of their own (bcc-*.test.ts).
+
+import { readText } from "@assmbl/testing/fakes";
 import { describe, expect, it } from "vitest";
 import { AgentMailHeaders } from "../headers.js";
 import {
@@ -16,7 +18,6 @@ import {
   TO,
   wireText,
 } from "../testing/bcc-kit.js";
-import { readText } from "../testing/fakes.js";
 import type { PreparedMessage } from "../transport.js";
 import type { SentCopy } from "./types.js";
 

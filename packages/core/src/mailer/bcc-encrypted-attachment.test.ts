@@ -1,9 +1,10 @@
 // An attachment the caller encrypted itself cannot be re-encrypted per copy: every copy would
 // carry that one ciphertext, whose key ids name everyone it was encrypted to. A message with
 // hidden Bcc recipients and such an attachment is refused before any lookup.
+
+import { fakeArmor } from "@assmbl/testing/fakes";
 import { describe, expect, it } from "vitest";
 import { AUDIT, bccMessage, CC, caught, LEGAL, setup, TO } from "../testing/bcc-kit.js";
-import { fakeArmor } from "../testing/fakes.js";
 import type { Attachment } from "./types.js";
 
 // What a caller naturally does: encrypt the report to everyone it goes to, the Bcc included.

@@ -2,6 +2,8 @@
 // before the first copy is sent; `partially_sent` after, which says what went, whether the failed
 // copy may have gone all the same, what was not attempted, and what to do (never retry the whole
 // send; send to the rest only, under a new idempotency key).
+
+import { fakeCrypto, fakeDirectory, fakeRecord, recordingTransport } from "@assmbl/testing/fakes";
 import { describe, expect, it } from "vitest";
 import { AgentMailError } from "../errors.js";
 import {
@@ -18,7 +20,6 @@ import {
   setup,
   TO,
 } from "../testing/bcc-kit.js";
-import { fakeCrypto, fakeDirectory, fakeRecord, recordingTransport } from "../testing/fakes.js";
 import type { MailTransport } from "../transport.js";
 import { createMailer } from "./create-mailer.js";
 import type { PartiallySentBody } from "./types.js";

@@ -1,11 +1,12 @@
 // What a send that goes out as copies may hold: every copy is encrypted and held in memory
 // before the first one is sent, so the number of Bcc copies is bounded, and so is copies × the
 // attachments' bytes (bytes and streams alike), checked before anything is sent.
+
+import { fakeCrypto, readText } from "@assmbl/testing/fakes";
+import { fakeEncryptedMessage, fakePayloadOf } from "@assmbl/testing/message-fixtures";
 import { describe, expect, it } from "vitest";
 import { Limits } from "../limits.js";
 import { bccMessage, caught, countingStream, setup } from "../testing/bcc-kit.js";
-import { fakeCrypto, readText } from "../testing/fakes.js";
-import { fakeEncryptedMessage, fakePayloadOf } from "../testing/message-fixtures.js";
 
 const BOUND = 256 * 1024 * 1024;
 const MIB = 1024 * 1024;

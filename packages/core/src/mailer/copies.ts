@@ -1,6 +1,7 @@
 import type { Mailbox } from "../address.js";
 import { AgentMailError } from "../errors.js";
 import type { EncryptionRecipient, MailCrypto } from "../mail-crypto.js";
+import { sealMailerPrepared } from "../prepared-message.js";
 import { throwIfAborted } from "./abort.js";
 import { readWhole } from "./buffer-streams.js";
 import { buildPrepared } from "./build.js";
@@ -115,7 +116,8 @@ function checkHasKeys(plan: CopyPlan): CopyPlan {
 }
 
 /**
- * Encrypts and builds every planned copy, one after another, before any is sent. With more than
+ * Encrypts, builds and validates every planned copy, one after another, before any is sent
+ * (each a frozen message core marks as validated, see `validatePreparedMessage`). With more than
  * one copy, ciphertext a crypto implementation streamed back is read whole here, so a copy that
  * fails its armor check fails the send before the first copy leaves.
  *
@@ -133,7 +135,9 @@ export async function prepareCopies(
     let parts = await encryptParts(plan.message, plan.recipients, crypto, signal);
     if (plans.length > 1) parts = await materialize(parts, signal);
     throwIfAborted(signal);
-    prepared.push({ kind: plan.kind, message: buildPrepared(plan.message, parts) });
+    // Validated last, once, and frozen: transports trust the mark (core's assertPrepared).
+    const message = sealMailerPrepared(buildPrepared(plan.message, parts));
+    prepared.push({ kind: plan.kind, message });
   }
   return prepared;
 }

@@ -1,20 +1,20 @@
-import { describe, expect, it } from "vitest";
-import { armoredMessageProblem } from "../ciphertext-guard.js";
-import { AgentMailError } from "../errors.js";
-import { AgentMailHeaders } from "../headers.js";
-import { decodeManifest } from "../manifest.js";
 import {
   fakeCrypto,
   fakeDirectory,
   fakeRecord,
   readText,
   recordingTransport,
-} from "../testing/fakes.js";
+} from "@assmbl/testing/fakes";
 import {
   fakeEncryptedMessage,
   fakeEncryptingStream,
   fakePayloadOf,
-} from "../testing/message-fixtures.js";
+} from "@assmbl/testing/message-fixtures";
+import { describe, expect, it } from "vitest";
+import { armoredMessageProblem } from "../ciphertext-guard.js";
+import { AgentMailError } from "../errors.js";
+import { AgentMailHeaders } from "../headers.js";
+import { decodeManifest } from "../manifest.js";
 import { mimeHeaders } from "../transport.js";
 import { createMailer } from "./create-mailer.js";
 import type { MailerOptions, MailMessage } from "./types.js";

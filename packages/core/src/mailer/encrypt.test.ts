@@ -1,10 +1,7 @@
 // The mailer checks what the MailCrypto returns packet by packet before the transport is
 // called: each shape below passed the old check (armor lines only) and went out flagged encrypted.
-import { describe, expect, it } from "vitest";
-import { parseAddress } from "../address.js";
-import { AgentMailError } from "../errors.js";
-import type { MailCrypto } from "../mail-crypto.js";
-import { fakeCrypto, fakeDirectory, fakeRecord, recordingTransport } from "../testing/fakes.js";
+
+import { fakeCrypto, fakeDirectory, fakeRecord, recordingTransport } from "@assmbl/testing/fakes";
 import {
   armorMessage,
   fakeEncryptedMessage,
@@ -15,7 +12,11 @@ import {
   seipd,
   textInArmorBody,
   WILDCARD_KEY_ID,
-} from "../testing/message-fixtures.js";
+} from "@assmbl/testing/message-fixtures";
+import { describe, expect, it } from "vitest";
+import { parseAddress } from "../address.js";
+import { AgentMailError } from "../errors.js";
+import type { MailCrypto } from "../mail-crypto.js";
 import type { AttachmentBytes } from "../transport.js";
 import { createMailer } from "./create-mailer.js";
 import { encryptParts } from "./encrypt.js";

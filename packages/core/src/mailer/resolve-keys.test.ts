@@ -1,10 +1,11 @@
 // Recipient keys are looked up a few at a time (a message with 50 Bcc recipients does not open
 // 50 directory requests at once), and every lookup settles before the send fails.
+
+import { fakeRecord } from "@assmbl/testing/fakes";
 import { describe, expect, it } from "vitest";
 import { AgentMailError } from "../errors.js";
 import type { KeyDirectory } from "../key-directory.js";
 import { bccMessage, caught, setup } from "../testing/bcc-kit.js";
-import { fakeRecord } from "../testing/fakes.js";
 import { LOOKUP_CONCURRENCY } from "./resolve-keys.js";
 import { settleLimited } from "./settle-limited.js";
 

@@ -1,5 +1,7 @@
 import { z } from "zod";
-import { isAttachmentContent } from "../bytes.js";
+import { type AttachmentContent, isAttachmentContent } from "../bytes.js";
+import type { KeyDirectory } from "../key-directory.js";
+import type { MailCrypto } from "../mail-crypto.js";
 import { AbortSignalSchema, DomainNameSchema, MediaTypeSchema } from "../schemas/common.js";
 
 const addressList = z.union([z.string(), z.array(z.string())]);
@@ -33,7 +35,7 @@ const partMediaType = mediaType
 
 export const ContentAttachmentSchema = z.strictObject({
   filename: z.string().min(1),
-  content: z.custom<unknown>(
+  content: z.custom<AttachmentContent>(
     isAttachmentContent,
     "expected bytes, a string, a ReadableStream or an async iterable",
   ),
@@ -89,10 +91,10 @@ export const MailerOptionsSchema = z.strictObject({
   from: z.string(),
   mailDomain: DomainNameSchema,
   directory: z
-    .custom<unknown>(hasMethod("lookup"), "expected a key directory with lookup()")
+    .custom<KeyDirectory>(hasMethod("lookup"), "expected a key directory with lookup()")
     .optional(),
   crypto: z
-    .custom<unknown>(hasMethod("encryptText"), "expected a MailCrypto implementation")
+    .custom<MailCrypto>(hasMethod("encryptText"), "expected a MailCrypto implementation")
     .optional(),
   defaultHeaders: headerMap.optional(),
 });

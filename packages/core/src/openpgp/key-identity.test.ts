@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { readPgpyKeyFile } from "@assmbl/testing/pgpy-key-files";
 import { describe, expect, it } from "vitest";
 import {
   armored,
@@ -12,8 +12,7 @@ import { publicKeyIdentity } from "./key-identity.js";
 import { readPackets } from "./packets.js";
 import { sha256 } from "./sha256.js";
 
-const keyFile = (file: string) =>
-  readFileSync(new URL(`../testing/pgpy-keys/${file}`, import.meta.url), "utf8");
+const keyFile = (file: string) => readPgpyKeyFile(file);
 const gpgKey = keyFile("gpg-ed25519.pub.asc");
 const packetsOf = (text: string) => {
   const packets = readPackets(dearmored(text));

@@ -1,10 +1,9 @@
-import { readFileSync } from "node:fs";
+import { readPgpyKeyFile } from "@assmbl/testing/pgpy-key-files";
 import { describe, expect, it } from "vitest";
 import { armored, dearmored, GENERATED_ECC } from "../testing/openpgp-fixtures.js";
 import { publicKeyBlockProblem } from "./public-key-block.js";
 
-const keyFile = (file: string) =>
-  readFileSync(new URL(`../testing/pgpy-keys/${file}`, import.meta.url), "utf8");
+const keyFile = (file: string) => readPgpyKeyFile(file);
 const secret = keyFile("gpg-ed25519.sec.asc");
 const publicKey = keyFile("gpg-ed25519.pub.asc");
 

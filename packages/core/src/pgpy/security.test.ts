@@ -1,7 +1,7 @@
 // Expiry and revocation as PGPy 0.6 judges them (pgp.py PGPKey.verify, check_soundness;
 // constants.py SecurityIssues): it skips verification only when the verifying key's issues are
 // exactly "Expired", and it encrypts without looking at expiry or revocation.
-import { readFileSync } from "node:fs";
+import { readPgpyKeyFile } from "@assmbl/testing/pgpy-key-files";
 import { describe, expect, it } from "vitest";
 import { readKeyPacketV4 } from "../openpgp/key-packet.js";
 import type { Packet } from "../openpgp/packets.js";
@@ -18,7 +18,7 @@ import {
 import { EXPIRING_ECC, type FixtureKey, GENERATED_ECC } from "../testing/openpgp-fixtures.js";
 
 const keyFile = (file: string): FixtureKey => ({
-  armored: readFileSync(new URL(`../testing/pgpy-keys/${file}`, import.meta.url), "utf8"),
+  armored: readPgpyKeyFile(file),
   fingerprint: "",
 });
 const at = (iso: string) => ({ now: new Date(iso) });

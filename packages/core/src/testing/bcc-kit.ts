@@ -1,13 +1,20 @@
 // What the Bcc tests share (not shipped: nothing outside tests imports it): a mailer over core's
 // fakes, a message with To, Cc and two Bcc recipients, and ways to read what the fakes recorded.
 // The fake crypto writes the agent ids it encrypted to into its PKESK packets (fakeRecipientsOf).
+
+import {
+  fakeCrypto,
+  fakeDirectory,
+  fakeRecord,
+  readText,
+  recordingTransport,
+} from "@assmbl/testing/fakes";
+import { fakeRecipientsOf } from "@assmbl/testing/message-fixtures";
 import { expect } from "vitest";
 import { AgentMailError } from "../errors.js";
 import { createMailer } from "../mailer/create-mailer.js";
 import type { MailMessage } from "../mailer/types.js";
 import type { MailTransport, PreparedMessage } from "../transport.js";
-import { fakeCrypto, fakeDirectory, fakeRecord, readText, recordingTransport } from "./fakes.js";
-import { fakeRecipientsOf } from "./message-fixtures.js";
 
 export const mailDomain = "agents.example.com";
 export const from = "my-agent@agents.example.com";

@@ -2,9 +2,10 @@
 // keys were made once and pasted here): who made each key, its fingerprint, and what PGPy 0.6
 // makes of it (checked against the real PGPy by @assmbl/crypto's pgpy-keys.test.ts corpus, which
 // holds keys made the same way).
+
+import { join, packet } from "@assmbl/testing/message-fixtures";
 import { crc24 } from "../openpgp/armor.js";
 import type { Packet } from "../openpgp/packets.js";
-import { join, packet } from "./message-fixtures.js";
 
 /** An armored key and its v4 fingerprint (lower-case hex). */
 export interface FixtureKey {

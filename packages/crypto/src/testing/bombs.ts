@@ -4,8 +4,8 @@
 import { spawn } from "node:child_process";
 import { Readable } from "node:stream";
 import { createDeflate, createDeflateRaw } from "node:zlib";
+import { concat } from "@assmbl/testing/crafted";
 import { enums } from "openpgp";
-import { concat } from "./crafted.js";
 
 const ZEROS = new Uint8Array(1024 * 1024);
 

@@ -3,12 +3,13 @@
 // self-certification is rebuilt with one property PGPy does or does not round-trip, and the
 // cases of a review of pgpyKeyProblems (revoked and expired subkeys and keys, user IDs without
 // self-certification, damaged signatures). Not exported by the package.
+
+import type { GpgHome } from "@assmbl/testing/gpg";
+import { pythonSdk } from "@assmbl/testing/python";
 import { encryptKey, enums, generateKey, readPrivateKey } from "openpgp";
-import { pythonSdk } from "../../../../scripts/python-sdk.js";
 import { hardenedConfig } from "../config.js";
 import { generateKeyPair, type KeyPairBundle } from "../keys.js";
 import { repairKeyForPgpy } from "../pgpy-repair.js";
-import type { GpgHome } from "./gpg.js";
 import { earlierVersionKey, eccKeyObject, recertified, withChecksum } from "./keys.js";
 import { reviewCases } from "./pgpy-review-corpus.js";
 

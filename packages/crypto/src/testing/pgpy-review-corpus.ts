@@ -2,10 +2,11 @@
 // encrypt to though they are revoked or expired, expired keys PGPy still verifies, user IDs
 // without self-certification, and self-signatures damaged in their mathematics or only in their
 // two-octet hash prefix (which PGPy never reads). Not exported by the package.
+
+import type { GpgHome } from "@assmbl/testing/gpg";
 import { enums, generateKey, type PrivateKey, readKey } from "openpgp";
 import { hardenedConfig } from "../config.js";
 import { HASH_PREFERENCES, internals, resignSelfSignatures } from "../self-signatures.js";
-import type { GpgHome } from "./gpg.js";
 import type { CorpusKey, Generated } from "./pgpy-corpus.js";
 
 const HOUR = 3_600_000;

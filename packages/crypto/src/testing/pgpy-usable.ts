@@ -1,8 +1,9 @@
 // Whether agents on the Python SDK can use a key, from what PGPy itself did with it (the Python
 // SDK model's inspect_key) and openpgp.js's view of the key PGPy encrypted to: the oracle the
 // PGPy tests compare pgpyKeyProblems and inspectPublicKey().pgpy with.
+
+import type { PythonKeyReport } from "@assmbl/testing/python";
 import { config as defaultConfig, type Key, readKey, readPrivateKey } from "openpgp";
-import type { PythonKeyReport } from "../../../../scripts/python-sdk.js";
 
 // openpgp.js without policy: the question is only whether a key is revoked or expired.
 const LENIENT = { ...defaultConfig, rejectCurves: new Set<never>(), minRSABits: 0 };

@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { Routes } from "@assmbl/core";
+import { useSesClients } from "@assmbl/testing/ses";
 import { SendRawEmailCommand } from "@aws-sdk/client-ses";
 import { describe, expect, it, vi } from "vitest";
 import { createDevApp } from "../app.js";
@@ -17,7 +18,6 @@ import {
   send,
   uploadForm,
 } from "../testing/platform.js";
-import { useSesClients } from "../testing/ses.js";
 import { DroppedResponseError } from "./faults.js";
 
 const serve = useServers();

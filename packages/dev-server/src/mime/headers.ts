@@ -1,86 +1,11 @@
 // Reading the header section of a raw RFC 5322 message: enough to find its recipients, sender and
 // subject. The message itself is never changed.
 
-/** One header field, unfolded; `name` as written. */
-export interface HeaderField {
-  name: string;
-  value: string;
-}
+// Header lines are read by @assmbl/mime, the same reading its `openMessage` parses through: the
+// server judges the headers its recipients will see.
+import type { HeaderField } from "@assmbl/mime";
 
-const CR = 0x0d;
-const LF = 0x0a;
-const SPACE = 0x20;
-const TAB = 0x09;
-const COLON = 0x3a;
-
-/**
- * The header fields of a raw message, read the way Python's `email` parser (the Python SDK) and
- * the TypeScript SDK's `openMessage` read them, so that the server judges the headers its
- * recipients will see:
- *
- * - a line ends at CR LF, LF or a bare CR;
- * - the header block ends at the first empty line, or at the first line that is neither a field
- *   (`name:`, the name printable ASCII without `:`) nor a fold (starts with a space or tab):
- *   that line starts the body;
- * - a fold continues the field before it; Python ignores a fold with no field before it, a line
- *   starting with `:`, and a Unix `From ` line, and so does this;
- * - a message without an empty line is all header.
- *
- * Values are unfolded (line ends removed, the fold's white space kept) and trimmed.
- *
- * @example
- * headerFields(new TextEncoder().encode("Subject: hi\r\n there\r\n\r\nbody")); // [{ name: "Subject", value: "hi there" }]
- * headerFields(new TextEncoder().encode("Subject: a\rFrom: b@x.example\r\n\r\n")); // Subject "a", From "b@x.example"
- */
-export function headerFields(raw: Uint8Array): HeaderField[] {
-  const decoder = new TextDecoder("utf-8");
-  const fields: HeaderField[] = [];
-  // Whether a fold continues a field: not after a dropped line, as in Python.
-  let open = false;
-  let at = 0;
-  while (at < raw.length) {
-    const { end, next } = lineAt(raw, at);
-    if (end === at) break; // the empty line: the body starts after it
-    if (!isHeaderLine(raw, at, end)) break; // Python reads this line as the body's first
-    const first = raw[at];
-    const line = decoder.decode(raw.subarray(at, end));
-    at = next;
-    if (first === SPACE || first === TAB) {
-      const last = fields[fields.length - 1];
-      if (open && last) last.value += line;
-      continue;
-    }
-    open = false;
-    if (line.startsWith("From ") || first === COLON) continue;
-    const colon = line.indexOf(":");
-    fields.push({ name: line.slice(0, colon), value: line.slice(colon + 1) });
-    open = true;
-  }
-  for (const field of fields) field.value = field.value.trim();
-  return fields;
-}
-
-/** Where the line at `at` ends as Python ends it (CR LF, LF or a bare CR), and where the next starts. */
-function lineAt(bytes: Uint8Array, at: number): { end: number; next: number } {
-  let i = at;
-  while (i < bytes.length && bytes[i] !== LF && bytes[i] !== CR) i++;
-  if (i >= bytes.length) return { end: i, next: i };
-  if (bytes[i] === CR && bytes[i + 1] === LF) return { end: i, next: i + 2 };
-  return { end: i, next: i + 1 };
-}
-
-/** Python's `headerRE`: a fold, a Unix `From ` line, or a name of printable ASCII but `:`, then `:`. */
-function isHeaderLine(bytes: Uint8Array, at: number, end: number): boolean {
-  const first = bytes[at];
-  if (first === SPACE || first === TAB) return true;
-  if (end - at >= 5 && String.fromCharCode(...bytes.subarray(at, at + 5)) === "From ") return true;
-  for (let i = at; i < end; i++) {
-    const byte = bytes[i] ?? 0;
-    if (byte === COLON) return true;
-    if (byte < 0x21 || byte > 0x7e) return false;
-  }
-  return false;
-}
+export { type HeaderField, headerFields } from "@assmbl/mime";
 
 /**
  * Every value of the fields called `name` (case-insensitive), in order.

@@ -7,7 +7,8 @@ import {
   Routes,
   routePath,
 } from "@assmbl/core";
-import { composeMime } from "@assmbl/transport-ses";
+import { composeMime } from "@assmbl/mime";
+import { useSesClients } from "@assmbl/testing/ses";
 import { SendRawEmailCommand } from "@aws-sdk/client-ses";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { DevServer } from "../server.js";
@@ -21,7 +22,6 @@ import {
   send,
   upload,
 } from "../testing/platform.js";
-import { useSesClients } from "../testing/ses.js";
 
 const serve = useServers();
 const sesClients = useSesClients();

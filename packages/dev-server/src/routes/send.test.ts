@@ -7,6 +7,7 @@ import {
   Routes,
   SendResponseSchema,
 } from "@assmbl/core";
+import { parseWithPython } from "@assmbl/testing/ses";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { IdempotencyLedger } from "../send/idempotency.js";
 import { armoredCiphertext, expectProblem, postJson, useServers } from "../testing/helpers.js";
@@ -20,7 +21,6 @@ import {
   send,
   upload,
 } from "../testing/platform.js";
-import { parseWithPython } from "../testing/ses.js";
 
 const serve = useServers();
 afterEach(() => {

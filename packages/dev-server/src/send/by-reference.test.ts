@@ -6,7 +6,7 @@ import {
   Limits,
   SendRequestSchema,
 } from "@assmbl/core";
-import { composeMime } from "@assmbl/transport-ses";
+import { composeMime } from "@assmbl/mime";
 import { describe, expect, it } from "vitest";
 import { headerFields, headerValues } from "../mime/headers.js";
 import { ObjectStore } from "../storage/object-store.js";

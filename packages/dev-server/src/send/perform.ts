@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { AgentMailError, type SendResponseSchema } from "@assmbl/core";
-import { composeMime } from "@assmbl/transport-ses";
+import { composeMime } from "@assmbl/mime";
 import type { z } from "zod";
 import { deliverToLocalAgents } from "../delivery.js";
 import { HttpProblem } from "../http/problem.js";
@@ -24,7 +24,7 @@ export interface SendContext {
 }
 
 /**
- * Sends a validated `/send` request as `agentId`: composes the MIME with transport-ses's
+ * Sends a validated `/send` request as `agentId`: composes the MIME with @assmbl/mime's
  * `composeMime`, delivers it to every local recipient (Bcc included) with the sender verified,
  * and records it in the outbox. Nothing is delivered or recorded when a check fails. A message
  * too large for SES inline is delivered by reference (see `prepareSend`): its attachment parts

@@ -65,7 +65,7 @@ const CALLER_OWNED = new Map<string, string>(
 const PGP_ENCRYPTED = "application/pgp-encrypted";
 
 /**
- * Turns a `/send` request into the `PreparedMessage` transport-ses's `composeMime` renders, so a
+ * Turns a `/send` request into the `PreparedMessage` @assmbl/mime's `composeMime` renders, so a
  * message sent through the API has the same shape as one the SDK sends through SES. From is the
  * sending agent's address; the correlation id is the caller's or a generated one. A message
  * whose estimated size with its attachments inline passes `inlineMessageBytes` is delivered by

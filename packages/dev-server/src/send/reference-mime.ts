@@ -1,8 +1,8 @@
 import { AgentMailHeaders, encodeManifest, type ManifestRow } from "@assmbl/core";
-import { foldableJson, foldHeaderValue } from "@assmbl/transport-ses";
+import { foldableJson, foldHeaderValue } from "@assmbl/mime";
 
 /**
- * Turns a message composed with placeholders for its attachments (transport-ses's
+ * Turns a message composed with placeholders for its attachments (@assmbl/mime's
  * `composeMime`, which writes each placeholder's length as the row's `size`) into the message
  * delivered by reference: every attachment part keeps its headers and gets an empty body, and
  * `X-AgentMail-Attachments` is written again from `rows`, the rows as sent (real sizes,

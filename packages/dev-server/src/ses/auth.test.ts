@@ -1,16 +1,17 @@
 // SES authentication and sender authorization: the endpoint verifies SigV4 with the credentials
 // it issued, and an agent's credentials send only as that agent's address.
-import { SendEmailCommand, SendRawEmailCommand } from "@aws-sdk/client-ses";
-import { SendEmailCommand as SendEmailV2Command } from "@aws-sdk/client-sesv2";
-import { describe, expect, it } from "vitest";
-import { useServers } from "../testing/helpers.js";
+
 import {
   replaceAuthorization,
   sdkError,
   signedHeaders,
   tamperAfterSigning,
   useSesClients,
-} from "../testing/ses.js";
+} from "@assmbl/testing/ses";
+import { SendEmailCommand, SendRawEmailCommand } from "@aws-sdk/client-ses";
+import { SendEmailCommand as SendEmailV2Command } from "@aws-sdk/client-sesv2";
+import { describe, expect, it } from "vitest";
+import { useServers } from "../testing/helpers.js";
 
 const serve = useServers();
 const clients = useSesClients();

@@ -1,5 +1,12 @@
 import { Limits } from "@assmbl/core";
 import {
+  replaceAuthorization,
+  rewriteBody,
+  sdkError,
+  signedHeaders,
+  useSesClients,
+} from "@assmbl/testing/ses";
+import {
   ListIdentitiesCommand,
   SESServiceException,
   SendEmailCommand,
@@ -14,13 +21,6 @@ import {
 import { describe, expect, it } from "vitest";
 import type { DevServer } from "../server.js";
 import { rawRequest, useServers } from "../testing/helpers.js";
-import {
-  replaceAuthorization,
-  rewriteBody,
-  sdkError,
-  signedHeaders,
-  useSesClients,
-} from "../testing/ses.js";
 import { SES_ERRORS } from "./errors.js";
 import { SES_V2_BODY_LIMIT } from "./routes.js";
 

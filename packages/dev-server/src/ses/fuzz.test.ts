@@ -1,6 +1,6 @@
+import { sesErrorShape, signedHeaders } from "@assmbl/testing/ses";
 import { expect, it } from "vitest";
 import { mulberry32, useServers } from "../testing/helpers.js";
-import { sesErrorShape, signedHeaders } from "../testing/ses.js";
 
 const serve = useServers();
 

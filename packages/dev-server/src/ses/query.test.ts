@@ -1,9 +1,9 @@
 import { AgentMailHeaders, ENCRYPTED_BODY } from "@assmbl/core";
+import { lf, parseWithPython, useSesClients } from "@assmbl/testing/ses";
 import { GetSendQuotaCommand, SendEmailCommand, SendRawEmailCommand } from "@aws-sdk/client-ses";
 import { describe, expect, it } from "vitest";
 import { headerFields, headerValues } from "../mime/headers.js";
 import { useServers } from "../testing/helpers.js";
-import { lf, parseWithPython, useSesClients } from "../testing/ses.js";
 
 const serve = useServers();
 const clients = useSesClients();

@@ -1,5 +1,5 @@
 import { AgentMailError, Limits, type PreparedMessage } from "@assmbl/core";
-import { composeMime } from "@assmbl/transport-ses";
+import { composeMime } from "@assmbl/mime";
 import type { Context } from "hono";
 import { acceptSend, mailbox, newSesMessageId, type SesContext } from "./accept.js";
 import type { SesCaller } from "./auth.js";

@@ -3,12 +3,13 @@
 // address-list reader can be shown bob where it checks alice. The endpoint reads headers as Python
 // does and requires each sender header to be written plainly; every message it accepts, Python
 // reads as from the signer.
+
+import { parseWithPython, sdkError, sendersWithPython, useSesClients } from "@assmbl/testing/ses";
 import { SendRawEmailCommand } from "@aws-sdk/client-ses";
 import { describe, expect, it } from "vitest";
 import { headerFields, headerValues } from "../mime/headers.js";
 import { strictMailboxes } from "../mime/strict-mailboxes.js";
 import { useServers } from "../testing/helpers.js";
-import { parseWithPython, sdkError, sendersWithPython, useSesClients } from "../testing/ses.js";
 
 const serve = useServers();
 const clients = useSesClients();
@@ -101,6 +102,9 @@ const ACCEPTED: ReadonlyArray<readonly [string, string, string?]> = [
   ],
 ];
 
+/** ACCEPTED cases whose From holds two mailboxes: strict `email.utils.parseaddr` names no one. */
+const PARSEADDR_NO_ONE = new Set(["two mailboxes, Sender, Return-Path"]);
+
 describe("sender headers over the SES endpoint", () => {
   it.each(REFUSED)("%s: MessageRejected, nothing kept", async (_name, raw, source) => {
     const server = await serve({ agents: AGENTS });
@@ -155,7 +159,14 @@ describe("sender headers over the SES endpoint", () => {
           header,
           getaddresses: alice(decoded),
         });
-        expect(parseaddr.map((a) => a.toLowerCase())).toEqual(parseaddr.map(() => ALICE));
+        // parseaddr reads one mailbox: since the CVE-2023-27043 fix (the /usr/bin/python3 peer,
+        // Debian's 3.11.2) it names no one ('') for a list of two rather than guess; alice else.
+        const one = header === "From" && PARSEADDR_NO_ONE.has(name) ? "" : ALICE;
+        expect({ name, header, parseaddr: parseaddr.map((a) => a.toLowerCase()) }).toEqual({
+          name,
+          header,
+          parseaddr: parseaddr.map(() => one),
+        });
       }
     }
     const inbox = server.store.inbox("carol");

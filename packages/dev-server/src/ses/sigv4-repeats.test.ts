@@ -2,9 +2,9 @@
 // headers and joins other repeats with ", ", while SigV4 signs a repeated header's values joined
 // with "," and AWS refuses a second Authorization header or a repeated parameter in it.
 import { request } from "node:http";
+import { signedHeaders } from "@assmbl/testing/ses";
 import { describe, expect, it } from "vitest";
 import { useServers } from "../testing/helpers.js";
-import { signedHeaders } from "../testing/ses.js";
 
 const serve = useServers();
 const BODY = "Action=GetSendQuota&Version=2010-12-01";

@@ -1,9 +1,9 @@
 import { AgentMailHeaders, ENCRYPTED_BODY } from "@assmbl/core";
+import { lf, parseWithPython, signedHeaders, useSesClients } from "@assmbl/testing/ses";
 import { SendEmailCommand } from "@aws-sdk/client-sesv2";
 import { describe, expect, it } from "vitest";
 import { headerFields, headerValues } from "../mime/headers.js";
 import { useServers } from "../testing/helpers.js";
-import { lf, parseWithPython, signedHeaders, useSesClients } from "../testing/ses.js";
 
 const serve = useServers();
 const clients = useSesClients();

@@ -1,5 +1,5 @@
+import { runPython } from "@assmbl/testing/python";
 import { describe, expect, it } from "vitest";
-import { runPython } from "../../../../scripts/run-python.js";
 import { attachmentDisposition } from "./content-disposition.js";
 
 // Python's email package reads RFC 2231 parameters (RFC 5987 is a profile of it): an independent

@@ -63,11 +63,13 @@ export interface DevObjectInput {
   fileName?: string | undefined;
 }
 
-const ObjectInputSchema = z.strictObject({
+/** {@link DevObjectInput}, checked. @internal */
+export const ObjectInputSchema = z.strictObject({
   key: z.string().min(1).max(1024),
   agentId: agentIdSchema,
   contentType: z.string().min(1),
-  bytes: z.instanceof(Uint8Array),
+  // z.instanceof(Uint8Array) would type it Uint8Array<ArrayBuffer>, leaving out a Buffer.
+  bytes: z.custom<Uint8Array>((value) => value instanceof Uint8Array, "expected a Uint8Array"),
   kind: z.enum(["upload", "attachment"]).optional(),
   fileName: z.string().min(1).max(1024).optional(),
 });

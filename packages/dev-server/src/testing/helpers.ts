@@ -1,42 +1,22 @@
 // Test helpers: keys, a raw HTTP/1.1 client for what fetch refuses to send, and error assertions.
 
-import { generateKeyPairSync } from "node:crypto";
 import { connect } from "node:net";
 import { ErrorBodySchema, Routes } from "@assmbl/core";
+import { spkiPem } from "@assmbl/testing/agent-keys";
 import { afterEach, expect } from "vitest";
 import type { DevServerOptions } from "../options.js";
 import { type DevServer, startDevServer } from "../server.js";
 
-// The OpenPGP key builders live in their own file; tests import them from here as before.
+// The key builders are shared with other packages' tests (@assmbl/testing); tests import them
+// from here as before.
 export {
   ARMORED,
   armoredCiphertext,
   armoredKey,
   armorKey,
   keyPacketBodies,
-} from "./openpgp-keys.js";
-
-const pems = new Map<string, string>();
-
-/** An SPKI PEM public key of the given kind, generated once per test file. */
-export function spkiPem(
-  kind: "ed25519" | "rsa2048" | "rsa3072" | "rsa4096" | "p256" | "p384" | "x25519" | "rsa1024",
-  variant = 0,
-): string {
-  const id = `${kind}#${variant}`;
-  let pem = pems.get(id);
-  if (!pem) {
-    const { publicKey } =
-      kind === "ed25519" || kind === "x25519"
-        ? generateKeyPairSync(kind as "ed25519")
-        : kind === "p256" || kind === "p384"
-          ? generateKeyPairSync("ec", { namedCurve: kind === "p256" ? "prime256v1" : "secp384r1" })
-          : generateKeyPairSync("rsa", { modulusLength: Number(kind.slice(3)) });
-    pem = publicKey.export({ type: "spki", format: "pem" }).toString();
-    pems.set(id, pem);
-  }
-  return pem;
-}
+  spkiPem,
+} from "@assmbl/testing/agent-keys";
 
 /** Starts a server for one test and stops it after the test. */
 export function useServers(): (options?: DevServerOptions) => Promise<DevServer> {

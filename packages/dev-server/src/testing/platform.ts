@@ -1,8 +1,8 @@
 // Test helpers for the platform routes: authenticated calls, uploads, and reading MIME back.
 
 import { Routes, routePath, UploadResponseSchema } from "@assmbl/core";
+import { runPython } from "@assmbl/testing/python";
 import { expect } from "vitest";
-import { runPython } from "../../../../scripts/run-python.js";
 import type { DevServer } from "../server.js";
 import { postJson } from "./helpers.js";
 

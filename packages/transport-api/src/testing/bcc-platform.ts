@@ -11,25 +11,25 @@ import {
 } from "@assmbl/core";
 import {
   type AgentPrivateKey,
-  generateKeyPair,
   type KeyPairBundle,
   loadPrivateKey,
   openpgpCrypto,
 } from "@assmbl/crypto";
-import { type DevServer, startDevServer } from "@assmbl/dev-server";
+import type { DevServer } from "@assmbl/dev-server";
 import { createDirectory, type Directory } from "@assmbl/directory";
+import {
+  armoredMessages,
+  encryptionSubkeyIds,
+  pkeskKeyIds,
+  WILDCARD_KEY_ID,
+} from "@assmbl/testing/openpgp-packets";
+import { startTestPlatform } from "@assmbl/testing/platform";
 import { sesTransport } from "@assmbl/transport-ses";
 import PostalMime from "postal-mime";
 import { expect } from "vitest";
 import { type AgentMailClient, createAgentMailClient } from "../client.js";
 import { apiTransport } from "../transport.js";
 import { sampleBytes, streamOf } from "./fixtures.js";
-import {
-  armoredMessages,
-  encryptionSubkeyIds,
-  pkeskKeyIds,
-  WILDCARD_KEY_ID,
-} from "./pgp-packets.js";
 import { devSesClient, findBySubject, MAIL_DOMAIN, SENDER_ID } from "./platform.js";
 
 export { MAIL_DOMAIN };
@@ -85,42 +85,33 @@ export interface BccPlatform {
 
 /**
  * Starts the dev server with the sender and the four agents of {@link ROLES}, registers each one's
- * keys over HTTP (`directory.register`), and returns what the tests need. Each agent has exactly
+ * keys over HTTP (`POST /directory/register`, the shared platform fixture), and returns what the tests need. Each agent has exactly
  * one encryption subkey, so "the copy's key ids" is a well-defined set.
  *
  * @example
  * const platform = await startBccPlatform();
  */
 export async function startBccPlatform(): Promise<BccPlatform> {
-  const server = await startDevServer({
+  const platform = await startTestPlatform({
     mailDomain: MAIL_DOMAIN,
-    agents: [{ agentId: SENDER_ID }, ...Object.values(ROLES).map((agentId) => ({ agentId }))],
+    agents: [SENDER_ID, ...Object.values(ROLES)].map((agentId) => ({
+      agentId,
+      keys: "register" as const,
+    })),
   });
+  const { server } = platform;
   try {
-    const register = async (agentId: string): Promise<KeyPairBundle> => {
-      const keys = await generateKeyPair({ name: agentId, email: `${agentId}@${MAIL_DOMAIN}` });
-      await createDirectory({
-        baseUrl: server.url,
-        token: server.agents[agentId]?.token ?? "",
-      }).register({
-        publicKey: keys.directoryPublicKeyPem,
-        algorithm: keys.algorithm,
-        keyVersion: 1,
-        ifMatchVersion: null,
-        openpgpPublicKey: keys.publicKeyArmored,
-      });
-      return keys;
-    };
-    const senderKey = await loadPrivateKey((await register(SENDER_ID)).privateKeyArmored);
+    const keysOf = (agentId: string) => platform.agent(agentId).keys as KeyPairBundle;
+    const senderKey = await loadPrivateKey(keysOf(SENDER_ID).privateKeyArmored);
     const agents = {} as Record<Role, BccAgent>;
     for (const role of Object.keys(ROLES) as Role[]) {
-      const keys = await register(ROLES[role]);
+      const keys = keysOf(ROLES[role]);
       agents[role] = {
         keys,
         key: await loadPrivateKey(keys.privateKeyArmored),
         inbox: createAgentMailClient({
           baseUrl: server.url,
-          token: server.agents[ROLES[role]]?.token ?? "",
+          token: platform.agent(ROLES[role]).token,
           mailDomain: MAIL_DOMAIN,
         }),
         keyIds: encryptionSubkeyIds(keys.publicKeyArmored),
@@ -132,12 +123,12 @@ export async function startBccPlatform(): Promise<BccPlatform> {
       server,
       directory: createDirectory({ baseUrl: server.url }),
       senderKey,
-      senderToken: server.agents[SENDER_ID]?.token ?? "",
+      senderToken: platform.agent(SENDER_ID).token,
       agents,
-      stop: () => server.stop(),
+      stop: () => platform.close(),
     };
   } catch (error) {
-    await server.stop();
+    await platform.close();
     throw error;
   }
 }

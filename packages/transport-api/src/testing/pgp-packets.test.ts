@@ -5,8 +5,8 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { generateKeyPair, type KeyPairBundle, openpgpCrypto } from "@assmbl/crypto";
+import { armoredMessages, encryptionSubkeyIds, pkeskKeyIds } from "@assmbl/testing/openpgp-packets";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { armoredMessages, encryptionSubkeyIds, pkeskKeyIds } from "./pgp-packets.js";
 
 let home: string;
 let alice: KeyPairBundle;

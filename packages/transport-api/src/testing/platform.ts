@@ -1,16 +1,17 @@
-// A dev server with two agents that registered keys from @assmbl/crypto through
-// @assmbl/directory, and the mailers and clients the end-to-end tests use. Used only by tests.
+// A dev server with two agents that registered keys from @assmbl/crypto through the directory
+// API (the shared @assmbl/testing/platform fixture), and the mailers and clients the end-to-end
+// tests use. Used only by tests.
 import { createMailer, type Mailer, type MailTransport } from "@assmbl/core";
 import {
   type AgentPrivateKey,
-  generateKeyPair,
   type KeyPairBundle,
   loadPrivateKey,
   openpgpCrypto,
 } from "@assmbl/crypto";
-import { type DevServer, startDevServer } from "@assmbl/dev-server";
+import type { DevServer } from "@assmbl/dev-server";
 import { createDirectory, type Directory } from "@assmbl/directory";
-import { SESClient } from "@aws-sdk/client-ses";
+import { devSesClient as sharedSesClient, startTestPlatform } from "@assmbl/testing/platform";
+import type { SESClient } from "@aws-sdk/client-ses";
 import { type AgentMailClient, createAgentMailClient } from "../client.js";
 import { type ApiTransportOptions, apiTransport } from "../transport.js";
 
@@ -41,8 +42,8 @@ export interface Platform {
 }
 
 /**
- * Starts the dev server, registers both agents' keys over HTTP (`directory.register`), and
- * returns what the tests need.
+ * Starts the dev server (the shared platform fixture), registers both agents' keys over HTTP
+ * (`POST /directory/register`), and returns what the tests need.
  *
  * @example
  * const platform = await startPlatform({ attachmentProcessingMs: 0 });
@@ -50,31 +51,23 @@ export interface Platform {
 export async function startPlatform(
   options: { attachmentProcessingMs?: number } = {},
 ): Promise<Platform> {
-  const server = await startDevServer({
+  const platform = await startTestPlatform({
     mailDomain: MAIL_DOMAIN,
-    agents: [{ agentId: SENDER_ID }, { agentId: RECEIVER_ID }],
+    agents: [
+      { agentId: SENDER_ID, name: "Report Bot", keys: "register" },
+      { agentId: RECEIVER_ID, name: "Other Agent", keys: "register" },
+    ],
     ...(options.attachmentProcessingMs === undefined
       ? {}
       : { attachmentProcessingMs: options.attachmentProcessingMs }),
   });
-  const senderToken = server.agents[SENDER_ID]?.token ?? "";
-  const receiverToken = server.agents[RECEIVER_ID]?.token ?? "";
-  const [senderKeys, receiverKeys] = await Promise.all([
-    generateKeyPair({ name: "Report Bot", email: SENDER }),
-    generateKeyPair({ name: "Other Agent", email: RECEIVER }),
-  ]);
-  for (const [token, keys] of [
-    [senderToken, senderKeys],
-    [receiverToken, receiverKeys],
-  ] as const) {
-    await createDirectory({ baseUrl: server.url, token }).register({
-      publicKey: keys.directoryPublicKeyPem,
-      algorithm: keys.algorithm,
-      keyVersion: 1,
-      ifMatchVersion: null,
-      openpgpPublicKey: keys.publicKeyArmored,
-    });
-  }
+  const { server } = platform;
+  const sender = platform.agent(SENDER_ID);
+  const receiver = platform.agent(RECEIVER_ID);
+  const senderKeys = sender.keys as KeyPairBundle;
+  const receiverKeys = receiver.keys as KeyPairBundle;
+  const senderToken = sender.token;
+  const receiverToken = receiver.token;
   const senderKey = await loadPrivateKey(senderKeys.privateKeyArmored);
   const receiverKey = await loadPrivateKey(receiverKeys.privateKeyArmored);
   const directory = createDirectory({ baseUrl: server.url });
@@ -101,7 +94,7 @@ export async function startPlatform(
         directory,
         crypto: openpgpCrypto({ signingKey: senderKey }),
       }),
-    stop: () => server.stop(),
+    stop: () => platform.close(),
   };
 }
 
@@ -127,14 +120,7 @@ export function devSesClient(
   server: Pick<DevServer, "url" | "agents">,
   agentId: string = SENDER_ID,
 ): SESClient {
-  const credentials = server.agents[agentId]?.ses;
-  if (!credentials) throw new Error(`devSesClient: the dev server has no seeded agent ${agentId}`);
-  return new SESClient({
-    endpoint: server.url,
-    region: "us-east-1",
-    credentials: { ...credentials },
-    maxAttempts: 1,
-  });
+  return sharedSesClient(server, agentId);
 }
 
 /**

@@ -1,6 +1,5 @@
 // Builders shared by this package's tests (not exported by the package).
 import {
-  AgentMailError,
   type AgentRecord,
   createMailer,
   type KeyDirectory,
@@ -9,9 +8,9 @@ import {
   type MailTransport,
   type PreparedMessage,
 } from "@assmbl/core";
+import { fakeRecord } from "@assmbl/testing/fakes";
 import { SESClient } from "@aws-sdk/client-ses";
 import { SESv2Client } from "@aws-sdk/client-sesv2";
-import { fakeRecord } from "../../../core/src/testing/fakes.js";
 import type { Runtime } from "../retry.js";
 
 export const MAIL_DOMAIN = "agents.example.com";
@@ -98,36 +97,5 @@ export function fakeRuntime(random = () => 0.5): Runtime & { sleeps: number[]; t
   return state;
 }
 
-/** The AgentMailError a promise rejects with; fails when it resolves or rejects otherwise. */
-export async function errorOf(promise: Promise<unknown>): Promise<AgentMailError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (AgentMailError.is(error)) return error;
-    throw new Error(`expected an AgentMailError, got ${String(error)}`, { cause: error });
-  }
-  throw new Error("expected a rejection");
-}
-
-/** Deterministic bytes covering every byte value. */
-export function sampleBytes(length: number, seed = 1): Uint8Array {
-  const out = new Uint8Array(length);
-  let state = seed;
-  for (let i = 0; i < length; i++) {
-    state = (state * 1103515245 + 12345) >>> 0;
-    out[i] = i < 256 ? i : state >>> 24;
-  }
-  return out;
-}
-
-/** A web stream that yields `bytes` in chunks of `size`. */
-export function streamOf(bytes: Uint8Array, size = 1000): ReadableStream<Uint8Array> {
-  let offset = 0;
-  return new ReadableStream({
-    pull(controller) {
-      if (offset >= bytes.length) return controller.close();
-      controller.enqueue(bytes.slice(offset, offset + size));
-      offset += size;
-    },
-  });
-}
+// Shared with transport-api's tests.
+export { errorOf, sampleBytes, streamOf } from "@assmbl/testing/samples";
