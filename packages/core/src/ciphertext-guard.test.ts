@@ -1,7 +1,4 @@
-import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join as joinPath } from "node:path";
+import { createGpgHome } from "@assmbl/testing/gpg";
 import {
   armorMessage,
   fakeEncryptedMessage,
@@ -184,29 +181,26 @@ describe("armoredMessageProblem", () => {
     expect(armoredMessageProblem(v6, { allowV6: true })).toBeUndefined();
   });
 
-  it("passes a message GnuPG made (old-format PKESK, partial-length SEIPD)", () => {
-    const home = mkdtempSync(joinPath(tmpdir(), "guard-gpg-"));
+  it("passes a message GnuPG made (old-format PKESK, partial-length SEIPD)", async () => {
+    const gpg = await createGpgHome();
     try {
-      writeFileSync(joinPath(home, "key.asc"), GENERATED_ECC.armored);
-      const gpg = (args: string[], input?: string) =>
-        spawnSync("gpg", ["--homedir", home, "--batch", "--yes", ...args], {
-          input,
-          encoding: "utf8",
-        });
-      expect(gpg(["--import", joinPath(home, "key.asc")]).status).toBe(0);
-      const out = gpg(
+      const imported = await gpg.run(["--import"], {
+        input: GENERATED_ECC.armored,
+        allowFailure: true,
+      });
+      expect(imported.exitCode).toBe(0);
+      const out = await gpg.run(
         ["--armor", "--trust-model", "always", "--encrypt", "-r", GENERATED_ECC.fingerprint],
-        "x".repeat(20_000),
+        { input: "x".repeat(20_000), allowFailure: true },
       );
-      expect(out.status).toBe(0);
+      expect(out.exitCode).toBe(0);
+      const armored = out.stdout.toString("utf8");
       const to = recipient("fixture", GENERATED_ECC.armored);
-      expect(armoredMessageProblem(out.stdout, { recipients: [to] })).toBeUndefined();
+      expect(armoredMessageProblem(armored, { recipients: [to] })).toBeUndefined();
       const wrongKey = recipient("fixture", EARLIER_ECC.armored);
-      expect(armoredMessageProblem(out.stdout, { recipients: [wrongKey] })).toMatch(
-        /no session key/,
-      );
+      expect(armoredMessageProblem(armored, { recipients: [wrongKey] })).toMatch(/no session key/);
     } finally {
-      rmSync(home, { recursive: true, force: true });
+      await gpg.cleanup();
     }
   });
 });

@@ -4,7 +4,7 @@
 // Every cell of every double-byte set of the ISO-2022 codecs, seeded fuzz of each codec, the
 // reviewer's values through whole headers, and the list of codecs not decoded.
 import { execFileSync } from "node:child_process";
-import { pythonSdk, runPython } from "@assmbl/testing/python";
+import { PYTHON, pythonSdk, runPython } from "@assmbl/testing/python";
 import { seededRandom as prng } from "@assmbl/testing/random";
 import { describe, expect, it } from "vitest";
 import {
@@ -228,9 +228,10 @@ for name in sorted(names):
     out.append([name, "=?%s?b?%s?=" % (name, base64.b64encode(data).decode())])
 print(json.dumps(out))
 `;
-    const values = JSON.parse(
-      execFileSync("/usr/bin/python3", ["-c", script], { encoding: "utf8" }),
-    ) as [string, string][];
+    const values = JSON.parse(execFileSync(PYTHON, ["-c", script], { encoding: "utf8" })) as [
+      string,
+      string,
+    ][];
     const read = await pythonSdk.readHeaderValues(values.map(([, value]) => value));
     const decodedHere = new Set(
       PYTHON_CODECS.filter((codec) => codec.kind !== "multi").flatMap(({ module, aliases }) => [
@@ -276,7 +277,7 @@ for m in pkgutil.iter_modules(encodings.__path__):
 print(json.dumps(sorted(out)))
 `;
     const modules = JSON.parse(
-      execFileSync("/usr/bin/python3", ["-c", script], { encoding: "utf8" }),
+      execFileSync(PYTHON, ["-c", script], { encoding: "utf8" }),
     ) as string[];
     const decoded = new Set(PYTHON_CODECS.flatMap(({ module, aliases }) => [module, ...aliases]));
     const notDecoded = new Set(PYTHON_CODECS_NOT_DECODED);

@@ -2,7 +2,7 @@
 // `str(msg[name])`), through the Python SDK model: hand-written cases, a seeded fuzz of thousands
 // of values, every byte of every single-byte charset, charset spellings, and hostile sizes.
 import { execFileSync } from "node:child_process";
-import { type PythonHeaderRead, pythonSdk } from "@assmbl/testing/python";
+import { PYTHON, type PythonHeaderRead, pythonSdk } from "@assmbl/testing/python";
 import { seededRandom as prng } from "@assmbl/testing/random";
 import { beforeAll, describe, expect, it } from "vitest";
 import { PYTHON_CODECS } from "./encoded-word-charsets.js";
@@ -183,9 +183,10 @@ describe("decodeHeaderWords reads a header as Python's email.policy.default does
   it("lists exactly Python's aliases for every codec it decodes", () => {
     const script =
       "import json, encodings.aliases as a\nout = {}\nfor k, v in a.aliases.items(): out.setdefault(v, []).append(k)\nprint(json.dumps(out))";
-    const python = JSON.parse(
-      execFileSync("/usr/bin/python3", ["-c", script], { encoding: "utf8" }),
-    ) as Record<string, string[]>;
+    const python = JSON.parse(execFileSync(PYTHON, ["-c", script], { encoding: "utf8" })) as Record<
+      string,
+      string[]
+    >;
     for (const { module, aliases } of PYTHON_CODECS) {
       expect([module, [...aliases].sort()]).toEqual([module, [...(python[module] ?? [])].sort()]);
     }

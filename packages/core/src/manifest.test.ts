@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { pythonSdk } from "@assmbl/testing/python";
+import { PYTHON, pythonSdk } from "@assmbl/testing/python";
 import { seededRandom as prng } from "@assmbl/testing/random";
 import { describe, expect, it } from "vitest";
 import { decodeHeaderWords } from "./encoded-words.js";
@@ -26,12 +26,15 @@ const pythonCache = new Map<string, string>();
 const PYTHON_DUMPS =
   'import json,sys; print(json.dumps(json.load(sys.stdin), ensure_ascii=True, separators=(",",":")), end="")';
 
-/** What Python's `json.dumps(rows, ensure_ascii=True, separators=(",", ":"))` writes. */
+/**
+ * What Python's `json.dumps(rows, ensure_ascii=True, separators=(",", ":"))` writes: the one
+ * interpreter the tests run (`PYTHON`), synchronously because the assertions using it are.
+ */
 function pythonJson(value: unknown): string {
   const input = JSON.stringify(value);
   const cached = pythonCache.get(input);
   if (cached !== undefined) return cached;
-  const output = execFileSync("python3", ["-c", PYTHON_DUMPS], {
+  const output = execFileSync(PYTHON, ["-c", PYTHON_DUMPS], {
     input,
     encoding: "utf8",
     env: { ...process.env, PYTHONIOENCODING: "utf-8", PYTHONUTF8: "1" },

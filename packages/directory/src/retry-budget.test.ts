@@ -4,6 +4,7 @@
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Limits, parseInput, type Runtime } from "@assmbl/core";
+import { fakeRuntime } from "@assmbl/testing/fakes";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createHttp, toAgentMailError } from "./http.js";
 import { DirectoryOptionsSchema } from "./options.js";
@@ -14,20 +15,6 @@ beforeAll(async () => {
   server = await startFixtureServer();
 });
 afterAll(() => server.stop());
-
-function fakeRuntime() {
-  const state = {
-    time: 1_700_000_000_000,
-    sleeps: [] as number[],
-    now: () => state.time,
-    random: () => 0.5,
-    async sleep(ms: number) {
-      state.sleeps.push(ms);
-      state.time += ms;
-    },
-  };
-  return state satisfies Runtime;
-}
 
 // What createDirectory hands createHttp, from the user's options.
 function httpFor(baseUrl: string, retry: Record<string, number>, runtime: Runtime) {

@@ -1,6 +1,7 @@
 // The directory retries with core's engine, not ky's: an injected runtime sees the waits core's
 // `retryDelay` computes, against a real loopback server.
 import { Limits, type Runtime, retryDelay } from "@assmbl/core";
+import { fakeRuntime } from "@assmbl/testing/fakes";
 import { seededRandom } from "@assmbl/testing/random";
 import { HTTPError } from "ky";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -15,20 +16,6 @@ beforeAll(async () => {
 afterAll(() => server.stop());
 
 const retry = { limit: 3, backoffLimitMs: 2_000, maxRetryAfterMs: 30_000 };
-
-function fakeRuntime(random: () => number) {
-  const state = {
-    time: 1_700_000_000_000,
-    sleeps: [] as number[],
-    now: () => state.time,
-    random,
-    async sleep(ms: number) {
-      state.sleeps.push(ms);
-      state.time += ms;
-    },
-  };
-  return state satisfies Runtime;
-}
 
 function httpWith(runtime: Runtime) {
   return createHttp(

@@ -6,10 +6,10 @@ import {
   type PreparedMessage,
   withManifestRows,
 } from "@assmbl/core";
+import { errorOf, prepare as preparePlain, sampleBytes, streamOf } from "@assmbl/testing/mailer";
 import { header, parseWithPython } from "@assmbl/testing/python";
 import { describe, expect, it } from "vitest";
 import { composeMime } from "./compose.js";
-import { errorOf, preparePlain, sampleBytes, streamOf } from "./testing/fixtures.js";
 
 const decoder = new TextDecoder();
 const DATE = new Date("2025-01-02T03:04:05Z");

@@ -4,10 +4,10 @@
 import { AgentMailHeaders, encodeManifest, type PreparedMessage } from "@assmbl/core";
 import { generateKeyPair, type KeyPairBundle, openpgpCrypto } from "@assmbl/crypto";
 import { createGpgHome, type GpgHome } from "@assmbl/testing/gpg";
+import { prepare, sampleBytes } from "@assmbl/testing/mailer";
 import { header, type PythonMessage, parseWithPython } from "@assmbl/testing/python";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { composeMime } from "./compose.js";
-import { prepareEncrypted, sampleBytes } from "./testing/fixtures.js";
 
 const PLAINTEXT = "Task 42: the numbers are in.\nÜnïcödé ✓ 中文\r\nlast line without newline";
 const PDF = sampleBytes(20_000, 5);
@@ -26,7 +26,7 @@ describe("an encrypted message, as Python and GnuPG read it", () => {
     });
     gpg = await createGpgHome();
     await gpg.importKey(recipient.privateKeyArmored);
-    prepared = await prepareEncrypted(
+    prepared = await prepare(
       {
         to: "other-agent@agents.example.com",
         subject: "Encrypted task — subject stays in clear",
@@ -38,8 +38,7 @@ describe("an encrypted message, as Python and GnuPG read it", () => {
         correlationId: "corr-123",
         headers: { "X-Workflow-Name": "nightly" },
       },
-      openpgpCrypto(),
-      recipient.publicKeyArmored,
+      { crypto: openpgpCrypto(), keys: { "other-agent": recipient.publicKeyArmored } },
     );
     raw = (await composeMime(prepared)).raw;
     parsed = await parseWithPython(raw);

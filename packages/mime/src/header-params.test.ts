@@ -4,11 +4,11 @@
 // compat32 with a CRLF inside (the quoted `filename="..."` and `name="..."` were folded), display
 // names lost their spaces, and a Q-encoded name gave compat32's getaddresses a second address.
 import { withManifestRows } from "@assmbl/core";
+import { errorOf, MAIL_DOMAIN, prepare as preparePlain } from "@assmbl/testing/mailer";
 import { pythonSdk, runPython } from "@assmbl/testing/python";
 import { describe, expect, it } from "vitest";
 import { composeMime } from "./compose.js";
 import { foldParameters } from "./mime-params.js";
-import { errorOf, MAIL_DOMAIN, preparePlain } from "./testing/fixtures.js";
 
 const READ = `
 import json, sys, base64

@@ -10,10 +10,10 @@ import {
   type PreparedMessage,
   parseAddress,
 } from "@assmbl/core";
+import { errorOf, MAIL_DOMAIN, prepare as preparePlain } from "@assmbl/testing/mailer";
 import { pythonSdk } from "@assmbl/testing/python";
 import { describe, expect, it } from "vitest";
 import { composeMime } from "./compose.js";
-import { errorOf, MAIL_DOMAIN, preparePlain } from "./testing/fixtures.js";
 
 const LOOKALIKES = [
   "=?utf-8?b?SW52b2ljZQ0KQmNjOiBldmlsQGV2aWwuZXhhbXBsZQ==?=",

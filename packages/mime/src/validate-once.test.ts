@@ -27,7 +27,7 @@ vi.mock("@assmbl/core", async (importOriginal) => {
 
 const { AgentMailError } = await import("@assmbl/core");
 const { composeMime } = await import("./compose.js");
-const { preparePlain } = await import("./testing/fixtures.js");
+const { prepare: preparePlain } = await import("@assmbl/testing/mailer");
 
 const MESSAGE = {
   to: ["a@agents.example.com", "Bee <b@agents.example.com>"],

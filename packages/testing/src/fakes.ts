@@ -1,5 +1,6 @@
 // In-memory stand-ins for the mailer's peers: a directory, an OpenPGP implementation that only
-// wraps text in armor (no cryptography), and a transport that records what it was given.
+// wraps text in armor (no cryptography), a transport that records what it was given, and a clock
+// that moves only when the code under test sleeps.
 // Type-only imports of @assmbl/core: core's own tests load this file, and core's tsconfig maps
 // @assmbl/core to its source, so no build of core is needed to test or typecheck core.
 import type {
@@ -11,6 +12,7 @@ import type {
   MailCrypto,
   MailTransport,
   PreparedMessage,
+  Runtime,
   TransportSendOptions,
 } from "@assmbl/core";
 import { fakeEncryptedMessage } from "./message-fixtures.js";
@@ -100,4 +102,31 @@ export async function readAll(content: AttachmentBytes): Promise<Uint8Array> {
 export async function readText(content: AttachmentBytes | undefined): Promise<string> {
   if (!content) throw new Error("no content");
   return decoder.decode(await readAll(content));
+}
+
+/**
+ * A {@link Runtime} whose clock moves only when the code under test sleeps (or the test moves
+ * `time` itself, e.g. to say an attempt took 300 ms); records every sleep. `start` is an
+ * epoch-like instant by default; the time budgets it serves are measured from the first `now()`.
+ *
+ * @example
+ * const runtime = fakeRuntime(seededRandom(42));
+ * await createSesTransport({ client }, runtime).send(message, {});
+ * expect(runtime.sleeps).toEqual([50, 100]);
+ */
+export function fakeRuntime(
+  random: () => number = () => 0.5,
+  start = 1_700_000_000_000,
+): Runtime & { sleeps: number[]; time: number } {
+  const state = {
+    time: start,
+    sleeps: [] as number[],
+    now: () => state.time,
+    random,
+    async sleep(ms: number) {
+      state.sleeps.push(ms);
+      state.time += ms;
+    },
+  };
+  return state;
 }

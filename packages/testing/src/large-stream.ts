@@ -1,74 +1,11 @@
-// Large streams made on demand, and a resident-memory meter, for the tests that prove a transport
-// sends (or refuses) a big attachment without holding it (transport-ses's and transport-api's
-// tests).
-import { createHash } from "node:crypto";
+// Large streams made on demand (lazy-stream.mjs, shared with transport-api's upload bench), and a
+// resident-memory meter, for the tests that prove a transport sends (or refuses) a big attachment
+// without holding it (transport-ses's and transport-api's tests).
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
+import { type LazyStream, lazyRandomStream } from "./lazy-stream.mjs";
 
-/** A stream of pseudo-random bytes and what it has produced so far. */
-export interface LazyStream {
-  stream: ReadableStream<Uint8Array>;
-  /** Bytes handed to the reader so far (what was pulled from the source). */
-  produced(): number;
-  /** SHA-256 (hex) of every byte produced; call once, at the end. */
-  sha256(): string;
-  /** True once the consumer cancelled the stream. */
-  cancelled(): boolean;
-}
-
-/**
- * `total` pseudo-random bytes (xorshift32), made `chunk` bytes at a time only when the reader
- * pulls (a fresh array each time, as a file stream would hand out), hashed as they are made.
- * `onPull` runs on every pull, e.g. to sample memory while the consumer is busy.
- *
- * @example
- * const source = lazyRandomStream(256 * 1024 ** 2);
- * await send(source.stream); source.produced(); source.sha256();
- */
-export function lazyRandomStream(
-  total: number,
-  options: { chunk?: number; onPull?: () => void } = {},
-): LazyStream {
-  const chunkSize = options.chunk ?? 64 * 1024;
-  const hash = createHash("sha256");
-  let produced = 0;
-  let state = 0x9e3779b9;
-  let cancelled = false;
-  const stream = new ReadableStream<Uint8Array>(
-    {
-      pull(controller) {
-        options.onPull?.();
-        if (produced >= total) {
-          controller.close();
-          return;
-        }
-        const size = Math.min(chunkSize, total - produced);
-        const chunk = new Uint8Array(size);
-        const words = new Uint32Array(chunk.buffer, 0, size >>> 2);
-        for (let i = 0; i < words.length; i++) {
-          state ^= state << 13;
-          state ^= state >>> 17;
-          state ^= state << 5;
-          words[i] = state;
-        }
-        hash.update(chunk);
-        produced += size;
-        controller.enqueue(chunk);
-      },
-      cancel() {
-        cancelled = true;
-      },
-    },
-    // No read-ahead of its own: every byte produced was asked for by the consumer.
-    { highWaterMark: 0 },
-  );
-  return {
-    stream,
-    produced: () => produced,
-    sha256: () => hash.digest("hex"),
-    cancelled: () => cancelled,
-  };
-}
+export { type LazyStream, lazyRandomStream } from "./lazy-stream.mjs";
 
 /** Peak resident memory above a baseline taken at creation. */
 export interface RssMeter {

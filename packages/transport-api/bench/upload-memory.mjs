@@ -2,17 +2,17 @@
 // BUILT dist) to a loopback storage that hashes and discards the upload. Each size runs in a
 // fresh child process (so one run's heap does not inflate the next), whose RSS is sampled on
 // every chunk the transport pulls and every 10 ms; the server runs in this (parent) process, so
-// its memory is not counted. The stream is produced lazily (xorshift pseudo-random bytes, 64 KiB
-// at a time) and hashed as it is produced; MB/s includes generating and hashing.
+// its memory is not counted. The stream is produced lazily (@assmbl/testing/lazy-stream: xorshift
+// pseudo-random bytes, 64 KiB at a time) and hashed as it is produced; MB/s includes generating
+// and hashing.
 //
 // Run: pnpm --filter @assmbl/transport-api build && node packages/transport-api/bench/upload-memory.mjs [MiB ...]
 // (default sizes: 16 256 1024)
 import { spawn } from "node:child_process";
-import { createHash } from "node:crypto";
 import { fileURLToPath } from "node:url";
+import { lazyRandomStream } from "@assmbl/testing/lazy-stream";
 
 const MiB = 1024 * 1024;
-const CHUNK = 64 * 1024;
 
 if (process.argv[2] === "--child") {
   await child(process.argv[3], Number(process.argv[4]));
@@ -78,7 +78,7 @@ async function child(url, total) {
       attachments: [{ filename: "big.bin", content: source.stream }],
     });
   // Warm up (modules, undici, JIT) before the baseline, so the baseline holds them.
-  await send(lazyStream(MiB, () => {}));
+  await send(lazyRandomStream(MiB));
   globalThis.gc?.();
   const baseline = process.memoryUsage.rss();
   let peak = baseline;
@@ -86,7 +86,7 @@ async function child(url, total) {
     peak = Math.max(peak, process.memoryUsage.rss());
   };
   const timer = setInterval(sample, 10);
-  const source = lazyStream(total, sample);
+  const source = lazyRandomStream(total, { onPull: sample });
   const started = performance.now();
   await send(source);
   const seconds = (performance.now() - started) / 1000;
@@ -103,38 +103,6 @@ async function child(url, total) {
       seconds,
     }),
   );
-}
-
-/** `total` pseudo-random bytes, made 64 KiB at a time only when the reader pulls. */
-function lazyStream(total, onChunk) {
-  const hash = createHash("sha256");
-  let produced = 0;
-  let state = 0x9e3779b9;
-  const stream = new ReadableStream(
-    {
-      pull(controller) {
-        if (produced >= total) {
-          controller.close();
-          return;
-        }
-        const size = Math.min(CHUNK, total - produced);
-        const chunk = new Uint8Array(size);
-        const words = new Uint32Array(chunk.buffer, 0, size >>> 2);
-        for (let i = 0; i < words.length; i++) {
-          state ^= state << 13;
-          state ^= state >>> 17;
-          state ^= state << 5;
-          words[i] = state;
-        }
-        hash.update(chunk);
-        produced += size;
-        onChunk();
-        controller.enqueue(chunk);
-      },
-    },
-    { highWaterMark: 0 },
-  );
-  return { stream, produced: () => produced, sha256: () => hash.digest("hex") };
 }
 
 function round(value) {

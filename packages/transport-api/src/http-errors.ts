@@ -122,6 +122,8 @@ export function answerMayFollowWork(status: number): boolean {
  * Classifies what `fetch` (or ky) threw: timeouts, aborts and network failures. A failure after
  * the request may have reached the server (connection reset, timeout) is `ambiguous`; one that
  * core's `networkFailure` says sent nothing (a refused connection, a failed DNS lookup) is not.
+ * A network failure is read from the whole chain of any error (a custom `fetch` may reject with
+ * the socket's own error, not a TypeError); anything else is `transport_failed`, ambiguous.
  *
  * @example
  * const failure = failureFromThrown(error, "send", [token]);
@@ -155,21 +157,26 @@ export function failureFromThrown(
       }),
     };
   }
-  if (thrown instanceof TypeError) {
+  // Core's one network classification, for whatever a fetch rejects with: undici's TypeError,
+  // or the socket's own error from a fetch built on node:http (the `fetch` option).
+  const network = networkFailure(thrown);
+  if (network !== undefined) {
     const cause = (thrown as { cause?: { code?: unknown; message?: unknown } }).cause;
-    const causeCode = typeof cause?.code === "string" ? cause.code : undefined;
-    const never = networkFailure(thrown)?.sent === "no";
-    const reason = causeCode ?? (typeof cause?.message === "string" ? cause.message : undefined);
+    const causeMessage = typeof cause?.message === "string" ? cause.message : undefined;
+    const reason = network.code ?? causeMessage;
+    const message = thrown instanceof Error ? thrown.message : String(thrown);
     return {
       error: new AgentMailError({
         code: "network_error",
-        message: `${what}: ${thrown.message}${reason ? ` (${reason})` : ""}`,
+        message: `${what}: ${message}${reason && reason !== message ? ` (${reason})` : ""}`,
         cause: thrown,
         secrets,
       }),
-      ambiguous: !never,
+      ambiguous: network.sent !== "no",
     };
   }
+  // Anything else a fetch threw may have come after the request was written: not retried
+  // (`transport_failed` is not retryable), but a `/send` that ends with it says `unknown`.
   return {
     error: new AgentMailError({
       code: "transport_failed",
@@ -177,6 +184,7 @@ export function failureFromThrown(
       cause: thrown,
       secrets,
     }),
+    ambiguous: true,
   };
 }
 

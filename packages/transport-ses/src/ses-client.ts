@@ -87,15 +87,20 @@ export const DEFAULT_SES_TIMEOUT_MS = 60_000;
 /**
  * Which failures a send retries, as data for core's retry engine: throttling and a connection
  * that provably sent nothing (`network_error`, see `classifySesError`); with `retryAmbiguous`,
- * also failures after the request may have reached SES (`transport_failed`, `timeout`). Never an
- * SES 5xx, a too-large answer or a refusal: those codes are not listed.
+ * also failures after the request may have reached SES (`transport_failed`, `timeout`); without
+ * it, no failure the attempt marked ambiguous, whatever its code. Never an SES 5xx, a too-large
+ * answer or a refusal: those codes are not listed.
  *
  * @example
  * sesRetryOn(false).codes; // ["throttled", "network_error"]
  */
 export function sesRetryOn(retryAmbiguous: boolean): RetryClassification {
   const refused = ["throttled", "network_error"];
-  return { codes: retryAmbiguous ? [...refused, "transport_failed", "timeout"] : refused };
+  if (retryAmbiguous) return { codes: [...refused, "transport_failed", "timeout"] };
+  // A failure after which the request may have reached SES is never retried by its code alone:
+  // an error this package did not classify (a wrapping client's own `network_error`) has no
+  // outcome, and is ambiguous (see sendWithRetries).
+  return { codes: refused, ambiguous: "never" };
 }
 
 /** One failed attempt; `ambiguous` when its request may have reached SES. */

@@ -49,10 +49,11 @@ export interface SesTransportOptions {
   /** Attempts per message when SES throttles, the first included (default 3, at most 10). */
   maxAttempts?: number | undefined;
   /**
-   * The time a send may spend in all, attempts, waits and rate-limiter pacing, in ms from its
-   * start (default: none, `maxAttempts` alone bounds it). A retry whose wait would end past it
-   * is not made: the last error is thrown at once, its message saying so. It does not cut an
-   * attempt short (`timeoutMs` does).
+   * The time budget for retrying, in ms from the send's start (default: none, `maxAttempts`
+   * alone bounds it). A retry whose backoff wait would end past it is not made: the last error
+   * is thrown at once, its message saying so. Time already spent in attempts and rate-limiter
+   * pacing counts, but a pacing wait itself is not cut short by it (`maxSendRate` decides that
+   * wait), nor is an attempt (`timeoutMs` does).
    */
   maxElapsedMs?: number | undefined;
   /** Domain of generated `Message-ID`s (default: the sender's domain). */

@@ -1,3 +1,4 @@
+import { fakeRuntime } from "@assmbl/testing/fakes";
 import { seededRandom as seeded } from "@assmbl/testing/random";
 import { describe, expect, it } from "vitest";
 import { fullJitterDelay } from "../backoff.js";
@@ -5,22 +6,7 @@ import { AgentMailError } from "../errors.js";
 import type { RetryFailure } from "./classification.js";
 import { runWithRetries } from "./engine.js";
 import { AttemptError, type AttemptHistory, type RetryPolicy, retryDelay } from "./policy.js";
-import { type Runtime, realRuntime } from "./runtime.js";
-
-/** A clock that moves only when the engine sleeps (or an attempt says it took time). */
-function fakeRuntime(random: () => number = () => 0.5) {
-  const state = {
-    time: 1_000_000,
-    sleeps: [] as number[],
-    now: () => state.time,
-    random,
-    async sleep(ms: number) {
-      state.sleeps.push(ms);
-      state.time += ms;
-    },
-  };
-  return state satisfies Runtime;
-}
+import { realRuntime } from "./runtime.js";
 
 const unavailable = (message = "503") =>
   new AgentMailError({ code: "server_error", message, status: 503 });
@@ -55,7 +41,7 @@ describe("runWithRetries: budgets", () => {
   });
 
   it("stops before a wait that would end past the time budget, saying so", async () => {
-    const runtime = fakeRuntime(() => 0.999);
+    const runtime = fakeRuntime(() => 0.999, 1_000_000);
     const policy: RetryPolicy = { retries: 10, maxElapsedMs: 2_000, backoff: { baseDelayMs: 400 } };
     let calls = 0;
     const error = (await rejection(

@@ -10,6 +10,7 @@ export const NOT_SENT_NETWORK_CODES: ReadonlySet<string> = new Set([
   "ECONNREFUSED",
   "ENOTFOUND",
   "EAI_AGAIN",
+  // Unreachable: only from a connect (see `networkFailure`: from a read or write, maybe sent).
   "EHOSTUNREACH",
   "ENETUNREACH",
   "EADDRNOTAVAIL",
@@ -83,7 +84,7 @@ export function errorChain(error: unknown): unknown[] {
 
 // These functions take anything a call threw, so there is no input to reject: instead they never
 // throw themselves. A getter that throws (a proxy, a hostile error object) reads as absent.
-function read(link: unknown, key: "cause" | "errors" | "code" | "name"): unknown {
+function read(link: unknown, key: "cause" | "errors" | "code" | "name" | "syscall"): unknown {
   if (typeof link !== "object" || link === null) return undefined;
   try {
     return (link as Record<string, unknown>)[key];
@@ -107,8 +108,10 @@ const nameOf = (link: unknown) => {
  *
  * - a known code anywhere down the chain ({@link errorChain}): undici's `fetch failed` with
  *   `cause.code`, a Node socket or DNS error (as the AWS SDK's HTTP handler throws it, with no
- *   `$metadata`), an `AggregateError` of connect attempts. {@link NOT_SENT_NETWORK_CODES} are
- *   `sent: "no"`, {@link MAYBE_SENT_NETWORK_CODES} `sent: "maybe"`;
+ *   `$metadata`), an `AggregateError` of connect attempts. `sent: "maybe"` when any link has one
+ *   of {@link MAYBE_SENT_NETWORK_CODES} (or `EHOSTUNREACH`/`ENETUNREACH` from a `read` or `write`
+ *   syscall, which an established connection reports); otherwise `sent: "no"` when a link has one
+ *   of {@link NOT_SENT_NETWORK_CODES};
  * - otherwise a `TypeError` in the chain, which is what the Fetch standard rejects with on a
  *   network error (`fetch failed`, `Failed to fetch`, `terminated`, ...): `sent: "maybe"`, with
  *   no code. Call this on what `fetch` (or an HTTP client) threw, not on any error.
@@ -120,14 +123,32 @@ const nameOf = (link: unknown) => {
  */
 export function networkFailure(error: unknown): NetworkFailure | undefined {
   const links = errorChain(error);
+  let notSent: string | undefined;
   for (const link of links) {
     const code = codeOf(link);
     if (code === undefined) continue;
-    if (NOT_SENT_NETWORK_CODES.has(code)) return { code, sent: "no" };
-    if (MAYBE_SENT_NETWORK_CODES.has(code)) return { code, sent: "maybe" };
+    // Any sign that the request may have left wins over a refusal found before it (a wrapper
+    // that tried twice, an AggregateError of both): "no" must be proven by the whole chain.
+    if (MAYBE_SENT_NETWORK_CODES.has(code) || sentBeforeFailing(link, code)) {
+      return { code, sent: "maybe" };
+    }
+    if (NOT_SENT_NETWORK_CODES.has(code)) notSent ??= code;
   }
+  if (notSent !== undefined) return { code: notSent, sent: "no" };
   if (links.some((link) => nameOf(link) === "TypeError")) return { code: undefined, sent: "maybe" };
   return undefined;
+}
+
+// Unreachable host or network: "nothing sent" when the connect failed, but Linux also reports
+// an ICMP unreachable on an established connection as the socket's error once its
+// retransmissions give up (`read EHOSTUNREACH`), after the request was written.
+const UNREACHABLE_CODES: ReadonlySet<string> = new Set(["EHOSTUNREACH", "ENETUNREACH"]);
+
+/** A not-sent code that Node's `syscall` shows came from a read or write, not a connect. */
+function sentBeforeFailing(link: unknown, code: string): boolean {
+  if (!UNREACHABLE_CODES.has(code)) return false;
+  const syscall = read(link, "syscall");
+  return typeof syscall === "string" && syscall !== "connect";
 }
 
 /**

@@ -1,24 +1,10 @@
 // Why the engine stopped: a retryable failure past the time budget is thrown at once; an
 // AgentMailError carries the reason in its message, any other error leaves it to `finalize`
 // (the directory's answers and fetch errors), which reads it from the history.
+import { fakeRuntime } from "@assmbl/testing/fakes";
 import { describe, expect, it } from "vitest";
 import { runWithRetries } from "./engine.js";
 import { AttemptError, type AttemptHistory } from "./policy.js";
-import type { Runtime } from "./runtime.js";
-
-function fakeRuntime() {
-  const state = {
-    time: 1_000_000,
-    sleeps: [] as number[],
-    now: () => state.time,
-    random: () => 0.5,
-    async sleep(ms: number) {
-      state.sleeps.push(ms);
-      state.time += ms;
-    },
-  };
-  return state satisfies Runtime;
-}
 
 async function rejection(promise: Promise<unknown>): Promise<unknown> {
   try {

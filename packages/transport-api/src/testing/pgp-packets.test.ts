@@ -1,40 +1,30 @@
 // The hand-written packet reader agrees with GnuPG (an independent OpenPGP implementation) on the
 // key ids of real openpgp.js messages and keys, so the Bcc tests that rest on it prove something.
-import { execFile } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { generateKeyPair, type KeyPairBundle, openpgpCrypto } from "@assmbl/crypto";
+import { createGpgHome, type GpgHome } from "@assmbl/testing/gpg";
 import { armoredMessages, encryptionSubkeyIds, pkeskKeyIds } from "@assmbl/testing/openpgp-packets";
 import { afterAll, beforeAll, expect, it } from "vitest";
 
-let home: string;
+let home: GpgHome;
 let alice: KeyPairBundle;
 let bob: KeyPairBundle;
 
 beforeAll(async () => {
-  home = await mkdtemp(join(tmpdir(), "pgp-packets-"));
+  home = await createGpgHome();
   [alice, bob] = await Promise.all([
     generateKeyPair({ name: "Alice", email: "alice@agents.example.com" }),
     generateKeyPair({ name: "Bob", email: "bob@agents.example.com" }),
   ]);
 });
 afterAll(async () => {
-  if (home) await rm(home, { recursive: true, force: true });
+  await home?.cleanup();
 });
 
-function gpg(args: string[], input: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = execFile(
-      "gpg",
-      ["--homedir", home, "--batch", "--no-tty", ...args],
-      { env: { ...process.env, LC_ALL: "C" } },
-      // --list-packets exits non-zero when it has no secret key; its listing is still complete.
-      (error, stdout, stderr) =>
-        stdout || !error ? resolve(stdout + stderr) : reject(new Error(stderr)),
-    );
-    child.stdin?.end(input);
-  });
+async function gpg(args: string[], input: string): Promise<string> {
+  // --list-packets exits non-zero when it has no secret key; its listing is still complete.
+  const { stdout, stderr, exitCode } = await home.run(args, { input, allowFailure: true });
+  if (stdout.length === 0 && exitCode !== 0) throw new Error(stderr);
+  return stdout.toString("utf8") + stderr;
 }
 
 it("lists each encryption subkey's key id as gpg does", async () => {

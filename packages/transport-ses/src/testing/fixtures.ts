@@ -1,37 +1,18 @@
-// Builders shared by this package's tests (not exported by the package).
-import {
-  type AgentRecord,
-  createMailer,
-  type KeyDirectory,
-  type MailCrypto,
-  type MailMessage,
-  type MailTransport,
-  type PreparedMessage,
-} from "@assmbl/core";
+// Builders shared by this package's tests (not exported by the package); the mailer builders
+// and generic helpers are @assmbl/testing's, shared with the other packages' tests.
+import type { AgentRecord, KeyDirectory } from "@assmbl/core";
 import { fakeRecord } from "@assmbl/testing/fakes";
+import { MAIL_DOMAIN } from "@assmbl/testing/mailer";
 import { SESClient } from "@aws-sdk/client-ses";
 import { SESv2Client } from "@aws-sdk/client-sesv2";
-import type { Runtime } from "../retry.js";
 
-export const MAIL_DOMAIN = "agents.example.com";
-export const FROM = "Report Bot <report-bot@agents.example.com>";
+export { fakeRuntime } from "@assmbl/testing/fakes";
+// `preparePlain`: what `createMailer(...).prepare(message)` hands a transport, without crypto.
+export { MAIL_DOMAIN, prepare as preparePlain } from "@assmbl/testing/mailer";
+export { errorOf, sampleBytes, streamOf } from "@assmbl/testing/samples";
 
-// Dummy credentials: nothing here talks to AWS; clients point at loopback emulators or stubs.
-export const DUMMY_CREDENTIALS = { accessKeyId: "test", secretAccessKey: "test" };
-
-/** A transport that never sends: used so `mailer.prepare` can run. */
-const unusedTransport: MailTransport = {
-  specificationVersion: "v1",
-  name: "unused",
-  async send() {
-    throw new Error("prepare only");
-  },
-};
-
-/** What `createMailer(...).prepare(message)` hands a transport, without crypto. */
-export async function preparePlain(message: MailMessage): Promise<PreparedMessage> {
-  return createMailer(unusedTransport, { from: FROM, mailDomain: MAIL_DOMAIN }).prepare(message);
-}
+/** The sender `preparePlain` uses (testing's `prepare` default). */
+export const FROM = `Report Bot <report-bot@${MAIL_DOMAIN}>`;
 
 /** A KeyDirectory that answers every agent id with one armored key. */
 export function fixedDirectory(openpgpPublicKey: string): KeyDirectory {
@@ -43,19 +24,8 @@ export function fixedDirectory(openpgpPublicKey: string): KeyDirectory {
   };
 }
 
-/** `prepare` with real OpenPGP encryption to `publicKey`. */
-export async function prepareEncrypted(
-  message: MailMessage,
-  crypto: MailCrypto,
-  publicKey: string,
-): Promise<PreparedMessage> {
-  return createMailer(unusedTransport, {
-    from: FROM,
-    mailDomain: MAIL_DOMAIN,
-    crypto,
-    directory: fixedDirectory(publicKey),
-  }).prepare(message);
-}
+// Dummy credentials: nothing here talks to AWS; clients point at loopback emulators or stubs.
+export const DUMMY_CREDENTIALS = { accessKeyId: "test", secretAccessKey: "test" };
 
 /** One scripted answer of a stub `send`: a value to resolve with, or an error to throw. */
 export type Outcome = { ok: Record<string, unknown> } | { fail: unknown };
@@ -81,21 +51,3 @@ export function stubClient(
   };
   return { client, commands };
 }
-
-/** A clock that only moves when the code under test sleeps; records every sleep. */
-export function fakeRuntime(random = () => 0.5): Runtime & { sleeps: number[]; time: number } {
-  const state = {
-    time: 0,
-    sleeps: [] as number[],
-    now: () => state.time,
-    random,
-    async sleep(ms: number) {
-      state.sleeps.push(ms);
-      state.time += ms;
-    },
-  };
-  return state;
-}
-
-// Shared with transport-api's tests.
-export { errorOf, sampleBytes, streamOf } from "@assmbl/testing/samples";
