@@ -148,6 +148,7 @@ export class AgentMailError extends Error {
     this.outcome = init.outcome;
     this.idempotencyKey = init.idempotencyKey;
     Object.defineProperty(this, MARKER, { value: true, enumerable: false });
+    labelStack(this);
   }
 
   /**
@@ -239,6 +240,32 @@ export class AgentMailError extends Error {
 
   override toString(): string {
     return `${this.name} [${this.code}]: ${this.message}`;
+  }
+}
+
+// Bundlers rename a class that refers to itself (esbuild emits `class _AgentMailError`), and Node
+// prints an error under its constructor's name: the name is set here, not in the class body,
+// because a static `name` in the declarations fails to type-check in consumers targeting < ES2022.
+Object.defineProperty(AgentMailError, "name", { value: "AgentMailError" });
+
+/**
+ * Puts the code in the stack's first line, `AgentMailError [rate_limited]: slow down` (the form of
+ * Node's own coded errors, and of `toString()`): runtimes print an uncaught error, and
+ * `console.log` an error, from its stack. Formatting the stack now costs microseconds per error;
+ * it holds the message as already redacted. A stack in another runtime's form (no header) is left
+ * alone.
+ */
+function labelStack(error: AgentMailError): void {
+  const { name, message, code } = error;
+  const stack = error.stack;
+  if (typeof stack !== "string") return;
+  // V8 writes `Name: ` for an empty message, Error.prototype.toString `Name`.
+  for (const header of [`${name}: ${message}`, name]) {
+    const rest = stack.slice(header.length);
+    if (stack.startsWith(header) && (rest === "" || rest.startsWith("\n"))) {
+      error.stack = `${name} [${code}]${message === "" ? "" : `: ${message}`}${rest}`;
+      return;
+    }
   }
 }
 

@@ -61,6 +61,11 @@ export interface TransportResult {
   /** Set when the transport (or the platform) assigned or echoed one. */
   correlationId?: string;
   idempotencyKey?: string;
+  /**
+   * Each recipient's status, when the platform reports one (ours: the dev server's `/send` answers
+   * `delivered`, `outbound` for a domain it does not serve, or `unknown_agent`).
+   */
+  recipients?: { address: string; status: string }[];
 }
 
 /**

@@ -1,5 +1,12 @@
 import { AgentMailError, type SignatureVerification } from "@assmbl/core";
-import { decrypt, type Message, type PrivateKey, type PublicKey, readMessage } from "openpgp";
+import {
+  decrypt,
+  type MaybeStream,
+  type Message,
+  type PrivateKey,
+  type PublicKey,
+  readMessage,
+} from "openpgp";
 import { checkArmorLimits } from "./armor-limits.js";
 import { certificationsOf } from "./certified-user-ids.js";
 import { hardenedConfig, MAX_DECOMPRESSED_BYTES } from "./config.js";
@@ -113,7 +120,7 @@ export async function parseVerificationKeys(
  */
 export function decryptionError(
   cause: unknown,
-  message: Message<unknown>,
+  message: Message<MaybeStream<Uint8Array | string>>,
   key: PrivateKey,
 ): AgentMailError {
   if (AgentMailError.is(cause)) return cause;

@@ -236,7 +236,9 @@ async function encryptOpenpgp(
   try {
     // Bytes in, whatever the format: given `text`, openpgp.js would rewrite line endings.
     const message = await createMessage({ binary: data, format });
-    return await encrypt({
+    // openpgp types its armored stream output as web-stream-tools' WebStream: the global
+    // ReadableStream at run time, which the rest of this package reads it as.
+    return (await encrypt({
       message,
       encryptionKeys: keys,
       sessionKey: aes256SessionKey(keys),
@@ -244,7 +246,7 @@ async function encryptOpenpgp(
       ...(options.hideRecipients ? { wildcard: true } : {}),
       format: "armored",
       config: hardenedConfig,
-    });
+    })) as string | ReadableStream<string>;
   } catch (cause) {
     throw wrapOpenpgpError(cause, "encryption_failed", "encryption failed");
   }

@@ -3,11 +3,18 @@ import { fileURLToPath } from "node:url";
 import { expect, it } from "vitest";
 
 // openpgp.js lives here and nowhere else; the AWS SDK and HTTP clients never come in through here.
-it("depends on core, openpgp and zod only", async () => {
+// @openpgp/web-stream-tools: types only (openpgp's own .d.ts imports it; openpgp bundles the code),
+// so a consumer type-checks with skipLibCheck: false.
+it("depends on core, openpgp (with its stream types) and zod only", async () => {
   const manifest = JSON.parse(
     await readFile(fileURLToPath(new URL("../package.json", import.meta.url)), "utf8"),
   );
-  expect(Object.keys(manifest.dependencies).sort()).toEqual(["@assmbl/core", "openpgp", "zod"]);
+  expect(Object.keys(manifest.dependencies).sort()).toEqual([
+    "@assmbl/core",
+    "@openpgp/web-stream-tools",
+    "openpgp",
+    "zod",
+  ]);
 });
 
 // @assmbl/testing is private (never published): a published package may only devDepend on it.

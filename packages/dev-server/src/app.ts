@@ -1,4 +1,5 @@
 import { Hono } from "hono";
+import type { DevDeliveryReport } from "./delivery.js";
 import type { FaultInjector } from "./faults.js";
 import { DroppedResponseError, faultMiddleware } from "./http/faults.js";
 import { errorResponse, problemResponse } from "./http/problem.js";
@@ -8,6 +9,7 @@ import { attachmentRoutes } from "./routes/attachments.js";
 import { directoryRoutes } from "./routes/directory.js";
 import { inboxRoutes } from "./routes/inbox.js";
 import { messageRoutes } from "./routes/messages.js";
+import { outboundRoutes } from "./routes/outbound.js";
 import { sendRoutes } from "./routes/send.js";
 import { SendOutbox } from "./send/outbox.js";
 import { SesOutbox } from "./ses/outbox.js";
@@ -35,6 +37,8 @@ export interface DevAppOptions {
    * to cut), a dropped response makes `app.request()` reject.
    */
   faults?: FaultInjector;
+  /** Told where each message `POST /send` or the SES endpoint accepted went. */
+  onDelivery?: ((report: DevDeliveryReport) => void) | undefined;
 }
 
 /**
@@ -61,10 +65,15 @@ export function createDevApp(store: DevStore, options: DevAppOptions = {}): Hono
   const presigner = new Presigner();
   const routes: DevRoute[] = [
     ...directoryRoutes(store),
-    ...sendRoutes({ store, outbox: options.sent ?? new SendOutbox() }),
+    ...sendRoutes({
+      store,
+      outbox: options.sent ?? new SendOutbox(),
+      onDelivery: options.onDelivery,
+    }),
     ...attachmentRoutes(store, presigner),
     ...inboxRoutes(store),
     ...messageRoutes(store, presigner),
+    ...outboundRoutes(store),
   ];
   const { requests } = options;
   const ses = options.ses ?? new SesOutbox();
@@ -72,7 +81,12 @@ export function createDevApp(store: DevStore, options: DevAppOptions = {}): Hono
   if (requests) {
     app.use("*", async (c, next) => {
       await next();
-      requests.record({ method: c.req.method, path: rawPath(c.req.url), status: c.res.status });
+      requests.record({
+        method: c.req.method,
+        path: rawPath(c.req.url),
+        status: c.res.status,
+        agentId: c.get("agentId"),
+      });
     });
   }
   if (options.faults) {
@@ -82,7 +96,7 @@ export function createDevApp(store: DevStore, options: DevAppOptions = {}): Hono
   }
   for (const { route, handler } of routes) app.on(route.method, honoPath(route.path), handler);
   // Not in `routes`: those also answer 405s, and `GET /` stays a plain 404.
-  mountSesRoutes(app, { store, outbox: ses });
+  mountSesRoutes(app, { store, outbox: ses, onDelivery: options.onDelivery });
   mountStorageRoutes(app, { objects: store.objects, presigner });
 
   app.notFound((c) => {

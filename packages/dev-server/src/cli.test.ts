@@ -108,6 +108,12 @@ describe("agentmail-dev", () => {
     [["--port", "0", "--latency-ms", "1.5"], /--latency-ms must be a whole number/],
     [["--port", "0", "--latency-ms", "999999999"], /faults\.latencyMs/],
     [["--port", "0", "--attachment-processing-ms", "soon"], /--attachment-processing-ms must be/],
+    [["--port", "0", "--with-keys"], /--with-keys needs at least one --agent/],
+    [
+      ["--port", "0", "--agent", "a", "--keys-dir", "/tmp"],
+      /--keys-dir is where --with-keys writes/,
+    ],
+    [["--port", "0", "--agent", "bad id", "--with-keys"], /agents\.0\.agentId/],
   ])("%j is invalid_options", async (argv, message) => {
     const error = await runCli(argv, { log: () => {} }).then(
       () => undefined,

@@ -1,7 +1,14 @@
 import { parseArgs } from "node:util";
-import { AgentMailError } from "@assmbl/core";
+import { AgentMailError, parseInput } from "@assmbl/core";
+import { seedWithKeys } from "./cli-keys.js";
+import { deliveryLines, requestLine } from "./cli-log.js";
 import type { DevFaults } from "./faults.js";
-import { DEFAULTS, type SeedAgent } from "./options.js";
+import {
+  DEFAULTS,
+  type DevServerOptions,
+  DevServerOptionsSchema,
+  type SeedAgent,
+} from "./options.js";
 import { type DevServer, startDevServer } from "./server.js";
 
 /**
@@ -22,13 +29,20 @@ Starts a local AgentMail platform for development: the directory API, /send, att
 uploads and downloads, the inbox and message routes, and an SES-compatible endpoint at the same
 URL: point an AWS SDK SESClient or SESv2Client at it (endpoint: <url>, any region) with the SES
 credentials printed for an agent, and it keeps each message and delivers it to local agents. Each
-agent's credentials send only as <agent-id>@<mail-domain>.
+agent's credentials send only as <agent-id>@<mail-domain>. Mail to other domains is not delivered:
+it is kept in the sender's outbound list (GET /outbound), where the real platform would hand it
+to SES. One line is printed per request (method, path, status, agent) and per accepted message
+(where it went); tokens, signatures, keys and message text are never printed in them.
 
 Options:
   --port <n>                      port to listen on (default ${DEFAULTS.cliPort}; 0 picks a free one)
   --host <host>                   interface to listen on (default ${DEFAULTS.host})
   --mail-domain <dom>             domain of agents' addresses (default ${DEFAULTS.mailDomain})
   --agent <id[:token]>            seed an agent, with a generated token unless one is given (repeatable)
+  --with-keys                     generate and register an OpenPGP key pair for each --agent; each
+                                  private key (no passphrase) goes to <keys-dir>/<id>.private.asc, mode 0600
+  --keys-dir <dir>                where --with-keys writes (default: a new folder in the temp dir)
+  -q, --quiet                     no line per request or delivery
   --attachment-processing-ms <n>  attachments report "pending" this long after delivery (default 0)
   --latency-ms <n>                delay every API request by n milliseconds
   --fail-rate <0..1>              share of API requests answered 503 (nothing done)
@@ -42,11 +56,17 @@ Options:
  * `--help`). The caller stops it.
  *
  * @example
- * const server = await runCli(["--port", "0", "--agent", "my-agent"], { log: console.log });
+ * const server = await runCli(["--port", "0", "--agent", "my-agent", "--with-keys"], { log: console.log });
  * // AgentMail dev server listening on http://127.0.0.1:40123 (mail domain agents.localhost)
  * //   my-agent  token amdev_...  ses-access-key-id AKIADEV...  ses-secret-access-key ...
+ * // Private keys (OpenPGP, no passphrase, mode 0600) in /tmp/agentmail-dev-keys-Ab12Cd:
+ * //   my-agent  /tmp/agentmail-dev-keys-Ab12Cd/my-agent.private.asc
+ * // then one line per request and per delivery, e.g.
+ * // mail api 5f0c...@agents.localhost from my-agent: outbound (not served here): x@agents.example.com
+ * // POST /send 200 my-agent
  * await server?.stop();
- * @throws {AgentMailError} `invalid_options` for unknown flags or bad values.
+ * @throws {AgentMailError} `invalid_options` for unknown flags or bad values, or a key file that
+ * exists already.
  */
 export async function runCli(
   argv: readonly string[],
@@ -63,6 +83,9 @@ export async function runCli(
     "fail-rate"?: string;
     "rate-limit-rate"?: string;
     "drop-response-rate"?: string;
+    "with-keys"?: boolean;
+    "keys-dir"?: string;
+    quiet?: boolean;
     help?: boolean;
   };
   try {
@@ -80,6 +103,9 @@ export async function runCli(
         "fail-rate": { type: "string" },
         "rate-limit-rate": { type: "string" },
         "drop-response-rate": { type: "string" },
+        "with-keys": { type: "boolean" },
+        "keys-dir": { type: "string" },
+        quiet: { type: "boolean", short: "q" },
         help: { type: "boolean", short: "h" },
       },
     }));
@@ -90,7 +116,7 @@ export async function runCli(
     log(USAGE);
     return undefined;
   }
-  const server = await startDevServer({
+  const options: DevServerOptions = {
     port: parsePort(values.port),
     ...(values.host === undefined ? {} : { host: values.host }),
     ...(values["mail-domain"] === undefined ? {} : { mailDomain: values["mail-domain"] }),
@@ -102,6 +128,32 @@ export async function runCli(
       ...optional("rateLimitRate", rate("rate-limit-rate", values)),
       ...optional("dropResponseRate", rate("drop-response-rate", values)),
     } satisfies DevFaults,
+  };
+  if (values["keys-dir"] !== undefined && !values["with-keys"]) {
+    throw invalid("--keys-dir is where --with-keys writes; give --with-keys too");
+  }
+  let keys: Awaited<ReturnType<typeof seedWithKeys>> | undefined;
+  if (values["with-keys"]) {
+    if (options.agents?.length === 0) throw invalid("--with-keys needs at least one --agent");
+    // Checked first: the keys' user ids name each agent's address on the mail domain.
+    const checked = parseInput(DevServerOptionsSchema, options, "startDevServer options");
+    keys = await seedWithKeys(
+      checked.agents ?? [],
+      checked.mailDomain ?? DEFAULTS.mailDomain,
+      values["keys-dir"],
+    );
+    options.agents = keys.keyed.map((entry) => entry.seed);
+  }
+  const server = await startDevServer({
+    ...options,
+    ...(values.quiet
+      ? {}
+      : {
+          onRequest: (entry) => log(requestLine(entry)),
+          onDelivery: (report) => {
+            for (const line of deliveryLines(report)) log(line);
+          },
+        }),
   });
   log(`AgentMail dev server listening on ${server.url} (mail domain ${server.mailDomain})`);
   // Printed once at start for the developer to copy; never part of any request log line.
@@ -109,6 +161,12 @@ export async function runCli(
     log(
       `  ${agentId}  token ${token}  ses-access-key-id ${ses.accessKeyId}  ses-secret-access-key ${ses.secretAccessKey}`,
     );
+  }
+  if (keys) {
+    log(`Private keys (OpenPGP, no passphrase, mode 0600) in ${keys.dir}:`);
+    for (const { seed, privateKeyPath } of keys.keyed) {
+      log(`  ${seed.agentId.toLowerCase()}  ${privateKeyPath}`);
+    }
   }
   return server;
 }

@@ -1,31 +1,102 @@
 import type { Mailbox } from "@assmbl/core";
 import type { DeliverOptions } from "./inbox.js";
+import { decodeEncodedWords, headerFields, headerValues } from "./mime/headers.js";
+import type { DevSendVia } from "./outbound.js";
 import type { DevStore } from "./store.js";
 
 /**
- * Delivers a copy of `raw` to every local recipient: an address on the store's mail domain whose
- * local part is a known agent, each agent once (Bcc recipients included: they are in the
- * envelope). Other addresses are left alone. Both the SES endpoint and `POST /send` deliver
- * through here, so a message reaches the same inboxes whichever way it was sent.
+ * What became of one recipient: `delivered` to a local agent's inbox; `outbound`, an address on a
+ * domain the dev server does not serve (kept in the outbound list: the real platform would hand it
+ * to SES); `unknown_agent`, an address on the served domain that no agent has.
+ */
+export type DevRecipientStatus = "delivered" | "outbound" | "unknown_agent";
+
+/**
+ * One send's delivery: where each recipient's copy went. Carries addresses and ids only, never
+ * the message's text, so it can be logged.
  *
  * @example
- * deliverToLocalAgents(store, [parseAddress("other-agent@agents.localhost")], raw, { sender });
- * // ["other-agent"]
- * @returns The ids of the agents that received a copy, in recipient order.
+ * const report: DevDeliveryReport = deliverMessage(store, send);
+ * report.recipients; // [{ address: "x@agents.example.com", status: "outbound" }]
  */
-export function deliverToLocalAgents(
-  store: DevStore,
-  recipients: readonly Mailbox[],
-  raw: Uint8Array,
-  options: DeliverOptions,
-): string[] {
+export interface DevDeliveryReport {
+  via: DevSendVia;
+  /** `/send`'s `message_id` or SES's `MessageId`. */
+  messageId: string;
+  /** The sending agent. */
+  agentId: string;
+  /** Every recipient (Bcc included), each address once, in recipient order. */
+  recipients: { address: string; status: DevRecipientStatus }[];
+  /** The agents (ids) whose inbox received a copy, each once. */
+  deliveredTo: string[];
+}
+
+/** A message to deliver, as `POST /send` or the SES endpoint accepted it. */
+export interface DeliveryInput {
+  via: DevSendVia;
+  messageId: string;
+  agentId: string;
+  /** The sender's address (the agent's own). */
+  from: string;
+  /** To, Cc and Bcc: Bcc recipients are in the envelope. */
+  recipients: readonly Mailbox[];
+  raw: Uint8Array;
+  options: DeliverOptions;
+}
+
+/**
+ * Delivers a copy of the message to every local recipient (an address on the store's mail domain
+ * whose local part is a known agent, each agent once), and keeps it in `store.outbound` when it
+ * has recipients on other domains, so nothing is accepted silently into nowhere. Both the SES
+ * endpoint and `POST /send` deliver through here, so a message reaches the same inboxes whichever
+ * way it was sent.
+ *
+ * @example
+ * const report = deliverMessage(store, { via: "api", messageId, agentId: "my-agent",
+ *   from: "my-agent@agents.localhost", recipients: [parseAddress("x@agents.example.com")], raw, options: {} });
+ * report.recipients[0]?.status; // "outbound"
+ */
+export function deliverMessage(store: DevStore, input: DeliveryInput): DevDeliveryReport {
+  const recipients: DevDeliveryReport["recipients"] = [];
   const deliveredTo: string[] = [];
-  for (const entry of recipients) {
-    if (entry.domain.toLowerCase() !== store.mailDomain) continue;
+  const seen = new Set<string>();
+  for (const entry of input.recipients) {
+    const key = entry.address.toLowerCase();
+    if (seen.has(key)) continue;
+    seen.add(key);
+    if (entry.domain.toLowerCase() !== store.mailDomain) {
+      recipients.push({ address: entry.address, status: "outbound" });
+      continue;
+    }
     const agent = store.agent(entry.localPart);
-    if (!agent || deliveredTo.includes(agent.agentId)) continue;
-    store.deliver(agent.agentId, raw, options);
+    if (!agent) {
+      recipients.push({ address: entry.address, status: "unknown_agent" });
+      continue;
+    }
+    recipients.push({ address: entry.address, status: "delivered" });
+    if (deliveredTo.includes(agent.agentId)) continue;
+    store.deliver(agent.agentId, input.raw, input.options);
     deliveredTo.push(agent.agentId);
   }
-  return deliveredTo;
+  const outbound = recipients.filter((r) => r.status === "outbound").map((r) => r.address);
+  if (outbound.length > 0) {
+    const subject = headerValues(headerFields(input.raw), "subject")[0];
+    store.outbound.add({
+      messageId: input.messageId,
+      via: input.via,
+      agentId: input.agentId,
+      from: input.from,
+      recipients: outbound,
+      ...(subject === undefined ? {} : { subject: decodeEncodedWords(subject) }),
+      raw: input.raw,
+      sentAt: input.options.receivedAt ?? new Date(),
+    });
+  }
+  return {
+    via: input.via,
+    messageId: input.messageId,
+    agentId: input.agentId,
+    recipients,
+    deliveredTo,
+  };
 }

@@ -1,5 +1,6 @@
 export { createDevApp, type DevAppOptions } from "./app.js";
 export { CopyingLog } from "./copying-log.js";
+export type { DevDeliveryReport, DevRecipientStatus } from "./delivery.js";
 export { type DevFaultKind, type DevFaults, type FaultDecision, FaultInjector } from "./faults.js";
 export type {
   DeliverOptions,
@@ -9,7 +10,9 @@ export type {
 } from "./inbox.js";
 export type { DevInboxPage, InboxQuery } from "./inbox-page.js";
 export type { DevPricing, DevServerOptions, SeedAgent } from "./options.js";
+export { type DevOutboundMessage, type DevSendVia, OutboundLog } from "./outbound.js";
 export { RequestLog, type RequestLogEntry, type RequestLogFilter } from "./request-log.js";
+export { OUTBOUND_ROUTE, type OutboundItemWire } from "./routes/outbound.js";
 export { type DevSentMessage, SendOutbox } from "./send/outbox.js";
 export type { SendResponseWire } from "./send/perform.js";
 export type { SendRequestWire } from "./send/prepare.js";

@@ -7,7 +7,9 @@ import {
   PricingSchema,
 } from "@assmbl/core";
 import { z } from "zod";
+import type { DevDeliveryReport } from "./delivery.js";
 import { type DevFaults, DevFaultsSchema } from "./faults.js";
+import type { RequestLogEntry } from "./request-log.js";
 import { sesAccessKeyIdSchema, sesSecretAccessKeySchema } from "./ses/credentials.js";
 
 /**
@@ -76,6 +78,16 @@ export interface DevServerOptions {
    * maximum `Limits.sesV2MessageBytes` (40 MiB, SES's raw message limit).
    */
   inlineMessageBytes?: number | undefined;
+  /**
+   * Told of each request as it is answered (method, path, status, authenticated agent): what the
+   * `agentmail-dev` CLI prints a line for. Never carries a token, a signature or a body.
+   */
+  onRequest?: ((entry: RequestLogEntry) => void) | undefined;
+  /**
+   * Told where each message `POST /send` or the SES endpoint accepted went: each recipient
+   * `delivered`, `outbound` (a domain this server does not serve) or `unknown_agent`.
+   */
+  onDelivery?: ((report: DevDeliveryReport) => void) | undefined;
 }
 
 // RFC 6750 b64token: safe in a header, never split by whitespace.
@@ -145,7 +157,15 @@ export const DevServerOptionsSchema = z.strictObject({
   attachmentProcessingMs: z.int().min(0).max(3_600_000).optional(),
   faults: DevFaultsSchema.optional(),
   inlineMessageBytes: z.int().min(0).max(Limits.sesV2MessageBytes).optional(),
+  onRequest: listener<RequestLogEntry>().optional(),
+  onDelivery: listener<DevDeliveryReport>().optional(),
 });
+
+function listener<T>() {
+  return z.custom<(event: T) => void>((value) => typeof value === "function", {
+    error: "expected a function",
+  });
+}
 
 /** Defaults of {@link DevServerOptions}. */
 export const DEFAULTS = {

@@ -29,3 +29,22 @@ it("hands out copies", () => {
   log.clear();
   expect(log.entries()).toEqual([]);
 });
+
+it("keeps the authenticated agent and tells a listener of each entry (a copy)", () => {
+  const heard: Array<{ path: string; agentId?: string }> = [];
+  const log = new RequestLog((entry) => {
+    heard.push(entry);
+    entry.path = "/changed";
+  });
+  log.record({ method: "POST", path: "/send", status: 200, agentId: "my-agent" });
+  log.record({ method: "GET", path: "/x", status: 404, agentId: undefined });
+  expect(heard.map(({ path, agentId }) => [path, agentId])).toEqual([
+    ["/changed", "my-agent"],
+    ["/changed", undefined],
+  ]);
+  expect(log.entries().map((entry) => [entry.path, entry.agentId])).toEqual([
+    ["/send", "my-agent"],
+    ["/x", undefined],
+  ]);
+  expect("agentId" in (log.entries()[1] ?? {})).toBe(false);
+});

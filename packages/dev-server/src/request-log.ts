@@ -11,6 +11,8 @@ export interface RequestLogEntry {
   path: string;
   /** The status the server answered. */
   status: number;
+  /** The agent whose credentials (token or SES signature) the server accepted; absent otherwise. */
+  agentId?: string;
   /** When the response was produced. */
   at: Date;
 }
@@ -39,6 +41,14 @@ export interface RequestLogFilter {
  */
 export class RequestLog {
   readonly #entries: RequestLogEntry[] = [];
+  readonly #onRecord: ((entry: RequestLogEntry) => void) | undefined;
+
+  /**
+   * @param onRecord Told of each entry as it is recorded (a copy), e.g. to print a log line.
+   */
+  constructor(onRecord?: (entry: RequestLogEntry) => void) {
+    this.#onRecord = onRecord;
+  }
 
   /**
    * Adds an entry; the server calls this, tests normally do not.
@@ -46,13 +56,22 @@ export class RequestLog {
    * @example
    * log.record({ method: "GET", path: "/", status: 404 });
    */
-  record(entry: { method: string; path: string; status: number; at?: Date }): void {
-    this.#entries.push({
+  record(entry: {
+    method: string;
+    path: string;
+    status: number;
+    agentId?: string | undefined;
+    at?: Date;
+  }): void {
+    const recorded: RequestLogEntry = {
       method: entry.method.toUpperCase(),
       path: entry.path,
       status: entry.status,
+      ...(entry.agentId === undefined ? {} : { agentId: entry.agentId }),
       at: entry.at ?? new Date(),
-    });
+    };
+    this.#entries.push(recorded);
+    this.#onRecord?.({ ...recorded, at: new Date(recorded.at) });
   }
 
   /**

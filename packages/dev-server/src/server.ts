@@ -8,6 +8,7 @@ import { createDevApp } from "./app.js";
 import { type DevFaults, FaultInjector } from "./faults.js";
 import { errorBody, logServerError, SERVER_ERROR_MESSAGE } from "./http/problem.js";
 import { DEFAULTS, type DevServerOptions, DevServerOptionsSchema } from "./options.js";
+import type { OutboundLog } from "./outbound.js";
 import { RequestLog } from "./request-log.js";
 import { SendOutbox } from "./send/outbox.js";
 import type { DevSesCredentials } from "./ses/credentials.js";
@@ -46,6 +47,11 @@ export interface DevServer {
   ses: SesOutbox;
   /** What `POST /send` accepted (`sent.messages()`, `sent.clear()`). */
   sent: SendOutbox;
+  /**
+   * Mail to domains this server does not serve (`store.outbound`), which the real platform would
+   * hand to SES; `GET /outbound` shows an agent its own.
+   */
+  outbound: OutboundLog;
   /** The server's state, for arranging or inspecting it without HTTP. */
   store: DevStore;
   /**
@@ -91,12 +97,12 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     const agent = await store.addAgent(seed);
     agents[agent.agentId] = { token: agent.token, ses: agent.ses };
   }
-  const requests = new RequestLog();
+  const requests = new RequestLog(parsed.onRequest);
   const ses = new SesOutbox();
   const sent = new SendOutbox();
   const faults = new FaultInjector(parsed.faults ?? {});
   const server = createHttpServer(
-    createDevApp(store, { requests, ses, sent, faults }),
+    createDevApp(store, { requests, ses, sent, faults, onDelivery: parsed.onDelivery }),
     requests,
     host,
   );
@@ -112,6 +118,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     requests,
     ses,
     sent,
+    outbound: store.outbound,
     store,
     setFaults: (next) => faults.set(next),
     stop: () => {

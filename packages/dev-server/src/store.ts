@@ -12,6 +12,7 @@ import {
 } from "./inbox.js";
 import { type DevInboxPage, type InboxQuery, inboxPage } from "./inbox-page.js";
 import { DEFAULTS } from "./options.js";
+import { OutboundLog } from "./outbound.js";
 import { type DevStoredObject, ObjectStore } from "./storage/object-store.js";
 import { DevAgents } from "./store-agents.js";
 
@@ -90,6 +91,8 @@ export class DevStore extends DevAgents {
   readonly inlineMessageBytes: number;
   /** Uploaded objects and presigned-upload grants (the platform's storage). */
   readonly objects = new ObjectStore();
+  /** Mail to domains this server does not serve, which the real platform would hand to SES. */
+  readonly outbound = new OutboundLog();
   readonly #messages = new Map<string, StoredInboxMessage>();
   #deliveries = 0;
 

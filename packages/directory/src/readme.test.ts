@@ -10,3 +10,11 @@ it("the README's opening snippet runs and prints what its comments say", async (
   const logged = await runReadmeSnippet(source("../README.md"), { self: source("./index.ts") });
   expect(logged).toEqual([["other-agent", 1, 1]]);
 });
+
+it("the README's registration example runs and prints what its comments say", async () => {
+  const logged = await runReadmeSnippet(source("../README.md"), {
+    self: source("./index.ts"),
+    section: "## Registering your agent's key",
+  });
+  expect(logged).toEqual([[1, true, true]]);
+});

@@ -9,7 +9,7 @@ import { describe, expect, it } from "vitest";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
 const WORKSPACE_FOLDERS = ["packages", "apps"];
-const SINGLE_PACKAGES = ["security", "runtimes"];
+const SINGLE_PACKAGES = ["security", "runtimes", "consumer"];
 const SOURCE = /\.(?:[cm]?ts|[cm]?js|tsx)$/;
 const SKIP = new Set(["node_modules", "dist", ".turbo", "docs", "coverage"]);
 

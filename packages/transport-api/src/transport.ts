@@ -203,6 +203,7 @@ export function createApiTransport(options: ApiTransportOptions, runtime: Runtim
       messageId: body.message_id,
       ...(correlationId ? { correlationId } : {}),
       idempotencyKey: body.idempotency_key ?? idempotencyKey,
+      ...(body.recipients ? { recipients: body.recipients } : {}),
     };
   }
 

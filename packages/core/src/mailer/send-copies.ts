@@ -66,6 +66,7 @@ export async function sendCopies(
         recipients: recipientsOf(copy.message),
         messageId: result.messageId,
         ...(idempotencyKey === undefined ? {} : { idempotencyKey }),
+        ...(result.recipients ? { delivery: result.recipients } : {}),
       },
     });
   }

@@ -139,6 +139,12 @@ export interface SentCopy {
   messageId: string;
   /** The copy's `X-AgentMail-Idempotency-Key`: the send's key, or for a Bcc copy one derived from it. */
   idempotencyKey?: string | undefined;
+  /**
+   * What the platform reported for each recipient of this copy, when it reports it (ours: the dev
+   * server's `/send` answers `delivered`, `outbound` for a domain it does not serve, or
+   * `unknown_agent`). Absent for SES, which reports nothing per recipient.
+   */
+  delivery?: { address: string; status: string }[] | undefined;
 }
 
 /**

@@ -48,6 +48,14 @@ export const SendResponseSchema = z.object({
   correlation_id: z.string().nullable().optional(),
   idempotency_key: z.string().nullable().optional(),
   reservation_key: z.string().nullable().optional(),
+  /**
+   * (ours) What became of each recipient, where the server says: the dev server answers
+   * `delivered` (a local inbox), `outbound` (a domain it does not serve; kept in its outbound
+   * list) or `unknown_agent` (no such agent on its domain). Other statuses are passed on as given.
+   */
+  recipients: z
+    .array(z.object({ address: z.string().min(1), status: z.string().min(1) }))
+    .optional(),
 });
 
 /**

@@ -4,8 +4,16 @@ import { HttpProblem } from "./problem.js";
 
 const BEARER = /^Bearer +(\S+) *$/i;
 
+declare module "hono" {
+  interface ContextVariableMap {
+    /** The authenticated agent of the request, once a route has checked its credentials: logged. */
+    agentId: string;
+  }
+}
+
 /**
- * The agent whose bearer token the request carries (`Authorization: Bearer <token>`).
+ * The agent whose bearer token the request carries (`Authorization: Bearer <token>`), also kept
+ * on the context (`agentId`) for the request log.
  *
  * @throws {HttpProblem} 401 `unauthorized` when the header is missing or the token unknown. The
  * token is never repeated in the message.
@@ -30,5 +38,6 @@ export function requireAgent(c: Context, store: DevStore): DevAgent {
       },
     );
   }
+  c.set("agentId", agent.agentId);
   return agent;
 }

@@ -77,6 +77,13 @@ describe(`${Routes.send.method} ${Routes.send.path}`, () => {
       "correlation_id",
       "idempotency_key",
       "reservation_key",
+      "recipients",
+    ]);
+    expect(json.recipients).toEqual([
+      { address: OTHER, status: "delivered" },
+      { address: "someone@elsewhere.example", status: "outbound" },
+      { address: "third-agent@agents.localhost", status: "delivered" },
+      { address: "MY-AGENT@agents.localhost", status: "delivered" },
     ]);
     const result = SendResponseSchema.parse(json);
     expect(result.correlation_id).toMatch(/^corr_[0-9a-f-]{36}$/);

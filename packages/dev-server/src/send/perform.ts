@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { AgentMailError, type SendResponseSchema } from "@assmbl/core";
 import { composeMime } from "@assmbl/mime";
 import type { z } from "zod";
-import { deliverToLocalAgents } from "../delivery.js";
+import { type DevDeliveryReport, deliverMessage } from "../delivery.js";
 import { HttpProblem } from "../http/problem.js";
 import type { DevStore } from "../store.js";
 import type { SendOutbox } from "./outbox.js";
@@ -10,10 +10,11 @@ import { prepareSend, type SendRequestWire } from "./prepare.js";
 import { referenceMime } from "./reference-mime.js";
 
 /**
- * `POST /send` response.
+ * `POST /send` response, with `recipients` (ours): each recipient's fate on the dev server.
  *
  * @example
- * const { message_id, reservation_key }: SendResponseWire = await response.json();
+ * const { message_id, recipients }: SendResponseWire = await response.json();
+ * recipients?.[0]?.status; // "delivered" | "outbound" | "unknown_agent"
  */
 export type SendResponseWire = z.output<typeof SendResponseSchema>;
 
@@ -21,14 +22,19 @@ export type SendResponseWire = z.output<typeof SendResponseSchema>;
 export interface SendContext {
   store: DevStore;
   outbox: SendOutbox;
+  /** Told where each accepted message went (for the CLI's log lines). */
+  onDelivery?: ((report: DevDeliveryReport) => void) | undefined;
 }
 
 /**
  * Sends a validated `/send` request as `agentId`: composes the MIME with @assmbl/mime's
  * `composeMime`, delivers it to every local recipient (Bcc included) with the sender verified,
- * and records it in the outbox. Nothing is delivered or recorded when a check fails. A message
- * too large for SES inline is delivered by reference (see `prepareSend`): its attachment parts
- * are empty and each recipient's message remembers the objects holding their bytes.
+ * keeps mail to other domains in the store's outbound list, and records it in the outbox. The
+ * answer's `recipients` (ours) says which recipients were delivered here, which went outbound
+ * and which name no agent of the served domain. Nothing is delivered or recorded when a check
+ * fails. A message too large for SES inline is delivered by reference (see `prepareSend`): its
+ * attachment parts are empty and each recipient's message remembers the objects holding their
+ * bytes.
  *
  * @example
  * const response = await performSend({ store, outbox }, "my-agent", request);
@@ -66,21 +72,27 @@ export async function performSend(
       prepared.attachments.map((attachment) => attachment.manifest),
     );
   }
-  const deliveredTo = deliverToLocalAgents(
-    store,
-    [...prepared.to, ...prepared.cc, ...prepared.bcc],
+  const messageIdWire = messageId.replace(/^<|>$/g, "");
+  const report = deliverMessage(store, {
+    via: "api",
+    messageId: messageIdWire,
+    agentId,
+    from: prepared.from.address,
+    recipients: [...prepared.to, ...prepared.cc, ...prepared.bcc],
     raw,
-    {
+    options: {
       sender: prepared.from.address,
       senderVerified: true,
       ...(referenced.size > 0 ? { attachmentObjects: referenced } : {}),
     },
-  );
+  });
+  const { deliveredTo } = report;
   const response = {
-    message_id: messageId.replace(/^<|>$/g, ""),
+    message_id: messageIdWire,
     correlation_id: correlationId,
     idempotency_key: request.idempotency_key,
     reservation_key: `rsv_${randomUUID()}`,
+    recipients: report.recipients,
   };
   context.outbox.add({
     messageId: response.message_id,
@@ -93,6 +105,7 @@ export async function performSend(
     deliveredTo,
     sentAt: new Date(),
   });
+  context.onDelivery?.(report);
   return response;
 }
 

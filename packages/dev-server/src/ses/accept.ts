@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { Limits, type Mailbox, parseAddress } from "@assmbl/core";
-import { deliverToLocalAgents } from "../delivery.js";
+import { type DevDeliveryReport, deliverMessage } from "../delivery.js";
 import { firstMailbox } from "../inbox.js";
 import { addressList, headerFields, headerValues } from "../mime/headers.js";
 import type { DevStore } from "../store.js";
@@ -13,6 +13,8 @@ import { checkSenderIdentities } from "./sender-identity.js";
 export interface SesContext {
   store: DevStore;
   outbox: SesOutbox;
+  /** Told where each accepted message went (for the CLI's log lines). */
+  onDelivery?: ((report: DevDeliveryReport) => void) | undefined;
 }
 
 /** A send, as a handler has read it from the request. */
@@ -44,8 +46,9 @@ export function newSesMessageId(): string {
 /**
  * Checks a send against SES's limits, then keeps it in the outbox and delivers a copy to each
  * local recipient's inbox: a destination on the server's mail domain whose local part is a known
- * agent. Nothing is kept when a check fails. The sender (Source, From, Sender, Return-Path) must
- * be the signing agent's own address, so every delivered copy is `SenderVerified`.
+ * agent. Mail to other domains is kept in the store's outbound list. Nothing is kept when a check
+ * fails. The sender (Source, From, Sender, Return-Path) must be the signing agent's own address,
+ * so every delivered copy is `SenderVerified`.
  *
  * @throws {SesError} `messageRejected` (a sender identity that is not the caller's), `messageTooLarge`, `tooManyRecipients`, `invalidParameter` (empty message,
  * an illegal address, no recipients, no sender).
@@ -88,13 +91,22 @@ export function acceptSend(context: SesContext, send: SesSend): SesMessage {
 
   const destinations = unique(mailboxes.map((entry) => entry.address));
   const receivedAt = new Date();
-  const deliveredTo = deliverToLocalAgents(context.store, mailboxes, raw, {
-    sender,
-    receivedAt,
-    sesMessageId: send.messageId,
-    // Checked above: the sender is the authenticated agent.
-    senderVerified: true,
+  const report = deliverMessage(context.store, {
+    via: "ses",
+    messageId: send.messageId,
+    agentId: send.caller.agent.agentId,
+    from: sender,
+    recipients: mailboxes,
+    raw,
+    options: {
+      sender,
+      receivedAt,
+      sesMessageId: send.messageId,
+      // Checked above: the sender is the authenticated agent.
+      senderVerified: true,
+    },
   });
+  const { deliveredTo } = report;
   const message: SesMessage = {
     messageId: send.messageId,
     api: send.api,
@@ -105,6 +117,7 @@ export function acceptSend(context: SesContext, send: SesSend): SesMessage {
     deliveredTo,
   };
   context.outbox.add(message);
+  context.onDelivery?.(report);
   return message;
 }
 

@@ -41,6 +41,7 @@ export function mountSesRoutes(app: Hono, context: SesContext): void {
       const signer = identifySesCaller(c, context.store);
       const bytes = await readBodyLimited(c, SES_V1_BODY_LIMIT);
       const caller = verifySesCaller(c, signer, bytes);
+      c.set("agentId", caller.agent.agentId);
       const params = new URLSearchParams(new TextDecoder().decode(bytes));
       return await handleQueryAction(c, context, params, requestId, caller);
     } catch (error) {
@@ -55,6 +56,7 @@ export function mountSesRoutes(app: Hono, context: SesContext): void {
       // Signed over the body, so the body is read (under its cap) before anything is answered.
       const bytes = await readBodyLimited(c, SES_V2_BODY_LIMIT);
       const caller = verifySesCaller(c, signer, bytes);
+      c.set("agentId", caller.agent.agentId);
       if (c.req.method !== "POST" || c.req.path !== SES_V2_SEND_PATH) {
         throw new SesError(
           "unknownOperation",

@@ -1,0 +1,155 @@
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  installProject,
+  type PublishedPackage,
+  pack,
+  publishedPackages,
+  repoRoot,
+  tarballFile,
+  tarballFiles,
+  tsc,
+} from "./tarballs.js";
+
+const PUBLISHED = [
+  "@assmbl/core",
+  "@assmbl/crypto",
+  "@assmbl/dev-server",
+  "@assmbl/directory",
+  "@assmbl/mime",
+  "@assmbl/transport-api",
+  "@assmbl/transport-ses",
+];
+
+// What a user's tsconfig looks like, strictest useful form: declarations are checked too.
+const STRICT = { strict: true, skipLibCheck: false, noEmit: true, target: "es2022" };
+const CONFIGS: Record<string, object> = {
+  // A Node-only project: no DOM lib, so the declarations may lean on Node's globals only.
+  "tsconfig.node16.json": {
+    compilerOptions: {
+      ...STRICT,
+      module: "node16",
+      moduleResolution: "node16",
+      lib: ["es2022"],
+      types: ["node"],
+    },
+    files: ["index.ts"],
+  },
+  "tsconfig.bundler.json": {
+    compilerOptions: { ...STRICT, module: "esnext", moduleResolution: "bundler", types: ["node"] },
+    files: ["index.ts"],
+  },
+  // A CommonJS project: `require` resolves each package's index.d.cts.
+  "tsconfig.node16-cjs.json": {
+    compilerOptions: {
+      ...STRICT,
+      module: "node16",
+      moduleResolution: "node16",
+      lib: ["es2022"],
+      types: ["node"],
+    },
+    files: ["index.cts"],
+  },
+};
+
+let project = "";
+let packages: PublishedPackage[] = [];
+const tarballs = new Map<string, string>();
+
+beforeAll(async () => {
+  project = await mkdtemp(join(tmpdir(), "assmbl-consumer-"));
+  packages = await publishedPackages();
+  // One at a time: the machine has two cores, and pnpm pack is quick.
+  for (const pkg of packages) tarballs.set(pkg.name, await pack(pkg.dir, project));
+  await installProject(project, [...tarballs.values()]);
+  await writeEntries();
+  for (const [file, config] of Object.entries(CONFIGS)) {
+    await writeFile(join(project, file), `${JSON.stringify(config, null, 2)}\n`);
+  }
+});
+
+afterAll(async () => {
+  if (project !== "") await rm(project, { recursive: true, force: true });
+});
+
+/** A file that imports every public entry point (each `exports` subpath) of every package. */
+async function writeEntries(): Promise<void> {
+  const specifiers: string[] = [];
+  for (const pkg of packages) {
+    const manifest = JSON.parse(await tarballFile(tarballs.get(pkg.name) ?? "", "package.json"));
+    for (const subpath of Object.keys(manifest.exports ?? { ".": null })) {
+      if (subpath === "./package.json") continue;
+      specifiers.push(`${pkg.name}${subpath.slice(1)}`);
+    }
+  }
+  const imports = specifiers.map((s, i) => `import * as entry${i} from ${JSON.stringify(s)};`);
+  const body = `${imports.join("\n")}\nexport const entries = [${specifiers.map((_, i) => `entry${i}`).join(", ")}];\n`;
+  await writeFile(join(project, "index.ts"), body);
+  await writeFile(join(project, "index.cts"), body);
+}
+
+it("publishes exactly the packages a release names", () => {
+  expect(packages.map((pkg) => pkg.name)).toEqual(PUBLISHED);
+});
+
+describe.each(PUBLISHED)("the tarball of %s", (name) => {
+  it("holds the MIT LICENSE (the root's, word for word), the README and dist", async () => {
+    const tarball = tarballs.get(name) ?? "";
+    const files = await tarballFiles(tarball);
+    expect(files).toContain("LICENSE");
+    expect(files).toContain("README.md");
+    expect(files.some((file) => file.startsWith("dist/"))).toBe(true);
+    const license = await tarballFile(tarball, "LICENSE");
+    expect(license).toBe(await readFile(join(repoRoot, "LICENSE"), "utf8"));
+    expect(license).toMatch(/^MIT License\n\nCopyright \(c\) 2026 the @assmbl authors\n/);
+  });
+
+  it("says where it comes from, and names versions, not workspace: ranges", async () => {
+    const text = await tarballFile(tarballs.get(name) ?? "", "package.json");
+    const manifest = JSON.parse(text);
+    const dir = `packages/${name.replace("@assmbl/", "")}`;
+    expect(manifest.license).toBe("MIT");
+    expect(manifest.repository).toEqual({
+      type: "git",
+      url: "git+https://github.com/assmbl/agentmail-ts.git",
+      directory: dir,
+    });
+    expect(manifest.homepage).toBe(
+      `https://github.com/assmbl/agentmail-ts/tree/main/${dir}#readme`,
+    );
+    expect(manifest.bugs).toEqual({ url: "https://github.com/assmbl/agentmail-ts/issues" });
+    expect(manifest.keywords).toContain("agentmail");
+    expect(text).not.toContain("workspace:");
+  });
+});
+
+describe("a TypeScript project that installs the tarballs, with skipLibCheck false", () => {
+  it("type-checks under module/moduleResolution node16 (ESM, no DOM lib)", async () => {
+    const { ok, output } = await tsc(project, "tsconfig.node16.json");
+    expect(output).toBe("");
+    expect(ok).toBe(true);
+  });
+
+  it("type-checks under moduleResolution bundler", async () => {
+    const { ok, output } = await tsc(project, "tsconfig.bundler.json");
+    expect(output).toBe("");
+    expect(ok).toBe(true);
+  });
+
+  // Known failure, left to @assmbl/crypto: its index.d.cts imports openpgp's types, which are
+  // ESM-only (openpgp is "type": "module" with one index.d.ts), so a CommonJS project gets TS1479.
+  // The fix is an `import type … with { "resolution-mode": "import" }` in the emitted d.cts (tsup
+  // drops the attribute), or public types that do not name openpgp's. This pins the failure to
+  // that one line: once it is fixed, expect no output here.
+  it("type-checks a CommonJS project under node16, but for crypto's import of openpgp", async () => {
+    const { output } = await tsc(project, "tsconfig.node16-cjs.json");
+    const errors = output.split("\n").filter((line) => line.includes("error TS"));
+    expect(errors).toEqual([
+      expect.stringMatching(
+        /^node_modules\/@assmbl\/crypto\/dist\/index\.d\.cts\(1,\d+\): error TS1479: .*"openpgp"/,
+      ),
+    ]);
+  });
+});
