@@ -106,6 +106,12 @@ export {
 } from "./retry/classification.js";
 export { type RunWithRetriesOptions, runRetries, runWithRetries } from "./retry/engine.js";
 export {
+  HTTP_RETRY_BASE_DELAY_MS,
+  type HttpRetryLimits,
+  httpRetryPolicy,
+} from "./retry/http-retry-limits.js";
+export { describeNetworkFailure, hostOf } from "./retry/network-description.js";
+export {
   errorChain,
   isNetworkError,
   isTimeoutError,

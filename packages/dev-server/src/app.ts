@@ -18,6 +18,8 @@ import { STORAGE_PREFIX } from "./storage/download-url.js";
 import { Presigner } from "./storage/presigner.js";
 import { mountStorageRoutes } from "./storage/routes.js";
 import type { DevStore } from "./store.js";
+import { WebInboxFeed } from "./web-inbox/feed.js";
+import { mountWebInbox } from "./web-inbox/routes.js";
 
 /**
  * Options of {@link createDevApp}.
@@ -50,7 +52,8 @@ export interface DevAppOptions {
  * and anything unexpected is a 500 `server_error` that reveals nothing about its cause. The
  * SES-compatible endpoint (`POST /` with a form body, `/v2/email/...`) answers in SES's formats
  * instead, and delivers what it accepts to the store's inboxes; the storage URLs that uploads and
- * downloads are presigned for (`/_storage/...`) answer like S3.
+ * downloads are presigned for (`/_storage/...`) answer like S3. `GET /` is the web inbox, for a
+ * browser on loopback that opens the URL `webInboxUrl(server)` gives (`agentmail-dev` prints it).
  *
  * @example
  * const store = new DevStore();
@@ -63,12 +66,18 @@ export function createDevApp(store: DevStore, options: DevAppOptions = {}): Hono
   const app = new Hono({ strict: true });
   // Signs upload policies and download URLs; a new secret per app.
   const presigner = new Presigner();
+  // The web inbox learns of each delivery (its transport, and when to refresh open pages).
+  const feed = new WebInboxFeed();
+  const onDelivery = (report: DevDeliveryReport) => {
+    feed.record(report);
+    options.onDelivery?.(report);
+  };
   const routes: DevRoute[] = [
     ...directoryRoutes(store),
     ...sendRoutes({
       store,
       outbox: options.sent ?? new SendOutbox(),
-      onDelivery: options.onDelivery,
+      onDelivery,
     }),
     ...attachmentRoutes(store, presigner),
     ...inboxRoutes(store),
@@ -95,9 +104,11 @@ export function createDevApp(store: DevStore, options: DevAppOptions = {}): Hono
     app.use("*", faultMiddleware(options.faults, isApiPath));
   }
   for (const { route, handler } of routes) app.on(route.method, honoPath(route.path), handler);
-  // Not in `routes`: those also answer 405s, and `GET /` stays a plain 404.
-  mountSesRoutes(app, { store, outbox: ses, onDelivery: options.onDelivery });
+  // Not in `routes`: those also answer 405s.
+  mountSesRoutes(app, { store, outbox: ses, onDelivery });
   mountStorageRoutes(app, { objects: store.objects, presigner });
+  // `GET /`: the web inbox, for a loopback browser with the UI token (see `webInboxUrl`).
+  mountWebInbox(app, { store, feed, presigner });
 
   app.notFound((c) => {
     const allow = allowedMethods(routes, c.req.path);

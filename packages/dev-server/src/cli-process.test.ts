@@ -198,7 +198,7 @@ describe("agentmail-dev (the built executable)", () => {
     });
     expect((await fetch(`${url}/public/agents/my-agent/pricing`)).status).toBe(200);
     const lines = await running.stop();
-    expect(lines).toHaveLength(2);
+    expect(lines).toHaveLength(3);
     expect(lines[0]).toMatch(/^AgentMail dev server listening on /);
   });
 

@@ -29,7 +29,10 @@ describe("agentmail-dev", () => {
       expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
       const ses = (id: string) =>
         `ses-access-key-id ${server.agents[id]?.ses.accessKeyId}  ses-secret-access-key ${server.agents[id]?.ses.secretAccessKey}`;
-      expect(lines.slice(1)).toEqual([
+      expect(lines[1]).toMatch(
+        /^ {2}web inbox \(open in a browser on this machine\): http:\/\/127\.0\.0\.1:\d+\/\?token=amui_[\w-]{32}$/,
+      );
+      expect(lines.slice(2)).toEqual([
         `  alice  token ${server.agents.alice?.token}  ${ses("alice")}`,
         `  bob  token bob-token-123  ${ses("bob")}`,
       ]);

@@ -10,6 +10,7 @@ import {
   type SeedAgent,
 } from "./options.js";
 import { type DevServer, startDevServer } from "./server.js";
+import { webInboxUrl } from "./web-inbox/auth.js";
 
 /**
  * Where {@link runCli} prints.
@@ -33,6 +34,8 @@ agent's credentials send only as <agent-id>@<mail-domain>. Mail to other domains
 it is kept in the sender's outbound list (GET /outbound), where the real platform would hand it
 to SES. One line is printed per request (method, path, status, agent) and per accepted message
 (where it went); tokens, signatures, keys and message text are never printed in them.
+The web inbox (every agent's messages, live) opens at the printed URL in a browser on this
+machine; its token is printed once and is no agent's token.
 
 Options:
   --port <n>                      port to listen on (default ${DEFAULTS.cliPort}; 0 picks a free one)
@@ -58,6 +61,7 @@ Options:
  * @example
  * const server = await runCli(["--port", "0", "--agent", "my-agent", "--with-keys"], { log: console.log });
  * // AgentMail dev server listening on http://127.0.0.1:40123 (mail domain agents.localhost)
+ * //   web inbox (open in a browser on this machine): http://127.0.0.1:40123/?token=amui_...
  * //   my-agent  token amdev_...  ses-access-key-id AKIADEV...  ses-secret-access-key ...
  * // Private keys (OpenPGP, no passphrase, mode 0600) in /tmp/agentmail-dev-keys-Ab12Cd:
  * //   my-agent  /tmp/agentmail-dev-keys-Ab12Cd/my-agent.private.asc
@@ -156,6 +160,8 @@ export async function runCli(
         }),
   });
   log(`AgentMail dev server listening on ${server.url} (mail domain ${server.mailDomain})`);
+  // The UI token in it opens the web inbox (every agent's mail) to a browser on this machine.
+  log(`  web inbox (open in a browser on this machine): ${webInboxUrl(server)}`);
   // Printed once at start for the developer to copy; never part of any request log line.
   for (const [agentId, { token, ses }] of Object.entries(server.agents)) {
     log(

@@ -25,8 +25,11 @@ export interface DevDeliveryReport {
   messageId: string;
   /** The sending agent. */
   agentId: string;
-  /** Every recipient (Bcc included), each address once, in recipient order. */
-  recipients: { address: string; status: DevRecipientStatus }[];
+  /**
+   * Every recipient (Bcc included), each address once, in recipient order; a `delivered` one
+   * with the id of its copy in the agent's inbox (`GET /messages/{id}` with the agent's token).
+   */
+  recipients: { address: string; status: DevRecipientStatus; messageId?: string }[];
   /** The agents (ids) whose inbox received a copy, each once. */
   deliveredTo: string[];
 }
@@ -51,6 +54,12 @@ export interface DeliveryInput {
  * endpoint and `POST /send` deliver through here, so a message reaches the same inboxes whichever
  * way it was sent.
  *
+ * Inbox ids (ours): the first local recipient's copy has the id the send answered
+ * (`input.messageId`: `/send`'s `message_id`, SES's `MessageId`), so a message to one agent is
+ * fetched with the id its send returned; every other copy gets an id of its own, which the
+ * report gives per recipient (for the dev server's own log and tests: the `/send` answer
+ * leaves them out, as they are the recipients' to read).
+ *
  * @example
  * const report = deliverMessage(store, { via: "api", messageId, agentId: "my-agent",
  *   from: "my-agent@agents.localhost", recipients: [parseAddress("x@agents.example.com")], raw, options: {} });
@@ -59,6 +68,8 @@ export interface DeliveryInput {
 export function deliverMessage(store: DevStore, input: DeliveryInput): DevDeliveryReport {
   const recipients: DevDeliveryReport["recipients"] = [];
   const deliveredTo: string[] = [];
+  // The inbox id of each agent's copy, by agent id: an agent reached by two addresses has one.
+  const inboxIds = new Map<string, string>();
   const seen = new Set<string>();
   for (const entry of input.recipients) {
     const key = entry.address.toLowerCase();
@@ -73,10 +84,17 @@ export function deliverMessage(store: DevStore, input: DeliveryInput): DevDelive
       recipients.push({ address: entry.address, status: "unknown_agent" });
       continue;
     }
-    recipients.push({ address: entry.address, status: "delivered" });
-    if (deliveredTo.includes(agent.agentId)) continue;
-    store.deliver(agent.agentId, input.raw, input.options);
-    deliveredTo.push(agent.agentId);
+    let inboxId = inboxIds.get(agent.agentId);
+    if (inboxId === undefined) {
+      const first = inboxIds.size === 0;
+      inboxId = store.deliver(agent.agentId, input.raw, {
+        ...input.options,
+        ...(first ? { id: input.messageId } : {}),
+      }).id;
+      inboxIds.set(agent.agentId, inboxId);
+      deliveredTo.push(agent.agentId);
+    }
+    recipients.push({ address: entry.address, status: "delivered", messageId: inboxId });
   }
   const outbound = recipients.filter((r) => r.status === "outbound").map((r) => r.address);
   if (outbound.length > 0) {

@@ -65,6 +65,17 @@ export const StoreOptionsSchema = z.strictObject({
   inlineMessageBytes: z.int().min(0).max(Limits.sesV2MessageBytes).optional(),
 });
 
+/**
+ * An inbox id a caller may ask for: what fits in a `/messages/{id}` path segment and a log line.
+ * @internal
+ */
+export const MessageIdSchema = z
+  .string()
+  .min(1)
+  .max(256)
+  .regex(/^[\x21-\x7e]+$/, "printable ASCII without spaces")
+  .refine((id) => !id.includes("/") && id !== "." && id !== "..", "no '/', '.' or '..'");
+
 /** {@link DevMessageUpdate}, checked. @internal */
 export const MessageUpdateSchema = z.strictObject({
   labels: z.array(z.string().min(1).max(256)).max(100).optional(),
@@ -112,26 +123,35 @@ export class DevStore extends DevAgents {
    * `subject` are read from the message's headers; the sender counts as verified when it is a
    * known agent on the mail domain, unless `senderVerified` says otherwise.
    *
+   * The message gets a new id, or `options.id` when given and no message has it yet: the send
+   * that delivered it (`deliverMessage`) gives the first local recipient's copy the id the send
+   * answered, so that id fetches it.
+   *
    * @example
    * const message = store.deliver("my-agent", "From: peer@agents.localhost\r\nSubject: hi\r\n\r\nhello\r\n");
    * message.subject; // "hi"
-   * @throws {AgentMailError} `agent_not_found` for an unknown agent.
+   * @throws {AgentMailError} `agent_not_found` for an unknown agent; `invalid_options` for an
+   * `id` that is not 1–256 printable characters without `/`, or is `.` or `..`.
    */
   deliver(
     agentId: string,
     raw: Uint8Array | string,
-    options: DeliverOptions = {},
+    options: DeliverOptions & { id?: string | undefined } = {},
   ): DevInboxMessage {
+    const { id, ...deliverOptions } = options;
+    const wantedId = id === undefined ? undefined : parseInput(MessageIdSchema, id, "deliver id");
     const state = this.requireAgent(agentId);
     const bytes = typeof raw === "string" ? new TextEncoder().encode(raw) : raw;
-    const attachmentObjects = this.#referencedObjects(options.attachmentObjects);
+    const attachmentObjects = this.#referencedObjects(deliverOptions.attachmentObjects);
     this.#deliveries += 1;
     const message = inboxMessage(state.agentId, bytes, {
-      ...options,
+      ...deliverOptions,
       seq: this.#deliveries,
       isVerified: (sender) => this.isLocalAgent(sender),
       attachmentObjects,
     });
+    // A taken id (never for a fresh send's id) falls back to the new one: ids stay unique.
+    if (wantedId !== undefined && !this.#messages.has(wantedId)) message.id = wantedId;
     state.inbox.push(message);
     this.#messages.set(message.id, message);
     return copyInboxMessage(message);

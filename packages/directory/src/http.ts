@@ -2,7 +2,9 @@ import {
   AgentMailError,
   authorizationHeader,
   codeForStatus,
+  describeNetworkFailure,
   ErrorBodySchema,
+  isNetworkError,
   type Runtime,
   realRuntime,
   redact,
@@ -23,6 +25,8 @@ import {
 export interface DirectoryHttp {
   client: KyInstance;
   token: string | undefined;
+  /** The directory's base URL: its host and port name the peer in a network failure. */
+  baseUrl?: string | undefined;
   /**
    * The ky options of one call: its GET retried by core's engine (see `retryingFetch`), each
    * attempt (headers and body) ending at `timeoutMs` with its body read under `maxBytes` (error
@@ -63,6 +67,7 @@ export function createHttp(
   return {
     client,
     token: options.token,
+    baseUrl: options.baseUrl,
     budget: (maxBytes, what) => ({
       fetch: retryingFetch(cappedFetch(inner, { timeoutMs: options.timeoutMs, maxBytes, what }), {
         policy,
@@ -87,7 +92,8 @@ export function authHeaders(http: DirectoryHttp, what: string): Record<string, s
 /**
  * Turns what ky threw into an AgentMailError. Network failures, timeouts and 5xx (after the
  * retries the engine already made) become `directory_unavailable`, retryable; an error body's
- * code is kept.
+ * code is kept. A network failure's message names the directory's host and port and the cause
+ * code (core's `describeNetworkFailure`); the thrown error stays the `cause`.
  *
  * @example
  * try { await http.client.get(path, http.budget(max, what)); } catch (error) { throw await toAgentMailError(error, what, http); }
@@ -154,9 +160,16 @@ export async function toAgentMailError(
       secrets,
     });
   }
+  // Core's one network classification and description: the directory's host:port (never the
+  // path or query) and the cause code, e.g. "could not connect to 127.0.0.1:8025 (ECONNREFUSED)".
+  const text = isNetworkError(error)
+    ? describeNetworkFailure(error, http.baseUrl)
+    : error instanceof Error
+      ? error.message
+      : String(error);
   return new AgentMailError({
     code: unavailableCode,
-    message: `${what}: ${error instanceof Error ? error.message : String(error)}${stopped}`,
+    message: `${what}: ${text}${stopped}`,
     retryable: true,
     cause: error,
     secrets,

@@ -1,6 +1,7 @@
 import {
   AgentMailError,
   AttemptError,
+  httpRetryPolicy,
   parseRetryAfter,
   ResponseHeaders,
   type RetryClassification,
@@ -40,12 +41,9 @@ export const DIRECTORY_RETRY_ON: RetryClassification = Object.freeze({
   network: "any",
 });
 
-/** Delay ceiling of the first retry, in ms (ky's, kept); it doubles up to `backoffLimitMs`. */
-const BASE_DELAY_MS = 300;
-
 /**
  * The engine policy of the directory's `retry` option: `limit` retries, core's full jitter from
- * 300 ms up to `backoffLimitMs`, and a `Retry-After` longer than `maxRetryAfterMs` waited for
+ * 300 ms (`HTTP_RETRY_BASE_DELAY_MS`) up to `backoffLimitMs`, and a `Retry-After` longer than `maxRetryAfterMs` waited for
  * `maxRetryAfterMs` (`cap`: a lookup is worth one more try, as ky's `maxRetryAfter` did), and no
  * retry whose wait would end past `maxElapsedMs`.
  *
@@ -53,14 +51,7 @@ const BASE_DELAY_MS = 300;
  * directoryRetryPolicy({ limit: 2, backoffLimitMs: 5_000, maxRetryAfterMs: 30_000 }).retries; // 2
  */
 export function directoryRetryPolicy(retry: DirectoryRetry): RetryPolicy {
-  return {
-    retries: retry.limit,
-    maxElapsedMs: retry.maxElapsedMs,
-    backoff: { baseDelayMs: BASE_DELAY_MS, maxDelayMs: retry.backoffLimitMs },
-    maxRetryAfterMs: retry.maxRetryAfterMs,
-    retryAfterBeyondCap: "cap",
-    retryOn: DIRECTORY_RETRY_ON,
-  };
+  return httpRetryPolicy(retry, { retryOn: DIRECTORY_RETRY_ON, retryAfterBeyondCap: "cap" });
 }
 
 /** An answer that is not 2xx, handed back to ky (which makes it an `HTTPError`) when no retry is left. */

@@ -157,9 +157,9 @@ describe("messages", () => {
       await client.deleteMessage(id);
       expect(platform.server.store.message(id)).toBeUndefined();
       // Each fault was one attempt, then the 404 that proves the first one deleted it.
-      expect(platform.server.requests.count({ method: "DELETE", path: `/messages/${id}` })).toBe(
-        queue.length + 1,
-      );
+      // Inbox ids may hold "@" (the send's message id): the SDK sends it percent-encoded.
+      const path = `/messages/${encodeURIComponent(id)}`;
+      expect(platform.server.requests.count({ method: "DELETE", path })).toBe(queue.length + 1);
       expect(runtime.sleeps).toHaveLength(queue.length);
     });
   }
@@ -249,7 +249,7 @@ describe("fetchMessage", () => {
     const id = await findBySubject(platform.inbox, "Slow attachment");
     // The store holds it pending until the poll loop has asked twice: no wall-clock window.
     platform.server.store.setAttachmentStatus(id, 0, "pending");
-    const statusPath = `/messages/${id}/attachments/0`;
+    const statusPath = `/messages/${encodeURIComponent(id)}/attachments/0`;
     let statusRequests = 0;
     const releasing: typeof fetch = (input, init) => {
       const url = new URL(input instanceof Request ? input.url : String(input));

@@ -2,6 +2,7 @@ import {
   AgentMailError,
   type AgentMailErrorCode,
   codeForStatus,
+  describeNetworkFailure,
   ErrorBodySchema,
   isRetryableCode,
   Limits,
@@ -124,14 +125,18 @@ export function answerMayFollowWork(status: number): boolean {
  * core's `networkFailure` says sent nothing (a refused connection, a failed DNS lookup) is not.
  * A network failure is read from the whole chain of any error (a custom `fetch` may reject with
  * the socket's own error, not a TypeError); anything else is `transport_failed`, ambiguous.
+ * A network failure's message names the peer (`url`'s host and port, or the socket error's
+ * address when no `url` is given) and the cause code, e.g. `send: could not connect to
+ * 127.0.0.1:8025 (ECONNREFUSED)` (core's `describeNetworkFailure`).
  *
  * @example
- * const failure = failureFromThrown(error, "send", [token]);
+ * const failure = failureFromThrown(error, "send", [token], "https://api.example.com/v1/send");
  */
 export function failureFromThrown(
   thrown: unknown,
   what: string,
   secrets: readonly string[],
+  url?: string | URL,
 ): AttemptFailure {
   if (AgentMailError.is(thrown)) return { error: thrown };
   const name = thrown instanceof Error || thrown instanceof DOMException ? thrown.name : "";
@@ -161,14 +166,12 @@ export function failureFromThrown(
   // or the socket's own error from a fetch built on node:http (the `fetch` option).
   const network = networkFailure(thrown);
   if (network !== undefined) {
-    const cause = (thrown as { cause?: { code?: unknown; message?: unknown } }).cause;
-    const causeMessage = typeof cause?.message === "string" ? cause.message : undefined;
-    const reason = network.code ?? causeMessage;
-    const message = thrown instanceof Error ? thrown.message : String(thrown);
     return {
       error: new AgentMailError({
         code: "network_error",
-        message: `${what}: ${message}${reason && reason !== message ? ` (${reason})` : ""}`,
+        // The peer (host:port, never a path or query: presigned URLs carry signatures) and the
+        // cause code, from core's one description; the thrown error stays the `cause`.
+        message: `${what}: ${describeNetworkFailure(thrown, url)}`,
         cause: thrown,
         secrets,
       }),

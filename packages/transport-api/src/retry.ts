@@ -6,6 +6,8 @@ import {
   type RetryPolicy as EnginePolicy,
   retryDelay as engineDelay,
   fullJitterDelay,
+  HTTP_RETRY_BASE_DELAY_MS,
+  httpRetryPolicy,
   type RetryFailure,
   type Runtime,
   runRetries,
@@ -13,7 +15,7 @@ import {
 import type { RetryPolicy } from "./options.js";
 
 /** Delay ceiling of the first retry, in ms; it doubles with every retry up to `backoffLimitMs`. */
-export const BASE_DELAY_MS = 300;
+export const BASE_DELAY_MS = HTTP_RETRY_BASE_DELAY_MS;
 
 /**
  * The engine policy of the client's {@link RetryPolicy}: `limit` retries, full jitter from
@@ -25,14 +27,7 @@ export const BASE_DELAY_MS = 300;
  * enginePolicy({ limit: 3, backoffLimitMs: 5000, maxRetryAfterMs: 60000 }).retries; // 3
  */
 export function enginePolicy(policy: RetryPolicy): EnginePolicy {
-  return {
-    retries: policy.limit,
-    maxElapsedMs: policy.maxElapsedMs,
-    backoff: { baseDelayMs: BASE_DELAY_MS, maxDelayMs: policy.backoffLimitMs },
-    maxRetryAfterMs: policy.maxRetryAfterMs,
-    retryAfterBeyondCap: "stop",
-    retryOn: { retryableFlag: true },
-  };
+  return httpRetryPolicy(policy, { retryOn: { retryableFlag: true }, retryAfterBeyondCap: "stop" });
 }
 
 /**

@@ -1,4 +1,9 @@
-import { AgentMailError, type AgentMailErrorCode, networkFailure } from "@assmbl/core";
+import {
+  AgentMailError,
+  type AgentMailErrorCode,
+  describeNetworkFailure,
+  networkFailure,
+} from "@assmbl/core";
 
 /** How a failed SES call is handled. */
 export type FailureKind =
@@ -146,7 +151,9 @@ function classifyLocal(
       kind: "not_sent",
       error: new AgentMailError({
         code: "network_error",
-        message: `SES ${operation} could not connect (${network.code}: ${text}; ${tries}); nothing was sent`,
+        // The peer (host:port, from the socket error the AWS SDK's handler throws) and the cause
+        // code, in core's one wording for every transport.
+        message: `SES ${operation}: ${describeNetworkFailure(caught)} after ${tries}; nothing was sent`,
         outcome: "not_sent",
         cause: caught,
       }),
@@ -164,11 +171,13 @@ function classifyLocal(
     };
   }
   const label = typeof code === "string" ? `${name} ${code}` : name;
+  // A network failure names the peer and the cause code; anything else, SES's error name.
+  const what = network ? `${describeNetworkFailure(caught)}: ${text}` : `${label}: ${text}`;
   return {
     kind: "ambiguous",
     error: new AgentMailError({
       code: "transport_failed",
-      message: `SES ${operation} failed after the request may have left (${label}: ${text}); the message may have been sent, so it was not retried (retrying could deliver it twice)`,
+      message: `SES ${operation} failed after the request may have left (${what}); the message may have been sent, so it was not retried (retrying could deliver it twice)`,
       outcome: "unknown",
       retryable: false,
       cause: caught,

@@ -10,7 +10,8 @@ import { prepareSend, type SendRequestWire } from "./prepare.js";
 import { referenceMime } from "./reference-mime.js";
 
 /**
- * `POST /send` response, with `recipients` (ours): each recipient's fate on the dev server.
+ * `POST /send` response, with `recipients` (ours): each recipient's fate on the dev server. The
+ * first local recipient's copy has the response's `message_id` as its inbox id.
  *
  * @example
  * const { message_id, recipients }: SendResponseWire = await response.json();
@@ -72,6 +73,7 @@ export async function performSend(
       prepared.attachments.map((attachment) => attachment.manifest),
     );
   }
+  // Also the inbox id of the first local recipient's copy (deliverMessage).
   const messageIdWire = messageId.replace(/^<|>$/g, "");
   const report = deliverMessage(store, {
     via: "api",
@@ -92,7 +94,8 @@ export async function performSend(
     correlation_id: correlationId,
     idempotency_key: request.idempotency_key,
     reservation_key: `rsv_${randomUUID()}`,
-    recipients: report.recipients,
+    // Address and status only: the other copies' inbox ids are their agents' to read.
+    recipients: report.recipients.map(({ address, status }) => ({ address, status })),
   };
   context.outbox.add({
     messageId: response.message_id,

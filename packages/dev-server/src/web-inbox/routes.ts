@@ -1,0 +1,124 @@
+// The web inbox's routes: the page at `/`, its live fragment and event stream, each message's raw
+// MIME and its attachments' downloads. All behind `webInboxAuth` (loopback + UI token).
+import type { Context, Hono } from "hono";
+import { streamSSE } from "hono/streaming";
+import { HttpProblem } from "../http/problem.js";
+import { mimeAttachments } from "../mime/attachments.js";
+import { presignDownload } from "../storage/download-url.js";
+import type { Presigner } from "../storage/presigner.js";
+import type { DevStore } from "../store.js";
+import { webInboxAuth } from "./auth.js";
+import type { WebInboxFeed } from "./feed.js";
+import { renderInbox } from "./html.js";
+import { cspNonce, pageCsp, WEB_INBOX_PATHS, webInboxPage } from "./page.js";
+import { webInboxState, webInboxVersion } from "./view-model.js";
+
+/** What the web inbox reads. */
+export interface WebInboxContext {
+  store: DevStore;
+  feed: WebInboxFeed;
+  presigner: Presigner;
+}
+
+/** How often the event stream looks for changes made without a delivery (`store.*` calls). */
+const POLL_MS = 2_000;
+
+/** Headers of every web inbox answer: never cached, never framed, never sniffed. */
+const COMMON_HEADERS = {
+  "Cache-Control": "no-store",
+  "X-Content-Type-Options": "nosniff",
+  "Referrer-Policy": "no-referrer",
+  "X-Frame-Options": "DENY",
+} as const;
+
+/**
+ * Mounts the web inbox: `GET /` (the page; `/?token=` sets the UI cookie and redirects to `/`),
+ * `GET /_inbox/view` (the live fragment), `GET /_inbox/events` (Server-Sent Events: `state` with
+ * the state's digest, at connect and on every change), `GET /_inbox/messages/{id}/raw`
+ * (text/plain) and `GET /_inbox/messages/{id}/attachments/{index}` (a redirect to a presigned
+ * download, as `POST /messages/{id}/attachments/{index}/download` gives one).
+ *
+ * @example
+ * mountWebInbox(app, { store, feed: new WebInboxFeed(), presigner });
+ */
+export function mountWebInbox(app: Hono, context: WebInboxContext): void {
+  const { store, feed } = context;
+  const auth = webInboxAuth(store);
+  app.on(["GET", "HEAD"], "/", auth, async (c) => {
+    // Out of the address bar (and history) once the cookie carries it.
+    if (c.req.query("token") !== undefined) return c.redirect("/", 303);
+    const nonce = cspNonce();
+    const fragment = renderInbox(await webInboxState(store, feed));
+    return c.html(webInboxPage({ nonce, mailDomain: store.mailDomain, fragment }), 200, {
+      ...COMMON_HEADERS,
+      "Content-Security-Policy": pageCsp(nonce),
+    });
+  });
+  app.get(WEB_INBOX_PATHS.view, auth, async (c) =>
+    c.html(renderInbox(await webInboxState(store, feed)), 200, {
+      ...COMMON_HEADERS,
+      "Content-Security-Policy": "default-src 'none'",
+    }),
+  );
+  app.get(WEB_INBOX_PATHS.events, auth, (c) => {
+    for (const [name, value] of Object.entries(COMMON_HEADERS)) c.header(name, value);
+    return streamSSE(c, async (stream) => {
+      const closed = new AbortController();
+      stream.onAbort(() => closed.abort());
+      let sent: string | undefined;
+      while (!closed.signal.aborted) {
+        const version = webInboxVersion(store);
+        if (version !== sent) {
+          await stream.writeSSE({ event: "state", data: version });
+          sent = version;
+        } else {
+          // Keeps proxies and the browser from timing the stream out.
+          await stream.write(": idle\n\n");
+        }
+        await feed.next(POLL_MS, closed.signal);
+      }
+    });
+  });
+  app.get(`${WEB_INBOX_PATHS.prefix}messages/:id/raw`, auth, (c) => {
+    const message = messageOf(c, store);
+    return c.body(new Uint8Array(message.raw), 200, {
+      ...COMMON_HEADERS,
+      "Content-Type": "text/plain; charset=utf-8",
+      "Content-Security-Policy": "default-src 'none'; sandbox",
+    });
+  });
+  app.get(`${WEB_INBOX_PATHS.prefix}messages/:id/attachments/:index`, auth, async (c) => {
+    const message = messageOf(c, store);
+    const raw = c.req.param("index");
+    const index = /^\d{1,6}$/.test(raw) ? Number(raw) : -1;
+    const part = (await mimeAttachments(message.raw))[index];
+    if (!part) throw new HttpProblem("not_found", "the message has no attachment with this index");
+    const status = store.attachmentStatus(message.id, index);
+    if (status === "pending") {
+      throw new HttpProblem("attachment_pending", `attachment ${index} is still being processed`, {
+        headers: { "Retry-After": "1" },
+      });
+    }
+    if (status === "failed") {
+      throw new HttpProblem("attachment_failed", `attachment ${index} failed processing`);
+    }
+    // The same object (and key) the message route's download presigns, so both serve alike.
+    const key = `messages/${message.agentId}/${message.id}/${index}`;
+    store.objects.putShared({
+      key,
+      agentId: message.agentId,
+      kind: "attachment",
+      fileName: part.fileName || `attachment-${index}`,
+      contentType: part.contentType || "application/octet-stream",
+      bytes: store.referencedAttachment(message.id, index)?.bytes ?? part.bytes,
+    });
+    const url = presignDownload(context.presigner, new URL(c.req.url).origin, key, new Date());
+    return c.redirect(url, 303);
+  });
+}
+
+function messageOf(c: Context, store: DevStore) {
+  const message = store.message(c.req.param("id") ?? "");
+  if (!message) throw new HttpProblem("not_found", "no message with this id");
+  return message;
+}
