@@ -55,7 +55,7 @@ export function renderInbox(state: WebInboxState): string {
   return h`<div id="state" data-version="${state.version}">
 <nav class="agents">${state.agents.map(
     (agent) =>
-      h`<a href="#agent-${agent.agentId}">${agent.agentId} <span class="count">${agent.messages.length}</span></a>`,
+      h`<a href="#agent-${agent.agentId}">${agent.agentId} <span class="count">${agent.messageCount}</span></a>`,
   )}</nav>
 ${state.agents.length === 0 ? h`<p class="empty">No agents: start the server with --agent NAME.</p>` : ""}
 ${state.agents.map(agentSection)}
@@ -69,6 +69,7 @@ function agentSection(agent: WebInboxAgent): Html {
   }</span></h2>
 ${agent.messages.length === 0 ? h`<p class="empty">No messages yet.</p>` : ""}
 <ol class="messages">${agent.messages.map(messageItem)}</ol>
+${agent.olderNotShown > 0 ? h`<p class="empty">${agent.olderNotShown} older messages not shown (GET /messages with the agent's token lists them).</p>` : ""}
 </section>`;
 }
 
@@ -88,6 +89,7 @@ ${attachmentsTable(m)}
         field.decoded === field.value ? "" : h`<div class="decoded">${field.decoded}</div>`
       }</td></tr>`,
   )}</table>
+${m.headersNotShown > 0 ? h`<p class="empty">${m.headersNotShown} more header fields not shown: open the raw MIME as text for all of them.</p>` : ""}
 <h4>Body (as stored${m.encrypted ? ": ciphertext, not decrypted here" : ""})</h4>
 <pre class="body">${m.text}</pre>
 <h4>Raw MIME (${m.rawBytes} bytes) <a class="raw-link" href="/_inbox/messages/${encodeURIComponent(m.id)}/raw" target="_blank" rel="noopener">open as text</a></h4>
@@ -158,5 +160,6 @@ ${m.attachments.map(
         ? h`<a class="download" href="/_inbox/messages/${encodeURIComponent(m.id)}/attachments/${a.index}" download>download</a>`
         : ""
     }</td></tr>`,
-)}</table>`;
+)}</table>
+${m.attachmentsNotShown > 0 ? h`<p class="empty">${m.attachmentsNotShown} more attachments not listed.</p>` : ""}`;
 }

@@ -18,6 +18,19 @@ import type { WebInboxFeed } from "./feed.js";
 /** How much of a body or raw message the page shows inline; the raw route has all of it. */
 export const INLINE_TEXT_CHARS = 64 * 1024;
 
+// The page renders every agent's mail on each load and refresh, and a sender controls how many
+// messages, header fields and parts there are and how long a field is (SES takes 40 MB): each is
+// cut here so that the page stays a bounded size, and the page says what it left out.
+
+/** How many of an agent's newest messages the page shows; the API has the older ones. */
+export const MAX_MESSAGES_PER_AGENT = 100;
+/** How many header fields of a message the page shows; the raw view has all of them. */
+export const MAX_HEADER_FIELDS = 100;
+/** How many characters of a header field's value (and of its decoded form) the page shows. */
+export const MAX_HEADER_VALUE_CHARS = 4 * 1024;
+/** How many attachment parts of a message the page lists. */
+export const MAX_ATTACHMENT_ROWS = 100;
+
 /** How a message reached the inbox: `POST /send`, the SES endpoint, or `store.deliver`. */
 export type WebInboxVia = "api" | "ses" | "store";
 
@@ -43,13 +56,19 @@ export interface WebInboxMessage {
   via: WebInboxVia;
   /** `X-AgentMail-Encrypted: body`, or a text body that is an armored OpenPGP message. */
   encrypted: "header" | "armored-body" | false;
+  /** The first {@link MAX_HEADER_FIELDS} fields, values cut at {@link MAX_HEADER_VALUE_CHARS}. */
   headers: { name: string; value: string; decoded: string }[];
+  /** How many more header fields the message has. */
+  headersNotShown: number;
   /** `X-AgentMail-Attachments` decoded; `error` says why it could not be. */
   manifest: { rows: ManifestRow[] } | { error: string } | undefined;
   correlationId: string | undefined;
   idempotencyKey: string | undefined;
   marketplaceRequestId: string | undefined;
+  /** The first {@link MAX_ATTACHMENT_ROWS} attachment parts. */
   attachments: WebInboxAttachment[];
+  /** How many more attachment parts the message has. */
+  attachmentsNotShown: number;
   /** The text body (at most {@link INLINE_TEXT_CHARS}); ciphertext stays ciphertext. */
   text: string;
   /** The raw MIME, UTF-8 decoded, at most {@link INLINE_TEXT_CHARS}. */
@@ -63,7 +82,12 @@ export interface WebInboxAgent {
   address: string;
   /** The registered key's version, `null` before registration. */
   keyVersion: number | null;
+  /** The newest {@link MAX_MESSAGES_PER_AGENT} messages. */
   messages: WebInboxMessage[];
+  /** How many messages the agent's inbox holds in all. */
+  messageCount: number;
+  /** How many older messages are not in `messages`. */
+  olderNotShown: number;
 }
 
 /** The whole page's data, and a digest that changes whenever any of it does. */
@@ -83,11 +107,14 @@ export interface WebInboxState {
 export async function webInboxState(store: DevStore, feed: WebInboxFeed): Promise<WebInboxState> {
   const agents: WebInboxAgent[] = [];
   for (const agent of store.agents()) {
-    const messages = store.inbox(agent.agentId).reverse();
+    const inbox = store.inbox(agent.agentId);
+    const messages = inbox.slice(-MAX_MESSAGES_PER_AGENT).reverse();
     agents.push({
       agentId: agent.agentId,
       address: `${agent.agentId}@${store.mailDomain}`,
       keyVersion: agent.key?.keyVersion ?? null,
+      messageCount: inbox.length,
+      olderNotShown: inbox.length - messages.length,
       messages: await Promise.all(messages.map((m) => messageView(store, feed, m))),
     });
   }
@@ -144,15 +171,22 @@ async function messageView(
         : /^\s*-----BEGIN PGP MESSAGE-----[\s\S]*-----END PGP MESSAGE-----\s*$/.test(text)
           ? "armored-body"
           : false,
-    headers: fields.map(({ name, value }) => ({ name, value, decoded: decodeEncodedWords(value) })),
+    headers: fields.slice(0, MAX_HEADER_FIELDS).map(({ name, value }) => ({
+      name: cut(name),
+      value: cut(value),
+      // Decoded from a cut value: encoded words only shrink when decoded, so it is cut too.
+      decoded: cut(decodeEncodedWords(cut(value))),
+    })),
+    headersNotShown: Math.max(0, fields.length - MAX_HEADER_FIELDS),
     manifest: manifestOf(first(AgentMailHeaders.attachments)),
     correlationId: first(AgentMailHeaders.correlationId),
     idempotencyKey: first(AgentMailHeaders.idempotencyKey),
     marketplaceRequestId: first(AgentMailHeaders.marketplaceRequestId),
-    attachments: parts.map((part, index) => ({
+    attachmentsNotShown: Math.max(0, parts.length - MAX_ATTACHMENT_ROWS),
+    attachments: parts.slice(0, MAX_ATTACHMENT_ROWS).map((part, index) => ({
       index,
-      fileName: part.fileName,
-      contentType: part.contentType,
+      fileName: cut(part.fileName),
+      contentType: cut(part.contentType),
       size:
         store.referencedAttachment(message.id, index)?.bytes.byteLength ?? part.bytes.byteLength,
       status: store.attachmentStatus(message.id, index),
@@ -161,6 +195,13 @@ async function messageView(
     raw: decoded.slice(0, INLINE_TEXT_CHARS),
     rawBytes: message.raw.byteLength,
   };
+}
+
+/** A sender's string cut to {@link MAX_HEADER_VALUE_CHARS}, marked with `…` when it was. */
+function cut(value: string): string {
+  return value.length > MAX_HEADER_VALUE_CHARS
+    ? `${value.slice(0, MAX_HEADER_VALUE_CHARS)}…`
+    : value;
 }
 
 function manifestOf(value: string | undefined): WebInboxMessage["manifest"] {
