@@ -5,7 +5,7 @@ import { HttpProblem } from "../http/problem.js";
 import type { DevRoute } from "../http/route.js";
 import type { DevInboxMessage } from "../inbox.js";
 import { type MimeAttachment, mimeAttachments } from "../mime/attachments.js";
-import { presignDownload } from "../storage/download-url.js";
+import { presignAttachmentDownload } from "../storage/attachment-download.js";
 import type { Presigner } from "../storage/presigner.js";
 import type { DevStore } from "../store.js";
 import { attachmentWire, inboxItemWire } from "../wire.js";
@@ -65,31 +65,9 @@ export function messageRoutes(store: DevStore, presigner: Presigner): DevRoute[]
       handler: async (c) => {
         const message = ownMessage(c, store);
         const { index, part } = await attachmentOf(c, message);
-        const status = store.attachmentStatus(message.id, index);
-        if (status === "pending") {
-          throw new HttpProblem(
-            "attachment_pending",
-            `attachment ${index} is still being processed; retry shortly`,
-            { headers: { "Retry-After": "1" } },
-          );
-        }
-        if (status === "failed") {
-          throw new HttpProblem("attachment_failed", `attachment ${index} failed processing`);
-        }
-        // The part's bytes become an object of the recipient's, served by the storage GET; its
-        // kind keeps it from passing for an upload on /send or POST /attachments/downloads. An
-        // attachment delivered by reference is the object it refers to, shared, not copied.
-        const key = `messages/${message.agentId}/${message.id}/${index}`;
-        store.objects.putShared({
-          key,
-          agentId: message.agentId,
-          kind: "attachment",
-          fileName: part.fileName || `attachment-${index}`,
-          contentType: part.contentType || "application/octet-stream",
-          bytes: store.referencedAttachment(message.id, index)?.bytes ?? part.bytes,
-        });
+        const origin = new URL(c.req.url).origin;
         return c.json({
-          url: presignDownload(presigner, new URL(c.req.url).origin, key, new Date()),
+          url: presignAttachmentDownload(store, presigner, message, index, part, origin),
         });
       },
     },

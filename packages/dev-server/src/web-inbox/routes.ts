@@ -4,7 +4,7 @@ import type { Context, Hono } from "hono";
 import { streamSSE } from "hono/streaming";
 import { HttpProblem } from "../http/problem.js";
 import { mimeAttachments } from "../mime/attachments.js";
-import { presignDownload } from "../storage/download-url.js";
+import { presignAttachmentDownload } from "../storage/attachment-download.js";
 import type { Presigner } from "../storage/presigner.js";
 import type { DevStore } from "../store.js";
 import { webInboxAuth } from "./auth.js";
@@ -93,26 +93,9 @@ export function mountWebInbox(app: Hono, context: WebInboxContext): void {
     const index = /^\d{1,6}$/.test(raw) ? Number(raw) : -1;
     const part = (await mimeAttachments(message.raw))[index];
     if (!part) throw new HttpProblem("not_found", "the message has no attachment with this index");
-    const status = store.attachmentStatus(message.id, index);
-    if (status === "pending") {
-      throw new HttpProblem("attachment_pending", `attachment ${index} is still being processed`, {
-        headers: { "Retry-After": "1" },
-      });
-    }
-    if (status === "failed") {
-      throw new HttpProblem("attachment_failed", `attachment ${index} failed processing`);
-    }
     // The same object (and key) the message route's download presigns, so both serve alike.
-    const key = `messages/${message.agentId}/${message.id}/${index}`;
-    store.objects.putShared({
-      key,
-      agentId: message.agentId,
-      kind: "attachment",
-      fileName: part.fileName || `attachment-${index}`,
-      contentType: part.contentType || "application/octet-stream",
-      bytes: store.referencedAttachment(message.id, index)?.bytes ?? part.bytes,
-    });
-    const url = presignDownload(context.presigner, new URL(c.req.url).origin, key, new Date());
+    const origin = new URL(c.req.url).origin;
+    const url = presignAttachmentDownload(store, context.presigner, message, index, part, origin);
     return c.redirect(url, 303);
   });
 }
