@@ -1,21 +1,12 @@
 // What a user reads when the directory cannot be reached: the host and port it tried and the
 // cause code, never the token. Against a real closed loopback port.
 
-import { createServer } from "node:net";
 import { AgentMailError } from "@assmbl/core";
+import { closedPort } from "@assmbl/testing/ports";
 import { describe, expect, it } from "vitest";
 import { createDirectory } from "./directory.js";
 
 const TOKEN = "am_directory_network_token_0123456789";
-
-/** A loopback port nothing listens on: bound, then closed. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 describe("a refused connection names the host and the cause", () => {
   it("createDirectory(...).lookup()", async () => {

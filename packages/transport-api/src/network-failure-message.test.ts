@@ -1,8 +1,8 @@
 // What a user reads when the platform cannot be reached: the host and port it tried and the
 // cause code, never the query string or the token. Against a real closed loopback port.
 
-import { createServer } from "node:net";
 import { createMailer } from "@assmbl/core";
+import { closedPort } from "@assmbl/testing/ports";
 import { describe, expect, it } from "vitest";
 import { createAgentMailClient } from "./client.js";
 import { errorOf } from "./testing/fixtures.js";
@@ -10,15 +10,6 @@ import { apiTransport } from "./transport.js";
 
 const TOKEN = "am_network_message_token_0123456789";
 const noRetry = { limit: 0 };
-
-/** A loopback port nothing listens on: bound, then closed. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 describe("a refused connection names the host and the cause", () => {
   it("createAgentMailClient(...).listInbox()", async () => {

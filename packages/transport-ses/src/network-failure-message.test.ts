@@ -1,8 +1,8 @@
 // What a user reads when SES cannot be reached: the host and port the SES client tried and the
 // cause code, never the credentials. The real AWS SDK client against a closed loopback port.
 
-import { createServer } from "node:net";
 import { AgentMailError, createMailer } from "@assmbl/core";
+import { closedPort } from "@assmbl/testing/ports";
 import { SESClient } from "@aws-sdk/client-ses";
 import { describe, expect, it } from "vitest";
 import { sesTransport } from "./transport.js";
@@ -12,15 +12,6 @@ const CREDENTIALS = {
   accessKeyId: "AKIANETWORKTEST",
   secretAccessKey: "ses-network-secret-0123456789",
 };
-
-/** A loopback port nothing listens on: bound, then closed. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 describe("a refused connection names the host and the cause", () => {
   it("sesTransport through createMailer", async () => {

@@ -1,15 +1,6 @@
-import { createServer as createTcpServer } from "node:net";
+import { closedPort } from "@assmbl/testing/ports";
 import { describe, expect, it } from "vitest";
 import { describeNetworkFailure, hostOf } from "./network-description.js";
-
-/** A loopback port that nothing listens on: bound, then closed. */
-async function closedPort(): Promise<number> {
-  const server = createTcpServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 async function thrownBy(run: () => Promise<unknown>): Promise<unknown> {
   try {
