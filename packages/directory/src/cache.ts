@@ -66,16 +66,28 @@ const PREFIX = "agentmail:directory:";
  * const cache = storeCache(new Keyv(new KeyvRedis(url)));
  */
 export function storeCache(store: KeyvLike): EntryCache {
+  // The shared store is an optimisation: when it fails (Redis down; Keyv 6 rejects a store error
+  // nobody listens for), a lookup goes to the directory as on a miss. Its error is not kept: a
+  // store's message may carry its connection string.
   return {
     async get(agentId) {
-      const parsed = CacheEntrySchema.safeParse(await store.get(PREFIX + agentId));
+      const stored = await bestEffort(() => store.get(PREFIX + agentId));
+      const parsed = CacheEntrySchema.safeParse(stored);
       return parsed.success ? parsed.data : undefined;
     },
     async set(agentId, entry, keepMs) {
-      await store.set(PREFIX + agentId, entry, keepMs);
+      await bestEffort(() => store.set(PREFIX + agentId, entry, keepMs));
     },
     async delete(agentId) {
-      await store.delete(PREFIX + agentId);
+      await bestEffort(() => store.delete(PREFIX + agentId));
     },
   };
+}
+
+async function bestEffort<T>(operation: () => Promise<T> | T): Promise<T | undefined> {
+  try {
+    return await operation();
+  } catch {
+    return undefined;
+  }
 }

@@ -218,6 +218,27 @@ describe("a shared Keyv store", () => {
     expect((await directory.lookup("peer")).openpgpPublicKey).toContain("key-of-peer");
     expect(server.requests).toHaveLength(1);
   });
+  it("treats a failing store as a miss: lookups go to the directory (Keyv 6 rejects store errors)", async () => {
+    server.handle((_request, response) => sendJson(response, 200, wireRecord("peer")));
+    const down = new Error("store down: redis://user:secret@cache:6379");
+    const failing = new Map<string, unknown>();
+    failing.get = () => {
+      throw down;
+    };
+    failing.set = () => {
+      throw down;
+    };
+    failing.delete = () => {
+      throw down;
+    };
+    const store = new Keyv({ store: failing });
+    await expect(store.get("x")).rejects.toThrow("store down");
+    const directory = createDirectory({ baseUrl: server.url, store });
+    expect((await directory.lookup("peer")).agentId).toBe("peer");
+    expect((await directory.lookup("peer")).agentId).toBe("peer");
+    // The store is the cache when one is given: with it down, every lookup asks the directory.
+    expect(server.requests).toHaveLength(2);
+  });
 });
 
 describe("bounds and cancellation", () => {

@@ -9,7 +9,7 @@ import {
   realRuntime,
   redact,
 } from "@assmbl/core";
-import ky, { HTTPError, type KyInstance, TimeoutError } from "ky";
+import ky, { HTTPError, type KyInstance, NetworkError, TimeoutError } from "ky";
 import { cappedFetch, unreadableBody } from "./capped-fetch.js";
 import {
   type DirectoryRetry,
@@ -54,7 +54,8 @@ export function createHttp(
   runtime: Runtime = realRuntime,
 ): DirectoryHttp {
   const client = ky.create({
-    prefixUrl: options.baseUrl,
+    // `prefix` joins the base URL and a route with exactly one "/".
+    prefix: options.baseUrl,
     // ky's timeout ends at the headers; each call's `budget` fetch bounds the whole attempt.
     timeout: false,
     throwHttpErrors: true,
@@ -106,16 +107,17 @@ export async function toAgentMailError(
   const unavailableCode = "directory_unavailable";
   const secrets = http.token ? [http.token] : [];
   if (AgentMailError.is(error)) return error;
+  // ky wraps the fetch's own network failure in a NetworkError whose message holds the full URL;
+  // the retry engine saw (and noted) the fetch's error, and the message names only host and port.
+  const raw = error instanceof NetworkError ? error.cause : error;
   // A retryable failure the retry budget stopped: the message says why it was the last.
-  const why = notRetriedBecause(error instanceof HTTPError ? error.response : error);
+  const why = notRetriedBecause(error instanceof HTTPError ? error.response : raw);
   const stopped = why ? ` (${why})` : "";
   if (error instanceof HTTPError) {
     const status = error.response.status;
-    // The body was read (under its cap) by the budget fetch; this reads the buffered copy.
-    const body = await error.response
-      .clone()
-      .json()
-      .catch(() => undefined);
+    // The budget fetch read the body under its cap; ky read that buffered copy into `data`
+    // (parsed when the content type says JSON, text otherwise).
+    const body = typeof error.data === "string" ? parseJsonOrUndefined(error.data) : error.data;
     const parsed = ErrorBodySchema.safeParse(body);
     const unreadable = unreadableBody(error.response);
     const note = unreadable ? ` (its error body ${unreadable}; the rest was not read)` : "";
@@ -162,18 +164,26 @@ export async function toAgentMailError(
   }
   // Core's one network classification and description: the directory's host:port (never the
   // path or query) and the cause code, e.g. "could not connect to 127.0.0.1:8025 (ECONNREFUSED)".
-  const text = isNetworkError(error)
-    ? describeNetworkFailure(error, http.baseUrl)
-    : error instanceof Error
-      ? error.message
-      : String(error);
+  const text = isNetworkError(raw)
+    ? describeNetworkFailure(raw, http.baseUrl)
+    : raw instanceof Error
+      ? raw.message
+      : String(raw);
   return new AgentMailError({
     code: unavailableCode,
     message: `${what}: ${text}${stopped}`,
     retryable: true,
-    cause: error,
+    cause: raw,
     secrets,
   });
+}
+
+function parseJsonOrUndefined(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
 }
 
 // What a code the SDK passes on from a server looks like (every documented code does).

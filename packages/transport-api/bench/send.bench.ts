@@ -4,7 +4,7 @@
 // Run: pnpm --filter @assmbl/transport-api bench
 import { authorizationHeader, createMailer, SendResponseSchema } from "@assmbl/core";
 import { startDevServer } from "@assmbl/dev-server";
-import { afterAll, bench, describe } from "vitest";
+import { afterAll, test } from "vitest";
 import { apiTransport } from "../src/index.js";
 
 const domain = "agents.localhost";
@@ -24,18 +24,12 @@ const mailer = createMailer(apiTransport({ baseUrl: server.url, token }), {
 });
 let n = 0;
 
-describe("send a 2 KB message", () => {
-  bench(
-    "createMailer + apiTransport",
-    async () => {
+test("send a 2 KB message", { timeout: 120_000 }, async ({ bench }) => {
+  await bench.compare(
+    bench("createMailer + apiTransport", async () => {
       await mailer.send({ to: `other-agent@${domain}`, subject: `bench ${n++}`, text });
-    },
-    { time: 3_000 },
-  );
-
-  bench(
-    "naive fetch to /send",
-    async () => {
+    }),
+    bench("naive fetch to /send", async () => {
       const response = await fetch(`${server.url}/send`, {
         method: "POST",
         headers: { authorization: authorizationHeader(token), "content-type": "application/json" },
@@ -47,7 +41,7 @@ describe("send a 2 KB message", () => {
         }),
       });
       SendResponseSchema.parse(await response.json());
-    },
+    }),
     { time: 3_000 },
   );
 });

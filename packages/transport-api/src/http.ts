@@ -11,7 +11,7 @@ import {
   routePath,
   untilAborted,
 } from "@assmbl/core";
-import ky, { type KyInstance } from "ky";
+import ky, { type KyInstance, NetworkError } from "ky";
 import type { z } from "zod";
 import {
   type Answerer,
@@ -126,7 +126,8 @@ export function createApiHttp(
     throwHttpErrors: false,
     fetch: fetchFn,
   } as const;
-  const api: KyInstance = ky.create({ ...common, prefixUrl: `${baseUrl}/` });
+  // `prefix` joins the base URL and a route with exactly one "/".
+  const api: KyInstance = ky.create({ ...common, prefix: baseUrl });
   const authorization = authorizationHeader(options.token);
 
   const http: ApiHttp = {
@@ -214,7 +215,9 @@ export function createApiHttp(
             // timeout a late header gives (retryable). Classified failures stand as they are.
             const classified = error instanceof AttemptError || AgentMailError.is(error);
             if (deadline.timedOut() && !call.signal?.aborted && !classified) throw deadline.reason;
-            throw error;
+            // ky wraps the fetch's own network failure in a NetworkError whose message holds the
+            // full URL (query included): pass on the fetch's error, which the classifier reads.
+            throw error instanceof NetworkError ? error.cause : error;
           } finally {
             deadline.clear();
           }
