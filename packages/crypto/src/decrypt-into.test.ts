@@ -4,12 +4,13 @@
 
 import { concat } from "@assmbl/testing/crafted";
 import { dearmor, deterministicBytes, errorOf, readAll } from "@assmbl/testing/crypto-helpers";
-import { createGpgHome, type GpgHome } from "@assmbl/testing/gpg";
+import type { GpgHome } from "@assmbl/testing/gpg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { decryptToSink } from "./decrypt.js";
 import { encryptBytes, encryptStream } from "./encrypt.js";
 import { generateKeyPair, type KeyPairBundle } from "./keys.js";
 import { type AgentPrivateKey, loadPrivateKey } from "./private-key.js";
+import { createFastGpgHome } from "./testing/gpg-home.js";
 
 const MiB = 1024 * 1024;
 let alice: KeyPairBundle;
@@ -25,7 +26,7 @@ beforeAll(async () => {
   ]);
   key = await loadPrivateKey(alice.privateKeyArmored);
   signerKey = await loadPrivateKey(signer.privateKeyArmored);
-  gpg = await createGpgHome();
+  gpg = await createFastGpgHome();
   await gpg.importKey(alice.publicKeyArmored);
 }, 60_000);
 

@@ -7,13 +7,14 @@ import {
   errorOf,
   packetSpans,
 } from "@assmbl/testing/crypto-helpers";
-import { createGpgHome, type GpgHome, statusOf } from "@assmbl/testing/gpg";
+import { type GpgHome, statusOf } from "@assmbl/testing/gpg";
 import { readKey, readPrivateKey } from "openpgp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type DecryptWithKeyOptions, decryptBytes, decryptStream, decryptUtf8 } from "./decrypt.js";
 import { encryptBytes, encryptStream, encryptUtf8 } from "./encrypt.js";
 import { generateKeyPair, type KeyPairBundle } from "./keys.js";
 import { type AgentPrivateKey, loadPrivateKey } from "./private-key.js";
+import { createFastGpgHome } from "./testing/gpg-home.js";
 
 const PASSPHRASE = "alice's long passphrase";
 
@@ -26,7 +27,7 @@ let bobKey: AgentPrivateKey;
 let signerKey: AgentPrivateKey;
 
 beforeAll(async () => {
-  gpg = await createGpgHome();
+  gpg = await createFastGpgHome();
   [alice, bob, signer] = await Promise.all([
     generateKeyPair({ name: "Alice", email: "alice@agents.test", passphrase: PASSPHRASE }),
     generateKeyPair({ name: "Bob", email: "bob@agents.test" }),

@@ -1,12 +1,13 @@
 import { Limits } from "@assmbl/core";
 import { errorOf } from "@assmbl/testing/crypto-helpers";
-import { createGpgHome, type GpgHome } from "@assmbl/testing/gpg";
+import type { GpgHome } from "@assmbl/testing/gpg";
 import { generateKey } from "openpgp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { encryptUtf8 } from "./encrypt.js";
 import { ParsedKeyCache, sha256Hex } from "./key-cache.js";
 import { assertRecipientKey, inspectPublicKey, parsePublicKey } from "./key-policy.js";
 import { generateKeyPair, type KeyPairBundle } from "./keys.js";
+import { createFastGpgHome } from "./testing/gpg-home.js";
 
 let gpg: GpgHome;
 let good: KeyPairBundle;
@@ -15,7 +16,7 @@ const weak: Record<"rsa1024" | "dsaElgamal" | "sha1", { fpr: string; pub: string
 let goodGpg: { fpr: string; pub: string };
 
 beforeAll(async () => {
-  gpg = await createGpgHome();
+  gpg = await createFastGpgHome();
   good = await generateKeyPair({ name: "Good", email: "good@agents.test" });
 
   const rsa1024 = await gpg.generateKey("RSA 1024 <rsa1024@gpg.test>", "rsa1024", "sign");

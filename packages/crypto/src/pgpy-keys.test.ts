@@ -5,10 +5,11 @@
 // inspectPublicKey().pgpy, which adds that check, agrees on every public key. The corpus
 // (testing/pgpy-corpus.ts) holds keys from every source at hand.
 import { pgpyKeyProblems } from "@assmbl/core";
-import { createGpgHome, type GpgHome } from "@assmbl/testing/gpg";
+import type { GpgHome } from "@assmbl/testing/gpg";
 import { type PythonKeyReport, pythonSdk } from "@assmbl/testing/python";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { inspectPublicKey } from "./key-policy.js";
+import { createFastGpgHome } from "./testing/gpg-home.js";
 import { buildCorpus, type CorpusKey, type Generated } from "./testing/pgpy-corpus.js";
 import { pgpyCanUse } from "./testing/pgpy-usable.js";
 
@@ -19,7 +20,7 @@ let reports: PythonKeyReport[] = [];
 let usable: boolean[] = [];
 
 beforeAll(async () => {
-  gpg = await createGpgHome();
+  gpg = await createFastGpgHome();
   ({ corpus, generated } = await buildCorpus(gpg));
   reports = await pythonSdk.inspectKeys(
     corpus.map(({ armored, passphrase }) => ({ armored, ...(passphrase ? { passphrase } : {}) })),

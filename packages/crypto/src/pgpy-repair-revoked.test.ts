@@ -3,20 +3,21 @@
 // leaves out the revoked parts PGPy cannot load or would encrypt to. Checked with a real GnuPG
 // 2.2 (a fresh GNUPGHOME per view), openpgp.js, and PGPy 0.6 through the Python SDK model.
 import { pgpyKeyProblems } from "@assmbl/core";
-import { createGpgHome, type GpgHome } from "@assmbl/testing/gpg";
+import type { GpgHome } from "@assmbl/testing/gpg";
 import { pythonSdk } from "@assmbl/testing/python";
 import { enums, generateKey, type PrivateKey, readKey, readPrivateKey } from "openpgp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { hardenedConfig } from "./config.js";
 import { repairKeyForPgpy } from "./pgpy-repair.js";
 import { HASH_PREFERENCES, internals, resignSelfSignatures } from "./self-signatures.js";
+import { createFastGpgHome } from "./testing/gpg-home.js";
 
 const homes: GpgHome[] = [];
 afterAll(async () => {
   await Promise.all(homes.map((home) => home.cleanup()));
 });
 async function gpgHome(): Promise<GpgHome> {
-  const home = await createGpgHome();
+  const home = await createFastGpgHome();
   homes.push(home);
   return home;
 }

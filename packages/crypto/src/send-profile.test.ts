@@ -4,7 +4,7 @@
 // that says so), and one key per armored text (openpgp.js alone would silently use the first).
 import { armoredMessageProblem, createMailer, type MailTransport } from "@assmbl/core";
 import { errorOf } from "@assmbl/testing/crypto-helpers";
-import { createGpgHome, type GpgHome } from "@assmbl/testing/gpg";
+import type { GpgHome } from "@assmbl/testing/gpg";
 import { pythonSdk } from "@assmbl/testing/python";
 import {
   armor,
@@ -22,6 +22,7 @@ import { assertRecipientKey, inspectPublicKey, parsePublicKey } from "./key-poli
 import { generateKeyPair, type KeyPairBundle } from "./keys.js";
 import { openpgpCrypto } from "./mail-crypto.js";
 import { loadPrivateKey } from "./private-key.js";
+import { createFastGpgHome } from "./testing/gpg-home.js";
 
 let gpg: GpgHome;
 // gpg-made RSA-2048 keys whose only symmetric preference is 3DES (S2) or AES-128 (S7).
@@ -34,7 +35,7 @@ let bob: KeyPairBundle;
 let v6: { publicKey: string; privateKey: string };
 
 beforeAll(async () => {
-  gpg = await createGpgHome();
+  gpg = await createFastGpgHome();
   for (const [name, pref] of [
     ["3DES only", "S2"],
     ["AES-128 only", "S7"],

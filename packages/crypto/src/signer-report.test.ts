@@ -3,7 +3,7 @@
 // only those its owner certified: a user id appended by someone else does not count.
 
 import { readAll } from "@assmbl/testing/crypto-helpers";
-import { createGpgHome, type GpgHome } from "@assmbl/testing/gpg";
+import type { GpgHome } from "@assmbl/testing/gpg";
 import { discard, streamOf } from "@assmbl/testing/streams";
 import {
   armor,
@@ -20,6 +20,7 @@ import { decryptBytes, decryptStream, decryptToSink, decryptUtf8 } from "./decry
 import { generateKeyPair, type KeyPairBundle } from "./keys.js";
 import { openpgpCrypto } from "./mail-crypto.js";
 import { loadPrivateKey } from "./private-key.js";
+import { createFastGpgHome } from "./testing/gpg-home.js";
 
 let alice: KeyPairBundle;
 let bob: KeyPairBundle;
@@ -32,7 +33,7 @@ beforeAll(async () => {
     generateKeyPair({ name: "Bob", email: "bob@agents.test" }),
     generateKeyPair({ name: "Carol", email: "carol@agents.test" }),
   ]);
-  gpg = await createGpgHome();
+  gpg = await createFastGpgHome();
 });
 afterAll(() => gpg?.cleanup());
 

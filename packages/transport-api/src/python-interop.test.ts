@@ -1,8 +1,14 @@
 // Whole messages both ways between a Python agent and a TypeScript agent, over the dev server.
 // The Python agent is the platform's Python SDK as packages/testing/src/python/agentmail_sdk_model.py models
-// it: PGPy keys and encryption, Python's email (policy.default) for MIME, the custom-email
-// guide's writer and the SDK's reader. The TypeScript agent uses keys from @assmbl/crypto's
-// generateKeyPair, this package's reader, and core's mailer over transport-ses and apiTransport.
+// it: PGPy encryption, signing and decryption, Python's email (policy.default) for MIME, the
+// custom-email guide's writer and the SDK's reader. The TypeScript agent uses this package's
+// reader and core's mailer over transport-ses and apiTransport.
+//
+// Both agents' keys come from @assmbl/crypto's generateKeyPair (Curve25519, which PGPy loads), not
+// from the Python SDK's generate_keypair: PGPy checks an RSA-4096 private key's primes every time
+// it loads one (0.6 s, twice per decrypt), which made each read here 4 s for nothing this file is
+// about (whole messages, MIME, the manifest). PGPy's own RSA-4096 keys against openpgp.js are
+// @assmbl/crypto's pgpy-messages.test.ts.
 // Raw bytes travel through the dev server's SES endpoint, which keeps them verbatim.
 import { createMailer, type MailTransport } from "@assmbl/core";
 import {
@@ -15,7 +21,7 @@ import {
 import { type DevServer, startDevServer } from "@assmbl/dev-server";
 import { createDirectory, type Directory } from "@assmbl/directory";
 import { openMessage } from "@assmbl/mime";
-import { type PythonKeypair, pythonSdk } from "@assmbl/testing/python";
+import { pythonSdk } from "@assmbl/testing/python";
 import { sesTransport } from "@assmbl/transport-ses";
 import { type SESClient, SendRawEmailCommand } from "@aws-sdk/client-ses";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -41,7 +47,7 @@ let server: DevServer;
 // One SES client per sending agent: the dev server's SES credentials send only as their agent.
 let ses: SESClient;
 let sesTs: SESClient;
-let py: PythonKeypair;
+let py: KeyPairBundle;
 let ts: KeyPairBundle;
 let tsKey: AgentPrivateKey;
 let directory: Directory;
@@ -56,7 +62,7 @@ beforeAll(async () => {
     attachmentProcessingMs: 0,
   });
   [py, ts] = await Promise.all([
-    pythonSdk.generateKeypair({ name: "Py Agent", email: PY }),
+    generateKeyPair({ name: "Py Agent", email: PY }),
     generateKeyPair({ name: "TS Agent", email: TS }),
   ]);
   const pyToken = server.agents[PY_ID]?.token ?? "";
@@ -64,7 +70,7 @@ beforeAll(async () => {
   // Both agents publish their keys in the directory, where fetchMessage finds the sender's.
   await createDirectory({ baseUrl: server.url, token: pyToken }).register({
     publicKey: py.directoryPublicKeyPem,
-    algorithm: "RSA4096",
+    algorithm: py.algorithm,
     keyVersion: 1,
     ifMatchVersion: null,
     openpgpPublicKey: py.publicKeyArmored,

@@ -1,5 +1,7 @@
 // Storage that takes the whole upload and never answers: the call ends `timeoutMs` after the
-// last byte went out, instead of waiting for undici's 300 s header timeout.
+// last byte went out, instead of waiting for undici's 300 s header timeout. The deadline also
+// allows for bytes still in socket buffers (the file's size at 64 KiB/s, up to 8 MiB), so the
+// files here are a few KiB: 200 kB would add 3 s to every attempt and prove nothing more.
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
@@ -44,9 +46,10 @@ describe("storage's answer to an upload has a deadline", () => {
       baseUrl,
       token: "am_t",
       timeoutMs: 300,
-      retry: { limit: 1 },
+      // No backoff between the two attempts: the wait is not what is tested.
+      retry: { limit: 1, backoffLimitMs: 0 },
     });
-    const bytes = sampleBytes(200_000, 3);
+    const bytes = sampleBytes(4_096, 3);
     const error = await errorOf(client.uploadAttachment({ filename: "f.bin", content: bytes }));
     expect(error).toMatchObject({ code: "timeout" });
     // Both attempts sent the whole file before waiting for the answer.
@@ -56,7 +59,7 @@ describe("storage's answer to an upload has a deadline", () => {
   it("a stream: upload_failed (not retried: the stream was consumed)", async () => {
     const baseUrl = await silentStorage();
     const client = createAgentMailClient({ baseUrl, token: "am_t", timeoutMs: 300 });
-    const bytes = sampleBytes(100_000, 4);
+    const bytes = sampleBytes(4_096, 4);
     const error = await errorOf(
       client.uploadAttachment({
         filename: "f.bin",

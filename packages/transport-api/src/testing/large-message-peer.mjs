@@ -25,14 +25,22 @@ const print = (value) => process.stdout.write(`${JSON.stringify(value)}\n`);
 if (mode === "raw") {
   const [file, size] = args;
   const bytes = randomBytes(Number(size) * MiB);
-  const base64 = bytes.toString("base64").replace(/.{76}/g, "$&\r\n");
+  // Lines of 76 characters, copied as bytes: a regular expression over the 85 MiB string of a
+  // 64 MiB file took most of a second.
+  const flat = Buffer.from(bytes.toString("base64"), "latin1");
+  const base64 = Buffer.alloc(flat.length + Math.floor(flat.length / 76) * 2);
+  let at = 0;
+  for (let from = 0; from < flat.length; from += 76) {
+    at += flat.copy(base64, at, from, Math.min(from + 76, flat.length));
+    if (from + 76 <= flat.length) at += base64.write("\r\n", at, "latin1");
+  }
   const raw = Buffer.concat([
     Buffer.from(
       'From: a@agents.example.com\r\nSubject: big\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary="b"\r\n\r\n' +
         "--b\r\nContent-Type: text/plain\r\n\r\nsee attached\r\n--b\r\n" +
         'Content-Type: application/octet-stream; name="big.bin"\r\nContent-Disposition: attachment; filename="big.bin"\r\nContent-Transfer-Encoding: base64\r\n\r\n',
     ),
-    Buffer.from(base64),
+    base64.subarray(0, at),
     Buffer.from("\r\n--b--\r\n"),
   ]);
   writeFileSync(file, raw);
