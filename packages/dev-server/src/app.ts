@@ -52,8 +52,9 @@ export interface DevAppOptions {
  * and anything unexpected is a 500 `server_error` that reveals nothing about its cause. The
  * SES-compatible endpoint (`POST /` with a form body, `/v2/email/...`) answers in SES's formats
  * instead, and delivers what it accepts to the store's inboxes; the storage URLs that uploads and
- * downloads are presigned for (`/_storage/...`) answer like S3. `GET /` is the web inbox, for a
- * browser on loopback that opens the URL `webInboxUrl(server)` gives (`agentmail-dev` prints it).
+ * downloads are presigned for (`/_storage/...`) answer like S3. The web inbox (`/_inbox/<random>/`)
+ * is for a browser on loopback that opens the URL `webInboxUrl(server)` gives (`agentmail-dev`
+ * prints it).
  *
  * @example
  * const store = new DevStore();
@@ -107,7 +108,7 @@ export function createDevApp(store: DevStore, options: DevAppOptions = {}): Hono
   // Not in `routes`: those also answer 405s.
   mountSesRoutes(app, { store, outbox: ses, onDelivery });
   mountStorageRoutes(app, { objects: store.objects, presigner });
-  // `GET /`: the web inbox, for a loopback browser with the UI token (see `webInboxUrl`).
+  // The web inbox, for a loopback browser with the UI token (see `webInboxUrl`).
   mountWebInbox(app, { store, feed, presigner });
 
   app.notFound((c) => {

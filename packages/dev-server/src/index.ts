@@ -36,5 +36,5 @@ export {
   type RegisterResponseWire,
   type RevokeResponseWire,
 } from "./store.js";
-export { webInboxToken, webInboxUrl } from "./web-inbox/auth.js";
+export { webInboxBasePath, webInboxToken, webInboxUrl } from "./web-inbox/auth.js";
 export type { AttachmentStatusWire, InboxItemWire, MessageWire } from "./wire.js";

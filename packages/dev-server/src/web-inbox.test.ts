@@ -1,6 +1,8 @@
 // The web inbox in a real browser (Debian's chromium, driven by playwright-core): mail sent
 // through both transports appears without a reload, with the right badges, and nothing a sender
 // wrote runs as markup or script.
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { encodeManifest } from "@assmbl/core";
 import { armoredCiphertext } from "@assmbl/testing/agent-keys";
 import { useSesClients } from "@assmbl/testing/ses";
@@ -9,7 +11,7 @@ import { type Browser, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { useServers } from "./testing/helpers.js";
 import { send } from "./testing/platform.js";
-import { webInboxUrl } from "./web-inbox/auth.js";
+import { webInboxBasePath, webInboxUrl } from "./web-inbox/auth.js";
 
 const serve = useServers();
 const clients = useSesClients();
@@ -120,6 +122,7 @@ describe("web inbox in Chromium", () => {
         await page.goto(webInboxUrl(server));
         // The token left the address bar: the cookie carries it now.
         expect(new URL(page.url()).search).toBe("");
+        expect(new URL(page.url()).pathname).toBe(webInboxBasePath(server.store));
         await page.waitForFunction(() => document.getElementById("live")?.textContent === "live", {
           timeout: BROWSER_MS,
         });
@@ -206,6 +209,52 @@ describe("web inbox in Chromium", () => {
         expect(violations).toEqual([]);
       } finally {
         await page.close();
+      }
+    },
+    BROWSER_MS * 2,
+  );
+
+  it(
+    "keeps the UI cookie to this server's inbox path: other servers on localhost never see it",
+    async () => {
+      const server = await serve({ agents: AGENTS });
+      // Another local server (any port: browsers keep cookies per host, not per port).
+      const seen: string[] = [];
+      const other = createServer((request, response) => {
+        seen.push(`${request.url} cookie=${request.headers.cookie ?? ""}`);
+        response.end("other server");
+      });
+      await new Promise<void>((resolve) => other.listen(0, "127.0.0.1", resolve));
+      const otherPort = (other.address() as AddressInfo).port;
+      const page = await browser.newPage();
+      try {
+        await page.goto(webInboxUrl(server));
+        await page.waitForFunction(() => document.getElementById("live")?.textContent === "live", {
+          timeout: BROWSER_MS,
+        });
+        const cookies = await page.context().cookies();
+        expect(cookies.map(({ path }) => path)).toEqual([webInboxBasePath(server.store)]);
+        for (const url of [
+          `http://127.0.0.1:${otherPort}/`,
+          `http://127.0.0.1:${otherPort}/_inbox/`,
+          `http://localhost:${otherPort}/anything`,
+        ]) {
+          await page.goto(url);
+        }
+        // Every request it got (the pages, and the browser's own favicon fetches) came without it.
+        expect(seen.map((line) => line.split(" ")[0])).toEqual(
+          expect.arrayContaining(["/", "/_inbox/", "/anything"]),
+        );
+        for (const line of seen) expect(line).toMatch(/ cookie=$/);
+        // This server's root without the token is not the inbox, cookie or not.
+        const root = await page.goto(`${server.url}/`);
+        expect(root?.status()).toBe(404);
+        // The inbox itself still opens from the cookie, without the token.
+        const inbox = await page.goto(`${server.url}${webInboxBasePath(server.store)}`);
+        expect(inbox?.status()).toBe(200);
+      } finally {
+        await page.close();
+        await new Promise((resolve) => other.close(resolve));
       }
     },
     BROWSER_MS * 2,

@@ -11,9 +11,10 @@ import type { DevStore } from "../store.js";
 /** The query parameter of the URL agentmail-dev prints; swapped for a cookie on first use. */
 export const WEB_INBOX_TOKEN_PARAM = "token";
 
-// One token per store: the app and the CLI that printed its URL reach the same one without the
-// server handing it around.
+// One token and one base path per store: the app and the CLI that printed its URL reach the
+// same ones without the server handing them around.
 const tokens = new WeakMap<DevStore, string>();
+const basePaths = new WeakMap<DevStore, string>();
 
 /**
  * The web inbox's UI token for a dev server's store: random, made on first use, the same for
@@ -29,6 +30,24 @@ export function webInboxToken(store: DevStore): string {
     tokens.set(store, token);
   }
   return token;
+}
+
+/**
+ * Where a dev server's web inbox lives: `/_inbox/<random>/`, made on first use, the same for the
+ * life of the store. The UI cookie is scoped to this path: browsers keep cookies per host, not
+ * per port, so a cookie on `/` would also go to every other server on localhost (and into its
+ * logs); one scoped to an unguessable path goes only to requests for that path.
+ *
+ * @example
+ * webInboxBasePath(server.store); // "/_inbox/Jx3v0c.../"
+ */
+export function webInboxBasePath(store: DevStore): string {
+  let base = basePaths.get(store);
+  if (base === undefined) {
+    base = `/_inbox/${randomBytes(16).toString("base64url")}/`;
+    basePaths.set(store, base);
+  }
+  return base;
 }
 
 /**
@@ -50,21 +69,26 @@ export function webInboxCookieName(c: Context): string {
 }
 
 /**
- * Sets the UI cookie (HttpOnly, SameSite=Strict, the page's scripts never see it) when the
- * query carries the right token; `true` when it did.
+ * Sets the UI cookie (HttpOnly, SameSite=Strict, scoped to {@link webInboxBasePath}; the page's
+ * scripts never see it) when the query carries the right token; `true` when it did.
  */
 export function acceptTokenParam(c: Context, store: DevStore): boolean {
   const given = c.req.query(WEB_INBOX_TOKEN_PARAM);
   if (given === undefined || !sameSecret(given, webInboxToken(store))) return false;
-  setCookie(c, webInboxCookieName(c), given, { httpOnly: true, sameSite: "Strict", path: "/" });
+  setCookie(c, webInboxCookieName(c), given, {
+    httpOnly: true,
+    sameSite: "Strict",
+    path: webInboxBasePath(store),
+  });
   return true;
 }
 
 /**
  * Lets a request through to the web inbox only from loopback (peer address, when the Node
- * adapter knows it, and a loopback `Host`, against DNS rebinding) with the UI cookie, or the
- * token in the query on the page itself. Refusals are the API's `{error, message}` JSON: 403
- * for anything not on loopback, 404 without the token (as if the page were not there).
+ * adapter knows it, and a loopback `Host`, against DNS rebinding), and then: at `/`, only with
+ * the UI token in the query (which becomes the cookie); under the base path, only with the UI
+ * cookie. Refusals are the API's `{error, message}` JSON: 403 for anything not on loopback, 404
+ * without the token (as if the page were not there).
  */
 export function webInboxAuth(store: DevStore): MiddlewareHandler {
   return async (c, next) => {
@@ -76,9 +100,11 @@ export function webInboxAuth(store: DevStore): MiddlewareHandler {
         403,
       );
     }
-    const cookie = getCookie(c, webInboxCookieName(c));
-    const fromCookie = cookie !== undefined && sameSecret(cookie, webInboxToken(store));
-    if (!fromCookie && !(c.req.path === "/" && acceptTokenParam(c, store))) {
+    const allowed =
+      c.req.path === "/"
+        ? acceptTokenParam(c, store)
+        : sameSecret(getCookie(c, webInboxCookieName(c)), webInboxToken(store));
+    if (!allowed) {
       return problemResponse(
         c,
         "not_found",
@@ -121,7 +147,8 @@ export function isLoopbackHost(host: string | undefined): boolean {
   );
 }
 
-function sameSecret(given: string, expected: string): boolean {
+function sameSecret(given: string | undefined, expected: string): boolean {
+  if (given === undefined) return false;
   const a = Buffer.from(given);
   const b = Buffer.from(expected);
   return a.length === b.length && timingSafeEqual(a, b);

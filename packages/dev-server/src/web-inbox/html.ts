@@ -92,7 +92,7 @@ ${attachmentsTable(m)}
 ${m.headersNotShown > 0 ? h`<p class="empty">${m.headersNotShown} more header fields not shown: open the raw MIME as text for all of them.</p>` : ""}
 <h4>Body (as stored${m.encrypted ? ": ciphertext, not decrypted here" : ""})</h4>
 <pre class="body">${m.text}</pre>
-<h4>Raw MIME (${m.rawBytes} bytes) <a class="raw-link" href="/_inbox/messages/${encodeURIComponent(m.id)}/raw" target="_blank" rel="noopener">open as text</a></h4>
+<h4>Raw MIME (${m.rawBytes} bytes) <a class="raw-link" href="messages/${encodeURIComponent(m.id)}/raw" target="_blank" rel="noopener">open as text</a></h4>
 <pre class="raw">${m.raw}${m.raw.length < m.rawBytes ? "\n[… truncated: open as text for all of it]" : ""}</pre>
 </details>
 </li>`;
@@ -157,7 +157,7 @@ ${m.attachments.map(
   (a) =>
     h`<tr><td>${a.index}</td><td class="filename">${a.fileName === "" ? "(none)" : a.fileName}</td><td>${a.contentType}</td><td>${a.size}</td><td><span class="badge status-${a.status}">${a.status}</span></td><td>${
       a.status === "ready"
-        ? h`<a class="download" href="/_inbox/messages/${encodeURIComponent(m.id)}/attachments/${a.index}" download>download</a>`
+        ? h`<a class="download" href="messages/${encodeURIComponent(m.id)}/attachments/${a.index}" download>download</a>`
         : ""
     }</td></tr>`,
 )}</table>

@@ -3,11 +3,13 @@
 import { randomBytes } from "node:crypto";
 import { escapeHtml } from "./html.js";
 
-/** Where the page's script fetches the live fragment and listens for changes. */
+/**
+ * Where the page's script fetches the live fragment and listens for changes, relative to the
+ * page (which is served at the web inbox's base path, see `webInboxBasePath`).
+ */
 export const WEB_INBOX_PATHS = {
-  view: "/_inbox/view",
-  events: "/_inbox/events",
-  prefix: "/_inbox/",
+  view: "view",
+  events: "events",
 } as const;
 
 /**

@@ -4,7 +4,8 @@ import { createDevApp } from "../app.js";
 import type { DevServer } from "../server.js";
 import { DevStore } from "../store.js";
 import { expectProblem, rawRequest, useServers } from "../testing/helpers.js";
-import { isLoopbackHost, webInboxToken, webInboxUrl } from "./auth.js";
+import { isLoopbackHost, webInboxBasePath, webInboxToken, webInboxUrl } from "./auth.js";
+import { MAX_EVENT_STREAMS } from "./routes.js";
 
 const serve = useServers();
 const AGENTS = [
@@ -16,12 +17,17 @@ const AGENTS = [
 async function login(server: DevServer): Promise<string> {
   const response = await fetch(webInboxUrl(server), { redirect: "manual" });
   expect(response.status).toBe(303);
-  expect(response.headers.get("location")).toBe("/");
+  expect(response.headers.get("location")).toBe(webInboxBasePath(server.store));
   const cookie = response.headers.get("set-cookie") ?? "";
   expect(cookie).toMatch(/HttpOnly/);
   expect(cookie).toMatch(/SameSite=Strict/);
+  // Scoped to the inbox's random path: browsers send a host's cookies to all its ports.
+  expect(cookie).toContain(`Path=${webInboxBasePath(server.store)}`);
   return cookie.split(";")[0] ?? "";
 }
+
+/** The web inbox's base path on `server`, e.g. `/_inbox/Jx3v.../`. */
+const inbox = (server: DevServer) => `${server.url}${webInboxBasePath(server.store)}`;
 
 const RAW =
   "From: my-agent@agents.localhost\r\nTo: other-agent@agents.localhost\r\n" +
@@ -36,20 +42,28 @@ describe("web inbox routes", () => {
     const server = await serve({ agents: AGENTS });
     await expectProblem(await fetch(`${server.url}/`), 404, "not_found");
     await expectProblem(await fetch(`${server.url}/?token=amui_wrong`), 404, "not_found");
-    await expectProblem(await fetch(`${server.url}/_inbox/view`), 404, "not_found");
+    await expectProblem(await fetch(`${inbox(server)}view`), 404, "not_found");
     const wrongCookie = { cookie: `agentmail_dev_inbox_${server.port}=amui_wrong` };
     await expectProblem(
-      await fetch(`${server.url}/_inbox/view`, { headers: wrongCookie }),
+      await fetch(`${inbox(server)}view`, { headers: wrongCookie }),
       404,
       "not_found",
     );
     // The token in the query opens the page itself only.
     const token = webInboxToken(server.store);
-    await expectProblem(await fetch(`${server.url}/_inbox/view?token=${token}`), 404, "not_found");
+    await expectProblem(await fetch(`${inbox(server)}view?token=${token}`), 404, "not_found");
+    await expectProblem(await fetch(`${inbox(server)}?token=${token}`), 404, "not_found");
 
     const cookie = await login(server);
     expect(cookie.startsWith(`agentmail_dev_inbox_${server.port}=`)).toBe(true);
-    const page = await fetch(`${server.url}/`, { headers: { cookie } });
+    // The cookie opens the inbox under its path only: another base path is no route at all.
+    await expectProblem(
+      await fetch(`${server.url}/_inbox/AAAAAAAAAAAAAAAAAAAAAA/view`, { headers: { cookie } }),
+      404,
+      "not_found",
+    );
+    await expectProblem(await fetch(`${server.url}/`, { headers: { cookie } }), 404, "not_found");
+    const page = await fetch(inbox(server), { headers: { cookie } });
     expect(page.status).toBe(200);
     const html = await page.text();
     const csp = page.headers.get("content-security-policy") ?? "";
@@ -106,7 +120,7 @@ describe("web inbox routes", () => {
     const server = await serve({ agents: AGENTS });
     const message = server.store.deliver("other-agent", RAW);
     const cookie = await login(server);
-    const raw = await fetch(`${server.url}/_inbox/messages/${message.id}/raw`, {
+    const raw = await fetch(`${inbox(server)}messages/${message.id}/raw`, {
       headers: { cookie },
     });
     expect(raw.headers.get("content-type")).toBe("text/plain; charset=utf-8");
@@ -114,7 +128,7 @@ describe("web inbox routes", () => {
     expect(raw.headers.get("content-security-policy")).toContain("sandbox");
     expect(await raw.text()).toBe(RAW);
 
-    const download = await fetch(`${server.url}/_inbox/messages/${message.id}/attachments/0`, {
+    const download = await fetch(`${inbox(server)}messages/${message.id}/attachments/0`, {
       headers: { cookie },
       redirect: "manual",
     });
@@ -125,7 +139,7 @@ describe("web inbox routes", () => {
     expect(file.headers.get("content-disposition")).toMatch(/^attachment/);
     expect(await file.text()).toBe("BYTES");
     await expectProblem(
-      await fetch(`${server.url}/_inbox/messages/${message.id}/attachments/1`, {
+      await fetch(`${inbox(server)}messages/${message.id}/attachments/1`, {
         headers: { cookie },
       }),
       404,
@@ -133,7 +147,7 @@ describe("web inbox routes", () => {
     );
     server.store.setAttachmentStatus(message.id, 0, "failed");
     await expectProblem(
-      await fetch(`${server.url}/_inbox/messages/${message.id}/attachments/0`, {
+      await fetch(`${inbox(server)}messages/${message.id}/attachments/0`, {
         headers: { cookie },
       }),
       422,
@@ -145,7 +159,7 @@ describe("web inbox routes", () => {
     const server = await serve({ agents: AGENTS });
     server.store.deliver("other-agent", RAW);
     const cookie = await login(server);
-    const view = await (await fetch(`${server.url}/_inbox/view`, { headers: { cookie } })).text();
+    const view = await (await fetch(`${inbox(server)}view`, { headers: { cookie } })).text();
     expect(view).not.toContain("<script");
     expect(view).toContain("&lt;script&gt;alert(&quot;s&quot;)&lt;/script&gt;");
     expect(view).toContain("a&lt;b&gt;.bin");
@@ -162,7 +176,10 @@ describe("web inbox routes", () => {
     });
     expect(first.status).toBe(303);
     const cookie = (first.headers.get("set-cookie") ?? "").split(";")[0] ?? "";
-    const page = await app.request("/", { headers: { host: "localhost", cookie } });
+    expect(first.headers.get("location")).toBe(webInboxBasePath(store));
+    const page = await app.request(webInboxBasePath(store), {
+      headers: { host: "localhost", cookie },
+    });
     expect(page.status).toBe(200);
     expect(await page.text()).toContain("No agents");
   });
@@ -180,5 +197,41 @@ describe("web inbox routes", () => {
     ]) {
       expect(isLoopbackHost(host)).toBe(false);
     }
+  });
+
+  it("keeps at most MAX_EVENT_STREAMS live pages open: one more is a 429 until one closes", async () => {
+    const server = await serve({ agents: AGENTS });
+    const cookie = await login(server);
+    const open = async () => {
+      const controller = new AbortController();
+      const response = await fetch(`${inbox(server)}events`, {
+        headers: { cookie },
+        signal: controller.signal,
+      });
+      return { response, close: () => controller.abort() };
+    };
+    const streams = [];
+    for (let i = 0; i < MAX_EVENT_STREAMS; i += 1) {
+      const stream = await open();
+      expect(stream.response.status).toBe(200);
+      expect(stream.response.headers.get("content-type")).toMatch(/^text\/event-stream/);
+      streams.push(stream);
+    }
+    const refused = await open();
+    expect(refused.response.headers.get("retry-after")).toBe("5");
+    await expectProblem(refused.response, 429, "rate_limited");
+    streams.pop()?.close();
+    // The server notices the closed connection at its next write or wake-up (≤ 2 s poll).
+    await expect
+      .poll(
+        async () => {
+          const retry = await open();
+          retry.close();
+          return retry.response.status;
+        },
+        { timeout: 10_000, interval: 200 },
+      )
+      .toBe(200);
+    for (const stream of streams) stream.close();
   });
 });

@@ -2,12 +2,12 @@
 // MIME and its attachments' downloads. All behind `webInboxAuth` (loopback + UI token).
 import type { Context, Hono } from "hono";
 import { streamSSE } from "hono/streaming";
-import { HttpProblem } from "../http/problem.js";
+import { HttpProblem, problemResponse } from "../http/problem.js";
 import { mimeAttachments } from "../mime/attachments.js";
 import { presignAttachmentDownload } from "../storage/attachment-download.js";
 import type { Presigner } from "../storage/presigner.js";
 import type { DevStore } from "../store.js";
-import { webInboxAuth } from "./auth.js";
+import { webInboxAuth, webInboxBasePath } from "./auth.js";
 import type { WebInboxFeed } from "./feed.js";
 import { renderInbox } from "./html.js";
 import { cspNonce, pageCsp, WEB_INBOX_PATHS, webInboxPage } from "./page.js";
@@ -23,6 +23,12 @@ export interface WebInboxContext {
 /** How often the event stream looks for changes made without a delivery (`store.*` calls). */
 const POLL_MS = 2_000;
 
+/**
+ * Open event streams a server keeps at most: each is a connection and a loop re-reading the
+ * store; a page needs one, a few tabs a few. More are refused with 429 until one closes.
+ */
+export const MAX_EVENT_STREAMS = 16;
+
 /** Headers of every web inbox answer: never cached, never framed, never sniffed. */
 const COMMON_HEADERS = {
   "Cache-Control": "no-store",
@@ -32,11 +38,12 @@ const COMMON_HEADERS = {
 } as const;
 
 /**
- * Mounts the web inbox: `GET /` (the page; `/?token=` sets the UI cookie and redirects to `/`),
- * `GET /_inbox/view` (the live fragment), `GET /_inbox/events` (Server-Sent Events: `state` with
- * the state's digest, at connect and on every change), `GET /_inbox/messages/{id}/raw`
- * (text/plain) and `GET /_inbox/messages/{id}/attachments/{index}` (a redirect to a presigned
- * download, as `POST /messages/{id}/attachments/{index}/download` gives one).
+ * Mounts the web inbox: `GET /?token=` (sets the UI cookie and redirects to the base path,
+ * `/_inbox/<random>/`, see `webInboxBasePath`), and under the base path: the page, `view` (the
+ * live fragment), `events` (Server-Sent Events: `state` with the state's digest, at connect and
+ * on every change; at most {@link MAX_EVENT_STREAMS} open), `messages/{id}/raw` (text/plain) and
+ * `messages/{id}/attachments/{index}` (a redirect to a presigned download, as
+ * `POST /messages/{id}/attachments/{index}/download` gives one).
  *
  * @example
  * mountWebInbox(app, { store, feed: new WebInboxFeed(), presigner });
@@ -44,9 +51,11 @@ const COMMON_HEADERS = {
 export function mountWebInbox(app: Hono, context: WebInboxContext): void {
   const { store, feed } = context;
   const auth = webInboxAuth(store);
-  app.on(["GET", "HEAD"], "/", auth, async (c) => {
-    // Out of the address bar (and history) once the cookie carries it.
-    if (c.req.query("token") !== undefined) return c.redirect("/", 303);
+  const base = webInboxBasePath(store);
+  let openStreams = 0;
+  // The token leaves the address bar (and history) once the cookie carries it.
+  app.on(["GET", "HEAD"], "/", auth, (c) => c.redirect(base, 303));
+  app.on(["GET", "HEAD"], base, auth, async (c) => {
     const nonce = cspNonce();
     const fragment = renderInbox(await webInboxState(store, feed));
     return c.html(webInboxPage({ nonce, mailDomain: store.mailDomain, fragment }), 200, {
@@ -54,32 +63,46 @@ export function mountWebInbox(app: Hono, context: WebInboxContext): void {
       "Content-Security-Policy": pageCsp(nonce),
     });
   });
-  app.get(WEB_INBOX_PATHS.view, auth, async (c) =>
+  app.get(`${base}${WEB_INBOX_PATHS.view}`, auth, async (c) =>
     c.html(renderInbox(await webInboxState(store, feed)), 200, {
       ...COMMON_HEADERS,
       "Content-Security-Policy": "default-src 'none'",
     }),
   );
-  app.get(WEB_INBOX_PATHS.events, auth, (c) => {
+  app.get(`${base}${WEB_INBOX_PATHS.events}`, auth, (c) => {
+    if (openStreams >= MAX_EVENT_STREAMS) {
+      c.header("Retry-After", "5");
+      return problemResponse(
+        c,
+        "rate_limited",
+        `the web inbox keeps at most ${MAX_EVENT_STREAMS} live pages open; close one and reload`,
+        429,
+      );
+    }
+    openStreams += 1;
     for (const [name, value] of Object.entries(COMMON_HEADERS)) c.header(name, value);
     return streamSSE(c, async (stream) => {
       const closed = new AbortController();
       stream.onAbort(() => closed.abort());
-      let sent: string | undefined;
-      while (!closed.signal.aborted) {
-        const version = webInboxVersion(store);
-        if (version !== sent) {
-          await stream.writeSSE({ event: "state", data: version });
-          sent = version;
-        } else {
-          // Keeps proxies and the browser from timing the stream out.
-          await stream.write(": idle\n\n");
+      try {
+        let sent: string | undefined;
+        while (!closed.signal.aborted) {
+          const version = webInboxVersion(store);
+          if (version !== sent) {
+            await stream.writeSSE({ event: "state", data: version });
+            sent = version;
+          } else {
+            // Keeps proxies and the browser from timing the stream out.
+            await stream.write(": idle\n\n");
+          }
+          await feed.next(POLL_MS, closed.signal);
         }
-        await feed.next(POLL_MS, closed.signal);
+      } finally {
+        openStreams -= 1;
       }
     });
   });
-  app.get(`${WEB_INBOX_PATHS.prefix}messages/:id/raw`, auth, (c) => {
+  app.get(`${base}messages/:id/raw`, auth, (c) => {
     const message = messageOf(c, store);
     return c.body(new Uint8Array(message.raw), 200, {
       ...COMMON_HEADERS,
@@ -87,7 +110,7 @@ export function mountWebInbox(app: Hono, context: WebInboxContext): void {
       "Content-Security-Policy": "default-src 'none'; sandbox",
     });
   });
-  app.get(`${WEB_INBOX_PATHS.prefix}messages/:id/attachments/:index`, auth, async (c) => {
+  app.get(`${base}messages/:id/attachments/:index`, auth, async (c) => {
     const message = messageOf(c, store);
     const raw = c.req.param("index");
     const index = /^\d{1,6}$/.test(raw) ? Number(raw) : -1;
