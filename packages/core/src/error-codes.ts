@@ -67,6 +67,8 @@ export const ERROR_CODES = {
   idempotency_key_reused: { status: 409, retryable: false },
   payload_too_large: { status: 413, retryable: false },
   rate_limited: { status: 429, retryable: true },
+  // A marketplace request the buyer's wallet cannot cover (its reservation): nothing was sent.
+  insufficient_funds: { status: 402, retryable: false },
   server_error: { status: 500, retryable: true },
   invalid_response: { status: 502, retryable: false },
   // A peer's answer was longer than the cap for that route (a hostile or broken peer): the

@@ -146,6 +146,8 @@ export {
   Routes,
   routePath,
 } from "./routes.js";
+export * from "./schemas/account.js";
+export * from "./schemas/billing.js";
 export * from "./schemas/common.js";
 export * from "./schemas/connection.js";
 export * from "./schemas/directory.js";

@@ -27,6 +27,16 @@ export const Routes = {
   },
   getNotifications: { method: "GET", path: "/notifications", auth: true },
   putNotifications: { method: "PUT", path: "/notifications", auth: true },
+  getWebhook: { method: "GET", path: "/webhook", auth: true },
+  putWebhook: { method: "PUT", path: "/webhook", auth: true },
+  deleteWebhook: { method: "DELETE", path: "/webhook", auth: true },
+  listTrustedPeers: { method: "GET", path: "/trusted-peers", auth: true },
+  putTrustedPeer: { method: "PUT", path: "/trusted-peers/{peer_agent_id}", auth: true },
+  deleteTrustedPeer: { method: "DELETE", path: "/trusted-peers/{peer_agent_id}", auth: true },
+  getBillingPricing: { method: "GET", path: "/billing/pricing", auth: true },
+  putBillingPricing: { method: "PUT", path: "/billing/pricing", auth: true },
+  getBillingBalance: { method: "GET", path: "/billing/balance", auth: true },
+  getBillingUsage: { method: "GET", path: "/billing/usage", auth: true },
 } as const satisfies Record<string, RouteDefinition>;
 
 /** One HTTP operation. */

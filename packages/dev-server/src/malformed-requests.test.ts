@@ -41,9 +41,13 @@ describe("deeply nested JSON bodies", () => {
     ).toBe(200);
   });
 
-  it("a usage nested within the limit is sent, and its idempotent replay works", async () => {
+  it("a body nested within the limit is read (refused by the schema, not for its depth), and a usage replays idempotently", async () => {
     const server = await serve({ agents: PLATFORM_AGENTS });
-    const body = `{"to":"other-agent@agents.localhost","subject":"s","body":"x","idempotency_key":"k1","usage":${nestedObject(MAX_JSON_DEPTH - 1)}}`;
+    // `usage` is a strict SendUsagePayload now: deep nesting reaches the schema, which refuses it.
+    const deep = `{"to":"other-agent@agents.localhost","subject":"s","body":"x","usage":${nestedObject(MAX_JSON_DEPTH - 1)}}`;
+    const refused = await postJson(server, Routes.send.path, deep, { token: MY_TOKEN });
+    expect(await expectProblem(refused, 400, "invalid_request")).not.toMatch(/levels deep/);
+    const body = `{"to":"other-agent@agents.localhost","subject":"s","body":"x","idempotency_key":"k1","usage":{"tokens_input":5,"custom_units":{"pages":2}}}`;
     const first = await postJson(server, Routes.send.path, body, { token: MY_TOKEN });
     expect(first.status).toBe(200);
     const again = await postJson(server, Routes.send.path, body, { token: MY_TOKEN });

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { SendUsageSchema } from "./billing.js";
 
 /**
  * An attachment reference in `POST /send`: bytes already in platform storage.
@@ -31,7 +32,7 @@ export const SendRequestSchema = z.strictObject({
   correlation_id: z.string().min(1).nullable().default(null),
   idempotency_key: z.string().min(1).nullable().default(null),
   marketplace_request_id: z.string().min(1).nullable().default(null),
-  usage: z.unknown().nullable().default(null),
+  usage: SendUsageSchema.nullable().default(null),
 });
 
 /** A `POST /send` request body. */
@@ -55,6 +56,14 @@ export const SendResponseSchema = z.object({
    */
   recipients: z
     .array(z.object({ address: z.string().min(1), status: z.string().min(1) }))
+    .optional(),
+  /**
+   * (ours) What a send with `marketplace_request_id` did to billing: `reserved` (a buyer's
+   * request reached a seller with pricing), `settled` (a seller's reply; `charge` in the
+   * seller's currency), `not_settled` (a reply with no open reservation between the two).
+   */
+  marketplace: z
+    .object({ status: z.string().min(1).max(64), charge: z.number().finite().min(0).optional() })
     .optional(),
 });
 

@@ -170,7 +170,7 @@ describe(`${Routes.send.method} ${Routes.send.path}`, () => {
       correlation_id: "corr-123",
       idempotency_key: "idem-123",
       marketplace_request_id: "mkt-9",
-      usage: { tokens: 12 },
+      usage: { tokens_input: 12 },
       html: "<p>Hello</p>",
       reply_to: ["replies@agents.localhost"],
     });
@@ -184,7 +184,7 @@ describe(`${Routes.send.method} ${Routes.send.path}`, () => {
     expect(parsed.headers[AgentMailHeaders.marketplaceRequestId]).toBe("mkt-9");
     expect(parsed.html?.trim()).toBe("<p>Hello</p>");
     expect(parsed.replyTo).toEqual([["", "replies@agents.localhost"]]);
-    expect(server.sent.messages()[0]?.request.usage).toEqual({ tokens: 12 });
+    expect(server.sent.messages()[0]?.request.usage).toEqual({ tokens_input: 12 });
   });
 
   it("sends an encrypted body as is, with X-AgentMail-Encrypted (whatever case the caller used)", async () => {
