@@ -12,6 +12,17 @@ describe("agentmail-dev log lines", () => {
     );
   });
 
+  it("leaves the web inbox's random path segment out (logs get pasted)", () => {
+    const at = new Date();
+    const path = "/_inbox/t31OxIgfljqkc08MnIKyDQ/view";
+    expect(requestLine({ method: "GET", path, status: 200, at })).toBe(
+      "GET /_inbox/<key>/view 200 -",
+    );
+    expect(
+      requestLine({ method: "GET", path: "/_inbox/t31OxIgfljqkc08MnIKyDQ", status: 404, at }),
+    ).toBe("GET /_inbox/<key> 404 -");
+  });
+
   it("escapes what could forge a line or a terminal sequence, and cuts long values", () => {
     const line = requestLine({
       method: "GET",

@@ -15,7 +15,15 @@ const MAX_VALUE = 200;
  * // "POST /send 200 my-agent"
  */
 export function requestLine(entry: RequestLogEntry): string {
-  return `${printable(entry.method)} ${printable(entry.path)} ${entry.status} ${printable(entry.agentId ?? "-")}`;
+  return `${printable(entry.method)} ${printable(withoutInboxKey(entry.path))} ${entry.status} ${printable(entry.agentId ?? "-")}`;
+}
+
+/**
+ * The web inbox's random base path segment shown as `<key>`: logs get pasted, and the segment is
+ * half of what keeps its cookie to this server (see `webInboxBasePath`).
+ */
+function withoutInboxKey(path: string): string {
+  return path.replace(/^\/_inbox\/[^/]+(?=\/|$)/, "/_inbox/<key>");
 }
 
 const LABELS: Record<DevRecipientStatus, string> = {

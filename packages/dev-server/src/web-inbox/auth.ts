@@ -4,7 +4,7 @@
 import { randomBytes, timingSafeEqual } from "node:crypto";
 import type { IncomingMessage } from "node:http";
 import type { Context, MiddlewareHandler } from "hono";
-import { getCookie, setCookie } from "hono/cookie";
+import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { problemResponse } from "../http/problem.js";
 import type { DevStore } from "../store.js";
 
@@ -75,6 +75,9 @@ export function webInboxCookieName(c: Context): string {
 export function acceptTokenParam(c: Context, store: DevStore): boolean {
   const given = c.req.query(WEB_INBOX_TOKEN_PARAM);
   if (given === undefined || !sameSecret(given, webInboxToken(store))) return false;
+  // A browser may still hold the cookie an earlier version set on `/`, which it sends to every
+  // server on localhost: drop it.
+  deleteCookie(c, webInboxCookieName(c), { path: "/" });
   setCookie(c, webInboxCookieName(c), given, {
     httpOnly: true,
     sameSite: "Strict",

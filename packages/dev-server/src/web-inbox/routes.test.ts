@@ -18,7 +18,9 @@ async function login(server: DevServer): Promise<string> {
   const response = await fetch(webInboxUrl(server), { redirect: "manual" });
   expect(response.status).toBe(303);
   expect(response.headers.get("location")).toBe(webInboxBasePath(server.store));
-  const cookie = response.headers.get("set-cookie") ?? "";
+  const [cleared, cookie = ""] = response.headers.getSetCookie();
+  // The cookie an earlier version kept on `/` (sent to every server on localhost) is dropped.
+  expect(cleared).toMatch(/^agentmail_dev_inbox_\d+=; Max-Age=0; Path=\/$/);
   expect(cookie).toMatch(/HttpOnly/);
   expect(cookie).toMatch(/SameSite=Strict/);
   // Scoped to the inbox's random path: browsers send a host's cookies to all its ports.
@@ -175,7 +177,7 @@ describe("web inbox routes", () => {
       headers: { host: "localhost" },
     });
     expect(first.status).toBe(303);
-    const cookie = (first.headers.get("set-cookie") ?? "").split(";")[0] ?? "";
+    const cookie = (first.headers.getSetCookie()[1] ?? "").split(";")[0] ?? "";
     expect(first.headers.get("location")).toBe(webInboxBasePath(store));
     const page = await app.request(webInboxBasePath(store), {
       headers: { host: "localhost", cookie },
@@ -233,5 +235,22 @@ describe("web inbox routes", () => {
       )
       .toBe(200);
     for (const stream of streams) stream.close();
+  });
+
+  it("answers HEAD on the event stream without holding a slot (a link checker cannot lock pages out)", async () => {
+    const server = await serve({ agents: AGENTS });
+    const cookie = await login(server);
+    for (let i = 0; i < MAX_EVENT_STREAMS + 4; i += 1) {
+      const head = await fetch(`${inbox(server)}events`, { method: "HEAD", headers: { cookie } });
+      expect(head.status).toBe(200);
+      expect(head.headers.get("content-type")).toMatch(/^text\/event-stream/);
+    }
+    const controller = new AbortController();
+    const live = await fetch(`${inbox(server)}events`, {
+      headers: { cookie },
+      signal: controller.signal,
+    });
+    expect(live.status).toBe(200);
+    controller.abort();
   });
 });

@@ -70,6 +70,11 @@ export function mountWebInbox(app: Hono, context: WebInboxContext): void {
     }),
   );
   app.get(`${base}${WEB_INBOX_PATHS.events}`, auth, (c) => {
+    // Hono answers HEAD with the GET handler's headers and drops its body unread: a stream
+    // started here would never see its reader go and would hold its slot for good.
+    if (c.req.method === "HEAD") {
+      return c.body(null, 200, { ...COMMON_HEADERS, "Content-Type": "text/event-stream" });
+    }
     if (openStreams >= MAX_EVENT_STREAMS) {
       c.header("Retry-After", "5");
       return problemResponse(
