@@ -58,36 +58,59 @@ export function memoryCache(maxEntries: number, clock: () => number): EntryCache
 
 const PREFIX = "agentmail:directory:";
 
+/** How long one call to a shared store may take before it counts as a miss (or a lost write). */
+export const STORE_DEADLINE_MS = 1_000;
+
 /**
  * Entries in a Keyv-compatible store, so that processes sharing it share lookups. What comes
  * back is validated: a store is outside this process's control.
  *
+ * The shared store is an optimisation, never a reason for a lookup to fail or hang: a call that
+ * fails (Redis down; Keyv 6 rejects a store error nobody listens for) or takes longer than
+ * `deadlineMs` (a client queueing commands while offline) counts as a miss, and the lookup asks
+ * the directory. Store errors are not kept, logged or rethrown: a store's message may carry its
+ * connection string. A Keyv store also gets an `error` listener, since Keyv 6 throws an `error`
+ * event its adapter emits (a lost connection) when nobody listens, which would end the process.
+ *
  * @example
  * const cache = storeCache(new Keyv(new KeyvRedis(url)));
  */
-export function storeCache(store: KeyvLike): EntryCache {
-  // The shared store is an optimisation: when it fails (Redis down; Keyv 6 rejects a store error
-  // nobody listens for), a lookup goes to the directory as on a miss. Its error is not kept: a
-  // store's message may carry its connection string.
+export function storeCache(store: KeyvLike, deadlineMs = STORE_DEADLINE_MS): EntryCache {
+  const events = store as { on?: unknown };
+  if (typeof events.on === "function") {
+    (events.on as (event: string, listener: () => void) => unknown).call(store, "error", () => {});
+  }
+  const call = <T>(operation: () => Promise<T> | T) => bestEffort(operation, deadlineMs);
   return {
     async get(agentId) {
-      const stored = await bestEffort(() => store.get(PREFIX + agentId));
+      const stored = await call(() => store.get(PREFIX + agentId));
       const parsed = CacheEntrySchema.safeParse(stored);
       return parsed.success ? parsed.data : undefined;
     },
     async set(agentId, entry, keepMs) {
-      await bestEffort(() => store.set(PREFIX + agentId, entry, keepMs));
+      await call(() => store.set(PREFIX + agentId, entry, keepMs));
     },
     async delete(agentId) {
-      await bestEffort(() => store.delete(PREFIX + agentId));
+      await call(() => store.delete(PREFIX + agentId));
     },
   };
 }
 
-async function bestEffort<T>(operation: () => Promise<T> | T): Promise<T | undefined> {
+/** The operation's result, or `undefined` when it throws, rejects or outlasts `deadlineMs`. */
+async function bestEffort<T>(
+  operation: () => Promise<T> | T,
+  deadlineMs: number,
+): Promise<T | undefined> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<undefined>((resolve) => {
+    timer = setTimeout(resolve, deadlineMs, undefined);
+  });
   try {
-    return await operation();
-  } catch {
-    return undefined;
+    const pending = Promise.resolve()
+      .then(operation)
+      .catch(() => undefined);
+    return await Promise.race([pending, late]);
+  } finally {
+    clearTimeout(timer);
   }
 }

@@ -13,6 +13,21 @@ export interface AttemptBudget {
 // Error responses whose body could not be read whole within its budget, and why. Keyed by the Response
 // ky hands back in its HTTPError, so the error mapping can say the body was not read.
 const unreadableBodies = new WeakMap<Response, string>();
+// The bytes of each error body as read here, for the error mapping to parse: ky reads an
+// HTTPError's body itself, decoding it by the charset the peer named, which a hostile or broken
+// peer picks; the API's error bodies are UTF-8 JSON whatever the label says.
+const errorBodies = new WeakMap<Response, Uint8Array>();
+
+/**
+ * An error response's body as read under its cap (its beginning when cut), or `undefined` for a
+ * response this module did not read.
+ *
+ * @example
+ * const bytes = errorBodyBytes(httpError.response);
+ */
+export function errorBodyBytes(response: Response): Uint8Array | undefined {
+  return errorBodies.get(response);
+}
 
 /**
  * Why an error response's body was not read whole (cut at `Limits.errorBodyBytes`, or late or
@@ -117,6 +132,7 @@ async function buffered(
     headers,
   });
   if (unreadable) unreadableBodies.set(copy, unreadable);
+  if (!response.ok && bytes) errorBodies.set(copy, bytes);
   return copy;
 }
 

@@ -78,7 +78,9 @@ export interface Directory extends KeyDirectory {
 export function createDirectory(options: DirectoryOptions): Directory {
   const config = parseInput(DirectoryOptionsSchema, options, "createDirectory options");
   const clock = config.clock ?? Date.now;
-  const cache = config.store ? storeCache(config.store) : memoryCache(config.maxEntries, clock);
+  const cache = config.store
+    ? storeCache(config.store, config.storeTimeoutMs)
+    : memoryCache(config.maxEntries, clock);
   const http = createHttp({
     baseUrl: config.baseUrl.replace(/\/+$/, ""),
     token: config.token,

@@ -195,6 +195,37 @@ describe("options", () => {
   });
 });
 
+describe("error bodies are read as UTF-8 JSON, whatever the peer labels them", () => {
+  it.each([
+    [
+      "a UTF-16 charset label on UTF-8 JSON",
+      { "content-type": "application/json; charset=utf-16" },
+      '{"error":"bad_thing","message":"no"}',
+      "bad_thing",
+    ],
+    [
+      "a latin1 label",
+      { "content-type": "application/json; charset=latin1" },
+      '{"error":"bad_thing","message":"caf\u00e9"}',
+      "bad_thing",
+    ],
+    ["text/plain", { "content-type": "text/plain" }, '{"error":"bad_thing"}', "bad_thing"],
+    [
+      "a JSON string holding JSON (parsed once: not a code)",
+      { "content-type": "application/json" },
+      JSON.stringify('{"error":"bad_thing"}'),
+      "invalid_request",
+    ],
+  ])("%s", async (_name, headers, body, code) => {
+    server.handle((_request, response) => {
+      response.writeHead(400, headers);
+      response.end(body);
+    });
+    const directory = createDirectory({ baseUrl: server.url, ...quick });
+    expect(await codeOf(directory.lookup("peer"))).toBe(code);
+  });
+});
+
 describe("a shared Keyv store", () => {
   it("lets a second client use what the first fetched", async () => {
     server.handle((_request, response) => sendJson(response, 200, wireRecord("peer")));

@@ -10,7 +10,7 @@ import {
   redact,
 } from "@assmbl/core";
 import ky, { HTTPError, type KyInstance, NetworkError, TimeoutError } from "ky";
-import { cappedFetch, unreadableBody } from "./capped-fetch.js";
+import { cappedFetch, errorBodyBytes, unreadableBody } from "./capped-fetch.js";
 import {
   type DirectoryRetry,
   directoryRetryPolicy,
@@ -115,9 +115,9 @@ export async function toAgentMailError(
   const stopped = why ? ` (${why})` : "";
   if (error instanceof HTTPError) {
     const status = error.response.status;
-    // The budget fetch read the body under its cap; ky read that buffered copy into `data`
-    // (parsed when the content type says JSON, text otherwise).
-    const body = typeof error.data === "string" ? parseJsonOrUndefined(error.data) : error.data;
+    // The budget fetch read the body under its cap and kept its bytes: parsed here as UTF-8
+    // JSON, once, whatever charset or type the peer named (ky's own `error.data` follows them).
+    const body = parseJsonOrUndefined(new TextDecoder().decode(errorBodyBytes(error.response)));
     const parsed = ErrorBodySchema.safeParse(body);
     const unreadable = unreadableBody(error.response);
     const note = unreadable ? ` (its error body ${unreadable}; the rest was not read)` : "";

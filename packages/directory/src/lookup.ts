@@ -146,7 +146,7 @@ export function lookupCalls(context: LookupContext): Pick<Directory, "lookup" | 
         parseInput(LookupOptionsSchema, lookupOptions, "lookup options") ?? {};
       const id = normalizeAgentId(agentId);
       if (signal?.aborted) throw abortedError();
-      const cached = await cache.get(id);
+      const cached = await abortable(cache.get(id), signal);
       const now = clock();
       if (!refresh && cached && isFresh(cached, now)) return usable(id, cached);
       let entry: CacheEntry;

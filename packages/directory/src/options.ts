@@ -35,6 +35,7 @@ export const DirectoryOptionsSchema = z.strictObject({
   store: z
     .custom<KeyvLike>(isKeyvLike, "expected a Keyv-compatible store with get, set and delete")
     .optional(),
+  storeTimeoutMs: z.int().positive().max(60_000).default(1_000),
   pinKeys: z.boolean().default(false),
   onKeyChange: z.custom<(change: KeyChange) => void>(isFunction, "expected a function").optional(),
   clock: z
@@ -85,6 +86,11 @@ export interface DirectoryOptions {
   fetch?: typeof fetch | undefined;
   /** Share the cache between processes (a Keyv instance, or any store with the same methods). */
   store?: KeyvLike | undefined;
+  /**
+   * How long one call to `store` may take (default 1000 ms); a slower, failing or throwing call
+   * counts as a miss (a lost write), so a store that is down never fails or hangs a lookup.
+   */
+  storeTimeoutMs?: number | undefined;
   /** Trust on first use: fail with `peer_key_changed` when a peer's key changes, until `acceptKey`. */
   pinKeys?: boolean | undefined;
   /** Called when a fresh record's key differs from the cached one. */
