@@ -373,13 +373,14 @@ describe("scanAttachmentSpans", () => {
     );
     expect(scanAttachmentSpans(asPythonLines(encode(fewer)))).toHaveLength(2_000);
     // A header bomb: the scan stops counting at 2 MiB, and the parse refuses it (postal-mime's
-    // own limit) instead of keeping a record per header line. The size is the point: 215,000
-    // lines of 10 bytes are just past 2 MiB (2,097,152 bytes), and no larger, as every byte of
-    // it is scanned and parsed.
+    // own limit) instead of keeping a record per header line. The size is the point: 20,000
+    // lines of 107 bytes without their CRLF (postal-mime counts header bytes without line ends)
+    // are 2,140,000 bytes, past 2 MiB (2,097,152) by either count, and no larger, as every byte
+    // of it is scanned and parsed.
     const bomb = mixed([
       attachment("a.bin", "base64", b64("x")).replace(
         "Content-Disposition",
-        `${"X-Pad: a\r\n".repeat(215_000)}Content-Disposition`,
+        `${`X-Pad: ${"a".repeat(100)}\r\n`.repeat(20_000)}Content-Disposition`,
       ),
     ]);
     expect(scanAttachmentSpans(encode(bomb))).toBeUndefined();
