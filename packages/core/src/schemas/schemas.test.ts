@@ -282,6 +282,15 @@ describe("ApiBaseUrlSchema and ApiTokenSchema", () => {
     expect(ApiBaseUrlSchema.safeParse("http://127.0.0.1:8025").success).toBe(true);
     expect(ApiBaseUrlSchema.safeParse("ftp://api.example.com").success).toBe(false);
     expect(ApiBaseUrlSchema.safeParse("api.example.com").success).toBe(false);
+    expect(ApiBaseUrlSchema.safeParse("https://api.example.com/v1/").success).toBe(true);
+    // A query or fragment would swallow the routes joined onto the path; credentials go in token.
+    for (const bad of [
+      "https://api.example.com/v1?k=secret",
+      "https://api.example.com/v1#frag",
+      "https://user:pass@api.example.com",
+    ]) {
+      expect(ApiBaseUrlSchema.safeParse(bad).success).toBe(false);
+    }
     expect(ApiTokenSchema.safeParse("amdev_abc-123.~+/=").success).toBe(true);
     for (const bad of ["", "a b", "a\r\nb", "tök"]) {
       expect(ApiTokenSchema.safeParse(bad).success).toBe(false);
