@@ -11,6 +11,7 @@ import {
   toInboxItem,
   toWireQuery,
 } from "./inbox.js";
+import { eachItem } from "./paging.js";
 
 // Ids go into a URL path: "." and ".." would be resolved as dot-segments (addressing another
 // route), and control characters belong in no id (nor in the error messages that name it).
@@ -71,12 +72,8 @@ export function inboxCalls(
     },
     async *iterInbox(query, callOptions) {
       const signal = signalOf(callOptions, "iterInbox");
-      let cursor = parseInput(InboxQueryOptionsSchema, query, "inbox query")?.cursor;
-      do {
-        const page = await listInbox({ ...query, cursor }, signal);
-        yield* page.items;
-        cursor = page.nextCursor ?? undefined;
-      } while (cursor !== undefined);
+      const cursor = parseInput(InboxQueryOptionsSchema, query, "inbox query")?.cursor;
+      yield* eachItem(cursor, (next) => listInbox({ ...query, cursor: next }, signal), "iterInbox");
     },
     async getMessage(id, callOptions) {
       const signal = signalOf(callOptions, "getMessage");
