@@ -69,6 +69,9 @@ export const ERROR_CODES = {
   rate_limited: { status: 429, retryable: true },
   // A marketplace request the buyer's wallet cannot cover (its reservation): nothing was sent.
   insufficient_funds: { status: 402, retryable: false },
+  // Usage (a marketplace seller's billing report) on a transport that cannot carry it: direct SES
+  // sends are not metered, so it would be lost without a word. Nothing was sent.
+  usage_not_metered: { status: 400, retryable: false },
   server_error: { status: 500, retryable: true },
   invalid_response: { status: 502, retryable: false },
   // A peer's answer was longer than the cap for that route (a hostile or broken peer): the

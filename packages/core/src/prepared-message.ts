@@ -6,7 +6,9 @@
 import { z } from "zod";
 import { isReadableStream } from "./bytes.js";
 import { guardCiphertext } from "./ciphertext-guard.js";
+import { CustomUnitsSchema } from "./mailer/schemas.js";
 import { checkAttachments, checkBody, checkHeaders } from "./prepared-checks.js";
+import { SendUsageSchema } from "./schemas/billing.js";
 import { ManifestRowSchema } from "./schemas/manifest.js";
 import type { AttachmentBytes, PreparedAttachment, PreparedMessage } from "./transport.js";
 import { parseInput } from "./validate.js";
@@ -55,6 +57,9 @@ const PreparedSchema = z.object({
   correlationId: z.string().optional(),
   idempotencyKey: z.string().optional(),
   marketplaceRequestId: z.string().optional(),
+  // Strict, unlike the message: a usage field this core does not know would be dropped from what
+  // is billed, and a billing report silently cut short is a money bug. Refused instead.
+  usage: SendUsageSchema.extend({ custom_units: CustomUnitsSchema.optional() }).optional(),
   encrypted: z.object({ body: z.boolean() }),
 });
 
@@ -62,7 +67,8 @@ const PreparedSchema = z.object({
  * Validates a prepared message, every check in one place: its structure (specification v1),
  * every value bound for a header (subject, addresses, the `X-AgentMail-*` headers, the caller's
  * headers, filenames and media types) through core's header-safety checks, no reserved header
- * and no name twice, at least one recipient, the manifest rows in MIME order with
+ * and no name twice, at least one recipient, `usage` in the wire spelling of `/send` (strict: a
+ * field this core does not know is refused, never dropped from a billing report), the manifest rows in MIME order with
  * `X-AgentMail-Attachments` (when given) their exact encoding, and an encrypted body or attachment as one
  * armored OpenPGP message (no HTML beside an encrypted body).
  *
@@ -195,5 +201,9 @@ function deepFreeze(message: PreparedMessage): PreparedMessage {
   Object.freeze(message.attachments);
   Object.freeze(message.headers);
   Object.freeze(message.encrypted);
+  if (message.usage) {
+    if (message.usage.custom_units) Object.freeze(message.usage.custom_units);
+    Object.freeze(message.usage);
+  }
   return Object.freeze(message);
 }

@@ -2,6 +2,7 @@ import type { Mailbox } from "./address.js";
 import { AgentMailError } from "./errors.js";
 import { AgentMailHeaders } from "./headers.js";
 import { encodeManifest } from "./manifest.js";
+import type { SendUsage } from "./schemas/billing.js";
 import type { ManifestRow } from "./schemas/manifest.js";
 
 /** Attachment bytes as the mailer hands them on: whole, or a web stream for large files. */
@@ -46,6 +47,12 @@ export interface PreparedMessage {
   correlationId?: string;
   idempotencyKey?: string;
   marketplaceRequestId?: string;
+  /**
+   * What a seller reports for billing on a marketplace response, in the wire spelling of `/send`
+   * (`SendUsageSchema`): `/send` carries it; it is never a MIME header, so a transport that cannot
+   * carry it must refuse the message rather than drop it (the SES transport does, unless told).
+   */
+  usage?: SendUsage;
   encrypted: { body: boolean };
 }
 
@@ -53,6 +60,36 @@ export interface PreparedMessage {
 export interface TransportSendOptions {
   signal?: AbortSignal;
 }
+
+/**
+ * What a send did to billing, as the transport knows it.
+ *
+ * - `linked: true`: the platform metered the send (`/send`). `marketplace` is what it did for a
+ *   send with a marketplace request id, when it did something: `reserved` (a buyer's request
+ *   reached a seller with pricing), `settled` (a seller's response; `charge` in the seller's
+ *   currency) or `not_settled` (a response with no open reservation between the two).
+ *   `reservationKey` is the platform's `reservation_key`, when it gave one.
+ * - `linked: false`: nothing was metered, and `reason` says why, e.g. `ses_not_metered` for a
+ *   message sent directly through SES, which carries `X-AgentMail-Marketplace-Request-Id` but has
+ *   no billing linkage (platform-documented).
+ *
+ * @example
+ * const billing: SendBilling = { linked: true, marketplace: { status: "settled", charge: 0.0105 } };
+ * if (!billing.linked) console.warn(`not metered: ${billing.reason}`);
+ */
+export type SendBilling =
+  | {
+      linked: true;
+      marketplace?: { status: string; charge?: number };
+      reservationKey?: string;
+    }
+  | {
+      linked: false;
+      /** Why the send was not metered, snake_case: `ses_not_metered`. */
+      reason: string;
+      /** What that means for the caller, in words. */
+      detail?: string;
+    };
 
 /** What a transport reports after the message left. */
 export interface TransportResult {
@@ -66,6 +103,12 @@ export interface TransportResult {
    * `delivered`, `outbound` for a domain it does not serve, or `unknown_agent`).
    */
   recipients?: { address: string; status: string }[];
+  /**
+   * What the send did to billing (see {@link SendBilling}). Absent when the transport does not
+   * say: a transport of your own, or SES for a message with neither a marketplace request id nor
+   * `usage`.
+   */
+  billing?: SendBilling;
 }
 
 /**

@@ -1,4 +1,5 @@
 import { Hono } from "hono";
+import { billingRoutes } from "./billing/routes.js";
 import type { DevDeliveryReport } from "./delivery.js";
 import type { FaultInjector } from "./faults.js";
 import { DroppedResponseError, faultMiddleware } from "./http/faults.js";
@@ -18,8 +19,10 @@ import { STORAGE_PREFIX } from "./storage/download-url.js";
 import { Presigner } from "./storage/presigner.js";
 import { mountStorageRoutes } from "./storage/routes.js";
 import type { DevStore } from "./store.js";
+import { trustedPeerRoutes } from "./trusted-peers/routes.js";
 import { WebInboxFeed } from "./web-inbox/feed.js";
 import { mountWebInbox } from "./web-inbox/routes.js";
+import { WebhookDeliverer, WebhookSettings, webhookRoutes } from "./webhooks/index.js";
 
 /**
  * Options of {@link createDevApp}.
@@ -41,6 +44,14 @@ export interface DevAppOptions {
   faults?: FaultInjector;
   /** Told where each message `POST /send` or the SES endpoint accepted went. */
   onDelivery?: ((report: DevDeliveryReport) => void) | undefined;
+  /**
+   * The agents' webhook settings and the deliverer that POSTs `mail.received` events; fresh ones
+   * (retried as `webhookRetry` says) when absent. Give your own to close the deliverer
+   * (`deliverer.close()`) when you are done with the app: `startDevServer` does on `stop()`.
+   */
+  webhooks?: { settings: WebhookSettings; deliverer: WebhookDeliverer } | undefined;
+  /** Retries of the deliverer made when `webhooks` is absent (see `DevServerOptions.webhookRetry`). */
+  webhookRetry?: { attempts: number; baseDelayMs: number } | undefined;
 }
 
 /**
@@ -69,8 +80,11 @@ export function createDevApp(store: DevStore, options: DevAppOptions = {}): Hono
   const presigner = new Presigner();
   // The web inbox learns of each delivery (its transport, and when to refresh open pages).
   const feed = new WebInboxFeed();
+  const webhooks = options.webhooks ?? createWebhooks(store, options.webhookRetry);
   const onDelivery = (report: DevDeliveryReport) => {
     feed.record(report);
+    // Queues in the background; never throws.
+    webhooks.deliverer.onDelivery(report);
     options.onDelivery?.(report);
   };
   const routes: DevRoute[] = [
@@ -84,6 +98,9 @@ export function createDevApp(store: DevStore, options: DevAppOptions = {}): Hono
     ...inboxRoutes(store),
     ...messageRoutes(store, presigner),
     ...outboundRoutes(store),
+    ...trustedPeerRoutes(store),
+    ...billingRoutes(store),
+    ...webhookRoutes({ store, settings: webhooks.settings }),
   ];
   const { requests } = options;
   const ses = options.ses ?? new SesOutbox();
@@ -129,6 +146,30 @@ export function createDevApp(store: DevStore, options: DevAppOptions = {}): Hono
     return errorResponse(c, error);
   });
   return app;
+}
+
+/**
+ * An app's webhook settings and deliverer, the `trusted` tier of its notification rules read
+ * from the store's trusted peers.
+ *
+ * @example
+ * const webhooks = createWebhooks(store, { attempts: 3, baseDelayMs: 10 });
+ * const app = createDevApp(store, { webhooks });
+ * await webhooks.deliverer.close();
+ */
+export function createWebhooks(
+  store: DevStore,
+  retry?: { attempts: number; baseDelayMs: number } | undefined,
+): { settings: WebhookSettings; deliverer: WebhookDeliverer } {
+  const settings = new WebhookSettings();
+  const deliverer = new WebhookDeliverer({
+    store,
+    settings,
+    isTrustedPeer: (recipient, sender) =>
+      store.trustedPeers.isTrusted(recipient.toLowerCase(), sender.toLowerCase()),
+    ...(retry === undefined ? {} : { retry }),
+  });
+  return { settings, deliverer };
 }
 
 /** The path as the client sent it (percent-encoded), without the query. */

@@ -241,6 +241,17 @@ it("the platform routes (send, uploads, storage URLs, inbox, messages) never ans
     expect(response.status).toBe(200);
   }
   await send(server, OTHER_TOKEN, { to: "my-agent@agents.localhost", subject: "plain", body: "b" });
+  // Sends meet a priced seller and a rate cap: the marketplace and the cap are in the draw.
+  server.store.setPricing("other-agent", {
+    pricing_model: "token_based",
+    enabled: true,
+    base_price: 0.01,
+    token_price_input: 0.1,
+  });
+  server.store.trustedPeers.put("other-agent", "my-agent", {
+    max_messages: 3,
+    window_seconds: 3600,
+  });
   const messageIds = server.store.inbox("my-agent").map((message) => message.id);
   server.store.setAttachmentStatus(messageIds[0] ?? "", 0, "failed");
   const presigned = await requestUpload(server, MY_TOKEN, {
@@ -306,7 +317,70 @@ it("the platform routes (send, uploads, storage URLs, inbox, messages) never ans
       headers: pick([{}, { "X-Workflow-Name": "w" }]),
       attachments: pick([[], [ref]]),
       idempotency_key: pick([null, "k1", "k2"]),
+      marketplace_request_id: pick([null, "m1", "m2", text(1 + int(8))]),
+      usage: pick([
+        null,
+        null,
+        { tokens_input: int(5000), tokens_output: int(5000) },
+        { tokens_input: int(5000), tokens_output: int(5000) },
+        { outcomes_returned: pick([0, 1, -1, 1.5, 2 ** 53]) },
+        { custom_units: { [text(3)]: pick([1, -1, "x"]) } },
+        { tokens: 1 },
+      ]),
     });
+  const pricingBody = () =>
+    mutate({
+      pricing_model: pick(["free", "per_request", "token_based", "dynamic", "per_message", ""]),
+      currency: pick(["USD", "EUR", "usd", undefined]),
+      enabled: pick([true, false, "yes"]),
+      base_price: pick([0, 0.01, 1e9, 1e10, -1, Number.MIN_VALUE, "0.01"]),
+      token_price_input: pick([0.1, 1e9, undefined]),
+      outcome_price: pick([0.2, undefined]),
+      minimum_charge: pick([0, 0.5, 50, undefined]),
+      free_quota: pick([0, 1, 1.5, undefined]),
+    });
+  const peerIds = () =>
+    encodeURIComponent(
+      pick([
+        "my-agent",
+        "other-agent",
+        "Third-Agent",
+        "nobody",
+        "",
+        ".",
+        "..",
+        "a b",
+        text(1 + int(8)),
+      ]) || "x",
+    );
+  const peerBody = () =>
+    mutate({
+      rate_cap: pick([
+        null,
+        { max_messages: 1 + int(3), window_seconds: 1 + int(60) },
+        { max_messages: 0, window_seconds: 1 },
+        { max_messages: 1, window_seconds: 10 ** 9 },
+        {},
+      ]),
+    });
+  const usageQuery = () =>
+    Array.from(
+      { length: int(3) },
+      () =>
+        `${pick(["limit", "cursor", text(3)])}=${encodeURIComponent(
+          pick([
+            "1",
+            "100",
+            "101",
+            "0",
+            "-1",
+            "x",
+            "",
+            Buffer.from(`{"after":${int(20)}}`).toString("base64url"),
+            text(int(10)),
+          ]),
+        )}`,
+    ).join("&");
   const uploadBody = () =>
     mutate({
       file_name: pick(["a.txt", "a/b", "é".repeat(200), ""]),
@@ -358,6 +432,21 @@ it("the platform routes (send, uploads, storage URLs, inbox, messages) never ans
   const calls: Array<() => Call> = [
     sendCall,
     sendCall,
+    () => ({
+      method: pick(["PUT", "PUT", "GET", "POST"]),
+      path: Routes.putBillingPricing.path,
+      body: json(pricingBody()),
+      headers: {},
+    }),
+    () => ({ method: "GET", path: Routes.getBillingBalance.path, headers: {} }),
+    () => ({ method: "GET", path: `${Routes.getBillingUsage.path}?${usageQuery()}`, headers: {} }),
+    () => ({
+      method: pick(["PUT", "PUT", "DELETE", "GET", "POST"]),
+      path: `/trusted-peers/${peerIds()}`,
+      body: json(peerBody()),
+      headers: {},
+    }),
+    () => ({ method: pick(["GET", "DELETE"]), path: Routes.listTrustedPeers.path, headers: {} }),
     () => ({
       method: "POST",
       path: Routes.requestUpload.path,
@@ -453,6 +542,10 @@ it("the platform routes (send, uploads, storage URLs, inbox, messages) never ans
   const statuses = new Set(server.requests.entries().map((entry) => entry.status));
   for (const status of [200, 204, 400, 401, 403, 404, 405, 412]) expect(statuses).toContain(status);
   expect((await call(server, Routes.listInbox.path, MY_TOKEN)).status).toBe(200);
+  // The money still adds up: every wallet's movements net to zero across agents.
+  const wallets = PLATFORM_AGENTS.map(({ agentId }) => server.store.ledger.balance(agentId));
+  const money = wallets.reduce((sum, wallet) => sum + wallet.available + wallet.reserved, 0);
+  expect(Math.round(money * 1e6)).toBe(300 * 1e6);
 });
 
 it("GET /inbox answers a few hundred random cursors with 400 invalid_request, or a page for one of its own shape, never a 5xx", async () => {

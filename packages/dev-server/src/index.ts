@@ -1,7 +1,10 @@
-export { createDevApp, type DevAppOptions } from "./app.js";
+export { createDevApp, createWebhooks, type DevAppOptions } from "./app.js";
+export type { MeteredPricing } from "./billing/charge.js";
+export type { Ledger, Reservation, UsagePage } from "./billing/ledger.js";
 export { CopyingLog } from "./copying-log.js";
 export type { DevDeliveryReport, DevRecipientStatus } from "./delivery.js";
 export { type DevFaultKind, type DevFaults, type FaultDecision, FaultInjector } from "./faults.js";
+export type { DevRoute } from "./http/route.js";
 export type {
   DeliverOptions,
   DevAttachmentStatus,
@@ -27,6 +30,7 @@ export {
   ObjectStore,
 } from "./storage/object-store.js";
 export {
+  DEFAULT_STARTING_BALANCE,
   type DevAgent,
   type DevAgentKey,
   type DevMessageUpdate,
@@ -36,5 +40,13 @@ export {
   type RegisterResponseWire,
   type RevokeResponseWire,
 } from "./store.js";
+export type { RateCap as DevRateCap, TrustedPeers } from "./trusted-peers/peers.js";
 export { webInboxBasePath, webInboxToken, webInboxUrl } from "./web-inbox/auth.js";
+export {
+  WebhookDeliverer,
+  type WebhookDelivererOptions,
+  type WebhookDeliveryRecord,
+  WebhookSettings,
+  webhookRoutes,
+} from "./webhooks/index.js";
 export type { AttachmentStatusWire, InboxItemWire, MessageWire } from "./wire.js";

@@ -88,6 +88,19 @@ export interface DevServerOptions {
    * `delivered`, `outbound` (a domain this server does not serve) or `unknown_agent`.
    */
   onDelivery?: ((report: DevDeliveryReport) => void) | undefined;
+  /** What each agent's wallet starts with, in USD (`GET /billing/balance`); default 100. */
+  startingBalance?: number | undefined;
+  /**
+   * The server's clock for rate-cap windows, trusted peers' `created_at` and usage rows, in
+   * epoch milliseconds; default `Date.now`. Tests move it forward instead of sleeping through a
+   * window. (SES signatures are checked against the real time.)
+   */
+  now?: (() => number) | undefined;
+  /**
+   * How webhook deliveries are retried: `attempts` in all (default 6) and the first delay
+   * (`baseDelayMs`, default 1000), doubling after each failure. Tests set a small delay.
+   */
+  webhookRetry?: { attempts: number; baseDelayMs: number } | undefined;
 }
 
 // RFC 6750 b64token: safe in a header, never split by whitespace.
@@ -159,6 +172,18 @@ export const DevServerOptionsSchema = z.strictObject({
   inlineMessageBytes: z.int().min(0).max(Limits.sesV2MessageBytes).optional(),
   onRequest: listener<RequestLogEntry>().optional(),
   onDelivery: listener<DevDeliveryReport>().optional(),
+  startingBalance: z.number().finite().min(0).max(1_000_000_000).optional(),
+  now: z
+    .custom<() => number>((value) => typeof value === "function", {
+      error: "expected a function returning epoch milliseconds",
+    })
+    .optional(),
+  webhookRetry: z
+    .strictObject({
+      attempts: z.int().min(1).max(20),
+      baseDelayMs: z.int().min(0).max(3_600_000),
+    })
+    .optional(),
 });
 
 function listener<T>() {

@@ -4,7 +4,7 @@ import type { AddressInfo } from "node:net";
 import type { Duplex } from "node:stream";
 import { AgentMailError, parseInput } from "@assmbl/core";
 import { getRequestListener, RequestError } from "@hono/node-server";
-import { createDevApp } from "./app.js";
+import { createDevApp, createWebhooks } from "./app.js";
 import { type DevFaults, FaultInjector } from "./faults.js";
 import { errorBody, logServerError, SERVER_ERROR_MESSAGE } from "./http/problem.js";
 import { DEFAULTS, type DevServerOptions, DevServerOptionsSchema } from "./options.js";
@@ -14,6 +14,7 @@ import { SendOutbox } from "./send/outbox.js";
 import type { DevSesCredentials } from "./ses/credentials.js";
 import { SesOutbox } from "./ses/outbox.js";
 import { DevStore } from "./store.js";
+import type { WebhookDeliverer } from "./webhooks/index.js";
 
 /**
  * A running dev server.
@@ -48,6 +49,12 @@ export interface DevServer {
   /** What `POST /send` accepted (`sent.messages()`, `sent.clear()`). */
   sent: SendOutbox;
   /**
+   * The webhook deliveries made so far (`webhooks.deliveries()`: delivery id, agent, URL,
+   * attempts, status; no secrets or bodies) and `webhooks.whenIdle()`, which resolves when none
+   * is pending.
+   */
+  webhooks: Pick<WebhookDeliverer, "deliveries" | "whenIdle">;
+  /**
    * Mail to domains this server does not serve (`store.outbound`), which the real platform would
    * hand to SES; `GET /outbound` shows an agent its own.
    */
@@ -62,7 +69,10 @@ export interface DevServer {
    * @throws {AgentMailError} `invalid_options` for unknown keys or out-of-range values.
    */
   setFaults(faults: DevFaults): void;
-  /** Closes the listener and every open connection; calling it again is harmless. */
+  /**
+   * Closes the listener and every open connection, and cancels pending webhook deliveries;
+   * calling it again is harmless.
+   */
   stop(): Promise<void>;
 }
 
@@ -91,6 +101,8 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     mailDomain: parsed.mailDomain ?? DEFAULTS.mailDomain,
     attachmentProcessingMs: parsed.attachmentProcessingMs,
     inlineMessageBytes: parsed.inlineMessageBytes,
+    startingBalance: parsed.startingBalance,
+    now: parsed.now,
   });
   const agents: Record<string, { token: string; ses: DevSesCredentials }> = {};
   for (const seed of parsed.agents ?? []) {
@@ -101,12 +113,18 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
   const ses = new SesOutbox();
   const sent = new SendOutbox();
   const faults = new FaultInjector(parsed.faults ?? {});
+  const webhooks = createWebhooks(store, parsed.webhookRetry);
   const server = createHttpServer(
-    createDevApp(store, { requests, ses, sent, faults, onDelivery: parsed.onDelivery }),
+    createDevApp(store, { requests, ses, sent, faults, onDelivery: parsed.onDelivery, webhooks }),
     requests,
     host,
   );
-  await listen(server, parsed.port ?? DEFAULTS.port, host);
+  try {
+    await listen(server, parsed.port ?? DEFAULTS.port, host);
+  } catch (error) {
+    await webhooks.deliverer.close();
+    throw error;
+  }
 
   const { port } = server.address() as AddressInfo;
   let stopped: Promise<void> | undefined;
@@ -118,14 +136,22 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     requests,
     ses,
     sent,
+    webhooks: {
+      deliveries: () => webhooks.deliverer.deliveries(),
+      whenIdle: () => webhooks.deliverer.whenIdle(),
+    },
     outbound: store.outbound,
     store,
     setFaults: (next) => faults.set(next),
     stop: () => {
-      stopped ??= new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
+      stopped ??= Promise.all([
+        // Pending webhook retries are cancelled: nothing is sent after stop().
+        webhooks.deliverer.close(),
+        new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeAllConnections();
+        }),
+      ]).then(() => undefined);
       return stopped;
     },
   };

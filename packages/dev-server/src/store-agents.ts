@@ -5,10 +5,12 @@
 import { randomBytes } from "node:crypto";
 import {
   AgentMailError,
+  type BillingPricing,
   type DirectoryRecordWire,
   normalizeAgentId,
   parseInput,
 } from "@assmbl/core";
+import { checkSeedPricing, mergePricing } from "./billing/pricing.js";
 import type { StoredInboxMessage } from "./inbox.js";
 import { KeyClaims } from "./key-claims.js";
 import { type DevPricing, type SeedAgent, SeedAgentSchema } from "./options.js";
@@ -105,6 +107,7 @@ export class DevAgents {
     if (this.#bySesKey.has(ses.accessKeyId)) {
       throw fail("its sesAccessKeyId is already another agent's");
     }
+    checkSeedPricing(parsed.pricing, fail);
     const { key, fingerprints } = await seedKey(parsed, `${parsed.agentId}@${this.mailDomain}`);
     // Checked again after the await: another addAgent may have taken the id, token or key.
     if (this.#agentsById.has(parsed.agentId)) throw fail("an agent with this id already exists");
@@ -199,6 +202,25 @@ export class DevAgents {
   pricing(agentId: string): DevPricing | undefined {
     const state = this.findAgent(agentId);
     return state && { ...state.pricing };
+  }
+
+  /**
+   * Changes an agent's pricing (`PUT /billing/pricing`): the fields given replace the stored
+   * ones, absent fields keep theirs (a new agent's pricing is `{pricing_model: "free",
+   * base_price: 0}`). Answers the whole pricing, which is what `GET /billing/pricing` and the
+   * public `GET /public/agents/{id}/pricing` answer from now on. The dev server's wallets hold
+   * USD: another `currency` is refused.
+   *
+   * @example
+   * store.setPricing("seller", { pricing_model: "per_request", enabled: true, base_price: 0.01 });
+   * @throws {AgentMailError} `agent_not_found`; `invalid_request` for a pricing that is not a
+   * `BillingPricingPayload` or names a currency other than USD.
+   */
+  setPricing(agentId: string, pricing: BillingPricing): DevPricing {
+    const state = this.requireAgent(agentId);
+    const next = mergePricing(state.pricing, pricing);
+    state.pricing = next;
+    return { ...state.pricing };
   }
 
   /**

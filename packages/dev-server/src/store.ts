@@ -2,6 +2,7 @@
 // inboxes, the messages in them and the stored objects attachments are delivered by reference in.
 import { AgentMailError, Limits, parseInput } from "@assmbl/core";
 import { z } from "zod";
+import { Ledger } from "./billing/ledger.js";
 import {
   copyInboxMessage,
   type DeliverOptions,
@@ -15,6 +16,7 @@ import { DEFAULTS } from "./options.js";
 import { OutboundLog } from "./outbound.js";
 import { type DevStoredObject, ObjectStore } from "./storage/object-store.js";
 import { DevAgents } from "./store-agents.js";
+import { TrustedPeers } from "./trusted-peers/peers.js";
 
 export type {
   DevAgentKey,
@@ -44,7 +46,17 @@ export interface DevStoreOptions {
    * limit); a test sets it low to exercise delivery by reference with small files.
    */
   inlineMessageBytes?: number | undefined;
+  /** What each agent's wallet starts with, in USD; default 100. */
+  startingBalance?: number | undefined;
+  /**
+   * The clock of rate-cap windows, trusted peers' `created_at` and usage rows, in epoch
+   * milliseconds; default `Date.now`. A test moves it instead of sleeping through a window.
+   */
+  now?: (() => number) | undefined;
 }
+
+/** What each wallet starts with when the options do not say (USD). */
+export const DEFAULT_STARTING_BALANCE = 100;
 
 /**
  * What {@link DevStore.updateMessage} changes; absent fields stay as they are.
@@ -63,6 +75,12 @@ export const StoreOptionsSchema = z.strictObject({
   mailDomain: z.string().min(1).optional(),
   attachmentProcessingMs: z.int().min(0).max(3_600_000).optional(),
   inlineMessageBytes: z.int().min(0).max(Limits.sesV2MessageBytes).optional(),
+  startingBalance: z.number().finite().min(0).max(1_000_000_000).optional(),
+  now: z
+    .custom<() => number>((value) => typeof value === "function", {
+      error: "expected a function returning epoch milliseconds",
+    })
+    .optional(),
 });
 
 /**
@@ -104,6 +122,12 @@ export class DevStore extends DevAgents {
   readonly objects = new ObjectStore();
   /** Mail to domains this server does not serve, which the real platform would hand to SES. */
   readonly outbound = new OutboundLog();
+  /** Wallets, marketplace reservations and usage rows (`/billing/...`). */
+  readonly ledger: Ledger;
+  /** Each agent's trusted peers and their rate caps (`/trusted-peers`). */
+  readonly trustedPeers: TrustedPeers;
+  /** The store's clock (epoch ms); see {@link DevStoreOptions.now}. */
+  readonly now: () => number;
   readonly #messages = new Map<string, StoredInboxMessage>();
   #deliveries = 0;
 
@@ -115,6 +139,17 @@ export class DevStore extends DevAgents {
     super((parsed.mailDomain ?? DEFAULTS.mailDomain).toLowerCase());
     this.attachmentProcessingMs = parsed.attachmentProcessingMs ?? 0;
     this.inlineMessageBytes = parsed.inlineMessageBytes ?? Limits.sesV2MessageBytes;
+    const clock = parsed.now ?? Date.now;
+    // A clock that answers something other than a finite number falls back to the real one.
+    this.now = () => {
+      const value = clock();
+      return typeof value === "number" && Number.isFinite(value) ? value : Date.now();
+    };
+    this.ledger = new Ledger({
+      startingBalance: parsed.startingBalance ?? DEFAULT_STARTING_BALANCE,
+      now: this.now,
+    });
+    this.trustedPeers = new TrustedPeers(this.now);
   }
 
   /**

@@ -59,14 +59,7 @@ export async function downloadAttachment(
 ): Promise<PartStream> {
   const { messageId, index, maxBytes, expectedBytes, timeoutMs, signal } = request;
   const what = `download of attachment ${index} of ${messageId}`;
-  const { body } = await http.call({
-    route: Routes.downloadAttachment,
-    params: { id: messageId, index },
-    schema: DownloadResponseSchema,
-    what,
-    signal,
-  });
-  const url = new URL(body.url, `${http.baseUrl}/`).toString();
+  const url = await requestInboundDownloadUrl(http, messageId, index, signal, what);
   const { response, controller } = await http.retrying(
     async () => {
       const controller = new AbortController();
@@ -150,6 +143,32 @@ export async function downloadAttachment(
     { highWaterMark: 0 },
   );
   return { stream, close: () => controller.abort() };
+}
+
+/**
+ * `POST /messages/{id}/attachments/{index}/download`: a presigned URL of a received attachment,
+ * absolute (a relative one is resolved against the API's base URL). Retried per the client's
+ * policy (it only presigns: asking twice is harmless).
+ *
+ * @example
+ * const url = await requestInboundDownloadUrl(http, "m1", 0, signal);
+ * @throws {AgentMailError} the API's codes (`not_found`, `attachment_pending`, ...), `invalid_response`.
+ */
+export async function requestInboundDownloadUrl(
+  http: ApiHttp,
+  messageId: string,
+  index: number,
+  signal: AbortSignal | undefined,
+  what = `requestInboundAttachmentDownload(${messageId}, ${index})`,
+): Promise<string> {
+  const { body } = await http.call({
+    route: Routes.downloadAttachment,
+    params: { id: messageId, index },
+    schema: DownloadResponseSchema,
+    what,
+    signal,
+  });
+  return new URL(body.url, `${http.baseUrl}/`).toString();
 }
 
 function timeoutError(): DOMException {

@@ -176,7 +176,7 @@ describe("messages", () => {
         expect(error).toBeInstanceOf(AgentMailError);
         expect([error.code, error.message]).toEqual([
           "invalid_options",
-          expect.stringMatching(new RegExp(`^${what} id: the input is invalid \\(expected`)),
+          expect.stringMatching(new RegExp(`^${what} messageId: the input is invalid \\(expected`)),
         ]);
       }
     }

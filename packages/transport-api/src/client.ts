@@ -6,20 +6,56 @@ import {
   type UploadAttachmentInput,
   type UploadedAttachment,
 } from "./attachment-calls.js";
+import {
+  type BillingBalance,
+  type BillingPricing,
+  billingCalls,
+  type UsagePage,
+  type UsageQuery,
+  type UsageRow,
+} from "./billing-calls.js";
 import type { CallOptions } from "./call-options.js";
 import type { FetchedMessage, FetchMessageOptions } from "./fetch-message.js";
 import { createApiHttp } from "./http.js";
-import type { InboxItem, InboxPage, InboxQuery, StoredMessage } from "./inbox.js";
+import { inboundAttachmentCalls } from "./inbound-attachment-calls.js";
+import type { AttachmentInfo, InboxItem, InboxPage, InboxQuery, StoredMessage } from "./inbox.js";
 import { inboxCalls } from "./inbox-calls.js";
+import { messageIteration } from "./message-iteration.js";
+import {
+  type NotificationRule,
+  type NotificationRuleInput,
+  notificationCalls,
+} from "./notification-calls.js";
 import { ConnectionOptionsShape, type RetryOptions } from "./options.js";
+import {
+  type PutTrustedPeerInput,
+  type TrustedPeer,
+  trustedPeerCalls,
+} from "./trusted-peer-calls.js";
+import { type PutWebhookInput, type WebhookSettings, webhookCalls } from "./webhook-calls.js";
 
 export type {
   PresignedUpload,
   UploadAttachmentInput,
   UploadedAttachment,
 } from "./attachment-calls.js";
+export type {
+  BillingBalance,
+  BillingPricing,
+  UsageCounts,
+  UsagePage,
+  UsageQuery,
+  UsageRow,
+} from "./billing-calls.js";
 export type { CallOptions } from "./call-options.js";
 export type { FetchedMessage, FetchMessageOptions } from "./fetch-message.js";
+export type {
+  NotificationFilters,
+  NotificationRule,
+  NotificationRuleInput,
+} from "./notification-calls.js";
+export type { PutTrustedPeerInput, RateCap, TrustedPeer } from "./trusted-peer-calls.js";
+export type { PutWebhookInput, WebhookSettings } from "./webhook-calls.js";
 
 /**
  * Options of {@link createAgentMailClient}.
@@ -76,6 +112,89 @@ export interface AgentMailClient {
   ): Promise<UploadedAttachment>;
   /** A presigned download URL of one of this agent's uploads. */
   requestAttachmentDownload(objectKey: string, options?: CallOptions): Promise<{ url: string }>;
+  /**
+   * Every message of the inbox matching `query`, page after page, each read with `fetchMessage`
+   * and `options` (decrypted with `decryptWith`, attachments written to `downloadDir`): the
+   * Python SDK's `iter_inbox`. A message deleted between the listing and its fetch is skipped.
+   * @throws {AgentMailError} `invalid_options` at the call (before any request), then
+   * `fetchMessage`'s codes.
+   */
+  iterMessages(
+    query?: InboxQuery,
+    options?: FetchMessageOptions,
+  ): AsyncIterableIterator<FetchedMessage>;
+  /**
+   * `GET /messages/{id}/attachments/{index}`: a received attachment's status (`pending`,
+   * `ready`, `failed`), name, type and size; `index` is zero-based.
+   * @throws {AgentMailError} `invalid_options` for a bad id or index (no request is made),
+   * `not_found`, ...
+   */
+  getInboundAttachmentStatus(
+    messageId: string,
+    index: number,
+    options?: CallOptions,
+  ): Promise<AttachmentInfo>;
+  /**
+   * `POST /messages/{id}/attachments/{index}/download`: a presigned URL of a received
+   * attachment's stored bytes (as stored: still encrypted if it arrived encrypted).
+   * @throws {AgentMailError} `invalid_options` for a bad id or index, `not_found`,
+   * `attachment_pending`, ...
+   */
+  requestInboundAttachmentDownload(
+    messageId: string,
+    index: number,
+    options?: CallOptions,
+  ): Promise<{ url: string }>;
+  /**
+   * `PUT /webhook`: sets the webhook. `signingSecret` comes back on the first set-up and with
+   * `rotateSecret: true`, never otherwise: store it. Retried like other calls; if a retry may
+   * have lost a first set-up's secret, the client rotates once and returns the new secret.
+   * @throws {AgentMailError} `invalid_options` (a URL that is not http(s) or holds
+   * credentials), `invalid_request` (the dev server takes loopback URLs only), ...
+   */
+  putWebhook(input: PutWebhookInput, options?: CallOptions): Promise<WebhookSettings>;
+  /** `GET /webhook`: the webhook (never its secret), or `null` when none is set. */
+  getWebhook(options?: CallOptions): Promise<Omit<WebhookSettings, "signingSecret"> | null>;
+  /** `DELETE /webhook`: removes it (also when there is none). */
+  deleteWebhook(options?: CallOptions): Promise<void>;
+  /** `GET /notifications`: the notification rules. */
+  getNotifications(options?: CallOptions): Promise<NotificationRule[]>;
+  /**
+   * `PUT /notifications`: replaces the whole list (at most 50 rules, distinct ids); answers the
+   * list as stored.
+   * @throws {AgentMailError} `invalid_options` (unknown keys named, bounds), ...
+   */
+  putNotifications(
+    rules: NotificationRuleInput[],
+    options?: CallOptions,
+  ): Promise<NotificationRule[]>;
+  /**
+   * `PUT /trusted-peers/{peerAgentId}`: trusts an agent of the platform's domain, with an
+   * optional rate cap (replacing any earlier one).
+   * @throws {AgentMailError} `invalid_agent_id` (no request is made), `agent_not_found`, ...
+   */
+  putTrustedPeer(
+    peerAgentId: string,
+    input?: PutTrustedPeerInput,
+    options?: CallOptions,
+  ): Promise<TrustedPeer>;
+  /** `GET /trusted-peers`. */
+  listTrustedPeers(options?: CallOptions): Promise<TrustedPeer[]>;
+  /**
+   * `DELETE /trusted-peers/{peerAgentId}`.
+   * @throws {AgentMailError} `invalid_agent_id` (no request is made), ...
+   */
+  deleteTrustedPeer(peerAgentId: string, options?: CallOptions): Promise<void>;
+  /** `GET /billing/pricing`: this agent's pricing as a seller. */
+  getBillingPricing(options?: CallOptions): Promise<BillingPricing>;
+  /** `PUT /billing/pricing`: sets it (also what `GET /public/agents/{id}/pricing` shows). */
+  putBillingPricing(pricing: BillingPricing, options?: CallOptions): Promise<BillingPricing>;
+  /** `GET /billing/balance`: the wallet. */
+  getBillingBalance(options?: CallOptions): Promise<BillingBalance>;
+  /** `GET /billing/usage`: one page of usage rows, oldest first. */
+  getBillingUsage(query?: UsageQuery, options?: CallOptions): Promise<UsagePage>;
+  /** Every usage row, page after page (`query.limit` is the page size). */
+  iterBillingUsage(query?: UsageQuery, options?: CallOptions): AsyncIterableIterator<UsageRow>;
 }
 
 /** {@link AgentMailClientOptions}, checked. @internal */
@@ -115,8 +234,16 @@ export function createClient(options: AgentMailClientOptions, runtime: Runtime):
   const config = parseInput(OptionsSchema, options, "createAgentMailClient options");
   const mailDomain = config.mailDomain?.toLowerCase();
   const http = createApiHttp(config, runtime);
+  const inbox = inboxCalls({ http, runtime, mailDomain, timeoutMs: config.timeoutMs });
   return {
-    ...inboxCalls({ http, runtime, mailDomain, timeoutMs: config.timeoutMs }),
+    ...inbox,
+    ...messageIteration(inbox),
     ...attachmentCalls(http),
+    ...inboundAttachmentCalls(http),
+    // putWebhook watches its own attempts through a fetch of its own (see webhookCalls).
+    ...webhookCalls(http, (fetch) => createApiHttp({ ...config, fetch }, runtime)),
+    ...notificationCalls(http),
+    ...trustedPeerCalls(http),
+    ...billingCalls(http),
   };
 }

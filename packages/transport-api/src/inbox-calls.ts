@@ -1,9 +1,9 @@
 import { InboxPageSchema, parseInput, Routes } from "@assmbl/core";
 import { cleanText } from "@assmbl/mime/read";
-import { z } from "zod";
 import { signalOf } from "./call-options.js";
 import type { AgentMailClient } from "./client.js";
 import { fetchMessage, getStoredMessage, type MessageReader } from "./fetch-message.js";
+import { messageIdOf } from "./ids.js";
 import {
   type InboxItem,
   type InboxQuery,
@@ -12,15 +12,6 @@ import {
   toWireQuery,
 } from "./inbox.js";
 import { eachItem } from "./paging.js";
-
-// Ids go into a URL path: "." and ".." would be resolved as dot-segments (addressing another
-// route), and control characters belong in no id (nor in the error messages that name it).
-const IdSchema = z
-  .string()
-  .min(1, "expected a message id")
-  .refine((value) => value !== "." && value !== "..", "expected a message id, not . or ..")
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point.
-  .refine((value) => !/[\u0000-\u001f\u007f]/.test(value), "expected no control characters");
 
 /**
  * The platform's text fields of an inbox item with control characters replaced, as the reader
@@ -77,15 +68,15 @@ export function inboxCalls(
     },
     async getMessage(id, callOptions) {
       const signal = signalOf(callOptions, "getMessage");
-      return getStoredMessage(http, parseInput(IdSchema, id, "getMessage id"), signal);
+      return getStoredMessage(http, messageIdOf(id, "getMessage"), signal);
     },
     async fetchMessage(id, fetchOptions) {
-      const messageId = parseInput(IdSchema, id, "fetchMessage id");
+      const messageId = messageIdOf(id, "fetchMessage");
       return fetchMessage(reader, messageId, fetchOptions);
     },
     async deleteMessage(id, callOptions) {
       const signal = signalOf(callOptions, "deleteMessage");
-      const messageId = parseInput(IdSchema, id, "deleteMessage id");
+      const messageId = messageIdOf(id, "deleteMessage");
       await http.call({
         route: Routes.deleteMessage,
         params: { id: messageId },

@@ -9,7 +9,9 @@ export interface AttachmentRef {
 
 /**
  * The `POST /send` body (spec §5.1) of a prepared message whose attachments are all in storage.
- * The sender is not part of it: the platform sends as the token's agent.
+ * The sender is not part of it: the platform sends as the token's agent. `marketplace_request_id`
+ * and `usage` (the seller's billing report) are fields of the body, not only headers: the
+ * platform meters by them.
  *
  * @example
  * const body = toSendRequest(withManifestRows(prepared, rows), refs, "idem-123");
@@ -32,6 +34,7 @@ export function toSendRequest(
     correlation_id: message.correlationId ?? null,
     idempotency_key: idempotencyKey,
     marketplace_request_id: message.marketplaceRequestId ?? null,
-    usage: null,
+    // Already in the wire spelling (core's SendUsageSchema, checked when the message was sealed).
+    usage: message.usage === undefined ? null : { ...message.usage },
   };
 }

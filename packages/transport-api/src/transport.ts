@@ -106,6 +106,12 @@ const SEND_HINTS = {
  * `not_sent` when every attempt was refused (4xx, 429, 503, a connection that never opened) or
  * the send stopped before `/send` (an upload failed); `sent` for `idempotency_key_reused`.
  *
+ * Billing: `/send` carries the message's `marketplace_request_id` and `usage`, and the result's
+ * `billing` is `{ linked: true }` with what the platform answered: `marketplace: { status,
+ * charge? }` (`reserved`, `settled`, `not_settled`) for a marketplace send, and
+ * `reservationKey`. A marketplace request the buyer's wallet cannot cover fails with
+ * `insufficient_funds` (402, `not_sent`).
+ *
  * 429, 5xx, timeouts and network errors are retried with full-jitter exponential backoff, never
  * sooner than `Retry-After`. Attachment bytes are retried too; a stream cannot be replayed, so a
  * streamed upload that fails in transit fails the send with `upload_failed` (`retryable: false`)
@@ -204,6 +210,7 @@ export function createApiTransport(options: ApiTransportOptions, runtime: Runtim
       ...(correlationId ? { correlationId } : {}),
       idempotencyKey: body.idempotency_key ?? idempotencyKey,
       ...(body.recipients ? { recipients: body.recipients } : {}),
+      billing: billingOf(body),
     };
   }
 
@@ -242,6 +249,29 @@ export function createApiTransport(options: ApiTransportOptions, runtime: Runtim
       },
     };
   }
+}
+
+/**
+ * What `/send` answered about billing: every send through the platform is metered (`linked`),
+ * with the marketplace status of a send that carried a marketplace request id and the
+ * `reservation_key`, each when the platform gave one.
+ */
+function billingOf(
+  body: z.output<typeof SendResponseSchema>,
+): NonNullable<TransportResult["billing"]> {
+  const { marketplace } = body;
+  return {
+    linked: true,
+    ...(marketplace
+      ? {
+          marketplace: {
+            status: marketplace.status,
+            ...(marketplace.charge === undefined ? {} : { charge: marketplace.charge }),
+          },
+        }
+      : {}),
+    ...(body.reservation_key ? { reservationKey: body.reservation_key } : {}),
+  };
 }
 
 /**

@@ -12,6 +12,7 @@ import {
 import { renderMessage } from "@assmbl/mime";
 import { SendRawEmailCommand } from "@aws-sdk/client-ses";
 import { z } from "zod";
+import { unmetered } from "./billing.js";
 import { type Envelope, envelope } from "./envelope.js";
 import { type Runtime, realRuntime, TokenBucket } from "./retry.js";
 import {
@@ -71,6 +72,14 @@ export interface SesTransportOptions {
    * Raise it for messages of tens of MiB over a slow link.
    */
   timeoutMs?: number | undefined;
+  /**
+   * Send a message that carries `usage` (a seller's billing report) all the same. SES sends are
+   * not metered (platform-documented: no billing linkage), so the usage goes nowhere: it is in no
+   * header, and the buyer's reservation is not settled. Off by default: such a message fails with
+   * `usage_not_metered` and nothing is sent, since a billing report silently lost is a money bug.
+   * Either way the result's `billing` is `{ linked: false, reason: "ses_not_metered" }`.
+   */
+  allowUnmeteredUsage?: boolean | undefined;
 }
 
 /** {@link SesTransportOptions}, checked. @internal */
@@ -88,6 +97,7 @@ export const OptionsSchema = z.strictObject({
   retryAmbiguousFailures: z.boolean().optional(),
   // setTimeout's largest delay (2^31 - 1 ms); a larger one would fire at once.
   timeoutMs: z.int().positive().max(2_147_483_647).optional(),
+  allowUnmeteredUsage: z.boolean().optional(),
 });
 
 /** Core's `TransportSendOptions`, checked. @internal */
@@ -115,6 +125,11 @@ export const SendOptionsSchema = z.strictObject({
  * `messageId` is SES's `MessageId`: SES replaces the `Message-ID` header with one built from it,
  * so it is the id recipients see and the one SES events carry.
  *
+ * Billing: SES sends are not metered (platform-documented). A message with a marketplace request
+ * id goes out with its `X-AgentMail-Marketplace-Request-Id` header and a result whose `billing`
+ * is `{ linked: false, reason: "ses_not_metered" }`; one with `usage` fails with
+ * `usage_not_metered` before any request, unless `allowUnmeteredUsage: true`.
+ *
  * Every error of `send` says what the send did (`error.outcome`): `not_sent` when SES refused it
  * (throttling, a 4xx) or no request left (a refused connection, a check before sending);
  * `unknown` once any attempt's request may have reached SES (a reset or timed-out answer, an
@@ -130,7 +145,7 @@ export const SendOptionsSchema = z.strictObject({
  * );
  * await mailer.send({ to: "other-agent@agents.example.com", subject: "Hi", text: "Hello" });
  * @throws {AgentMailError} `invalid_options` for unknown or bad options (named) or a client
- * that is neither SES client; from `send`, `message_too_large`, `too_many_recipients`, SES's
+ * that is neither SES client; from `send`, `usage_not_metered`, `message_too_large`, `too_many_recipients`, SES's
  * codes, `timeout`, `response_too_large`, `aborted`.
  */
 export function sesTransport(options: SesTransportOptions): MailTransport {
@@ -157,10 +172,12 @@ export function createSesTransport(options: SesTransportOptions, runtime: Runtim
     name: "ses",
     async send(message: PreparedMessage, sendOptions): Promise<TransportResult> {
       const { signal } = parseInput(SendOptionsSchema, sendOptions ?? {}, "send options");
-      const { command, operation } = await build(message, signal).catch((error: unknown) => {
-        // Rendering and checks come before any request: nothing went.
-        throw notSent(error);
-      });
+      const { command, operation, billing } = await build(message, signal).catch(
+        (error: unknown) => {
+          // Rendering and checks come before any request: nothing went.
+          throw notSent(error);
+        },
+      );
       const output = await sendWithRetries<{ MessageId?: string }>(client, command, operation, {
         maxAttempts: config.maxAttempts ?? 3,
         maxElapsedMs: config.maxElapsedMs,
@@ -178,7 +195,7 @@ export function createSesTransport(options: SesTransportOptions, runtime: Runtim
           retryable: false,
         });
       }
-      return { messageId: output.MessageId };
+      return { messageId: output.MessageId, ...(billing ? { billing } : {}) };
     },
   };
 
@@ -186,6 +203,7 @@ export function createSesTransport(options: SesTransportOptions, runtime: Runtim
     // Core's one validation, before the envelope reads an address: O(1) for a message
     // createMailer prepared, a full check of one built by hand. The composer trusts the result.
     const checked = assertPrepared(message);
+    const billing = unmetered(checked, config.allowUnmeteredUsage ?? false);
     const destinations = envelope(checked);
     const { raw } = await renderMessage(
       checked,
@@ -202,7 +220,7 @@ export function createSesTransport(options: SesTransportOptions, runtime: Runtim
       });
     }
     const command = await commandFor(api, raw, destinations, config);
-    return { command, operation: api === "v1" ? "SendRawEmail" : "SendEmail" };
+    return { command, operation: api === "v1" ? "SendRawEmail" : "SendEmail", billing };
   }
 }
 

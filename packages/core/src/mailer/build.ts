@@ -39,6 +39,7 @@ export function buildPrepared(message: NormalizedMessage, parts: EncryptedParts)
     ...(message.marketplaceRequestId === undefined
       ? {}
       : { marketplaceRequestId: message.marketplaceRequestId }),
+    ...(message.usage === undefined ? {} : { usage: message.usage }),
     encrypted: { body: parts.bodyEncrypted },
   };
 }

@@ -64,7 +64,7 @@ export interface CopyPlan {
  * A message the mailer encrypts carries an idempotency key and a correlation id whether it splits
  * or not (the caller's, else generated ones), so its headers do not tell whether it had Bcc
  * recipients: the primary carries the key `K`, each Bcc copy a key derived from it, and every
- * copy the same correlation id.
+ * copy the same correlation id (and marketplace request id). Only the primary carries `usage`.
  *
  * @example
  * const plans = await planCopies(normalized, keys.recipients);
@@ -87,12 +87,15 @@ export async function planCopies(
     message: { ...shared, bcc: [], idempotencyKey: key },
     recipients: keysFor(visible),
   };
+  // Usage is reported once, on the primary: a Bcc copy carrying it would be a second billing
+  // report of the same work (its /send body is the platform's, never a recipient's, to read).
+  const { usage: _reportedOnce, ...unbilled } = shared;
   const copies = await Promise.all(
     bccCopyRecipients(message).map(
       async (mailbox): Promise<CopyPlan> => ({
         kind: "bcc",
         message: {
-          ...shared,
+          ...unbilled,
           to: [mailbox],
           cc: [],
           bcc: [],

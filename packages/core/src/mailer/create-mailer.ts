@@ -14,6 +14,7 @@ import { bufferStreams } from "./buffer-streams.js";
 import { bccCopyRecipients, planCopies, prepareCopies } from "./copies.js";
 import { type CopyBudget, copyBudget } from "./copy-budget.js";
 import { checkKeyRoom } from "./copy-keys.js";
+import { marketplaceSends } from "./marketplace.js";
 import { checkCustomHeaders, type NormalizedMessage, normalizeMessage } from "./normalize.js";
 import { checkEncryptionPolicy, needsRecipientKeys } from "./policy.js";
 import { type ResolvedKeys, resolveRecipientKeys } from "./resolve-keys.js";
@@ -23,6 +24,9 @@ import { settleOutcome } from "./send-outcome.js";
 import type {
   MailerOptions,
   MailMessage,
+  MarketplaceRequestMessage,
+  MarketplaceResponseMessage,
+  MarketplaceSendResult,
   PreparedCopy,
   RecipientReport,
   SendOptions,
@@ -72,6 +76,56 @@ export interface Mailer {
    * is refused, over SES a retry would deliver the sent copies twice).
    */
   send(message: MailMessage, options?: SendOptions): Promise<SendResult>;
+  /**
+   * The buyer's side of a marketplace job (Python `send_marketplace_request`): `send` with a
+   * `marketplaceRequestId`, the caller's or a generated `mkt_<uuid>`, returned in the result. The
+   * platform reserves the seller's price from the buyer's wallet when the request reaches a seller
+   * whose pricing is enabled (`result.billing.marketplace.status === "reserved"` through the
+   * AgentMail API; 402 `insufficient_funds` and nothing sent when the wallet is short).
+   * Encryption works as for `send` (the Python call has no encrypt flags; ours keeps them): the
+   * id is a header and a `/send` field, never encrypted, since the platform bills by it.
+   *
+   * A generated id is in the result only: to retry a send whose outcome was `unknown` (same
+   * `idempotencyKey`, same request), pass your own `marketplaceRequestId` from the start.
+   *
+   * @example
+   * const { marketplaceRequestId, billing } = await mailer.sendMarketplaceRequest({
+   *   to: "summarizer@agents.example.com",
+   *   subject: "Summarize",
+   *   text: "Please summarize the attached report.",
+   * });
+   * billing?.linked && billing.marketplace?.status; // "reserved"
+   * @throws {AgentMailError} `invalid_message` when the message carries `usage` (the seller
+   * reports usage, on its response); every code `send` throws (`insufficient_funds` among them).
+   */
+  sendMarketplaceRequest(
+    message: MarketplaceRequestMessage,
+    options?: SendOptions,
+  ): Promise<MarketplaceSendResult>;
+  /**
+   * The seller's side (Python `send_marketplace_response`): `send` echoing the buyer's
+   * `marketplaceRequestId` (required) with the `usage` to settle on. Through the AgentMail API the
+   * platform settles the buyer's reservation: `result.billing.marketplace` is `{ status:
+   * "settled", charge }`, or `{ status: "not_settled" }` when there is no open reservation under
+   * that id between the two agents. Through SES nothing is metered: the SES transport refuses
+   * `usage` (`usage_not_metered`) unless it was created with `allowUnmeteredUsage: true`.
+   *
+   * @example
+   * const { billing } = await mailer.sendMarketplaceResponse({
+   *   to: buyer,
+   *   marketplaceRequestId: inbound.marketplaceRequestId,
+   *   subject: "Re: Summarize",
+   *   text: summary,
+   *   usage: { tokensInput: 1200, tokensOutput: 300 },
+   * });
+   * billing?.linked && billing.marketplace?.charge; // what the buyer paid
+   * @throws {AgentMailError} `invalid_message` without `marketplaceRequestId`; every code `send`
+   * throws.
+   */
+  sendMarketplaceResponse(
+    message: MarketplaceResponseMessage,
+    options?: SendOptions,
+  ): Promise<MarketplaceSendResult>;
   /**
    * Everything `send` does but the transport call: what would go on the wire, for a message that
    * goes out as one copy.
@@ -178,7 +232,7 @@ export function createMailer(transport: MailTransport, options: MailerOptions): 
     return { copies, reports: keys.reports, normalized, signal };
   }
 
-  return {
+  const mailer: Mailer = {
     async prepare(message, sendOptions) {
       const { copies } = await run(message, sendOptions, true);
       return (copies[0] as PreparedCopy).message;
@@ -216,9 +270,13 @@ export function createMailer(transport: MailTransport, options: MailerOptions): 
           encrypted: manifest.encrypted,
         })),
         copies: outcomes.map((outcome) => outcome.sent),
+        ...(sent.billing ? { billing: sent.billing } : {}),
       };
     },
+    // `send` with the marketplace id and usage rules on top; `mailer` is read only once called.
+    ...marketplaceSends((message, options) => mailer.send(message, options)),
   };
+  return mailer;
 }
 
 /** Every recipient of the logical send, in to, cc, bcc order, with its key when encrypted. */

@@ -8,6 +8,7 @@ import {
 } from "../header-safety.js";
 import { isReservedHeader } from "../headers.js";
 import { Limits } from "../limits.js";
+import type { SendUsage } from "../schemas/billing.js";
 import type { AttachmentBytes } from "../transport.js";
 import { parseInput } from "../validate.js";
 import { assertWellFormedText } from "../well-formed-text.js";
@@ -42,6 +43,8 @@ export interface NormalizedMessage {
   correlationId?: string;
   idempotencyKey?: string;
   marketplaceRequestId?: string;
+  /** The caller's `usage`, in the wire spelling of `/send`. */
+  usage?: SendUsage;
   /** Lower-cased address → agent id, or one id for a single-recipient message. */
   peerAgentId?: string | Map<string, string>;
   encrypt: { body: boolean; attachments: boolean; freshKeys: boolean };
@@ -108,9 +111,33 @@ export function normalizeMessage(
     ...(message.marketplaceRequestId === undefined
       ? {}
       : { marketplaceRequestId: message.marketplaceRequestId }),
+    ...(message.usage === undefined ? {} : { usage: usageToWire(message.usage) }),
     ...peerAgentIds(message.peerAgentId, [...to, ...cc, ...bcc]),
     encrypt,
   };
+}
+
+/**
+ * A send's `usage` in the wire spelling of `/send` (`SendUsageSchema`): field for field, absent
+ * fields left out.
+ *
+ * @example
+ * usageToWire({ tokensInput: 1200, customUnits: { files: 3 } }); // { tokens_input: 1200, custom_units: { files: 3 } }
+ */
+export function usageToWire(usage: {
+  outcomesReturned?: number | undefined;
+  tokensInput?: number | undefined;
+  tokensOutput?: number | undefined;
+  computeMs?: number | undefined;
+  customUnits?: Record<string, number> | undefined;
+}): SendUsage {
+  const wire: SendUsage = {};
+  if (usage.outcomesReturned !== undefined) wire.outcomes_returned = usage.outcomesReturned;
+  if (usage.tokensInput !== undefined) wire.tokens_input = usage.tokensInput;
+  if (usage.tokensOutput !== undefined) wire.tokens_output = usage.tokensOutput;
+  if (usage.computeMs !== undefined) wire.compute_ms = usage.computeMs;
+  if (usage.customUnits !== undefined) wire.custom_units = { ...usage.customUnits };
+  return wire;
 }
 
 function mailboxes(list: string | string[] | undefined): Mailbox[] {

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { type AttachmentContent, isAttachmentContent } from "../bytes.js";
 import type { KeyDirectory } from "../key-directory.js";
 import type { MailCrypto } from "../mail-crypto.js";
+import { SendUsageSchema } from "../schemas/billing.js";
 import { AbortSignalSchema, DomainNameSchema, MediaTypeSchema } from "../schemas/common.js";
 
 const addressList = z.union([z.string(), z.array(z.string())]);
@@ -55,6 +56,38 @@ export const StoredAttachmentSchema = z.strictObject({
   originalContentType: mediaType.optional(),
 });
 
+// `SendUsagePayload` in the SDK's spelling: each field the wire field's own schema (same bounds),
+// so the two cannot drift apart; `usageToWire` maps it 1:1.
+const wire = SendUsageSchema.shape;
+/**
+ * `custom_units` with the wire bounds, refusing a unit named `__proto__`: zod's record output
+ * would drop it silently (it cannot be set as an own key by assignment), and a unit silently cut
+ * from a billing report is a money bug.
+ *
+ * @example
+ * CustomUnitsSchema.parse({ files: 3 });
+ */
+export const CustomUnitsSchema = z
+  // Typed as the wire record for callers; the record schema after the pipe does the checking.
+  .custom<Record<string, number>>(
+    (units) => typeof units !== "object" || units === null || !Object.hasOwn(units, "__proto__"),
+    'expected no unit named "__proto__"',
+  )
+  .pipe(wire.custom_units.unwrap());
+/**
+ * A send's `usage` as the mailer takes it (camelCase, strict).
+ *
+ * @example
+ * MailUsageSchema.parse({ tokensInput: 1200, customUnits: { files: 3 } });
+ */
+export const MailUsageSchema = z.strictObject({
+  outcomesReturned: wire.outcomes_returned,
+  tokensInput: wire.tokens_input,
+  tokensOutput: wire.tokens_output,
+  computeMs: wire.compute_ms,
+  customUnits: CustomUnitsSchema.optional(),
+});
+
 export const MailMessageSchema = z.strictObject({
   to: addressList,
   cc: addressList.optional(),
@@ -69,6 +102,7 @@ export const MailMessageSchema = z.strictObject({
   correlationId: headerToken.optional(),
   idempotencyKey: headerToken.optional(),
   marketplaceRequestId: headerToken.optional(),
+  usage: MailUsageSchema.optional(),
   peerAgentId: z.union([z.string(), z.record(z.string(), z.string())]).optional(),
   encrypt: z
     .union([

@@ -67,6 +67,7 @@ export async function sendCopies(
         messageId: result.messageId,
         ...(idempotencyKey === undefined ? {} : { idempotencyKey }),
         ...(result.recipients ? { delivery: result.recipients } : {}),
+        ...(result.billing ? { billing: result.billing } : {}),
       },
     });
   }

@@ -2,7 +2,7 @@ import type { AttachmentContent } from "../bytes.js";
 import type { SendOutcome } from "../errors.js";
 import type { KeyDirectory } from "../key-directory.js";
 import type { MailCrypto } from "../mail-crypto.js";
-import type { PreparedMessage } from "../transport.js";
+import type { PreparedMessage, SendBilling } from "../transport.js";
 
 /** An attachment given as bytes, text or a stream. */
 export interface ContentAttachment {
@@ -51,6 +51,26 @@ export interface EncryptionRequest {
   freshKeys?: boolean | undefined;
 }
 
+/**
+ * What a seller reports for billing on a marketplace response (the platform's `SendUsagePayload`,
+ * camelCase): every field optional, each a whole number from 0 except `customUnits` values. It
+ * goes to the platform as `/send`'s `usage` (`outcomes_returned`, `tokens_input`, ...), never in
+ * a MIME header, and settles the buyer's reservation against the seller's pricing: tokens for
+ * `token_based`, outcomes for `dynamic`; `computeMs` and `customUnits` count only where the
+ * pricing prices them.
+ *
+ * @example
+ * const usage: MailUsage = { tokensInput: 1200, tokensOutput: 300, customUnits: { files: 3 } };
+ */
+export interface MailUsage {
+  outcomesReturned?: number | undefined;
+  tokensInput?: number | undefined;
+  tokensOutput?: number | undefined;
+  computeMs?: number | undefined;
+  /** Units the seller's pricing names, e.g. `{ files: 3 }` (at most 50). */
+  customUnits?: Record<string, number> | undefined;
+}
+
 /** One message to send. Addresses are `local@domain` or `Name <local@domain>`. */
 export interface MailMessage {
   to: string | string[];
@@ -75,7 +95,19 @@ export interface MailMessage {
    * none is given, it generates one (`idem_<uuid>`).
    */
   idempotencyKey?: string | undefined;
+  /**
+   * `X-AgentMail-Marketplace-Request-Id`: links a buyer's request and the seller's response for
+   * billing (see {@link Mailer.sendMarketplaceRequest}). A header and a `/send` field; never
+   * encrypted, since the platform bills by it.
+   */
   marketplaceRequestId?: string | undefined;
+  /**
+   * Billing usage a seller reports on its marketplace response (see {@link MailUsage}). Goes on
+   * the primary copy only: a Bcc copy never reports it a second time. The SES transport refuses
+   * a message that carries it (`usage_not_metered`) unless told otherwise, since SES sends are
+   * not metered.
+   */
+  usage?: MailUsage | undefined;
   /**
    * The directory id of a recipient outside `mailDomain`: a string when the message has one
    * recipient, or a map from address to agent id.
@@ -145,6 +177,8 @@ export interface SentCopy {
    * `unknown_agent`). Absent for SES, which reports nothing per recipient.
    */
   delivery?: { address: string; status: string }[] | undefined;
+  /** What this copy's send did to billing, when the transport says (see `SendBilling`). */
+  billing?: SendBilling | undefined;
 }
 
 /**
@@ -224,4 +258,40 @@ export interface SendResult {
   attachments: { index: number; filename: string; encrypted: boolean }[];
   /** The copies that went out, in the order they were sent: the primary first. */
   copies: SentCopy[];
+  /**
+   * What the primary copy's send did to billing, when the transport says: `{ linked: true,
+   * marketplace?, reservationKey? }` through the AgentMail API, `{ linked: false, reason:
+   * "ses_not_metered" }` through SES for a message with a marketplace request id or usage.
+   * Absent when the transport does not report it.
+   */
+  billing?: SendBilling | undefined;
+}
+
+/**
+ * The input of {@link Mailer.sendMarketplaceRequest}: a message whose `marketplaceRequestId` is
+ * generated (`mkt_<uuid>`) when omitted. No `usage`: the seller reports usage, on its response.
+ *
+ * @example
+ * const request: MarketplaceRequestMessage = { to: "seller@agents.example.com", subject: "Summarize", text: "..." };
+ */
+export type MarketplaceRequestMessage = Omit<MailMessage, "usage">;
+
+/**
+ * The input of {@link Mailer.sendMarketplaceResponse}: a message echoing the buyer's
+ * `marketplaceRequestId` (required), with the `usage` to settle on.
+ *
+ * @example
+ * const response: MarketplaceResponseMessage = { to: buyer, marketplaceRequestId: "mkt_1", subject: "Re: Summarize", text: "...", usage: { tokensInput: 1200 } };
+ */
+export type MarketplaceResponseMessage = MailMessage & { marketplaceRequestId: string };
+
+/**
+ * The outcome of a marketplace send: the send's result and the marketplace request id it
+ * carried (the one generated, for a request that named none).
+ *
+ * @example
+ * const { marketplaceRequestId, billing } = await mailer.sendMarketplaceRequest(request);
+ */
+export interface MarketplaceSendResult extends SendResult {
+  marketplaceRequestId: string;
 }

@@ -32,8 +32,6 @@ describe("routing", () => {
     ["/public/agents/peer/"],
     ["/public/agents/peer/pricing/extra"],
     ["/directory"],
-    // Routes of later iterations are not served yet.
-    [Routes.getNotifications.path],
   ])("GET %s is 404 not_found", async (path) => {
     const server = await withAgents();
     await expectProblem(await fetch(server.url + path), 404, "not_found");

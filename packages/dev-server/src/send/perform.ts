@@ -2,9 +2,12 @@ import { randomUUID } from "node:crypto";
 import { AgentMailError, type SendResponseSchema } from "@assmbl/core";
 import { composeMime } from "@assmbl/mime";
 import type { z } from "zod";
+import { commitMarketplace, planMarketplace } from "../billing/marketplace.js";
 import { type DevDeliveryReport, deliverMessage } from "../delivery.js";
 import { HttpProblem } from "../http/problem.js";
 import type { DevStore } from "../store.js";
+import { checkRateCaps } from "../trusted-peers/rate-cap.js";
+import { localAgentIds } from "../trusted-peers/recipients.js";
 import type { SendOutbox } from "./outbox.js";
 import { prepareSend, type SendRequestWire } from "./prepare.js";
 import { referenceMime } from "./reference-mime.js";
@@ -37,10 +40,17 @@ export interface SendContext {
  * attachment parts are empty and each recipient's message remembers the objects holding their
  * bytes.
  *
+ * Before anything is delivered, a recipient's rate cap on the sender (a trusted peer's
+ * `rate_cap`) refuses the send with 429 `rate_limited`, and a buyer's marketplace request to a
+ * seller with enabled pricing holds its price (402 `insufficient_funds` when the wallet is
+ * short); a seller's reply with the same `marketplace_request_id` settles it. The answer's
+ * `marketplace` says which (see `planMarketplace`).
+ *
  * @example
  * const response = await performSend({ store, outbox }, "my-agent", request);
  * response.message_id; // "5f0c...@agents.localhost"
- * @throws {AgentMailError} a 4xx refusal (see `prepareSend`; composer refusals keep their code).
+ * @throws {AgentMailError} a 4xx refusal (see `prepareSend`; composer refusals keep their code),
+ * 429 `rate_limited`, 402 `insufficient_funds`.
  */
 export async function performSend(
   context: SendContext,
@@ -75,12 +85,23 @@ export async function performSend(
   }
   // Also the inbox id of the first local recipient's copy (deliverMessage).
   const messageIdWire = messageId.replace(/^<|>$/g, "");
+  const recipients = [...prepared.to, ...prepared.cc, ...prepared.bcc];
+  // From here to the commit nothing awaits: no other request can deliver or move money between
+  // the checks and what they allowed.
+  const reached = localAgentIds(store, recipients);
+  checkRateCaps(store, agentId, reached);
+  const plan = planMarketplace(store, {
+    sender: agentId,
+    requestId: request.marketplace_request_id,
+    usage: request.usage,
+    recipients: reached,
+  });
   const report = deliverMessage(store, {
     via: "api",
     messageId: messageIdWire,
     agentId,
     from: prepared.from.address,
-    recipients: [...prepared.to, ...prepared.cc, ...prepared.bcc],
+    recipients,
     raw,
     options: {
       sender: prepared.from.address,
@@ -89,6 +110,8 @@ export async function performSend(
     },
   });
   const { deliveredTo } = report;
+  store.trustedPeers.recordDelivery(agentId, deliveredTo);
+  const marketplace = commitMarketplace(store, plan);
   const response = {
     message_id: messageIdWire,
     correlation_id: correlationId,
@@ -96,6 +119,7 @@ export async function performSend(
     reservation_key: `rsv_${randomUUID()}`,
     // Address and status only: the other copies' inbox ids are their agents' to read.
     recipients: report.recipients.map(({ address, status }) => ({ address, status })),
+    ...(marketplace === undefined ? {} : { marketplace }),
   };
   context.outbox.add({
     messageId: response.message_id,

@@ -4,6 +4,7 @@ import { type DevDeliveryReport, deliverMessage } from "../delivery.js";
 import { firstMailbox } from "../inbox.js";
 import { addressList, headerFields, headerValues } from "../mime/headers.js";
 import type { DevStore } from "../store.js";
+import { localAgentIds } from "../trusted-peers/recipients.js";
 import type { SesCaller } from "./auth.js";
 import { quote, SesError } from "./errors.js";
 import type { SesApi, SesMessage, SesOutbox } from "./outbox.js";
@@ -48,9 +49,11 @@ export function newSesMessageId(): string {
  * local recipient's inbox: a destination on the server's mail domain whose local part is a known
  * agent. Mail to other domains is kept in the store's outbound list. Nothing is kept when a check
  * fails. The sender (Source, From, Sender, Return-Path) must be the signing agent's own address,
- * so every delivered copy is `SenderVerified`.
+ * so every delivered copy is `SenderVerified`. A recipient's rate cap on the sender (a trusted
+ * peer's `rate_cap`) refuses the whole send with SES's `Throttling`, and nothing is delivered.
+ * SES sends are never metered by the marketplace (direct-SES sends have no billing linkage).
  *
- * @throws {SesError} `messageRejected` (a sender identity that is not the caller's), `messageTooLarge`, `tooManyRecipients`, `invalidParameter` (empty message,
+ * @throws {SesError} `throttling` (a rate cap), `messageRejected` (a sender identity that is not the caller's), `messageTooLarge`, `tooManyRecipients`, `invalidParameter` (empty message,
  * an illegal address, no recipients, no sender).
  */
 export function acceptSend(context: SesContext, send: SesSend): SesMessage {
@@ -90,6 +93,15 @@ export function acceptSend(context: SesContext, send: SesSend): SesMessage {
   const sender = `${send.caller.agent.agentId}@${context.store.mailDomain}`.toLowerCase();
 
   const destinations = unique(mailboxes.map((entry) => entry.address));
+  const senderId = send.caller.agent.agentId;
+  // Checked and counted with no await in between: no other send slips under the cap.
+  const wait = context.store.trustedPeers.retryAfterSeconds(
+    senderId,
+    localAgentIds(context.store, mailboxes),
+  );
+  if (wait !== undefined) {
+    throw new SesError("throttling", `Maximum sending rate exceeded. Retry in ${wait} seconds.`);
+  }
   const receivedAt = new Date();
   const report = deliverMessage(context.store, {
     via: "ses",
@@ -107,6 +119,7 @@ export function acceptSend(context: SesContext, send: SesSend): SesMessage {
     },
   });
   const { deliveredTo } = report;
+  context.store.trustedPeers.recordDelivery(senderId, deliveredTo);
   const message: SesMessage = {
     messageId: send.messageId,
     api: send.api,

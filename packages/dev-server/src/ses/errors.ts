@@ -47,6 +47,9 @@ export const SES_ERRORS = {
     v1: ["RequestEntityTooLarge", 413],
     v2: ["RequestEntityTooLargeException", 413],
   },
+  // SES's answer to a sending rate over the account's limit: the dev server's rate caps of
+  // trusted peers. The AWS SDKs retry both codes as throttling.
+  throttling: { v1: ["Throttling", 400], v2: ["TooManyRequestsException", 429] },
   internalFailure: { v1: ["InternalFailure", 500], v2: ["InternalFailure", 500] },
 } as const satisfies Record<string, Record<SesDialect, readonly [string, number]>>;
 
