@@ -72,6 +72,13 @@ export interface ExampleContext {
   directory: Directory;
   /** An SES client (real: `AWS_REGION` and the default AWS credentials; local: the dev server). */
   readonly ses: SESClient;
+  /**
+   * Example 7's receiver against real services (`AGENTMAIL_WEBHOOK_URL`,
+   * `AGENTMAIL_WEBHOOK_PORT`): the public HTTPS URL the platform POSTs to, and the local port
+   * that URL forwards to (a tunnel or reverse proxy). Absent on the dev server, which delivers
+   * to the receiver's loopback URL.
+   */
+  webhook?: { publicUrl: string; port: number } | undefined;
   /** Tags this run's subjects and ids, so its messages are easy to find in a real inbox. */
   runId: string;
 }

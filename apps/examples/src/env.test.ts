@@ -58,4 +58,22 @@ describe("contextFromEnv", () => {
     expect(await withRegion?.ses.config.region()).toBe("eu-west-1");
     withRegion?.ses.destroy();
   });
+
+  it("reads example 7's public webhook URL and local port, and refuses a port that is not one", async () => {
+    expect((await contextFromEnv(base))?.webhook).toBeUndefined();
+    const url = "https://hooks.example.com/agentmail";
+    expect((await contextFromEnv({ ...base, [ExampleEnv.webhookUrl]: url }))?.webhook).toEqual({
+      publicUrl: url,
+      port: 8787,
+    });
+    const on9000 = await contextFromEnv({
+      ...base,
+      [ExampleEnv.webhookUrl]: url,
+      [ExampleEnv.webhookPort]: "9000",
+    });
+    expect(on9000?.webhook?.port).toBe(9000);
+    await expect(
+      contextFromEnv({ ...base, [ExampleEnv.webhookUrl]: url, [ExampleEnv.webhookPort]: "http" }),
+    ).rejects.toThrow("AGENTMAIL_WEBHOOK_PORT must be a port number (1-65535)");
+  });
 });

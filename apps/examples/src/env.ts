@@ -34,7 +34,13 @@ export const ExampleEnv = {
   /** Example 3 only: an agent registered without an OpenPGP key, and one whose key is revoked. */
   keylessAgentId: "AGENTMAIL_KEYLESS_AGENT_ID",
   revokedAgentId: "AGENTMAIL_REVOKED_AGENT_ID",
+  /** Example 7 only: the public HTTPS URL of its webhook receiver, and the local port it forwards to. */
+  webhookUrl: "AGENTMAIL_WEBHOOK_URL",
+  webhookPort: "AGENTMAIL_WEBHOOK_PORT",
 } as const;
+
+/** Where example 7's receiver listens when `AGENTMAIL_WEBHOOK_PORT` is not set. */
+const DEFAULT_WEBHOOK_PORT = 8787;
 
 const REQUIRED = [
   ExampleEnv.apiBaseUrl,
@@ -93,6 +99,7 @@ export async function contextFromEnv(env: Env = process.env): Promise<ExampleCon
       revoked: optionalAgent(ExampleEnv.revokedAgentId),
     },
     directory: createDirectory({ baseUrl: apiBaseUrl }),
+    webhook: webhookFromEnv(value(ExampleEnv.webhookUrl), value(ExampleEnv.webhookPort)),
     get ses() {
       const region = value(ExampleEnv.awsRegion);
       if (region === undefined) {
@@ -104,4 +111,16 @@ export async function contextFromEnv(env: Env = process.env): Promise<ExampleCon
     },
     runId: newRunId(),
   };
+}
+
+function webhookFromEnv(
+  publicUrl: string | undefined,
+  port: string | undefined,
+): ExampleContext["webhook"] {
+  if (publicUrl === undefined) return undefined;
+  const parsed = port === undefined ? DEFAULT_WEBHOOK_PORT : Number(port);
+  if (!Number.isInteger(parsed) || parsed < 1 || parsed > 65_535) {
+    throw new Error(`${ExampleEnv.webhookPort} must be a port number (1-65535)`);
+  }
+  return { publicUrl, port: parsed };
 }

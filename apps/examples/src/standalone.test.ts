@@ -1,11 +1,24 @@
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { run as plainSes } from "./01-plain-ses.js";
 import { run as requireEncryption } from "./03-require-encryption.js";
 import { run as apiSend } from "./04-api-send.js";
 import { run as receive } from "./06-receive.js";
+import { run as webhookReceiver } from "./07-webhook-receiver.js";
+import { run as marketplace } from "./08-marketplace.js";
 import { startDevPlatform } from "./dev-platform.js";
 import { ExampleEnv } from "./env.js";
 import { runStandalone, shorten } from "./standalone.js";
+
+/** A port free right now (the listener is closed before it is returned). */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
 
 afterEach(() => {
   vi.unstubAllEnvs();
@@ -80,6 +93,66 @@ describe("an example run on its own", () => {
         ),
       ).rejects.toThrow(
         "set AGENTMAIL_RECIPIENT_TOKEN and AGENTMAIL_RECIPIENT_PRIVATE_KEY to read the recipient's inbox",
+      );
+    } finally {
+      await platform.close();
+    }
+  });
+});
+
+describe("examples 7 and 8 through the environment", () => {
+  it("receive on the webhook URL and port the environment names, and settle a marketplace job", async () => {
+    const platform = await startDevPlatform();
+    try {
+      const { server, context, recipientKeys } = platform;
+      const port = await freePort();
+      const env = {
+        [ExampleEnv.apiBaseUrl]: server.url,
+        [ExampleEnv.token]: context.sender.token,
+        [ExampleEnv.mailDomain]: server.mailDomain,
+        [ExampleEnv.agentId]: context.sender.agentId,
+        [ExampleEnv.recipientAgentId]: context.recipient.agentId,
+        [ExampleEnv.recipientToken]: context.recipient.token,
+        [ExampleEnv.recipientPrivateKey]: recipientKeys.privateKeyArmored,
+        // Real services need public HTTPS forwarded to this port; the dev server takes loopback.
+        [ExampleEnv.webhookUrl]: `http://localhost:${port}/hooks/agentmail`,
+        [ExampleEnv.webhookPort]: String(port),
+      };
+
+      const hooked = await runStandalone(webhookReceiver, env);
+      expect(hooked.target).toBe("real services");
+      expect(hooked.facts.webhookUrl).toBe(`http://localhost:${port}/hooks/agentmail`);
+      expect(hooked.facts.message.bodyTextDecrypted).toBe(
+        "Invoice 7 is approved: pay 1,250.00 EUR by Friday.",
+      );
+      expect(server.webhooks.deliveries().map((record) => record.url)).toEqual([
+        `http://localhost:${port}/hooks/agentmail`,
+      ]);
+
+      // A second run: the webhook was removed, so the set-up is a first one again.
+      const again = await runStandalone(webhookReceiver, env);
+      expect(again.facts.secretOnSetUp).toBe(true);
+
+      const job = await runStandalone(marketplace, env);
+      expect(job.facts.response.result.billing).toEqual(
+        expect.objectContaining({ marketplace: { status: "settled", charge: 0.01021 } }),
+      );
+      expect(job.facts.usage.buyer.map((row) => row.kind)).toEqual([
+        "reservation",
+        "charge",
+        "release",
+      ]);
+    } finally {
+      await platform.close();
+    }
+  });
+
+  it("example 7 says which variable it needs against real services without a webhook URL", async () => {
+    const platform = await startDevPlatform();
+    try {
+      const { context } = platform;
+      await expect(webhookReceiver({ ...context, target: "real services" })).rejects.toThrow(
+        "set AGENTMAIL_WEBHOOK_URL: the platform POSTs to a public HTTPS URL",
       );
     } finally {
       await platform.close();

@@ -11,7 +11,7 @@ async function runMain(options: Parameters<typeof main>[0] = {}) {
 }
 
 describe("pnpm demo", () => {
-  it("runs the six examples against the dev server, every check holds, exit code 0", async () => {
+  it("runs the eight examples against the dev server, every check holds, exit code 0", async () => {
     const { code, text } = await runMain();
 
     expect(text).not.toContain("✗");
@@ -23,6 +23,8 @@ describe("pnpm demo", () => {
       "04-api-send.ts",
       "05-html-headers.ts",
       "06-receive.ts",
+      "07-webhook-receiver.ts",
+      "08-marketplace.ts",
     ]) {
       expect(text).toContain(file);
     }
@@ -37,7 +39,19 @@ describe("pnpm demo", () => {
     expect(text).toMatch(/error code\s+peer_missing_openpgp_public_key/);
     expect(text).toContain(`refused: ${DevAgents.revoked}@agents.localhost`);
     expect(text).toMatch(/error code\s+peer_key_revoked/);
-    expect(text).toMatch(/PASS: 6 examples, \d+ checks held, 2 refusals as designed/);
+    // Example 7: the delivery verified, the message it names decrypted.
+    expect(text).toMatch(/✓ verifyWebhookSignature\s+1 of 1 POST\(s\) verified/);
+    expect(text).toMatch(/✓ decrypted body\s+"Invoice 7 is approved: pay 1,250.00 EUR by Friday."/);
+    // Example 8: reserved, then settled at the token price; the rows of the request on both sides.
+    expect(text).toMatch(/✓ request: result.billing\s+reserved/);
+    expect(text).toMatch(/✓ response: result.billing\s+settled, charge 0.01021/);
+    expect(text).toMatch(
+      /✓ buyer's usage rows \(this id\)\s+reservation 0.01, charge 0.01021, release 0/,
+    );
+    expect(text).toMatch(
+      /✓ seller's usage rows \(this id\)\s+earning 0.01021, tokens 1200 in \/ 300 out/,
+    );
+    expect(text).toMatch(/PASS: 8 examples, \d+ checks held, 2 refusals as designed/);
   });
 
   it("reports what the recipient could not read, and exits 1, when its key changed under the sender", async () => {

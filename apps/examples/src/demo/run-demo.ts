@@ -1,10 +1,13 @@
 import { AgentMailError } from "@assmbl/core";
+import { createAgentMailClient } from "@assmbl/transport-api";
 import { run as plainSes } from "../01-plain-ses.js";
 import { run as encryptedSes } from "../02-encrypted-ses.js";
 import { run as requireEncryption } from "../03-require-encryption.js";
 import { run as apiSend } from "../04-api-send.js";
 import { run as htmlHeaders } from "../05-html-headers.js";
 import { run as receive } from "../06-receive.js";
+import { run as webhookReceiver } from "../07-webhook-receiver.js";
+import { run as marketplace } from "../08-marketplace.js";
 import { DevAgents, type DevPlatform, startDevPlatform } from "../dev-platform.js";
 import type { SentMessage } from "../facts.js";
 import {
@@ -15,6 +18,7 @@ import {
   refusalBlock,
   wireShape,
 } from "./checks.js";
+import { marketplaceBlock } from "./marketplace-checks.js";
 import { type InboxReader, inboxReader } from "./observe.js";
 import {
   assembleReport,
@@ -24,6 +28,7 @@ import {
   type ReportBlock,
   type ReportSection,
 } from "./report.js";
+import { webhookBlock } from "./webhook-checks.js";
 
 /**
  * Options of {@link runDemo}.
@@ -56,7 +61,7 @@ const failedBlock = (error: string): ReportBlock => ({
 });
 
 /**
- * Runs the six examples against an in-process dev server with freshly registered agents, then
+ * Runs the eight examples against an in-process dev server with freshly registered agents, then
  * reads the recipient's inbox and checks each message against what its example sent. Never
  * throws for a deviation: the report says what deviated, and `passed` is false.
  *
@@ -88,6 +93,8 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoReport> {
     const ex6: Outcome<Awaited<ReturnType<typeof receive>>> = sent4
       ? await attempt(() => receive(context, { subject: sent4.message.subject }))
       : { ok: false, error: "example 4 sent nothing to read" };
+    const ex7 = await attempt(() => webhookReceiver(context));
+    const ex8 = await attempt(() => marketplace(context));
 
     const read = await inboxReader(context);
     const deliver = (sent: SentMessage) => delivery(platform, read, sent);
@@ -194,12 +201,36 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoReport> {
         ex6.ok && sent4 ? [receiveBlock(ex6.value, sent4)] : [failedBlock(ex6.ok ? "" : ex6.error)],
     });
 
+    sections.push({
+      title: "7. A webhook receiver",
+      file: "07-webhook-receiver.ts",
+      blocks: ex7.ok
+        ? [
+            webhookBlock(ex7.value, {
+              sender: context.sender.address,
+              deliveries: server.webhooks.deliveries(),
+              webhookAfter: await createAgentMailClient({
+                baseUrl: server.url,
+                token: context.recipient.token ?? "",
+              }).getWebhook(),
+            }),
+          ]
+        : [failedBlock(ex7.error)],
+    });
+
+    sections.push({
+      title: "8. A marketplace job: reserved, then settled",
+      file: "08-marketplace.ts",
+      blocks: ex8.ok ? [marketplaceBlock(ex8.value)] : [failedBlock(ex8.error)],
+    });
+
     const preamble = [
       `AgentMail SDK examples against a local dev server at ${server.url} (mail domain ${server.mailDomain})`,
       `  ${DevAgents.sender.padEnd(14)} sends; signs with its key (registered through POST /directory/register)`,
       `  ${DevAgents.recipient.padEnd(14)} receives; reads with its private key (registered likewise)`,
       `  ${DevAgents.keyless.padEnd(14)} registered an identity key but no OpenPGP key`,
       `  ${DevAgents.revoked.padEnd(14)} registered a key, ${DevAgents.sender} cached it, then it was revoked (POST /directory/revoke)`,
+      `  in example 8 ${DevAgents.sender} buys from ${DevAgents.recipient}; every wallet starts at 100.00 USD`,
     ];
     return assembleReport(preamble, sections, performance.now() - started);
   } finally {
