@@ -19,7 +19,8 @@ import {
   wireShape,
 } from "./checks.js";
 import { marketplaceBlock } from "./marketplace-checks.js";
-import { type InboxReader, inboxReader } from "./observe.js";
+import { inboxReader } from "./observe.js";
+import { delivery, idempotencyChecks } from "./platform-checks.js";
 import {
   assembleReport,
   type DemoReport,
@@ -240,50 +241,6 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoReport> {
 
 function withChecks(block: ReportBlock, extra: ReportBlock["checks"]): ReportBlock {
   return { heading: block.heading, checks: [...block.checks, ...extra] };
-}
-
-async function delivery(
-  platform: DevPlatform,
-  read: InboxReader,
-  sent: SentMessage,
-): Promise<Delivery> {
-  const observed = await read(sent.message.subject).catch((error: unknown) => ({
-    error: error instanceof Error ? error.message : String(error),
-  }));
-  return { sent, wire: wireOf(platform, sent.result.messageId), observed };
-}
-
-// How the dev server received a message: its SES endpoint (which API) or POST /send.
-function wireOf(platform: DevPlatform, messageId: string): string | undefined {
-  const bare = messageId.replace(/^<|>$/g, "");
-  const ses = platform.server.ses.messages().find((message) => message.messageId === messageId);
-  if (ses) {
-    const api = {
-      "v1-raw": "SES v1 SendRawEmail",
-      "v1-send": "SES v1 SendEmail",
-      "v2-raw": "SES v2 SendEmail (raw)",
-    };
-    return api[ses.api];
-  }
-  const viaSend = platform.server.sent
-    .messages()
-    .find((message) => message.messageId.replace(/^<|>$/g, "") === bare);
-  return viaSend ? "AgentMail POST /send" : undefined;
-}
-
-function idempotencyChecks(platform: DevPlatform, sent: SentMessage) {
-  if (sent.via === "sendPlainEmail") return [];
-  const key = sent.message.idempotencyKey;
-  const sends = platform.server.sent.messages().filter((message) => message.idempotencyKey === key);
-  return [
-    expectEqual("platform answered with the key", sent.result.idempotencyKey, key),
-    expectEqual(
-      "platform answered correlation id",
-      sent.result.correlationId,
-      sent.message.correlationId,
-    ),
-    expectEqual("sends recorded under the key", sends.length, 1),
-  ];
 }
 
 function expectedRefusals(
