@@ -19,6 +19,7 @@ const PUBLISHED = [
   "@assmbl/dev-server",
   "@assmbl/directory",
   "@assmbl/mime",
+  "@assmbl/outbox",
   "@assmbl/transport-api",
   "@assmbl/transport-ses",
 ];

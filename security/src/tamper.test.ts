@@ -711,7 +711,9 @@ describe("through the platform (fetchMessage)", () => {
       const subject = `Tampered ${++n}`;
       const tagged = c.raw
         .replace(/^Subject: .*$/m, `Subject: ${subject}`)
-        .replace(/^Message-ID: <([^>]*)>/m, `Message-ID: <t${n}.$1>`);
+        .replace(/^Message-ID: <([^>]*)>/m, `Message-ID: <t${n}.$1>`)
+        // The mail processor delivers a repeated idempotency key once: each copy is its own send.
+        .replace(/^(X-AgentMail-Idempotency-Key: )(.*)$/im, `$1$2-t${n}`);
       await ses.send(
         new SendRawEmailCommand({ RawMessage: { Data: new TextEncoder().encode(tagged) } }),
       );

@@ -19,6 +19,7 @@ export const ERROR_CODES = {
   no_recipients: { status: 400, retryable: false },
   too_many_recipients: { status: 400, retryable: false },
   message_too_large: { status: 413, retryable: false },
+  job_too_large: { status: 413, retryable: false }, // an outbox job past its size cap: upload attachments first
   // The message goes out as several copies (Bcc recipients of an encrypted message each get their
   // own): mailer.prepare() cannot return one prepared message for it; prepareCopies() can.
   multiple_copies: { status: 400, retryable: false },

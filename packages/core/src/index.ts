@@ -100,6 +100,12 @@ export {
   isValidatedPrepared,
   validatePreparedMessage,
 } from "./prepared-message.js";
+export {
+  type LocalRateLimiterOptions,
+  localRateLimiter,
+  type RateLimiter,
+  type RateLimiterAcquireOptions,
+} from "./rate-limiter.js";
 export { type ReadBodyOptions, readBodyCapped, readTextCapped } from "./read-body.js";
 export { redact, redactValue } from "./redact.js";
 export {

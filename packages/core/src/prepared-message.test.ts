@@ -150,6 +150,11 @@ describe("validatePreparedMessage refuses", () => {
       (m) => ({ ...m, headers: { ...m.headers, "X-Run": "1\r\nBcc: v@x.example" } }),
     ],
     [
+      "usage without a marketplace request id (it would settle nothing)",
+      "invalid_message",
+      (m) => ({ ...m, usage: { tokens_input: 5 } }),
+    ],
+    [
       "an injected correlation id",
       "header_injection",
       (m) => ({ ...m, correlationId: "c\nBcc: v@x.example" }),

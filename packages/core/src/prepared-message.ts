@@ -6,6 +6,7 @@
 import { z } from "zod";
 import { isReadableStream } from "./bytes.js";
 import { guardCiphertext } from "./ciphertext-guard.js";
+import { AgentMailError } from "./errors.js";
 import { CustomUnitsSchema } from "./mailer/schemas.js";
 import { checkAttachments, checkBody, checkHeaders } from "./prepared-checks.js";
 import { SendUsageSchema } from "./schemas/billing.js";
@@ -139,6 +140,13 @@ function validate(message: unknown, options: { ciphertextChecked: boolean }): Pr
     "prepared message",
     "invalid_message",
   ) as PreparedMessage;
+  if (copy.usage !== undefined && copy.marketplaceRequestId === undefined) {
+    // Usage settles a marketplace request; without one it bills nothing and would be lost.
+    throw new AgentMailError({
+      code: "invalid_message",
+      message: "prepared message: usage needs a marketplaceRequestId (it settles that request)",
+    });
+  }
   checkHeaders(copy);
   checkBody(copy, options.ciphertextChecked);
   checkAttachments(copy);

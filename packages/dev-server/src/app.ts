@@ -42,7 +42,10 @@ export interface DevAppOptions {
    * to cut), a dropped response makes `app.request()` reject.
    */
   faults?: FaultInjector;
-  /** Told where each message `POST /send` or the SES endpoint accepted went. */
+  /**
+   * Told where each message `POST /send` or the SES endpoint accepted went, after it was
+   * delivered. What it throws is logged (its name only) and changes nothing of the answer.
+   */
   onDelivery?: ((report: DevDeliveryReport) => void) | undefined;
   /**
    * The agents' webhook settings and the deliverer that POSTs `mail.received` events; fresh ones
@@ -81,11 +84,14 @@ export function createDevApp(store: DevStore, options: DevAppOptions = {}): Hono
   // The web inbox learns of each delivery (its transport, and when to refresh open pages).
   const feed = new WebInboxFeed();
   const webhooks = options.webhooks ?? createWebhooks(store, options.webhookRetry);
+  // Told after the send committed (delivered, money moved): a listener that throws must not turn
+  // it into a 500, which would also free the idempotency key for a second copy.
   const onDelivery = (report: DevDeliveryReport) => {
-    feed.record(report);
+    notify("the web inbox", () => feed.record(report));
     // Queues in the background; never throws.
     webhooks.deliverer.onDelivery(report);
-    options.onDelivery?.(report);
+    const listener = options.onDelivery;
+    if (listener) notify("onDelivery", () => listener(report));
   };
   const routes: DevRoute[] = [
     ...directoryRoutes(store),
@@ -170,6 +176,19 @@ export function createWebhooks(
     ...(retry === undefined ? {} : { retry }),
   });
   return { settings, deliverer };
+}
+
+/**
+ * Runs a delivery listener, logging what it throws by its name only: the error's message may
+ * quote the mail.
+ */
+function notify(listener: string, run: () => void): void {
+  try {
+    run();
+  } catch (error) {
+    const name = error instanceof Error ? error.name : typeof error;
+    console.error(`[agentmail-dev] ${listener} listener threw (${name}); the send stands`);
+  }
 }
 
 /** The path as the client sent it (percent-encoded), without the query. */

@@ -90,6 +90,24 @@ describe("agentmail-dev", () => {
     }
   });
 
+  it("takes --ses-max-send-rate: the SES endpoint enforces and reports it", async () => {
+    const { server } = await run(["--port", "0", "--agent", "me", "--ses-max-send-rate", "3"]);
+    try {
+      if (!server) throw new Error("no server");
+      expect(server.ses.sendRate).toMatchObject({ enforced: true, maxSendRate: 3 });
+      expect(server.ses.sendQuota().maxSendRate).toBe(3);
+    } finally {
+      await server?.stop();
+    }
+    const { server: unlimited } = await run(["--port", "0"]);
+    try {
+      expect(unlimited?.ses.sendRate).toMatchObject({ enforced: false, maxSendRate: 14 });
+    } finally {
+      await unlimited?.stop();
+    }
+    expect(USAGE).toContain("--ses-max-send-rate <n>");
+  });
+
   it("prints help and starts nothing", async () => {
     const { server, lines } = await run(["--help"]);
     expect(server).toBeUndefined();
@@ -111,6 +129,10 @@ describe("agentmail-dev", () => {
     [["--port", "0", "--latency-ms", "1.5"], /--latency-ms must be a whole number/],
     [["--port", "0", "--latency-ms", "999999999"], /faults\.latencyMs/],
     [["--port", "0", "--attachment-processing-ms", "soon"], /--attachment-processing-ms must be/],
+    [["--port", "0", "--ses-max-send-rate", "0"], /--ses-max-send-rate must be a whole number/],
+    [["--port", "0", "--ses-max-send-rate", "2.5"], /--ses-max-send-rate must be a whole number/],
+    [["--port", "0", "--ses-max-send-rate", "100001"], /from 1 to 100000/],
+    [["--port", "0", "--ses-max-send-rate"], /argument missing|requires a value|expects/i],
     [["--port", "0", "--with-keys"], /--with-keys needs at least one --agent/],
     [
       ["--port", "0", "--agent", "a", "--keys-dir", "/tmp"],

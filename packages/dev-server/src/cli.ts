@@ -10,6 +10,7 @@ import {
   type SeedAgent,
 } from "./options.js";
 import { type DevServer, startDevServer } from "./server.js";
+import { MAX_SES_MAX_SEND_RATE } from "./ses/send-rate.js";
 import { webInboxUrl } from "./web-inbox/auth.js";
 
 /**
@@ -47,6 +48,9 @@ Options:
   --keys-dir <dir>                where --with-keys writes (default: a new folder in the temp dir)
   -q, --quiet                     no line per request or delivery
   --attachment-processing-ms <n>  attachments report "pending" this long after delivery (default 0)
+  --ses-max-send-rate <n>         the SES endpoint answers Throttling "Maximum sending rate exceeded."
+                                  past n sends in any second (all agents together); GetSendQuota
+                                  and GetAccount report n (default: no limit, 14 reported)
   --latency-ms <n>                delay every API request by n milliseconds
   --fail-rate <0..1>              share of API requests answered 503 (nothing done)
   --rate-limit-rate <0..1>        share of API requests answered 429 (nothing done)
@@ -83,6 +87,7 @@ export async function runCli(
     "mail-domain"?: string;
     agent?: string[];
     "attachment-processing-ms"?: string;
+    "ses-max-send-rate"?: string;
     "latency-ms"?: string;
     "fail-rate"?: string;
     "rate-limit-rate"?: string;
@@ -103,6 +108,7 @@ export async function runCli(
         "mail-domain": { type: "string" },
         agent: { type: "string", multiple: true },
         "attachment-processing-ms": { type: "string" },
+        "ses-max-send-rate": { type: "string" },
         "latency-ms": { type: "string" },
         "fail-rate": { type: "string" },
         "rate-limit-rate": { type: "string" },
@@ -126,6 +132,7 @@ export async function runCli(
     ...(values["mail-domain"] === undefined ? {} : { mailDomain: values["mail-domain"] }),
     agents: (values.agent ?? []).map(parseAgent),
     ...optional("attachmentProcessingMs", milliseconds("attachment-processing-ms", values)),
+    ...optional("sesMaxSendRate", sendRate(values)),
     faults: {
       ...optional("latencyMs", milliseconds("latency-ms", values)),
       ...optional("failRate", rate("fail-rate", values)),
@@ -197,6 +204,18 @@ function milliseconds(flag: string, values: Record<string, unknown>): number | u
     throw invalid(`--${flag} must be a whole number of milliseconds, not ${JSON.stringify(value)}`);
   }
   return Number(value);
+}
+
+function sendRate(values: Record<string, unknown>): number | undefined {
+  const value = values["ses-max-send-rate"];
+  if (value === undefined) return undefined;
+  const number = typeof value === "string" && /^\d{1,6}$/.test(value) ? Number(value) : Number.NaN;
+  if (!(number >= 1 && number <= MAX_SES_MAX_SEND_RATE)) {
+    throw invalid(
+      `--ses-max-send-rate must be a whole number of sends per second from 1 to ${MAX_SES_MAX_SEND_RATE}, not ${JSON.stringify(value)}`,
+    );
+  }
+  return number;
 }
 
 function rate(flag: string, values: Record<string, unknown>): number | undefined {

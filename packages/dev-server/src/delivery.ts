@@ -1,5 +1,6 @@
 import type { Mailbox } from "@assmbl/core";
 import type { DeliverOptions } from "./inbox.js";
+import { idempotencyKeyOf, mailIdempotency } from "./mail-idempotency.js";
 import { decodeEncodedWords, headerFields, headerValues } from "./mime/headers.js";
 import type { DevSendVia } from "./outbound.js";
 import type { DevStore } from "./store.js";
@@ -32,6 +33,12 @@ export interface DevDeliveryReport {
   recipients: { address: string; status: DevRecipientStatus; messageId?: string }[];
   /** The agents (ids) whose inbox received a copy, each once. */
   deliveredTo: string[];
+  /**
+   * The agents (ids) not delivered to because they already have this sender's message with the
+   * same `X-AgentMail-Idempotency-Key` (their `recipients` entry is `delivered`, with the id of
+   * that earlier copy); absent when none.
+   */
+  duplicates?: string[];
 }
 
 /** A message to deliver, as `POST /send` or the SES endpoint accepted it. */
@@ -60,6 +67,12 @@ export interface DeliveryInput {
  * report gives per recipient (for the dev server's own log and tests: the `/send` answer
  * leaves them out, as they are the recipients' to read).
  *
+ * Idempotency (the platform's mail processor: "records the key and skips re-notification for
+ * duplicates"): a message whose `X-AgentMail-Idempotency-Key` its sender used before (through
+ * `/send` or SES alike, within `MAIL_IDEMPOTENCY_LIMITS`) is not delivered again to an agent
+ * that has its copy; the report names that copy. Mail to other domains is still recorded: SES,
+ * not the mail processor, would send it again.
+ *
  * @example
  * const report = deliverMessage(store, { via: "api", messageId, agentId: "my-agent",
  *   from: "my-agent@agents.localhost", recipients: [parseAddress("x@agents.example.com")], raw, options: {} });
@@ -68,6 +81,11 @@ export interface DeliveryInput {
 export function deliverMessage(store: DevStore, input: DeliveryInput): DevDeliveryReport {
   const recipients: DevDeliveryReport["recipients"] = [];
   const deliveredTo: string[] = [];
+  const duplicates: string[] = [];
+  const idempotencyKey = idempotencyKeyOf(input.raw);
+  const ledger = idempotencyKey === undefined ? undefined : mailIdempotency(store);
+  const earlier =
+    idempotencyKey === undefined ? undefined : ledger?.copies(input.agentId, idempotencyKey);
   // The inbox id of each agent's copy, by agent id: an agent reached by two addresses has one.
   const inboxIds = new Map<string, string>();
   const seen = new Set<string>();
@@ -85,14 +103,23 @@ export function deliverMessage(store: DevStore, input: DeliveryInput): DevDelive
       continue;
     }
     let inboxId = inboxIds.get(agent.agentId);
-    if (inboxId === undefined) {
-      const first = inboxIds.size === 0;
+    const copy = earlier?.get(agent.agentId);
+    if (inboxId === undefined && copy !== undefined) {
+      inboxId = copy;
+      inboxIds.set(agent.agentId, inboxId);
+      duplicates.push(agent.agentId);
+    } else if (inboxId === undefined) {
+      // The first copy this send delivers has the id the send answered.
+      const first = deliveredTo.length === 0;
       inboxId = store.deliver(agent.agentId, input.raw, {
         ...input.options,
         ...(first ? { id: input.messageId } : {}),
       }).id;
       inboxIds.set(agent.agentId, inboxId);
       deliveredTo.push(agent.agentId);
+      if (idempotencyKey !== undefined) {
+        ledger?.record(input.agentId, idempotencyKey, agent.agentId, inboxId);
+      }
     }
     recipients.push({ address: entry.address, status: "delivered", messageId: inboxId });
   }
@@ -116,5 +143,6 @@ export function deliverMessage(store: DevStore, input: DeliveryInput): DevDelive
     agentId: input.agentId,
     recipients,
     deliveredTo,
+    ...(duplicates.length > 0 ? { duplicates } : {}),
   };
 }

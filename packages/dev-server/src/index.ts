@@ -12,6 +12,7 @@ export type {
   StoredInboxMessage,
 } from "./inbox.js";
 export type { DevInboxPage, InboxQuery } from "./inbox-page.js";
+export { MAIL_IDEMPOTENCY_LIMITS } from "./mail-idempotency.js";
 export type { DevPricing, DevServerOptions, SeedAgent } from "./options.js";
 export { type DevOutboundMessage, type DevSendVia, OutboundLog } from "./outbound.js";
 export { RequestLog, type RequestLogEntry, type RequestLogFilter } from "./request-log.js";
@@ -21,7 +22,15 @@ export type { SendResponseWire } from "./send/perform.js";
 export type { SendRequestWire } from "./send/prepare.js";
 export { type DevServer, startDevServer } from "./server.js";
 export type { DevSesCredentials } from "./ses/credentials.js";
-export { SES_SEND_QUOTA, type SesApi, type SesMessage, SesOutbox } from "./ses/outbox.js";
+export {
+  SES_SEND_QUOTA,
+  type SesApi,
+  type SesMessage,
+  SesOutbox,
+  type SesOutboxOptions,
+  type SesSendQuota,
+} from "./ses/outbox.js";
+export type { SesSendRate } from "./ses/send-rate.js";
 export {
   type DevObjectInput,
   type DevObjectKind,

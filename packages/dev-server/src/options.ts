@@ -11,6 +11,7 @@ import type { DevDeliveryReport } from "./delivery.js";
 import { type DevFaults, DevFaultsSchema } from "./faults.js";
 import type { RequestLogEntry } from "./request-log.js";
 import { sesAccessKeyIdSchema, sesSecretAccessKeySchema } from "./ses/credentials.js";
+import { MAX_SES_MAX_SEND_RATE } from "./ses/send-rate.js";
 
 /**
  * What `GET /public/agents/{agent_id}/pricing` answers for an agent, in wire form (snake_case);
@@ -97,6 +98,16 @@ export interface DevServerOptions {
    */
   now?: (() => number) | undefined;
   /**
+   * The SES account's sending rate: past this many accepted SES sends in any one second (a
+   * sliding window on the server's clock `now`, all agents together, as SES counts per account
+   * and region; one per call, whatever its recipients), the SES endpoint answers SES's
+   * `Throttling` (v1) / `TooManyRequestsException` (v2) "Maximum sending rate exceeded." and
+   * delivers nothing. `GetSendQuota` and `GetAccount` report it as `MaxSendRate`. Whole number,
+   * 1 to 100000; default none (nothing throttled, `MaxSendRate` 14 reported). `/send` is not
+   * counted.
+   */
+  sesMaxSendRate?: number | undefined;
+  /**
    * How webhook deliveries are retried: `attempts` in all (default 6) and the first delay
    * (`baseDelayMs`, default 1000), doubling after each failure. Tests set a small delay.
    */
@@ -178,6 +189,7 @@ export const DevServerOptionsSchema = z.strictObject({
       error: "expected a function returning epoch milliseconds",
     })
     .optional(),
+  sesMaxSendRate: z.int().min(1).max(MAX_SES_MAX_SEND_RATE).optional(),
   webhookRetry: z
     .strictObject({
       attempts: z.int().min(1).max(20),

@@ -80,8 +80,10 @@ export interface DevServer {
  * Starts a local AgentMail platform on a loopback port: the directory API (`/public/agents/...`,
  * `/directory/register`, `/directory/revoke`) with the given agents seeded; `/send`, presigned
  * attachment uploads and downloads, the inbox and message routes; and an SES-compatible endpoint
- * (v1 `SendRawEmail`, `SendEmail`, `GetSendQuota`; v2 `SendEmail` with raw content) that keeps
- * each message byte for byte. Mail from either is delivered to the inboxes of local agents.
+ * (v1 `SendRawEmail`, `SendEmail`, `GetSendQuota`; v2 `SendEmail` with raw content, `GetAccount`)
+ * that keeps each message byte for byte, throttling past `sesMaxSendRate` sends a second when
+ * given. Mail from either is delivered to the inboxes of local agents, a repeated
+ * `X-AgentMail-Idempotency-Key` of one sender once.
  * `faults` makes chosen requests slow, fail, rate-limited or answered with a cut connection.
  *
  * @example
@@ -110,7 +112,8 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     agents[agent.agentId] = { token: agent.token, ses: agent.ses };
   }
   const requests = new RequestLog(parsed.onRequest);
-  const ses = new SesOutbox();
+  // The account's sending rate counts on the server's clock, as the trusted peers' caps do.
+  const ses = new SesOutbox({ maxSendRate: parsed.sesMaxSendRate, now: store.now });
   const sent = new SendOutbox();
   const faults = new FaultInjector(parsed.faults ?? {});
   const webhooks = createWebhooks(store, parsed.webhookRetry);

@@ -120,6 +120,21 @@ describe("the workspace package graph", () => {
     }
   });
 
+  it("BullMQ and ioredis come only with @assmbl/outbox: no other published package installs them", () => {
+    const outbox = published.find(([, manifest]) => manifest.name === "@assmbl/outbox");
+    expect(Object.keys(outbox?.[1].dependencies ?? {})).toEqual(
+      expect.arrayContaining(["bullmq", "ioredis", "rate-limiter-flexible"]),
+    );
+    for (const [, manifest] of published) {
+      if (manifest.name === "@assmbl/outbox") continue;
+      const runtime = { ...manifest.dependencies, ...manifest.peerDependencies };
+      const redisLibraries = Object.keys(runtime).filter((name) =>
+        ["bullmq", "ioredis", "rate-limiter-flexible"].includes(name),
+      );
+      expect(redisLibraries, manifest.name).toEqual([]);
+    }
+  });
+
   it("has no turbo.json override reaching into another package's sources", async () => {
     for (const folder of manifests.keys()) {
       const text = await readFile(join(folder, "turbo.json"), "utf8").catch(() => "");

@@ -168,7 +168,16 @@ export async function requestInboundDownloadUrl(
     what,
     signal,
   });
-  return new URL(body.url, `${http.baseUrl}/`).toString();
+  const url = new URL(body.url, `${http.baseUrl}/`);
+  // Fetched here or handed to the caller, who will fetch or show it: http(s) only, never
+  // javascript:, data: or file:.
+  if (url.protocol !== "https:" && url.protocol !== "http:") {
+    throw new AgentMailError({
+      code: "invalid_response",
+      message: `${what}: the download URL is not http(s) (${url.protocol})`,
+    });
+  }
+  return url.toString();
 }
 
 function timeoutError(): DOMException {

@@ -13,6 +13,7 @@ import {
 } from "@assmbl/core";
 import ky, { type KyInstance, NetworkError } from "ky";
 import type { z } from "zod";
+import { isApiNotFound } from "./api-not-found.js";
 import {
   type Answerer,
   type ErrorHints,
@@ -35,7 +36,8 @@ export interface ApiCall<S extends z.ZodType> {
   signal?: AbortSignal | undefined;
   /**
    * A retry that finds the resource gone after an ambiguous failure of any earlier attempt (that
-   * attempt may have done the work) succeeds: what makes a retried DELETE idempotent.
+   * attempt may have done the work) succeeds, when the 404 is the API's own `not_found` (a
+   * proxy's 404 page says nothing about the resource): what makes a retried DELETE idempotent.
    */
   goneAfterAmbiguousIsSuccess?: boolean;
   /** Sentences appended to the message of an API error with that code. */
@@ -185,9 +187,17 @@ export function createApiHttp(
             );
             // Any earlier ambiguous attempt counts, not only the last one: a dropped answer, then
             // a 503, then a 404 still means the first attempt deleted it.
+            // Only the API's own not_found says the resource is gone: a proxy's 404 page says
+            // nothing about it.
             if (response.status === 404 && call.goneAfterAmbiguousIsSuccess && earlierAmbiguous) {
-              await response.body?.cancel();
-              return { body: undefined as z.output<S>, headers: response.headers };
+              const failure = await http
+                .fail(response, call.what, "api", call.hints, signal)
+                .catch((thrown: unknown) => thrown);
+              const error = failure instanceof AttemptError ? failure.failure.error : failure;
+              if (isApiNotFound(error)) {
+                return { body: undefined as z.output<S>, headers: response.headers };
+              }
+              throw failure;
             }
             if (!response.ok)
               return await http.fail(response, call.what, "api", call.hints, signal);

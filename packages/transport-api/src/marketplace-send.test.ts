@@ -97,9 +97,22 @@ it("sends the seller's response with the id and its usage in the wire spelling",
 
 it("puts usage on a plain send's /send body too, and null when there is none", async () => {
   const mailer = platform.mailer();
-  await mailer.send({ to: RECEIVER, subject: "usage on send", text: "t", usage: { computeMs: 7 } });
+  const marketplaceRequestId = "mkt_plain-send";
+  await mailer.send({
+    to: RECEIVER,
+    subject: "usage on send",
+    text: "t",
+    marketplaceRequestId,
+    usage: { computeMs: 7 },
+  });
   expect(lastSent()?.request.usage).toEqual({ compute_ms: 7 });
-  expect(lastSent()?.request.marketplace_request_id).toBeNull();
+  expect(lastSent()?.request.marketplace_request_id).toBe(marketplaceRequestId);
+  // Usage settles a marketplace request: without one it is refused before /send.
+  const sentBefore = platform.server.sent.messages().length;
+  await expect(
+    mailer.send({ to: RECEIVER, subject: "usage alone", text: "t", usage: { computeMs: 7 } }),
+  ).rejects.toMatchObject({ code: "invalid_message", outcome: "not_sent" });
+  expect(platform.server.sent.messages()).toHaveLength(sentBefore);
   const plain = await mailer.send({ to: RECEIVER, subject: "no usage", text: "t" });
   expect(lastSent()?.request.usage).toBeNull();
   // Metered like every /send, with nothing marketplace about it.

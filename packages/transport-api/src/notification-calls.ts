@@ -6,6 +6,7 @@ import {
   type NotificationRule as WireRule,
   type NotificationRuleInput as WireRuleInput,
 } from "@assmbl/core";
+import { cleanText } from "@assmbl/mime/read";
 import { z } from "zod";
 import { signalOf } from "./call-options.js";
 import type { AgentMailClient } from "./client.js";
@@ -128,8 +129,10 @@ function fromWireRule(rule: WireRule): NotificationRule {
   if (f.trust_tiers !== undefined) filtersOut.trustTiers = [...f.trust_tiers];
   const { webhook, email } = rule.channels;
   return {
+    // The id is checked by the wire schema (no control characters: cleaning would make it another
+    // id); the name is display text, cleaned as getMessage cleans a subject.
     id: rule.id,
-    name: rule.name,
+    name: cleanText(rule.name),
     enabled: rule.enabled,
     filters: filtersOut,
     channels: {

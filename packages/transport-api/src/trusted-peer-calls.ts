@@ -74,7 +74,7 @@ function toTrustedPeer(wire: WireTrustedPeer): TrustedPeer {
 /**
  * The trusted-peer calls of the client (see `AgentMailClient`). PUT and DELETE are idempotent:
  * retried like the client's other calls; a DELETE retried after a lost answer that finds the peer
- * gone succeeds.
+ * gone (the API's own 404, not a proxy's) succeeds.
  *
  * @internal
  * @example
@@ -125,12 +125,13 @@ export function trustedPeerCalls(
       const what = "deleteTrustedPeer";
       const signal = signalOf(callOptions, what);
       const peer = peerAgentIdOf(peerAgentId);
+      // Gone after an attempt that may have deleted it (and the API's own 404) is done.
       await http.call({
         route: Routes.deleteTrustedPeer,
         params: { peer_agent_id: peer },
         what: `${what}(${peer})`,
-        goneAfterAmbiguousIsSuccess: true,
         signal,
+        goneAfterAmbiguousIsSuccess: true,
       });
     },
   };

@@ -1,12 +1,12 @@
 import {
   AgentMailError,
-  ErrorBodySchema,
   PutWebhookRequestSchema,
   parseInput,
   Routes,
   WebhookConfigSchema,
 } from "@assmbl/core";
 import { z } from "zod";
+import { isApiNotFound } from "./api-not-found.js";
 import { observeAttempts } from "./attempt-observer.js";
 import { signalOf } from "./call-options.js";
 import type { AgentMailClient } from "./client.js";
@@ -61,6 +61,22 @@ function toSettings(wire: z.output<typeof WebhookConfigSchema>): WebhookSettings
   };
 }
 
+/**
+ * The answer to a rotation: it must carry the new secret. A 2xx without one leaves a webhook
+ * whose secret nobody knows (the old one no longer works): that is a broken answer, not a
+ * success.
+ */
+function withSecret(
+  wire: z.output<typeof WebhookConfigSchema>,
+  what: string,
+): z.output<typeof WebhookConfigSchema> {
+  if (wire.signing_secret !== undefined) return wire;
+  throw new AgentMailError({
+    code: "invalid_response",
+    message: `${what}: the server rotated the signing secret (rotate_secret: true) but its answer carries none; call putWebhook with rotateSecret: true again`,
+  });
+}
+
 /** The error that ends a putWebhook, with what an earlier lost answer means for the secret. */
 function lostSecretNote(error: unknown, history: AttemptHistory): unknown {
   if (history.ambiguous === undefined || !AgentMailError.is(error)) return error;
@@ -85,7 +101,15 @@ function lostSecretNote(error: unknown, history: AttemptHistory): unknown {
  * are re-signed on their next attempt). A set-up without `rotateSecret` whose retry follows an
  * attempt that may have succeeded (a lost answer) and comes back without a secret may have lost a
  * first set-up's secret: the client then rotates once (`rotate_secret: true`) and returns that
- * secret, so the caller is never left with a webhook whose secret nobody knows.
+ * secret, so the caller is never left with a webhook whose secret nobody knows. The client cannot
+ * tell a first set-up from an update of the URL, so a lost answer to an update rotates too. A
+ * 2xx answer to a rotation without `signing_secret` is `invalid_response`.
+ *
+ * The stale-secret race: an attempt that timed out on the client's side may still be completed by
+ * the server after its retry. When both were rotations, the secret returned (the retry's) is
+ * superseded by the late one, which nobody saw: deliveries then fail verification. A timeout
+ * shorter than the server's worst answer time makes this possible; if verification starts
+ * failing after a rotation, rotate again (with nothing else changing the webhook meanwhile).
  *
  * @internal
  * @example
@@ -115,7 +139,8 @@ export function webhookCalls(
         signal,
         finalize: lostSecretNote,
       });
-      if (body.signing_secret !== undefined || json.rotate_secret) return toSettings(body);
+      if (json.rotate_secret) return toSettings(withSecret(body, what));
+      if (body.signing_secret !== undefined) return toSettings(body);
       if (!observer.earlierMayHaveWorked()) return toSettings(body);
       const rotated = await http.call({
         route: Routes.putWebhook,
@@ -125,7 +150,7 @@ export function webhookCalls(
         signal,
         finalize: lostSecretNote,
       });
-      return toSettings(rotated.body);
+      return toSettings(withSecret(rotated.body, what));
     },
     async getWebhook(callOptions) {
       const what = "getWebhook";
@@ -139,13 +164,15 @@ export function webhookCalls(
         });
         return { url: body.url, enabled: body.enabled };
       } catch (error) {
-        if (isNoWebhook(error)) return null;
+        // The API's own 404 only: a proxy's page says nothing about the webhook.
+        if (isApiNotFound(error)) return null;
         throw error;
       }
     },
     async deleteWebhook(callOptions) {
       const what = "deleteWebhook";
       const signal = signalOf(callOptions, what);
+      // Gone after an attempt that may have deleted it (and the API's own 404) is done.
       await http.call({
         route: Routes.deleteWebhook,
         what,
@@ -154,15 +181,4 @@ export function webhookCalls(
       });
     },
   };
-}
-
-/**
- * The API's own "no webhook" answer: a 404 whose body is an API error `not_found`. A 404 without
- * that body (a proxy's page, a base URL that misses the API) stays an error: it says nothing
- * about the webhook.
- */
-function isNoWebhook(error: unknown): boolean {
-  if (!AgentMailError.is(error, "not_found") || error.status !== 404) return false;
-  const body = ErrorBodySchema.safeParse(error.body);
-  return body.success && body.data.error === "not_found";
 }

@@ -1,6 +1,7 @@
 import {
   AgentMailError,
   AttemptError,
+  type RateLimiter,
   type RetryClassification,
   type RetryFailure,
   type Runtime,
@@ -9,7 +10,7 @@ import {
 import { SESClient } from "@aws-sdk/client-ses";
 import { capResponse, SES_RESPONSE_BYTES } from "./capped-response.js";
 import { classifySesError } from "./errors.js";
-import type { TokenBucket } from "./retry.js";
+import { acquireBeforeAttempt, LimiterWaitAborted, limiterWaitAbortedError } from "./rate-limit.js";
 import { sendOnceUnlessRefused, unshield } from "./send-once.js";
 
 /**
@@ -75,7 +76,8 @@ export interface RetryPlan {
   /** Also retry failures after which the message may have been sent (duplicates possible). */
   retryAmbiguous: boolean;
   runtime: Runtime;
-  bucket?: TokenBucket | undefined;
+  /** Acquired before every attempt, retries included (SES counts each request). */
+  rateLimiter?: RateLimiter | undefined;
   signal?: AbortSignal | undefined;
   /** Per attempt: from the request's start to the last byte of SES's answer (ms). */
   timeoutMs: number;
@@ -107,7 +109,9 @@ export function sesRetryOn(retryAmbiguous: boolean): RetryClassification {
 type SesFailure = RetryFailure<AgentMailError>;
 
 /**
- * Sends one SES command with core's retry engine: waits for the rate limiter before each attempt,
+ * Sends one SES command with core's retry engine: waits for the rate limiter before each attempt
+ * (retries included; an abort during that wait is `aborted` with `not_sent`, or `unknown` after an
+ * earlier attempt that may have reached SES),
  * calls `client.send`, retries throttling and failures that provably sent nothing with core's
  * full-jitter backoff (200 ms doubling to 5 s; see {@link sesRetryOn}), and maps every failure to
  * an `AgentMailError` (see `classifySesError`) that says what the send did (`outcome`). The
@@ -144,7 +148,12 @@ export async function sendWithRetries<T>(
   // The unchecked door: the plan comes from options the transport's schema checked, and the
   // check would cost every send ~3 µs (packages/core/bench/retry-validation.mjs).
   return runRetries<T, SesFailure>(
-    async ({ attempt }) => {
+    async ({ attempt, earlierAmbiguous }) => {
+      // Inside the attempt, not the engine's `pace`: a limiter's wait is asynchronous (a shared
+      // store decides it). An abort here is told apart from one in flight by its type.
+      if (plan.rateLimiter) {
+        await acquireBeforeAttempt(plan.rateLimiter, signal, earlierAmbiguous, operation);
+      }
       const deadline = attemptDeadline(signal, plan.timeoutMs, operation);
       current = deadline.signal;
       try {
@@ -173,16 +182,17 @@ export async function sendWithRetries<T>(
       },
       runtime: plan.runtime,
       signal,
-      pace: plan.bucket ? () => plan.bucket?.reserve() ?? 0 : undefined,
       aborted: (fired, inFlight, thrown) =>
-        inFlight
-          ? new AgentMailError({
-              code: "aborted",
-              message: `SES ${operation} was aborted while the request was in flight; the message may have been sent`,
-              outcome: "unknown",
-              cause: unshield(thrown),
-            })
-          : abortedBeforeSending(fired),
+        thrown instanceof LimiterWaitAborted
+          ? limiterWaitAbortedError(thrown, operation)
+          : inFlight
+            ? new AgentMailError({
+                code: "aborted",
+                message: `SES ${operation} was aborted while the request was in flight; the message may have been sent`,
+                outcome: "unknown",
+                cause: unshield(thrown),
+              })
+            : abortedBeforeSending(fired),
       finalize: (error, history) =>
         // An abort mid-request says so itself; everything else is settled over every attempt.
         history.abortedInFlight

@@ -7,6 +7,7 @@ import {
   type MailTransport,
   type PreparedMessage,
   parseInput,
+  type RateLimiter,
   type TransportResult,
 } from "@assmbl/core";
 import { renderMessage } from "@assmbl/mime";
@@ -14,7 +15,8 @@ import { SendRawEmailCommand } from "@aws-sdk/client-ses";
 import { z } from "zod";
 import { unmetered } from "./billing.js";
 import { type Envelope, envelope } from "./envelope.js";
-import { type Runtime, realRuntime, TokenBucket } from "./retry.js";
+import { isRateLimiterLike, limiterFrom } from "./rate-limit.js";
+import { type Runtime, realRuntime } from "./retry.js";
 import {
   DEFAULT_SES_TIMEOUT_MS,
   isClientLike,
@@ -29,6 +31,9 @@ import {
  *
  * @example
  * const options: SesTransportOptions = { client: new SESClient({ region: "us-east-1", maxAttempts: 1 }), maxSendRate: 14 };
+ * @example
+ * // One budget for several transports (or, with a shared store, several processes):
+ * const shared: SesTransportOptions = { client, rateLimiter: localRateLimiter({ maxPerSecond: 14 }) };
  */
 export interface SesTransportOptions {
   /**
@@ -45,7 +50,19 @@ export interface SesTransportOptions {
    * `FromEmailAddressIdentityArn`.
    */
   sourceArn?: string | undefined;
-  /** Messages per second this transport sends at most (a token bucket with a burst of one second). */
+  /**
+   * The send budget: a core `RateLimiter` that every SES request of this transport (retries
+   * included) acquires from first. Share one between transports to keep them all within one
+   * budget: `localRateLimiter` of `@assmbl/core` for one process, `redisRateLimiter` of
+   * `@assmbl/outbox` for several (an SES account's `MaxSendRate` is per account and region, not
+   * per process). Not with `maxSendRate`.
+   */
+  rateLimiter?: RateLimiter | undefined;
+  /**
+   * Messages per second this transport sends at most: shorthand for `rateLimiter:
+   * localRateLimiter({ maxPerSecond: maxSendRate })` (a token bucket with a burst of one second),
+   * a budget of this transport alone. Not with `rateLimiter`.
+   */
   maxSendRate?: number | undefined;
   /** Attempts per message when SES throttles, the first included (default 3, at most 10). */
   maxAttempts?: number | undefined;
@@ -53,8 +70,8 @@ export interface SesTransportOptions {
    * The time budget for retrying, in ms from the send's start (default: none, `maxAttempts`
    * alone bounds it). A retry whose backoff wait would end past it is not made: the last error
    * is thrown at once, its message saying so. Time already spent in attempts and rate-limiter
-   * pacing counts, but a pacing wait itself is not cut short by it (`maxSendRate` decides that
-   * wait), nor is an attempt (`timeoutMs` does).
+   * waits counts, but a limiter's wait itself is not cut short by it (the limiter decides that
+   * wait; end it with the send's signal), nor is an attempt (`timeoutMs` does).
    */
   maxElapsedMs?: number | undefined;
   /** Domain of generated `Message-ID`s (default: the sender's domain). */
@@ -83,22 +100,40 @@ export interface SesTransportOptions {
 }
 
 /** {@link SesTransportOptions}, checked. @internal */
-export const OptionsSchema = z.strictObject({
-  client: z.custom<SesClient>(isClientLike, "expected an SESClient or SESv2Client"),
-  configurationSetName: z.string().min(1).max(64).optional(),
-  sourceArn: z
-    .string()
-    .regex(/^arn:[^\s]+$/, "expected an ARN")
-    .optional(),
-  maxSendRate: z.number().positive().finite().optional(),
-  maxAttempts: z.int().min(1).max(10).optional(),
-  maxElapsedMs: z.int().nonnegative().optional(),
-  messageIdDomain: DomainNameSchema.optional(),
-  retryAmbiguousFailures: z.boolean().optional(),
-  // setTimeout's largest delay (2^31 - 1 ms); a larger one would fire at once.
-  timeoutMs: z.int().positive().max(2_147_483_647).optional(),
-  allowUnmeteredUsage: z.boolean().optional(),
-});
+export const OptionsSchema = z
+  .strictObject({
+    client: z.custom<SesClient>(isClientLike, "expected an SESClient or SESv2Client"),
+    configurationSetName: z.string().min(1).max(64).optional(),
+    sourceArn: z
+      .string()
+      .regex(/^arn:[^\s]+$/, "expected an ARN")
+      .optional(),
+    rateLimiter: z
+      .custom<RateLimiter>(isRateLimiterLike, "expected a RateLimiter (an object with acquire())")
+      .optional(),
+    // The same floor as localRateLimiter's: a rate whose interval (1000 / rate ms) is a number.
+    maxSendRate: z
+      .number()
+      .positive()
+      .finite()
+      .refine(
+        (rate) => Number.isFinite(1000 / rate),
+        "too small: the interval between sends overflows",
+      )
+      .optional(),
+    maxAttempts: z.int().min(1).max(10).optional(),
+    maxElapsedMs: z.int().nonnegative().optional(),
+    messageIdDomain: DomainNameSchema.optional(),
+    retryAmbiguousFailures: z.boolean().optional(),
+    // setTimeout's largest delay (2^31 - 1 ms); a larger one would fire at once.
+    timeoutMs: z.int().positive().max(2_147_483_647).optional(),
+    allowUnmeteredUsage: z.boolean().optional(),
+  })
+  .refine((options) => options.rateLimiter === undefined || options.maxSendRate === undefined, {
+    message:
+      "give rateLimiter or maxSendRate, not both (maxSendRate is shorthand for rateLimiter: localRateLimiter({ maxPerSecond }))",
+    path: ["maxSendRate"],
+  });
 
 /** Core's `TransportSendOptions`, checked. @internal */
 export const SendOptionsSchema = z.strictObject({
@@ -114,7 +149,8 @@ export const SendOptionsSchema = z.strictObject({
  * Before any request, a message over the API's size limit (`Limits.sesV1MessageBytes`,
  * `Limits.sesV2MessageBytes`) fails with `message_too_large` and one with more than
  * `Limits.recipientsPerMessage` recipients with `too_many_recipients`. Throttling is retried
- * up to `maxAttempts` with full-jitter backoff; `maxSendRate` paces sends. A streamed
+ * up to `maxAttempts` with full-jitter backoff; `rateLimiter` (or `maxSendRate`) paces every
+ * request, retries included. A streamed
  * attachment is read only while the message can still fit the limit, then cancelled.
  *
  * Every SES request runs under `timeoutMs` and SES's answer is read under `SES_RESPONSE_BYTES`
@@ -144,8 +180,8 @@ export const SendOptionsSchema = z.strictObject({
  *   { from: "my-agent@agents.example.com", mailDomain: "agents.example.com" },
  * );
  * await mailer.send({ to: "other-agent@agents.example.com", subject: "Hi", text: "Hello" });
- * @throws {AgentMailError} `invalid_options` for unknown or bad options (named) or a client
- * that is neither SES client; from `send`, `usage_not_metered`, `message_too_large`, `too_many_recipients`, SES's
+ * @throws {AgentMailError} `invalid_options` for unknown or bad options (named), a client
+ * that is neither SES client, or both `rateLimiter` and `maxSendRate`; from `send`, `usage_not_metered`, `message_too_large`, `too_many_recipients`, SES's
  * codes, `timeout`, `response_too_large`, `aborted`.
  */
 export function sesTransport(options: SesTransportOptions): MailTransport {
@@ -163,8 +199,7 @@ export function createSesTransport(options: SesTransportOptions, runtime: Runtim
   const config = parseInput(OptionsSchema, options, "sesTransport options");
   const client = config.client;
   const api = sesApiOf(client);
-  const bucket =
-    config.maxSendRate === undefined ? undefined : new TokenBucket(config.maxSendRate, runtime.now);
+  const rateLimiter = limiterFrom(config, runtime);
   const limit = api === "v1" ? Limits.sesV1MessageBytes : Limits.sesV2MessageBytes;
 
   return {
@@ -183,7 +218,7 @@ export function createSesTransport(options: SesTransportOptions, runtime: Runtim
         maxElapsedMs: config.maxElapsedMs,
         retryAmbiguous: config.retryAmbiguousFailures ?? false,
         runtime,
-        bucket,
+        rateLimiter,
         signal,
         timeoutMs: config.timeoutMs ?? DEFAULT_SES_TIMEOUT_MS,
       });

@@ -64,7 +64,9 @@ export interface CopyPlan {
  * A message the mailer encrypts carries an idempotency key and a correlation id whether it splits
  * or not (the caller's, else generated ones), so its headers do not tell whether it had Bcc
  * recipients: the primary carries the key `K`, each Bcc copy a key derived from it, and every
- * copy the same correlation id (and marketplace request id). Only the primary carries `usage`.
+ * copy the same correlation id, marketplace request id and `usage`: the platform settles on the
+ * copy that reaches the buyer holding the reservation (which copy that is, only the caller knows)
+ * and answers `not_settled`, moving no money, for every other.
  *
  * @example
  * const plans = await planCopies(normalized, keys.recipients);
@@ -87,15 +89,15 @@ export async function planCopies(
     message: { ...shared, bcc: [], idempotencyKey: key },
     recipients: keysFor(visible),
   };
-  // Usage is reported once, on the primary: a Bcc copy carrying it would be a second billing
-  // report of the same work (its /send body is the platform's, never a recipient's, to read).
-  const { usage: _reportedOnce, ...unbilled } = shared;
+  // Usage goes on every copy: the buyer may be a Bcc recipient, and a copy reaching the
+  // reserving buyer without it would settle at the base price. Only that copy settles; the
+  // others answer `not_settled` and move no money (the platform settles a reservation once).
   const copies = await Promise.all(
     bccCopyRecipients(message).map(
       async (mailbox): Promise<CopyPlan> => ({
         kind: "bcc",
         message: {
-          ...unbilled,
+          ...shared,
           to: [mailbox],
           cc: [],
           bcc: [],

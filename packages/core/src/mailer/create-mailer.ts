@@ -19,6 +19,7 @@ import { checkCustomHeaders, type NormalizedMessage, normalizeMessage } from "./
 import { checkEncryptionPolicy, needsRecipientKeys } from "./policy.js";
 import { type ResolvedKeys, resolveRecipientKeys } from "./resolve-keys.js";
 import { MailerOptionsSchema, SendOptionsSchema } from "./schemas.js";
+import { sendBillingOf } from "./send-billing.js";
 import { sendCopies } from "./send-copies.js";
 import { settleOutcome } from "./send-outcome.js";
 import type {
@@ -252,6 +253,8 @@ export function createMailer(transport: MailTransport, options: MailerOptions): 
       const prepared = copy.message;
       const correlationId = sent.correlationId ?? prepared.correlationId;
       const idempotencyKey = sent.idempotencyKey ?? prepared.idempotencyKey;
+      // From every copy: the buyer of a seller's response may be a Bcc recipient.
+      const billing = sendBillingOf(outcomes.map((outcome) => outcome.result.billing));
       return {
         messageId: sent.messageId,
         ...(correlationId === undefined ? {} : { correlationId }),
@@ -270,7 +273,7 @@ export function createMailer(transport: MailTransport, options: MailerOptions): 
           encrypted: manifest.encrypted,
         })),
         copies: outcomes.map((outcome) => outcome.sent),
-        ...(sent.billing ? { billing: sent.billing } : {}),
+        ...(billing ? { billing } : {}),
       };
     },
     // `send` with the marketplace id and usage rules on top; `mailer` is read only once called.

@@ -86,6 +86,13 @@ export function normalizeMessage(
       message: "a message needs text, html or attachments",
     });
   }
+  if (message.usage !== undefined && message.marketplaceRequestId === undefined) {
+    throw new AgentMailError({
+      code: "invalid_message",
+      message:
+        "message.usage needs a marketplaceRequestId: usage settles a marketplace request (echo the buyer's, see sendMarketplaceResponse) and means nothing without one",
+    });
+  }
   for (const [key, value] of [
     ["correlationId", message.correlationId],
     ["idempotencyKey", message.idempotencyKey],

@@ -102,8 +102,10 @@ export interface MailMessage {
    */
   marketplaceRequestId?: string | undefined;
   /**
-   * Billing usage a seller reports on its marketplace response (see {@link MailUsage}). Goes on
-   * the primary copy only: a Bcc copy never reports it a second time. The SES transport refuses
+   * Billing usage a seller reports on its marketplace response (see {@link MailUsage}); needs a
+   * `marketplaceRequestId` (usage settles a marketplace request, and means nothing without one:
+   * `invalid_message`). Goes on every copy of a send that splits: only the copy that reaches the
+   * reserving buyer settles, the others answer `not_settled` and move no money. The SES transport refuses
    * a message that carries it (`usage_not_metered`) unless told otherwise, since SES sends are
    * not metered.
    */
@@ -259,10 +261,11 @@ export interface SendResult {
   /** The copies that went out, in the order they were sent: the primary first. */
   copies: SentCopy[];
   /**
-   * What the primary copy's send did to billing, when the transport says: `{ linked: true,
-   * marketplace?, reservationKey? }` through the AgentMail API, `{ linked: false, reason:
-   * "ses_not_metered" }` through SES for a message with a marketplace request id or usage.
-   * Absent when the transport does not report it.
+   * What the send did to billing, when the transport says: `{ linked: true, marketplace?,
+   * reservationKey? }` through the AgentMail API, `{ linked: false, reason: "ses_not_metered" }`
+   * through SES for a message with a marketplace request id or usage. From every copy: the report
+   * of the copy that settled, else of the copy that reserved, else the primary's (each copy's is
+   * in `copies[i].billing`). Absent when the transport does not report it.
    */
   billing?: SendBilling | undefined;
 }

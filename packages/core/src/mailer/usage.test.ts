@@ -66,7 +66,7 @@ describe("usage on a send", () => {
   it("leaves out fields the caller left out, and carries an empty usage as given", async () => {
     expect(usageToWire({ tokensInput: 5 })).toEqual({ tokens_input: 5 });
     const { mailer, sent } = setup();
-    await mailer.send({ to: buyer, subject: "s", text: "t", usage: {} });
+    await mailer.send({ to: buyer, subject: "s", text: "t", marketplaceRequestId: "m", usage: {} });
     expect(sent[0]?.message.usage).toEqual({});
     await mailer.send({ to: buyer, subject: "s", text: "t" });
     expect(sent[1]?.message).not.toHaveProperty("usage");
@@ -78,6 +78,7 @@ describe("usage on a send", () => {
       to: buyer,
       subject: "s",
       text: "t",
+      marketplaceRequestId: "mkt_1",
       usage: { tokensInput: 1, customUnits: { files: 3 } },
     });
     expect(Object.isFrozen(prepared.usage)).toBe(true);
@@ -97,10 +98,20 @@ describe("usage on a send", () => {
     // zod's record output would drop this key silently: a unit lost from the billing report.
     [{ customUnits: JSON.parse('{"__proto__": 5, "files": 3}') }, '"__proto__"'],
     [{ customUnits: Object.fromEntries(Array.from({ length: 51 }, (_, i) => [`u${i}`, 1])) }, "50"],
+    [{ customUnits: { files: 1e308 } }, "usage.customUnits.files"],
+    [{ customUnits: { files: 1e12 + 1 } }, "usage.customUnits.files"],
+    [{ customUnits: { "files\r\nX-Injected: 1": 1 } }, "usage.customUnits"],
+    [{ customUnits: { "a\u001b[31m": 1 } }, "usage.customUnits"],
   ])("refuses usage %j by name, before the transport", async (usage, named) => {
     const { mailer, sent } = setup();
     const error = await errorOf(
-      mailer.send({ to: buyer, subject: "s", text: "t", usage } as never),
+      mailer.send({
+        to: buyer,
+        subject: "s",
+        text: "t",
+        marketplaceRequestId: "mkt_1",
+        usage,
+      } as never),
     );
     expect(error.code).toBe("invalid_message");
     expect(error.outcome).toBe("not_sent");
@@ -108,7 +119,30 @@ describe("usage on a send", () => {
     expect(sent).toHaveLength(0);
   });
 
-  it("goes on the primary copy only: a Bcc copy never reports the same work twice", async () => {
+  it("takes a custom unit of exactly 1e12", async () => {
+    const { mailer, sent } = setup();
+    await mailer.send({
+      to: buyer,
+      subject: "s",
+      text: "t",
+      marketplaceRequestId: "mkt_1",
+      usage: { customUnits: { files: 1e12 } },
+    });
+    expect(sent[0]?.message.usage).toEqual({ custom_units: { files: 1e12 } });
+  });
+
+  it("is refused without a marketplaceRequestId: it settles a marketplace request, or nothing", async () => {
+    const { mailer, sent } = setup();
+    const error = await errorOf(
+      mailer.send({ to: buyer, subject: "s", text: "t", usage: { tokensInput: 5 } }),
+    );
+    expect(error.code).toBe("invalid_message");
+    expect(error.outcome).toBe("not_sent");
+    expect(error.message).toContain("marketplaceRequestId");
+    expect(sent).toHaveLength(0);
+  });
+
+  it("goes on every copy: the buyer may be the Bcc recipient, and its copy settles", async () => {
     const { mailer, sent } = setup();
     await mailer.send({
       to: buyer,
@@ -121,7 +155,7 @@ describe("usage on a send", () => {
     });
     expect(sent.map(({ message }) => [message.to[0]?.address, message.usage])).toEqual([
       [buyer, { tokens_input: 7 }],
-      ["audit@agents.example.com", undefined],
+      ["audit@agents.example.com", { tokens_input: 7 }],
     ]);
     // The id is a header of the message: every copy carries it.
     expect(sent.map(({ message }) => message.marketplaceRequestId)).toEqual(["mkt_2", "mkt_2"]);
@@ -141,6 +175,7 @@ describe("usage on a prepared message built by hand", () => {
     headers: {},
     attachments: [],
     encrypted: { body: false },
+    marketplaceRequestId: "mkt_1",
   };
 
   it("is kept when valid and refused, never dropped, when it has a field this core does not know", () => {
@@ -189,6 +224,34 @@ describe("billing in the send result", () => {
     });
     expect(result.billing).toEqual(reports[0]);
     expect(result.copies.map((copy) => copy.billing)).toEqual(reports);
+  });
+
+  it.each([
+    ["the Bcc copy settled", [{ status: "not_settled" }, { status: "settled", charge: 2 }], 1],
+    ["the Bcc copy reserved", [{ status: "not_settled" }, { status: "reserved" }], 1],
+    ["the primary settled", [{ status: "settled", charge: 3 }, { status: "not_settled" }], 0],
+    ["none settled", [{ status: "not_settled" }, { status: "not_settled" }], 0],
+  ])("reports the settling or reserving copy for the send: %s", async (_, statuses, expected) => {
+    const reports: SendBilling[] = statuses.map((marketplace) => ({ linked: true, marketplace }));
+    const transport: MailTransport = {
+      specificationVersion: "v1",
+      name: "billing",
+      async send(message) {
+        const billing = reports[message.to[0]?.address === buyer ? 0 : 1] as SendBilling;
+        return { messageId: `<${message.to[0]?.localPart}@test>`, billing };
+      },
+    };
+    const { mailer } = setup({ transport, sent: [] });
+    const result = await mailer.send({
+      to: buyer,
+      bcc: "audit@agents.example.com",
+      subject: "s",
+      text: "t",
+      encrypt: true,
+      marketplaceRequestId: "mkt_4",
+      usage: { tokensInput: 1 },
+    });
+    expect(result.billing).toEqual(reports[expected]);
   });
 
   it("is absent when the transport says nothing", async () => {

@@ -2,6 +2,8 @@
 // peers. The Python SDK's calls are documented, their HTTP shapes are not: every shape here is
 // ours unless docs/wire-format.md says otherwise ("Webhooks, notifications, trusted peers").
 import { z } from "zod";
+import { parseAddress } from "../address.js";
+import { httpUrlField, nameField } from "./text-checks.js";
 
 const AgentIdField = z
   .string()
@@ -9,22 +11,24 @@ const AgentIdField = z
   .max(64)
   .regex(/^[a-z0-9][a-z0-9._-]*$/, "expected an agent id (lower-case letters, digits, . _ -)");
 
-/** A webhook URL: http(s), no credentials, at most 2 KiB. */
-const WebhookUrlField = z
+/** A webhook URL: http(s), no credentials, no control characters, at most 2 KiB. */
+const WebhookUrlField = httpUrlField({ credentials: false });
+
+// A notification e-mail recipient: a bare address (core's address check), no display name, no
+// CRLF: the platform writes it into a header of the mail it sends.
+const RecipientField = z
   .string()
-  .max(2048)
+  .min(3)
+  .max(254)
   .refine((value) => {
+    if (value.trim() !== value || value.includes("<")) return false;
     try {
-      const url = new URL(value);
-      return (
-        (url.protocol === "https:" || url.protocol === "http:") &&
-        url.username === "" &&
-        url.password === ""
-      );
+      parseAddress(value);
+      return true;
     } catch {
       return false;
     }
-  }, "expected an http(s) URL without credentials");
+  }, "expected an e-mail address (local@domain, no display name)");
 
 /**
  * `PUT /webhook` request (ours): `put_webhook(url, enabled, rotate_secret)`.
@@ -89,7 +93,7 @@ export type WebhookEvent = z.output<typeof WebhookEventSchema>;
  * NotificationRuleSchema.parse({ id: "r1", name: "verified marketplace", enabled: true, filters: { sender_verified: true, traffic_types: ["marketplace"] }, channels: { webhook: { enabled: true, url: "https://agent.example.com/hooks/mail" } } });
  */
 export const NotificationRuleSchema = z.strictObject({
-  id: z.string().min(1).max(64),
+  id: nameField(64),
   name: z.string().max(200).default(""),
   enabled: z.boolean().default(true),
   filters: z
@@ -99,7 +103,7 @@ export const NotificationRuleSchema = z.strictObject({
         .array(z.enum(["direct", "marketplace"]))
         .max(2)
         .optional(),
-      sender_domains: z.array(z.string().min(1).max(253)).max(100).optional(),
+      sender_domains: z.array(nameField(253)).max(100).optional(),
       trust_tiers: z
         .array(z.enum(["trusted", "verified", "unverified"]))
         .max(3)
@@ -112,7 +116,7 @@ export const NotificationRuleSchema = z.strictObject({
       email: z
         .strictObject({
           enabled: z.boolean(),
-          recipients: z.array(z.string().min(3).max(254)).max(20).default([]),
+          recipients: z.array(RecipientField).max(20).default([]),
         })
         .optional(),
     })

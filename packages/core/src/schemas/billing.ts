@@ -3,8 +3,14 @@
 // (`BillingPricingPayload`, `SendUsagePayload`); the balance and usage shapes are ours (see
 // docs/wire-format.md, "Billing and the marketplace"). Amounts are decimal numbers in `currency`.
 import { z } from "zod";
+import { httpUrlField, nameField } from "./text-checks.js";
 
 const Money = z.number().finite().min(0).max(1_000_000_000);
+/** The most of one custom unit a send may report, as the token and compute counts are bounded. */
+const CUSTOM_UNIT_MAX = 1_000_000_000_000;
+const Currency = z.string().regex(/^[A-Z]{3}$/, "expected an ISO 4217 code such as USD");
+// Ids the platform hands back, shown and compared by callers: bounded, no control characters.
+const WireId = nameField(256);
 
 /**
  * `BillingPricingPayload`: every field optional, as the platform documents it.
@@ -16,10 +22,7 @@ const Money = z.number().finite().min(0).max(1_000_000_000);
  */
 export const BillingPricingSchema = z.strictObject({
   pricing_model: z.enum(["free", "per_request", "token_based", "dynamic"]).optional(),
-  currency: z
-    .string()
-    .regex(/^[A-Z]{3}$/, "expected an ISO 4217 code such as USD")
-    .optional(),
+  currency: Currency.optional(),
   enabled: z.boolean().optional(),
   base_price: Money.optional(),
   token_price_input: Money.optional(),
@@ -29,7 +32,7 @@ export const BillingPricingSchema = z.strictObject({
   minimum_charge: Money.optional(),
   listing_summary: z.string().max(2000).optional(),
   request_payload_docs: z.string().max(20_000).optional(),
-  support_url: z.string().max(2048).optional(),
+  support_url: httpUrlField({ credentials: false }).optional(),
 });
 
 /** A seller's pricing, as sent and as answered. */
@@ -47,7 +50,7 @@ export const SendUsageSchema = z.strictObject({
   tokens_output: z.number().int().min(0).max(1_000_000_000_000).optional(),
   compute_ms: z.number().int().min(0).max(1_000_000_000_000).optional(),
   custom_units: z
-    .record(z.string().min(1).max(64), z.number().finite().min(0))
+    .record(nameField(64), z.number().finite().min(0).max(CUSTOM_UNIT_MAX))
     .refine((units) => Object.keys(units).length <= 50, "expected at most 50 custom units")
     .optional(),
 });
@@ -63,7 +66,7 @@ export type SendUsage = z.output<typeof SendUsageSchema>;
  * BillingBalanceSchema.parse({ currency: "USD", available: 99.99, reserved: 0.01 });
  */
 export const BillingBalanceSchema = z.object({
-  currency: z.string().min(1),
+  currency: Currency,
   available: z.number().finite(),
   reserved: z.number().finite().min(0),
 });
@@ -81,13 +84,13 @@ export type BillingBalance = z.output<typeof BillingBalanceSchema>;
  * UsageRowSchema.parse({ id: "use_1", kind: "reservation", marketplace_request_id: "mkt_1", amount: 0.01, currency: "USD", counterparty_agent_id: "seller", created_at: "2026-11-30T00:00:00.000Z", usage: null });
  */
 export const UsageRowSchema = z.object({
-  id: z.string().min(1),
+  id: WireId,
   kind: z.enum(["reservation", "charge", "release", "earning"]),
-  marketplace_request_id: z.string().min(1),
+  marketplace_request_id: WireId,
   amount: z.number().finite().min(0),
-  currency: z.string().min(1),
-  counterparty_agent_id: z.string().min(1),
-  created_at: z.string().min(1),
+  currency: Currency,
+  counterparty_agent_id: WireId,
+  created_at: z.string().min(1).max(64),
   usage: SendUsageSchema.nullable(),
 });
 

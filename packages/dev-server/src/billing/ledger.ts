@@ -1,9 +1,10 @@
 // The wallets and the usage rows: every agent's money in micro-units, the marketplace's open
 // reservations, and the rows that record each movement (docs/wire-format.md, "Billing and the
 // marketplace"). Exact integers only (see money.ts); the wire's decimals are made at the edge.
+import { randomBytes } from "node:crypto";
 import { AgentMailError, type BillingBalance, type SendUsage, type UsageRow } from "@assmbl/core";
 import { chargeMicro, type MeteredPricing, WALLET_CURRENCY } from "./charge.js";
-import { fromMicro, scaled } from "./money.js";
+import { fromMicro, MAX_WALLET_MICRO, scaled } from "./money.js";
 
 /** Where a ledger gets its starting balance and time. */
 export interface LedgerOptions {
@@ -55,7 +56,6 @@ export class Ledger {
   readonly #open = new Map<string, Reservation>();
   /** Settled requests by (seller, buyer): the free quota counts them. */
   readonly #settled = new Map<string, number>();
-  #seq = 0;
 
   constructor(options: LedgerOptions) {
     this.#startingMicro = scaled(options.startingBalance, 6);
@@ -119,10 +119,15 @@ export class Ledger {
 
   /**
    * Settles the open reservation of `buyer`'s request to `seller`: charges the buyer (the held
-   * money first; beyond it, the wallet's available money, which may go below zero: the work was
-   * delivered), releases what was held beyond the charge, pays the seller. Writes the buyer's
-   * `charge` and `release` rows and the seller's `earning` row, all with the request id. Returns
-   * the charge in micro-units, or `undefined` when no reservation is open.
+   * money first, then the wallet's available money), releases what was held beyond the charge,
+   * pays the seller. Writes the buyer's `charge` and `release` rows and the seller's `earning`
+   * row, all with the request id. Returns the charge in micro-units, or `undefined` when no
+   * reservation is open.
+   *
+   * The charge is capped twice, whatever the pricing and usage say: at what the buyer has (held
+   * plus available), so its exposure is bounded by its wallet and it never goes below zero; and
+   * at what the seller's wallet can still take below `MAX_WALLET_MICRO`, so every amount
+   * on the wire is an exact JSON number. Money is conserved: what the buyer pays, the seller gets.
    *
    * @example
    * ledger.settle("a", "b", "mkt_1", { tokens_input: 1200 }); // 10000n
@@ -140,12 +145,19 @@ export class Ledger {
     const pair = `${seller}\n${buyer}`;
     const settledBefore = this.#settled.get(pair) ?? 0;
     this.#settled.set(pair, settledBefore + 1);
-    const charge = chargeMicro(reservation.pricing, usage, settledBefore);
-    const released = reservation.held > charge ? reservation.held - charge : 0n;
     const buyerWallet = this.#wallet(buyer);
+    const sellerWallet = this.#wallet(seller);
+    // A hostile price times a hostile usage is far beyond any wallet: BigInt computes it
+    // exactly, then it is cut to what can move (see above).
+    let charge = chargeMicro(reservation.pricing, usage, settledBefore);
+    const payable = reservation.held + (buyerWallet.available > 0n ? buyerWallet.available : 0n);
+    if (charge > payable) charge = payable;
+    const room = MAX_WALLET_MICRO - sellerWallet.available - sellerWallet.reserved;
+    if (charge > room) charge = room > 0n ? room : 0n;
+    const released = reservation.held > charge ? reservation.held - charge : 0n;
     buyerWallet.reserved -= reservation.held;
     buyerWallet.available += reservation.held - charge;
-    this.#wallet(seller).available += charge;
+    sellerWallet.available += charge;
     this.#row(buyer, "charge", reservation, seller, charge, usage);
     this.#row(buyer, "release", reservation, seller, released);
     this.#row(seller, "earning", reservation, buyer, charge, usage);
@@ -153,7 +165,8 @@ export class Ledger {
   }
 
   /**
-   * One page of an agent's usage rows, oldest first, after the row `after` (a cursor's number).
+   * One page of an agent's usage rows, oldest first, after the row `after` (a cursor's number:
+   * the agent's own row count, so a cursor says nothing about other agents' activity).
    *
    * @example
    * ledger.usage("a", { limit: 2 }).items.map((row) => row.kind); // ["reservation", "charge"]
@@ -189,11 +202,12 @@ export class Ledger {
     amount: bigint,
     usage: SendUsage | null = null,
   ): void {
-    this.#seq += 1;
-    this.#wallet(agentId).rows.push({
-      seq: this.#seq,
+    const { rows } = this.#wallet(agentId);
+    rows.push({
+      // Numbered per wallet, and ids random: neither counts other agents' rows.
+      seq: rows.length + 1,
       row: {
-        id: `use_${this.#seq}`,
+        id: `use_${randomBytes(12).toString("hex")}`,
         kind,
         marketplace_request_id: reservation.requestId,
         amount: fromMicro(amount),

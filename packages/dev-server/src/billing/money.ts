@@ -7,6 +7,13 @@
 export const MICRO = 1_000_000n;
 /** Pico-units per unit of currency: what prices are kept in. */
 export const PICO = 1_000_000_000_000n;
+/**
+ * The most a wallet holds (available plus reserved), in micro-units: 1,000,000,000 USD, the
+ * largest `startingBalance`. Below 2^31 units a 6-decimal amount is an exact JSON number (a
+ * double keeps 15 significant digits), so wallets and rows read back exactly; settlements are
+ * capped to keep every wallet within it.
+ */
+export const MAX_WALLET_MICRO = 1_000_000_000n * MICRO;
 
 /**
  * A non-negative decimal number (as JSON gave it) in units of 10^-`decimals`, rounded half up:

@@ -1,4 +1,5 @@
 import { Limits, ResponseHeaders, Routes, SendRequestSchema } from "@assmbl/core";
+import { refuseProtoUnits } from "../billing/usage-keys.js";
 import { requireAgent } from "../http/auth.js";
 import { parseBody, readJsonBody } from "../http/json-body.js";
 import type { DevRoute } from "../http/route.js";
@@ -22,6 +23,7 @@ export function sendRoutes(context: SendContext): DevRoute[] {
       handler: async (c) => {
         const agent = requireAgent(c, context.store);
         const body = await readJsonBody(c, SEND_BODY_LIMIT);
+        refuseProtoUnits(body);
         const request = parseBody(SendRequestSchema, body, "send request");
         const { value, replayed } = await ledger.run(
           agent.agentId,

@@ -50,10 +50,14 @@ export function newSesMessageId(): string {
  * agent. Mail to other domains is kept in the store's outbound list. Nothing is kept when a check
  * fails. The sender (Source, From, Sender, Return-Path) must be the signing agent's own address,
  * so every delivered copy is `SenderVerified`. A recipient's rate cap on the sender (a trusted
- * peer's `rate_cap`) refuses the whole send with SES's `Throttling`, and nothing is delivered.
+ * peer's `rate_cap`) refuses the whole send with SES's `Throttling`, and nothing is delivered;
+ * so does a send past the account's sending rate (`sesMaxSendRate`, see `SesSendRate`), with
+ * "Maximum sending rate exceeded.". A message whose `X-AgentMail-Idempotency-Key` this sender
+ * already used is accepted (a new `MessageId`) but not delivered again to an agent that has
+ * its copy (see `deliverMessage`).
  * SES sends are never metered by the marketplace (direct-SES sends have no billing linkage).
  *
- * @throws {SesError} `throttling` (a rate cap), `messageRejected` (a sender identity that is not the caller's), `messageTooLarge`, `tooManyRecipients`, `invalidParameter` (empty message,
+ * @throws {SesError} `throttling` (the account's rate, a rate cap), `messageRejected` (a sender identity that is not the caller's), `messageTooLarge`, `tooManyRecipients`, `invalidParameter` (empty message,
  * an illegal address, no recipients, no sender).
  */
 export function acceptSend(context: SesContext, send: SesSend): SesMessage {
@@ -94,7 +98,11 @@ export function acceptSend(context: SesContext, send: SesSend): SesMessage {
 
   const destinations = unique(mailboxes.map((entry) => entry.address));
   const senderId = send.caller.agent.agentId;
-  // Checked and counted with no await in between: no other send slips under the cap.
+  // Checked and counted with no await in between: no other send slips under the cap or the
+  // account's rate. The account's rate (SES's own) first: a send SES throttles never reaches
+  // the platform's caps.
+  const { sendRate } = context.outbox;
+  sendRate.check();
   const wait = context.store.trustedPeers.retryAfterSeconds(
     senderId,
     localAgentIds(context.store, mailboxes),
@@ -119,6 +127,9 @@ export function acceptSend(context: SesContext, send: SesSend): SesMessage {
     },
   });
   const { deliveredTo } = report;
+  // SES accepted the call, so it counts against the rate even when the mail processor skipped
+  // a repeated idempotency key (see deliverMessage).
+  sendRate.record();
   context.store.trustedPeers.recordDelivery(senderId, deliveredTo);
   const message: SesMessage = {
     messageId: send.messageId,

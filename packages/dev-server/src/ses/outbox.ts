@@ -1,4 +1,5 @@
 import { CopyingLog } from "../copying-log.js";
+import { SesSendRate, UNENFORCED_MAX_SEND_RATE } from "./send-rate.js";
 
 /** Which SES call sent a message. */
 export type SesApi = "v1-raw" | "v1-send" | "v2-raw";
@@ -26,13 +27,38 @@ export interface SesMessage {
   deliveredTo: string[];
 }
 
-/** What {@link SesOutbox.sentLast24Hours} reports and `GetSendQuota` answers. */
+/** What `GetSendQuota` / `GetAccount` answer by default. */
 export const SES_SEND_QUOTA = {
-  /** Never enforced: the dev server does not throttle. */
-  max24HourSend: 50_000,
   /** Never enforced. */
-  maxSendRate: 14,
+  max24HourSend: 50_000,
+  /** Enforced only when the server was started with `sesMaxSendRate`, which it then reports. */
+  maxSendRate: UNENFORCED_MAX_SEND_RATE,
 } as const;
+
+/**
+ * What `GetSendQuota` (v1) and `GetAccount`'s `SendQuota` (v2) answer.
+ *
+ * @example
+ * const quota: SesSendQuota = server.ses.sendQuota(); // { max24HourSend: 50000, maxSendRate: 20, sentLast24Hours: 3 }
+ */
+export interface SesSendQuota {
+  max24HourSend: number;
+  maxSendRate: number;
+  sentLast24Hours: number;
+}
+
+/**
+ * Options of {@link SesOutbox}.
+ *
+ * @example
+ * new SesOutbox({ maxSendRate: 20, now: () => clock });
+ */
+export interface SesOutboxOptions {
+  /** Sends per second past which the endpoint answers `Throttling` (see {@link SesSendRate}). */
+  maxSendRate?: number | undefined;
+  /** The clock of the rate's window (epoch ms); default `Date.now`. */
+  now?: (() => number) | undefined;
+}
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -46,8 +72,27 @@ const DAY_MS = 24 * 60 * 60 * 1000;
  * server.ses.messages()[0]?.destinations; // ["other-agent@agents.localhost"]
  */
 export class SesOutbox extends CopyingLog<SesMessage> {
-  constructor() {
+  /** The account's sending rate, shared by every agent (`sesMaxSendRate`). */
+  readonly sendRate: SesSendRate;
+
+  constructor(options: SesOutboxOptions = {}) {
     super(copy);
+    this.sendRate = new SesSendRate(options);
+  }
+
+  /**
+   * What `GetSendQuota` and `GetAccount` report: the rate this server enforces (else 14, not
+   * enforced), 50000 a day (never enforced) and {@link sentLast24Hours}.
+   *
+   * @example
+   * server.ses.sendQuota().maxSendRate; // 20 with `sesMaxSendRate: 20`
+   */
+  sendQuota(now: Date = new Date()): SesSendQuota {
+    return {
+      max24HourSend: SES_SEND_QUOTA.max24HourSend,
+      maxSendRate: this.sendRate.maxSendRate,
+      sentLast24Hours: this.sentLast24Hours(now),
+    };
   }
 
   /**

@@ -5,7 +5,6 @@ import { acceptSend, mailbox, newSesMessageId, type SesContext } from "./accept.
 import type { SesCaller } from "./auth.js";
 import { decodeBase64Strict } from "./base64.js";
 import { quote, SesError, sesV1Response, xmlText } from "./errors.js";
-import { SES_SEND_QUOTA } from "./outbox.js";
 
 /** The only `Version` of the SES v1 query API. */
 export const SES_V1_VERSION = "2010-12-01";
@@ -45,11 +44,11 @@ export async function handleQueryAction(
     case "SendEmail":
       return messageIdResponse(c, action, await sendEmail(context, params, caller), requestId);
     case "GetSendQuota": {
-      const sent = context.outbox.sentLast24Hours();
+      const quota = context.outbox.sendQuota();
       const result =
-        `<Max24HourSend>${SES_SEND_QUOTA.max24HourSend.toFixed(1)}</Max24HourSend>` +
-        `<MaxSendRate>${SES_SEND_QUOTA.maxSendRate.toFixed(1)}</MaxSendRate>` +
-        `<SentLast24Hours>${sent.toFixed(1)}</SentLast24Hours>`;
+        `<Max24HourSend>${quota.max24HourSend.toFixed(1)}</Max24HourSend>` +
+        `<MaxSendRate>${quota.maxSendRate.toFixed(1)}</MaxSendRate>` +
+        `<SentLast24Hours>${quota.sentLast24Hours.toFixed(1)}</SentLast24Hours>`;
       return sesV1Response(c, action, result, requestId);
     }
     default:

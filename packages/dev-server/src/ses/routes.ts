@@ -7,12 +7,14 @@ import type { SesContext } from "./accept.js";
 import { identifySesCaller, verifySesCaller } from "./auth.js";
 import { newRequestId, type SesDialect, SesError, sesErrorResponse } from "./errors.js";
 import { handleQueryAction } from "./query.js";
-import { sendEmailV2 } from "./v2.js";
+import { getAccountV2, sendEmailV2 } from "./v2.js";
 
 /** Where an `SESClient` (query API) posts: the server's root, with a form body. */
 export const SES_V1_PATH = "/";
 /** Where an `SESv2Client` sends `SendEmailCommand`. */
 export const SES_V2_SEND_PATH = "/v2/email/outbound-emails";
+/** Where an `SESv2Client` sends `GetAccountCommand` (GET). */
+export const SES_V2_ACCOUNT_PATH = "/v2/email/account";
 /** Every other v2 operation lives under this prefix; the dev server answers them 404. */
 const SES_V2_PREFIX = "/v2/email/";
 
@@ -29,7 +31,8 @@ const FORM = "application/x-www-form-urlencoded";
 
 /**
  * Mounts the SES-compatible endpoint: `POST /` with a form body (v1 query API: SendRawEmail,
- * SendEmail, GetSendQuota) and `/v2/email/*` (v2 REST: SendEmail with raw content). Every answer,
+ * SendEmail, GetSendQuota) and `/v2/email/*` (v2 REST: SendEmail with raw content, GetAccount).
+ * Every answer,
  * errors included, is in SES's format; a `POST /` with another content type is not SES and falls
  * through to the app's 404.
  */
@@ -57,10 +60,13 @@ export function mountSesRoutes(app: Hono, context: SesContext): void {
       const bytes = await readBodyLimited(c, SES_V2_BODY_LIMIT);
       const caller = verifySesCaller(c, signer, bytes);
       c.set("agentId", caller.agent.agentId);
+      if (c.req.method === "GET" && c.req.path === SES_V2_ACCOUNT_PATH) {
+        return c.json(getAccountV2(context), 200, { "x-amzn-RequestId": requestId });
+      }
       if (c.req.method !== "POST" || c.req.path !== SES_V2_SEND_PATH) {
         throw new SesError(
           "unknownOperation",
-          `The dev server's SES v2 endpoint implements SendEmail (POST ${SES_V2_SEND_PATH}) only.`,
+          `The dev server's SES v2 endpoint implements SendEmail (POST ${SES_V2_SEND_PATH}) and GetAccount (GET ${SES_V2_ACCOUNT_PATH}) only.`,
         );
       }
       const type = mediaType(c.req.header("content-type"));

@@ -96,3 +96,27 @@ export function sendEmailV2(
   });
   return { MessageId: messageId };
 }
+
+/**
+ * Answers v2 `GetAccount` (`GET /v2/email/account`): the account's `SendQuota` as `GetSendQuota`
+ * reports it (`MaxSendRate` is `sesMaxSendRate` when the server enforces one), production access
+ * and sending enabled, enforcement `HEALTHY`.
+ *
+ * @example
+ * const { SendQuota } = await sesv2.send(new GetAccountCommand({}));
+ * SendQuota?.MaxSendRate; // 20 with `sesMaxSendRate: 20`
+ */
+export function getAccountV2(context: SesContext): Record<string, unknown> {
+  const quota = context.outbox.sendQuota();
+  return {
+    DedicatedIpAutoWarmupEnabled: false,
+    EnforcementStatus: "HEALTHY",
+    ProductionAccessEnabled: true,
+    SendQuota: {
+      Max24HourSend: quota.max24HourSend,
+      MaxSendRate: quota.maxSendRate,
+      SentLast24Hours: quota.sentLast24Hours,
+    },
+    SendingEnabled: true,
+  };
+}

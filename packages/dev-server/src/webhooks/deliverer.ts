@@ -1,91 +1,38 @@
 // Announces delivered mail to agents' webhooks: signed POSTs, retried with exponential backoff,
-// bounded in time (a deadline per attempt), memory (a cap on pending deliveries and on the
-// delivery log) and concurrency.
+// bounded in time (a deadline per attempt), memory (caps on pending deliveries, per agent and in
+// all, and on their bytes; finished ones keep no body) and concurrency (per agent and in all,
+// agents taking turns: one agent's dead receiver cannot starve the others).
 import { parseInput } from "@assmbl/core";
-import { z } from "zod";
+import type { z } from "zod";
 import type { DevDeliveryReport } from "../delivery.js";
-import { DevStore } from "../store.js";
 import { attemptDelivery } from "./attempt.js";
+import {
+  type WebhookDelivererOptions,
+  WebhookDelivererOptionsSchema,
+  type WebhookDeliveryRecord,
+} from "./deliverer-options.js";
 import { eventBody, messageFacts } from "./event.js";
+import { FairQueue } from "./queue.js";
 import { webhookTargets } from "./rules.js";
-import { WebhookSettings } from "./settings.js";
 import { webhookHeaders } from "./signing.js";
 
-/**
- * One delivery of a `mail.received` event as the deliverer's log shows it: no secret, no body.
- * `pending` until it succeeds (`delivered`), runs out of attempts (`failed`), is given up because
- * the webhook was deleted or disabled or the deliverer closed (`cancelled`), or was never queued
- * because too many were pending (`dropped`).
- *
- * @example
- * const [first] = deliverer.deliveries();
- * first?.status; // "delivered"
- */
-export interface WebhookDeliveryRecord {
-  deliveryId: string;
-  /** The recipient agent whose webhook is called. */
-  agentId: string;
-  /** The inbox message announced. */
-  messageId: string;
-  url: string;
-  attempts: number;
-  status: "pending" | "delivered" | "failed" | "cancelled" | "dropped";
-  /** The receiver's status on the last attempt, when it answered. */
-  lastStatus?: number;
-  /** Why the last attempt failed. */
-  lastError?: string;
-}
+export type { WebhookDelivererOptions, WebhookDeliveryRecord } from "./deliverer-options.js";
 
-/**
- * Options of {@link WebhookDeliverer}.
- *
- * @example
- * const options: WebhookDelivererOptions = { store, settings, isTrustedPeer: () => false, retry: { attempts: 3, baseDelayMs: 1 } };
- */
-export interface WebhookDelivererOptions {
-  store: DevStore;
-  settings: WebhookSettings;
-  /** Whether `recipientAgentId` trusts `senderAgentId` (the `trusted` tier of the rules). */
-  isTrustedPeer: (recipientAgentId: string, senderAgentId: string) => boolean;
-  /** Attempts per delivery (default 6) and the first retry's delay (default 1000 ms, doubling). */
-  retry?: { attempts: number; baseDelayMs: number } | undefined;
-  /** The fetch to POST with (default: the global one). */
-  fetch?: typeof fetch | undefined;
-  /** Deadline of one attempt, in ms (default 10 000: a 2xx later than that is a failure). */
-  timeoutMs?: number | undefined;
-  /** Pending deliveries at most (default 1000); one more is `dropped`. */
-  maxPending?: number | undefined;
-}
-
-const fn = <T>() =>
-  z.custom<T>((value) => typeof value === "function", { error: "expected a function" });
-
-/** {@link WebhookDelivererOptions}, checked. @internal */
-export const WebhookDelivererOptionsSchema = z.strictObject({
-  store: z.custom<DevStore>((value) => value instanceof DevStore, { error: "expected a DevStore" }),
-  settings: z.custom<WebhookSettings>((value) => value instanceof WebhookSettings, {
-    error: "expected a WebhookSettings",
-  }),
-  isTrustedPeer: fn<WebhookDelivererOptions["isTrustedPeer"]>(),
-  retry: z
-    .strictObject({
-      attempts: z.int().min(1).max(20),
-      baseDelayMs: z.int().min(0).max(3_600_000),
-    })
-    .default({ attempts: 6, baseDelayMs: 1000 }),
-  fetch: fn<typeof fetch>().optional(),
-  timeoutMs: z.int().min(1).max(60_000).default(10_000),
-  maxPending: z.int().min(1).max(100_000).default(1000),
-});
-
-/** Attempts in flight at once: a slow receiver holds a few sockets, not one per message. */
-const CONCURRENCY = 4;
+/** Attempts in flight at once: slow receivers hold a few sockets, not one per message. */
+const CONCURRENCY = 8;
+/** Attempts in flight for one agent: its receiver that never answers holds this many. */
+const IN_FLIGHT_PER_AGENT = 2;
 /** Finished deliveries kept for `deliveries()`, newest last. */
 const FINISHED_KEPT = 1000;
 
 interface Delivery {
   record: WebhookDeliveryRecord;
-  body: string;
+  agentId: string;
+  /** The event, while pending; dropped when the delivery finishes (the log keeps metadata). */
+  body: string | undefined;
+  bytes: number;
+  /** Sent to the webhook's own URL, read again at each attempt (not a rule's `url`). */
+  followsWebhook: boolean;
 }
 
 /**
@@ -94,8 +41,9 @@ interface Delivery {
  * select the message, a POST signed with the webhook's secret (wire.md §8). A 2xx within
  * `timeoutMs` is success; anything else is retried after `baseDelayMs`, twice that, four times…
  * up to `attempts`, with the same `delivery_id` and a fresh timestamp and signature made with the
- * secret current at that attempt. Attempts run in the background: `onDelivery` never waits for a
- * receiver and never throws.
+ * secret current at that attempt, to the webhook's URL current at that attempt (a rule's own
+ * `url` stays). Attempts run in the background, agents taking turns: `onDelivery` never waits
+ * for a receiver and never throws.
  *
  * @example
  * const deliverer = new WebhookDeliverer({ store, settings, isTrustedPeer: () => false });
@@ -108,16 +56,23 @@ export class WebhookDeliverer {
   readonly #options: z.output<typeof WebhookDelivererOptionsSchema>;
   readonly #fetch: typeof fetch;
   readonly #records = new Map<string, Delivery>();
-  readonly #ready: Delivery[] = [];
+  readonly #queue: FairQueue<Delivery>;
   readonly #timers = new Map<NodeJS.Timeout, Delivery>();
   readonly #running = new Set<Promise<void>>();
   readonly #closing = new AbortController();
-  #pending = 0;
   #idleWaiters: (() => void)[] = [];
 
   constructor(options: WebhookDelivererOptions) {
     this.#options = parseInput(WebhookDelivererOptionsSchema, options, "WebhookDeliverer options");
     this.#fetch = this.#options.fetch ?? ((input, init) => fetch(input, init));
+    const { maxPending, maxPendingPerAgent, maxPendingBytes } = this.#options;
+    this.#queue = new FairQueue({
+      maxPending,
+      maxPendingPerAgent,
+      maxPendingBytes,
+      concurrency: CONCURRENCY,
+      inFlightPerAgent: IN_FLIGHT_PER_AGENT,
+    });
   }
 
   /**
@@ -163,7 +118,7 @@ export class WebhookDeliverer {
    * await deliverer.whenIdle();
    */
   whenIdle(): Promise<void> {
-    if (this.#pending === 0) return Promise.resolve();
+    if (this.#queue.pending === 0) return Promise.resolve();
     return new Promise((resolve) => this.#idleWaiters.push(resolve));
   }
 
@@ -181,7 +136,7 @@ export class WebhookDeliverer {
       this.#finish(delivery, "cancelled", "the deliverer closed");
     }
     this.#timers.clear();
-    for (const delivery of this.#ready.splice(0)) {
+    for (const delivery of this.#queue.drain()) {
       this.#finish(delivery, "cancelled", "the deliverer closed");
     }
     await Promise.allSettled([...this.#running]);
@@ -196,7 +151,8 @@ export class WebhookDeliverer {
     if (!webhook?.enabled) return;
     const trusted = isTrustedPeer(message.agentId, senderAgentId);
     const facts = messageFacts(message, { trusted });
-    for (const url of webhookTargets(webhook, settings.rules(message.agentId), facts)) {
+    const targets = webhookTargets(webhook, settings.rules(message.agentId), facts);
+    for (const { url, followsWebhook } of targets) {
       const { deliveryId, body } = eventBody(facts.event);
       const delivery: Delivery = {
         record: {
@@ -207,30 +163,34 @@ export class WebhookDeliverer {
           attempts: 0,
           status: "pending",
         },
+        agentId: message.agentId,
         body,
+        bytes: Buffer.byteLength(body),
+        followsWebhook,
       };
       this.#records.set(deliveryId, delivery);
-      if (this.#pending >= this.#options.maxPending) {
-        this.#finish(delivery, "dropped", "too many webhook deliveries are pending");
+      const refused = this.#queue.admit(delivery);
+      if (refused !== undefined) {
+        this.#finish(delivery, "dropped", refused);
         continue;
       }
-      this.#pending++;
-      this.#ready.push(delivery);
+      this.#queue.ready(delivery);
     }
     this.#pump();
   }
 
-  /** Starts ready attempts while fewer than CONCURRENCY run. */
+  /** Starts ready attempts, agents in turn, within the limits of attempts in flight. */
   #pump(): void {
-    while (this.#running.size < CONCURRENCY && this.#ready.length > 0) {
-      const delivery = this.#ready.shift() as Delivery;
-      const run = this.#attempt(delivery).catch((error: unknown) => {
+    for (let delivery = this.#queue.next(); delivery; delivery = this.#queue.next()) {
+      const started = delivery;
+      const run = this.#attempt(started).catch((error: unknown) => {
         console.error("[agentmail-dev] webhook: a delivery attempt failed unexpectedly:", error);
-        this.#finish(delivery, "failed", "the dev server failed unexpectedly");
+        this.#finish(started, "failed", "the dev server failed unexpectedly");
       });
       this.#running.add(run);
       void run.finally(() => {
         this.#running.delete(run);
+        this.#queue.done(started);
         this.#pump();
       });
     }
@@ -239,23 +199,27 @@ export class WebhookDeliverer {
   async #attempt(delivery: Delivery): Promise<void> {
     const { settings, retry, timeoutMs } = this.#options;
     const { record } = delivery;
-    // The secret and the switch as they are now: a rotation applies from the next attempt.
+    // The secret, the switch and the URL as they are now: a rotation or a new URL applies from
+    // the next attempt.
     const secret = settings.signingSecret(record.agentId);
-    if (secret === undefined || !settings.get(record.agentId)?.enabled) {
+    const webhook = settings.get(record.agentId);
+    const { body } = delivery;
+    if (secret === undefined || !webhook?.enabled || body === undefined) {
       this.#finish(delivery, "cancelled", "the webhook was deleted or disabled");
       return;
     }
+    if (delivery.followsWebhook) record.url = webhook.url;
     record.attempts++;
     const result = await attemptDelivery({
       fetch: this.#fetch,
       url: record.url,
       headers: webhookHeaders({
         secret,
-        body: delivery.body,
+        body,
         deliveryId: record.deliveryId,
         timestampSeconds: Math.floor(Date.now() / 1000),
       }),
-      body: delivery.body,
+      body,
       timeoutMs,
       signal: this.#closing.signal,
     });
@@ -273,7 +237,7 @@ export class WebhookDeliverer {
       const delay = retry.baseDelayMs * 2 ** (record.attempts - 1);
       const timer = setTimeout(() => {
         this.#timers.delete(timer);
-        this.#ready.push(delivery);
+        this.#queue.ready(delivery);
         this.#pump();
       }, delay);
       // A retry waiting does not keep the process alive: the app's server (or its owner) does.
@@ -282,23 +246,27 @@ export class WebhookDeliverer {
     }
   }
 
-  /** Ends a delivery (once), trims the log, and wakes `whenIdle` when nothing is pending. */
+  /**
+   * Ends a delivery (once): drops its body, trims the log, and wakes `whenIdle` when nothing is
+   * pending.
+   */
   #finish(delivery: Delivery, status: WebhookDeliveryRecord["status"], error?: string): void {
     const { record } = delivery;
     if (record.status !== "pending") return;
     const wasQueued = status !== "dropped";
     record.status = status;
     if (error !== undefined) record.lastError = error;
-    if (wasQueued) this.#pending--;
+    delivery.body = undefined;
+    if (wasQueued) this.#queue.release(delivery);
     this.#trim();
-    if (this.#pending === 0) {
+    if (this.#queue.pending === 0) {
       for (const wake of this.#idleWaiters.splice(0)) wake();
     }
   }
 
   /** Keeps every pending delivery and the newest FINISHED_KEPT finished ones. */
   #trim(): void {
-    let finished = this.#records.size - this.#pending;
+    let finished = this.#records.size - this.#queue.pending;
     for (const [id, { record }] of this.#records) {
       if (finished <= FINISHED_KEPT) break;
       if (record.status === "pending") continue;

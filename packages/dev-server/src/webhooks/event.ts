@@ -57,7 +57,7 @@ export function messageFacts(message: DevInboxMessage, how: { trusted: boolean }
       message_id: message.id,
       sender: message.sender,
       sender_verified: message.senderVerified,
-      subject: message.subject,
+      subject: cutSubject(message.subject),
       received_at: message.receivedAt.toISOString(),
       correlation_id: header(AgentMailHeaders.correlationId),
       marketplace_request_id: marketplaceRequestId,
@@ -72,6 +72,30 @@ export function messageFacts(message: DevInboxMessage, how: { trusted: boolean }
           ? "verified"
           : "unverified",
   };
+}
+
+/**
+ * The most of a subject an event carries, in UTF-16 code units (JavaScript characters): every
+ * pending delivery holds its own body, so a subject of megabytes would be held once per target.
+ * The message itself keeps the whole subject.
+ *
+ * @example
+ * cutSubject("x".repeat(5000)).length; // 1024
+ */
+export const EVENT_SUBJECT_MAX = 1024;
+
+/**
+ * A subject cut to {@link EVENT_SUBJECT_MAX} characters, never between the halves of a
+ * surrogate pair.
+ *
+ * @example
+ * cutSubject("hello"); // "hello"
+ */
+export function cutSubject(subject: string): string {
+  if (subject.length <= EVENT_SUBJECT_MAX) return subject;
+  const last = subject.charCodeAt(EVENT_SUBJECT_MAX - 1);
+  const isHighSurrogate = last >= 0xd800 && last <= 0xdbff;
+  return subject.slice(0, isHighSurrogate ? EVENT_SUBJECT_MAX - 1 : EVENT_SUBJECT_MAX);
 }
 
 /**

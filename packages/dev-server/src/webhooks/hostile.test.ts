@@ -113,9 +113,11 @@ describe("hostile receivers", () => {
     expect(w.deliverer.deliveries().find((d) => d.status === "dropped")?.lastError).toMatch(
       /too many/,
     );
-    // The silent receiver holds all three attempts; close() does not wait for its deadline (10 s).
-    while (silent.requests() < 3) await new Promise((resolve) => setTimeout(resolve, 5));
+    // The silent receiver holds bob's two attempts in flight (the third waits its turn);
+    // close() does not wait for their deadline (10 s).
+    while (silent.requests() < 2) await new Promise((resolve) => setTimeout(resolve, 5));
     await w.deliverer.close();
+    expect(silent.requests()).toBe(2);
     expect(statuses().filter((s) => s === "cancelled")).toHaveLength(3);
   });
 

@@ -25,15 +25,17 @@ export function isLoopbackUrl(value: string): boolean {
 }
 
 /**
- * Refuses a URL that is not on loopback, naming where the value came from (never the URL, which
- * may carry a token in its path or query).
+ * The URL as the WHATWG parser writes it (`new URL(value).href`), when it is on loopback: what is
+ * stored, answered and POSTed to, so what was checked is what is used (`http://127.0.0.1\@x/`
+ * becomes `http://127.0.0.1/@x/`). Refuses anything else, naming where the value came from (never
+ * the URL, which may carry a token in its path or query).
  *
  * @example
- * requireLoopbackUrl("http://127.0.0.1:8080/hooks", "url"); // passes
+ * requireLoopbackUrl("http://127.1:8080/hooks", "url"); // "http://127.0.0.1:8080/hooks"
  * @throws {HttpProblem} 400 `invalid_request`.
  */
-export function requireLoopbackUrl(value: string, field: string): void {
-  if (isLoopbackUrl(value)) return;
+export function requireLoopbackUrl(value: string, field: string): string {
+  if (isLoopbackUrl(value)) return new URL(value).href;
   throw new HttpProblem(
     "invalid_request",
     `${field}: the dev server delivers webhooks to loopback URLs only (localhost, 127.0.0.0/8 or [::1])`,

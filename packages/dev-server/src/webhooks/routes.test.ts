@@ -108,6 +108,23 @@ describe("PUT, GET, DELETE /webhook", () => {
     expect((await request(url, Routes.getWebhook, BOB)).status).toBe(200);
   });
 
+  it("keeps and answers the URL as the WHATWG parser writes it, webhook and rule channels alike", async () => {
+    const { url, settings } = await serve();
+    const put = await request(url, Routes.putWebhook, BOB, { url: "http://127.0.0.1\\@evil.com/" });
+    expect(put.status).toBe(200);
+    expect(WebhookConfigSchema.parse(await put.json()).url).toBe("http://127.0.0.1/@evil.com/");
+    const got = await request(url, Routes.getWebhook, BOB);
+    expect(WebhookConfigSchema.parse(await got.json()).url).toBe("http://127.0.0.1/@evil.com/");
+    expect(settings.get("bob")?.url).toBe("http://127.0.0.1/@evil.com/");
+    const rules = await request(url, Routes.putNotifications, BOB, {
+      rules: [{ id: "r", channels: { webhook: { enabled: true, url: "HTTP://127.1:80/a/../b" } } }],
+    });
+    expect(rules.status).toBe(200);
+    const answered = NotificationRulesSchema.parse(await rules.json());
+    expect(answered.rules[0]?.channels.webhook?.url).toBe("http://127.0.0.1/b");
+    expect(settings.rules("bob")[0]?.channels.webhook?.url).toBe("http://127.0.0.1/b");
+  });
+
   it("refuses URLs off loopback and bodies outside the contract with 400 invalid_request", async () => {
     const { url, settings } = await serve();
     for (const hook of [

@@ -4,28 +4,32 @@ import type { MessageFacts } from "./event.js";
 /**
  * Where a message is announced (docs/wire-format.md, "Notification rules"): with no rules, the
  * webhook's URL; with rules, the URL of every enabled rule that matches and whose
- * `channels.webhook` is enabled (its own `url`, else the webhook's), each URL once. A filter
+ * `channels.webhook` is enabled (its own `url`, else the webhook's), each URL once.
+ * `followsWebhook` says the URL is the webhook's own (no matching rule names it), so a delivery
+ * reads the webhook's current URL at each attempt. A filter
  * given as a list matches the values in it (an empty list matches nothing); an absent filter
  * matches everything. Nothing when the webhook is missing or disabled: its secret signs every
  * delivery.
  *
  * @example
- * webhookTargets({ url: "http://127.0.0.1:8080/", enabled: true }, [], facts); // ["http://127.0.0.1:8080/"]
+ * webhookTargets({ url: "http://127.0.0.1:8080/", enabled: true }, [], facts); // [{ url: "http://127.0.0.1:8080/", followsWebhook: true }]
  */
 export function webhookTargets(
   webhook: { url: string; enabled: boolean } | undefined,
   rules: readonly NotificationRule[],
   facts: MessageFacts,
-): string[] {
+): Array<{ url: string; followsWebhook: boolean }> {
   if (!webhook?.enabled) return [];
-  if (rules.length === 0) return [webhook.url];
-  const urls = new Set<string>();
+  if (rules.length === 0) return [{ url: webhook.url, followsWebhook: true }];
+  // URL → whether it is only the webhook's (a rule naming it explicitly pins it).
+  const urls = new Map<string, boolean>();
   for (const rule of rules) {
     const channel = rule.channels.webhook;
     if (!rule.enabled || !channel?.enabled || !ruleMatches(rule, facts)) continue;
-    urls.add(channel.url ?? webhook.url);
+    const url = channel.url ?? webhook.url;
+    urls.set(url, (urls.get(url) ?? true) && channel.url === undefined);
   }
-  return [...urls];
+  return [...urls].map(([url, followsWebhook]) => ({ url, followsWebhook }));
 }
 
 /**

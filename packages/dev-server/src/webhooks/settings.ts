@@ -43,17 +43,19 @@ export class WebhookSettings {
    * @example
    * settings.put("my-agent", { url: "http://127.0.0.1:8080/hooks", rotate_secret: true }).signing_secret; // "whsec_…"
    * @throws {AgentMailError} `invalid_request` (400) for a body the contract refuses (unknown
-   * fields by name) or a URL that is not on loopback.
+   * fields by name) or a URL that is not on loopback. The URL is kept and answered as the WHATWG
+   * parser writes it (`new URL(url).href`).
    */
   put(agentId: string, request: PutWebhookRequest): WebhookConfig {
     const key = agentKey(agentId);
     const body = parseInput(PutWebhookRequestSchema, request, "webhook", "invalid_request");
-    requireLoopbackUrl(body.url, "url");
+    // Stored and answered as parsed: the URL checked is the URL used.
+    const url = requireLoopbackUrl(body.url, "url");
     const existing = this.#webhooks.get(key);
     const fresh = existing === undefined || body.rotate_secret;
     const secret = fresh ? newSigningSecret() : existing.secret;
-    this.#webhooks.set(key, { url: body.url, enabled: body.enabled, secret });
-    return { url: body.url, enabled: body.enabled, ...(fresh ? { signing_secret: secret } : {}) };
+    this.#webhooks.set(key, { url, enabled: body.enabled, secret });
+    return { url, enabled: body.enabled, ...(fresh ? { signing_secret: secret } : {}) };
   }
 
   /**
@@ -101,7 +103,8 @@ export class WebhookSettings {
 
   /**
    * Replaces an agent's notification rules with the whole list given (`PUT /notifications`);
-   * answers them with defaults filled in. A rule's `channels.webhook.url` must be on loopback.
+   * answers them with defaults filled in. A rule's `channels.webhook.url` must be on loopback;
+   * it is kept and answered as the WHATWG parser writes it.
    *
    * @example
    * settings.putRules("my-agent", { rules: [{ id: "verified", filters: { sender_verified: true }, channels: { webhook: { enabled: true } } }] });
@@ -117,8 +120,10 @@ export class WebhookSettings {
       "invalid_request",
     );
     rules.forEach((rule, index) => {
-      const url = rule.channels.webhook?.url;
-      if (url !== undefined) requireLoopbackUrl(url, `rules.${index}.channels.webhook.url`);
+      const channel = rule.channels.webhook;
+      if (channel?.url !== undefined) {
+        channel.url = requireLoopbackUrl(channel.url, `rules.${index}.channels.webhook.url`);
+      }
     });
     if (rules.length === 0) this.#rules.delete(key);
     else this.#rules.set(key, structuredClone(rules));
