@@ -105,6 +105,7 @@ export {
   localRateLimiter,
   type RateLimiter,
   type RateLimiterAcquireOptions,
+  SendRateSchema,
 } from "./rate-limiter.js";
 export { type ReadBodyOptions, readBodyCapped, readTextCapped } from "./read-body.js";
 export { redact, redactValue } from "./redact.js";

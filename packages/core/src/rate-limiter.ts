@@ -72,17 +72,26 @@ export interface LocalRateLimiterOptions {
   runtime?: Runtime | undefined;
 }
 
+/**
+ * A send rate (per second), as `localRateLimiter` and `sesTransport({ maxSendRate })` take it:
+ * positive, finite, and large enough that the interval between sends (1000 / rate ms) is a
+ * number (a rate of 1e-320 has none).
+ *
+ * @example
+ * z.strictObject({ maxSendRate: SendRateSchema.optional() }).parse({ maxSendRate: 14 });
+ */
+export const SendRateSchema = z
+  .number()
+  .positive()
+  .finite()
+  .refine(
+    (rate) => Number.isFinite(1000 / rate),
+    "too small: the interval between sends overflows",
+  );
+
 /** {@link LocalRateLimiterOptions}, checked. @internal */
 export const LocalRateLimiterOptionsSchema = z.strictObject({
-  maxPerSecond: z
-    .number()
-    .positive()
-    .finite()
-    // The interval between sends (1000 / rate ms) must be a number: a rate of 1e-320 has none.
-    .refine(
-      (rate) => Number.isFinite(1000 / rate),
-      "too small: the interval between sends overflows",
-    ),
+  maxPerSecond: SendRateSchema,
   burst: z.int().min(1).max(1_000_000).optional(),
   runtime: RuntimeSchema.optional(),
 });

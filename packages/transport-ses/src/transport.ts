@@ -8,6 +8,7 @@ import {
   type PreparedMessage,
   parseInput,
   type RateLimiter,
+  SendRateSchema,
   type TransportResult,
 } from "@assmbl/core";
 import { renderMessage } from "@assmbl/mime";
@@ -112,15 +113,7 @@ export const OptionsSchema = z
       .custom<RateLimiter>(isRateLimiterLike, "expected a RateLimiter (an object with acquire())")
       .optional(),
     // The same floor as localRateLimiter's: a rate whose interval (1000 / rate ms) is a number.
-    maxSendRate: z
-      .number()
-      .positive()
-      .finite()
-      .refine(
-        (rate) => Number.isFinite(1000 / rate),
-        "too small: the interval between sends overflows",
-      )
-      .optional(),
+    maxSendRate: SendRateSchema.optional(),
     maxAttempts: z.int().min(1).max(10).optional(),
     maxElapsedMs: z.int().nonnegative().optional(),
     messageIdDomain: DomainNameSchema.optional(),

@@ -1,11 +1,6 @@
-// One agent's webhook cannot starve another's: pending deliveries are capped per agent (and in
-// bytes), attempts take turns between agents with a few in flight each, finished deliveries keep
-// no body, a subject is cut in the event, and a changed webhook URL takes the next attempt.
-import { createServer, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { cutSubject, EVENT_SUBJECT_MAX } from "./event.js";
-import { startReceiver } from "./test-receiver.js";
+import { silentServer, startReceiver } from "./test-receiver.js";
 import { useWebhookWorld } from "./test-world.js";
 
 const world = useWebhookWorld();
@@ -14,34 +9,11 @@ afterEach(async () => {
   await Promise.all(stops.splice(0).map((stop) => stop()));
 });
 
-/** A loopback server that reads each request and never answers it. */
-async function silentServer(): Promise<{ url: string; requests: () => number }> {
-  let requests = 0;
-  const held: ServerResponse[] = [];
-  const server = createServer((request, response) => {
-    requests++;
-    request.resume();
-    held.push(response);
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  stops.push(
-    () =>
-      new Promise((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  );
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`,
-    requests: () => requests,
-  };
-}
-
 describe("fairness between agents", () => {
   it("a flood to one agent's dead receiver neither fills the queue for others nor holds their turn", async () => {
     // The deadline outlasts the test: alice's attempts stay in flight throughout.
     const w = await world({ timeoutMs: 60_000 });
-    const silent = await silentServer();
+    const silent = await silentServer(stops);
     w.settings.put("alice", { url: silent.url });
     w.settings.putRules("alice", {
       rules: Array.from({ length: 50 }, (_, i) => ({

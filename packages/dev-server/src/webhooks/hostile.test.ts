@@ -1,10 +1,10 @@
 // Receivers that misbehave: none may hang the deliverer or make it hold their answers.
-import { createServer, type ServerResponse } from "node:http";
+import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { rssGrowthDuring, startHostileServer } from "@assmbl/testing/hostile-server";
 import { afterEach, describe, expect, it } from "vitest";
 import { ANSWER_QUOTE_BYTES } from "./attempt.js";
-import { startReceiver } from "./test-receiver.js";
+import { silentServer, startReceiver } from "./test-receiver.js";
 import { useWebhookWorld } from "./test-world.js";
 
 const world = useWebhookWorld();
@@ -13,33 +13,10 @@ afterEach(async () => {
   await Promise.all(stops.splice(0).map((stop) => stop()));
 });
 
-/** A loopback server that reads each request and never answers it. */
-async function silentServer(): Promise<{ url: string; requests: () => number }> {
-  let requests = 0;
-  const held: ServerResponse[] = [];
-  const server = createServer((request, response) => {
-    requests++;
-    request.resume();
-    held.push(response);
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  stops.push(
-    () =>
-      new Promise((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  );
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`,
-    requests: () => requests,
-  };
-}
-
 describe("hostile receivers", () => {
   it("gives up on a receiver that never answers after the per-attempt deadline", async () => {
     const w = await world({ retry: { attempts: 2, baseDelayMs: 1 }, timeoutMs: 100 });
-    const silent = await silentServer();
+    const silent = await silentServer(stops);
     w.settings.put("bob", { url: silent.url });
     w.send({ from: "alice", to: ["bob@agents.localhost"] });
     await w.deliverer.whenIdle();
@@ -104,7 +81,7 @@ describe("hostile receivers", () => {
 
   it("caps pending deliveries and drops the rest, and close() aborts attempts in flight", async () => {
     const w = await world({ maxPending: 3, retry: { attempts: 1, baseDelayMs: 1 } });
-    const silent = await silentServer();
+    const silent = await silentServer(stops);
     w.settings.put("bob", { url: silent.url });
     for (let i = 0; i < 10; i++) w.send({ from: "alice", to: ["bob@agents.localhost"] });
     const statuses = () => w.deliverer.deliveries().map((d) => d.status);
@@ -123,7 +100,7 @@ describe("hostile receivers", () => {
 
   it("keeps the newest 1000 finished deliveries in its log, and every pending one", async () => {
     const w = await world({ maxPending: 1 });
-    const silent = await silentServer();
+    const silent = await silentServer(stops);
     w.settings.put("bob", { url: silent.url });
     const reports = [];
     for (let i = 0; i < 1200; i++)

@@ -149,3 +149,33 @@ async function readBody(request: IncomingMessage): Promise<string> {
   }
   return Buffer.concat(chunks).toString("utf8");
 }
+
+/**
+ * A loopback server that reads each request and never answers it; its closer goes on `stops`.
+ *
+ * @example
+ * const silent = await silentServer(stops); // settings.put("bob", { url: silent.url })
+ */
+export async function silentServer(
+  stops: (() => Promise<void>)[],
+): Promise<{ url: string; requests: () => number }> {
+  let requests = 0;
+  const held: ServerResponse[] = [];
+  const server = createServer((request, response) => {
+    requests++;
+    request.resume();
+    held.push(response);
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  stops.push(
+    () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  );
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`,
+    requests: () => requests,
+  };
+}
