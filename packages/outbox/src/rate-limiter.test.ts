@@ -19,9 +19,13 @@ describe("redisRateLimiter", () => {
       };
       await Promise.all(Array.from({ length: 30 }, (_, i) => take(i % 2 ? a : b)));
       grants.sort((x, y) => x - y);
-      // Count-based, not a timing assertion on speed: no 1 s window holds more than 10 grants.
+      // Count-based, not a timing assertion on speed: grants 10 apart are about a second apart.
+      // What is measured here is when each caller woke, which a loaded machine delays by tens to
+      // hundreds of ms (CI saw grants 2 ms short of a tight bound): 300 ms of slack still tells
+      // slotted grants (~1000 ms apart) from a bare fixed window's burst of 2 x 10 across a window
+      // boundary (~0-100 ms apart).
       for (let i = 0; i + 10 < grants.length; i++) {
-        expect(grants[i + 10] as number).toBeGreaterThanOrEqual((grants[i] as number) + 1000 - 5);
+        expect(grants[i + 10] as number).toBeGreaterThanOrEqual((grants[i] as number) + 700);
       }
       expect(grants).toHaveLength(30);
     } finally {
