@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   installProject,
+  npx,
   type PublishedPackage,
   pack,
   publishedPackages,
@@ -14,6 +15,7 @@ import {
 } from "./tarballs.js";
 
 const PUBLISHED = [
+  "@assmbl/cli",
   "@assmbl/core",
   "@assmbl/crypto",
   "@assmbl/dev-server",
@@ -75,20 +77,29 @@ afterAll(async () => {
   if (project !== "") await rm(project, { recursive: true, force: true });
 });
 
-/** A file that imports every public entry point (each `exports` subpath) of every package. */
+/**
+ * A file that imports every public entry point (each `exports` subpath) of every package; the
+ * CommonJS one leaves out entry points without a `require` condition (@assmbl/cli is ESM only:
+ * a command line, whose commander 15 is ESM only too).
+ */
 async function writeEntries(): Promise<void> {
-  const specifiers: string[] = [];
+  const esm: string[] = [];
+  const cjs: string[] = [];
   for (const pkg of packages) {
     const manifest = JSON.parse(await tarballFile(tarballs.get(pkg.name) ?? "", "package.json"));
-    for (const subpath of Object.keys(manifest.exports ?? { ".": null })) {
+    for (const [subpath, target] of Object.entries(manifest.exports ?? { ".": null })) {
       if (subpath === "./package.json") continue;
-      specifiers.push(`${pkg.name}${subpath.slice(1)}`);
+      const specifier = `${pkg.name}${subpath.slice(1)}`;
+      esm.push(specifier);
+      if (target === null || typeof target !== "object" || "require" in target) cjs.push(specifier);
     }
   }
-  const imports = specifiers.map((s, i) => `import * as entry${i} from ${JSON.stringify(s)};`);
-  const body = `${imports.join("\n")}\nexport const entries = [${specifiers.map((_, i) => `entry${i}`).join(", ")}];\n`;
-  await writeFile(join(project, "index.ts"), body);
-  await writeFile(join(project, "index.cts"), body);
+  const bodyOf = (specifiers: string[]) => {
+    const imports = specifiers.map((s, i) => `import * as entry${i} from ${JSON.stringify(s)};`);
+    return `${imports.join("\n")}\nexport const entries = [${specifiers.map((_, i) => `entry${i}`).join(", ")}];\n`;
+  };
+  await writeFile(join(project, "index.ts"), bodyOf(esm));
+  await writeFile(join(project, "index.cts"), bodyOf(cjs));
 }
 
 it("publishes exactly the packages a release names", () => {
@@ -123,6 +134,22 @@ describe.each(PUBLISHED)("the tarball of %s", (name) => {
     expect(manifest.bugs).toEqual({ url: "https://github.com/assmbl/agentmail-ts/issues" });
     expect(manifest.keywords).toContain("agentmail");
     expect(text).not.toContain("workspace:");
+  });
+});
+
+describe("the agentmail command from the installed tarball", () => {
+  it("npx agentmail --help prints the usage and every command", async () => {
+    const { stdout } = await npx(project, ["agentmail", "--help"]);
+    expect(stdout).toMatch(/^Usage: agentmail /);
+    for (const command of ["keygen", "register", "lookup", "send", "inbox", "read", "mcp"]) {
+      expect(stdout).toContain(`  ${command} `);
+    }
+  });
+
+  it("npx agentmail send without --to is a usage error: exit code 2", async () => {
+    const failure = await npx(project, ["agentmail", "send"]).catch((error: unknown) => error);
+    expect(failure).toMatchObject({ code: 2 });
+    expect((failure as { stderr: string }).stderr).toContain("required option '--to");
   });
 });
 

@@ -139,3 +139,21 @@ export async function tsc(dir: string, config: string): Promise<TscResult> {
     return { ok: false, output: `${stdout}${stderr}` };
   }
 }
+
+/**
+ * Runs `npx <args>` in the project, as a user runs an installed package's bin; `--no-install`
+ * so npx never fetches from the registry what the tarballs should have installed.
+ *
+ * @example
+ * const { stdout } = await npx(tmp, ["agentmail", "--help"]);
+ */
+export async function npx(
+  dir: string,
+  args: readonly string[],
+): Promise<{ stdout: string; stderr: string }> {
+  return run("npx", ["--no-install", ...args], {
+    cwd: dir,
+    env: cleanEnv(),
+    maxBuffer: 16 * 1024 * 1024,
+  });
+}

@@ -135,6 +135,21 @@ describe("the workspace package graph", () => {
     }
   });
 
+  it("commander and the MCP SDK come only with @assmbl/cli: no library installs them", () => {
+    const cli = published.find(([, manifest]) => manifest.name === "@assmbl/cli");
+    expect(Object.keys(cli?.[1].dependencies ?? {})).toEqual(
+      expect.arrayContaining(["commander", "@modelcontextprotocol/sdk"]),
+    );
+    for (const [, manifest] of published) {
+      if (manifest.name === "@assmbl/cli") continue;
+      const runtime = { ...manifest.dependencies, ...manifest.peerDependencies };
+      const cliLibraries = Object.keys(runtime).filter((name) =>
+        ["commander", "@modelcontextprotocol/sdk"].includes(name),
+      );
+      expect(cliLibraries, manifest.name).toEqual([]);
+    }
+  });
+
   it("has no turbo.json override reaching into another package's sources", async () => {
     for (const folder of manifests.keys()) {
       const text = await readFile(join(folder, "turbo.json"), "utf8").catch(() => "");
