@@ -9,6 +9,7 @@ import { promisify } from "node:util";
 import { generateKeyPair } from "@assmbl/crypto";
 import { type DevServer, startDevServer } from "@assmbl/dev-server";
 import { useRedis } from "@assmbl/testing/redis";
+import { sourceHooksPath } from "@assmbl/testing/source-hooks";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDirectory } from "./directory.js";
 
@@ -47,7 +48,7 @@ async function lookupInProcess(
       "--experimental-transform-types",
       "--no-warnings",
       "--import",
-      testing("register-source-hooks.mjs"),
+      sourceHooksPath,
       testing("lookup-process.mjs"),
     ],
     {

@@ -1,7 +1,7 @@
 // One directory lookup in a process of its own, its cache shared through Redis (Keyv with
 // @keyv/redis): what each of an agent's worker processes does. Started by
 // redis-shared-cache.test.ts as
-//   node --experimental-transform-types --import ./register-source-hooks.mjs lookup-process.mjs
+//   node --experimental-transform-types --import <@assmbl/testing/source-hooks: sourceHooksPath> lookup-process.mjs
 // with DIRECTORY_BASE_URL, AGENT_ID, REDIS_URL (absent: the in-memory cache) and REFRESH=1 for a
 // `freshKeys`-style lookup. Prints one JSON line: { ok: true, keyVersion, keyStatus } or
 // { ok: false, code }.

@@ -2,6 +2,7 @@
 // configuration in the environment) and connects the MCP SDK's own Client to it. Every tool
 // result and every byte the server writes to stderr are kept, for tests to scan for secrets.
 import { fileURLToPath } from "node:url";
+import { sourceHooksPath } from "@assmbl/testing/source-hooks";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
@@ -35,7 +36,7 @@ export async function startMcpSession(env: Record<string, string>): Promise<McpS
       "--experimental-transform-types",
       "--no-warnings",
       "--import",
-      here("register-source-hooks.mjs"),
+      sourceHooksPath,
       here("mcp-process.ts"),
     ],
     env,
