@@ -127,6 +127,26 @@ describe("localRateLimiter", () => {
     expect(runtime.sleeps).toEqual([1000, 1000]);
   });
 
+  it("with burst: 1, an aborted waiter with callers queued behind it does not lend its slot twice", async () => {
+    const runtime = stillRuntime(true);
+    const limiter = localRateLimiter({ maxPerSecond: 4, burst: 1, runtime });
+    void limiter.acquire(); // A: now
+    const controller = new AbortController();
+    const b = limiter.acquire({ signal: controller.signal }); // B: 250 ms
+    void limiter.acquire(); // C: 500 ms
+    controller.abort();
+    expect((await errorOf(b)).code).toBe("aborted");
+    void limiter.acquire(); // D: after C, never in C's slot
+    expect(runtime.sleeps).toEqual([250, 500, 750]);
+    // The last one queued gives its slot back: the next caller takes that very slot.
+    const last = new AbortController();
+    const e = limiter.acquire({ signal: last.signal }); // E: 1000 ms
+    last.abort();
+    await errorOf(e);
+    void limiter.acquire(); // F: E's slot
+    expect(runtime.sleeps).toEqual([250, 500, 750, 1000, 1000]);
+  });
+
   it("tops up a wait whose timer fired early by the clock", async () => {
     // A timer that fires 1 ms early (as Node's do now and then by Date.now).
     const runtime = { ...fakeRuntime(), sleeps: [] as number[], time: 0 };

@@ -123,6 +123,8 @@ export class TokenBucket {
   private tokens: number;
   private last: number;
   private readonly capacity: number;
+  /** How many reservations were made: the ticket of the latest. */
+  private latest = 0;
 
   constructor(
     private readonly ratePerSecond: number,
@@ -137,16 +139,27 @@ export class TokenBucket {
   /** Takes one token; returns the milliseconds to wait before the send it pays for. */
   reserve(): number {
     this.refill();
+    this.latest += 1;
     this.tokens -= 1;
     return this.tokens >= 0 ? 0 : Math.ceil((-this.tokens / this.ratePerSecond) * 1000);
   }
 
+  /** The ticket of the reservation just made (read right after {@link reserve}). */
+  get ticket(): number {
+    return this.latest;
+  }
+
   /**
    * Gives back a token {@link reserve} took for a send that will not happen (its wait was
-   * aborted). The senders queued behind it keep their waits; the next one to reserve waits one
-   * interval less, as if the aborted one had never asked.
+   * aborted), when `ticket` is the latest reservation: the next caller then takes its place, as
+   * if it had never asked. When a later caller is already queued, the token stays spent: the
+   * queued ones keep their slots, and the aborted slot cannot be handed to a new caller without
+   * putting two sends in one slot (`burst: 1` would then let `maxPerSecond + 1` through in a
+   * second). Without a ticket, the token goes back unconditionally.
    */
-  release(): void {
+  release(ticket?: number): void {
+    if (ticket !== undefined && ticket !== this.latest) return;
+    if (ticket !== undefined) this.latest -= 1;
     this.refill();
     this.tokens = Math.min(this.capacity, this.tokens + 1);
   }
@@ -202,6 +215,7 @@ export function localRateLimiter(options: LocalRateLimiterOptions): RateLimiter 
       if (signal?.aborted) throw abortedWait(signal);
       const reservedAt = runtime.now();
       const wait = bucket.reserve();
+      const ticket = bucket.ticket;
       if (wait === 0) return;
       try {
         await sleepInSlices(runtime, wait, signal);
@@ -214,8 +228,9 @@ export function localRateLimiter(options: LocalRateLimiterOptions): RateLimiter 
           await sleepInSlices(runtime, Math.ceil(left), signal);
         }
       } catch (error) {
-        // The send this token paid for will not happen: the next caller may have it.
-        bucket.release();
+        // The send this token paid for will not happen: the next caller may have it, unless a
+        // later caller is already queued behind it (then its slot stays unused).
+        bucket.release(ticket);
         throw error;
       }
     },

@@ -178,7 +178,7 @@ export async function runProof({ messages, workers, maxPerSecond, sesLimit, kill
     return {
       sesLimit:
         sesLimit === "shared"
-          ? `one redisRateLimiter (rate-limiter-flexible) shared by every worker process, maxPerSecond ${maxPerSecond}`
+          ? `one redisRateLimiter (grants spaced on Redis' clock) shared by every worker process, maxPerSecond ${maxPerSecond}`
           : `each worker process its own sesTransport maxSendRate ${SES_BUDGET} (in-process token bucket)`,
       messages,
       workers,

@@ -1,6 +1,6 @@
 // Every public option of the outbox, written twice: the TSDoc'd interface users read and the
 // strict zod schema that checks it at run time (options.types.test.ts keeps the two in step).
-import type { Mailer, MailTransport } from "@assmbl/core";
+import type { Mailer, MailTransport, RateLimiter } from "@assmbl/core";
 import type { RedisOptions } from "ioredis";
 import { z } from "zod";
 
@@ -50,6 +50,11 @@ export interface OutboxOptions {
    * Failed jobs (the dead letters) are always kept until you remove them.
    */
   keepCompleted?: { ageSeconds?: number; count?: number };
+  /**
+   * How long `enqueue` and `events().ready` wait for Redis (down, unreachable, slow) before
+   * failing with `network_error` (default 10,000 ms). A refused password fails at once.
+   */
+  redisTimeoutMs?: number;
 }
 
 /** {@link OutboxOptions}, checked. @internal */
@@ -70,6 +75,7 @@ export const OutboxOptionsSchema = z.strictObject({
       count: z.int().min(0).optional(),
     })
     .optional(),
+  redisTimeoutMs: z.int().min(1).max(600_000).optional(),
 });
 
 /**
@@ -119,10 +125,19 @@ export interface OutboxWorkerOptions {
   /**
    * At most `max` jobs started per `durationMs` across every worker of the queue (BullMQ's
    * global limiter). It counts jobs, not requests: a job with Bcc copies, or a transport's own
-   * retries, make more. To hold an SES account's `MaxSendRate` exactly, give `sesTransport` a
-   * {@link redisRateLimiter} instead (it is asked before every request).
+   * retries, make more. To hold an SES account's `MaxSendRate` exactly, use `rateLimiter`.
    */
   rateLimit?: { max: number; durationMs: number };
+  /**
+   * Asked before each copy is handed to the transport (a {@link redisRateLimiter} shared by
+   * every worker, for an SES account's `MaxSendRate`). Give the limiter here, not to
+   * `sesTransport`, when sending through the outbox: a copy is marked as handed over only once
+   * the limiter let it go, so a worker that dies while copies wait on the budget leaves them to
+   * be sent by another worker, not dead-lettered as maybe-sent (a limiter inside the transport
+   * waits after that mark). Build the transport with `maxAttempts: 1` on its SES client, so
+   * every attempt is one of the outbox's, each through this limiter.
+   */
+  rateLimiter?: RateLimiter;
   /**
    * The wait between attempts of a job: core's full jitter, a delay drawn from
    * `[0, min(maxDelayMs, baseDelayMs * 2^retry))`; default 1 s doubling to 60 s.
@@ -166,6 +181,15 @@ export const OutboxWorkerOptionsSchema = z.strictObject({
       maxDelayMs: z.int().min(0).optional(),
     })
     .optional(),
+  rateLimiter: z
+    .custom<RateLimiter>(
+      (value) =>
+        typeof value === "object" &&
+        value !== null &&
+        typeof (value as RateLimiter).acquire === "function",
+      "expected a RateLimiter (acquire())",
+    )
+    .optional(),
   unknownOutcome: z.enum(["resend", "fail"]).optional(),
   lockDurationMs: z.int().min(100).max(3_600_000).optional(),
 });
@@ -182,8 +206,8 @@ export interface RedisRateLimiterOptions {
   /** The budget's name: every limiter with the same key and Redis shares one budget. */
   key: string;
   /**
-   * Sends per second at most, over every process. Below 1, one send per `1 / maxPerSecond`
-   * seconds (rounded up to whole seconds); above 1, whole sends per second (14.5 counts as 14).
+   * Sends per second at most, over every process: grants are at least `1 / maxPerSecond`
+   * seconds apart (14 → 71.5 ms; 0.5 → 2 s).
    */
   maxPerSecond: number;
 }

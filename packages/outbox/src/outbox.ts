@@ -1,8 +1,8 @@
 import { randomUUID } from "node:crypto";
-import { type MailMessage, parseInput } from "@assmbl/core";
+import { AgentMailError, type MailMessage, parseInput } from "@assmbl/core";
 import { Queue } from "bullmq";
 import { bullConnection, jobIdFor } from "./connection.js";
-import { type OutboxEventStream, openEvents } from "./events.js";
+import { type OutboxEvent, type OutboxEventStream, openEvents } from "./events.js";
 import {
   DEFAULT_QUEUE_NAME,
   type EnqueueOptions,
@@ -10,6 +10,15 @@ import {
   type OutboxOptions,
   OutboxOptionsSchema,
 } from "./options.js";
+import {
+  AuthWatch,
+  DEFAULT_REDIS_TIMEOUT_MS,
+  type GuardFailure,
+  guarded,
+  PRODUCER_CONNECTION_DEFAULTS,
+  redisFailure,
+} from "./redis-guard.js";
+import { checkRepeat } from "./repeat.js";
 import { serializeCopies } from "./serialize.js";
 
 /** The BullMQ backoff type of outbox jobs: the worker computes it with core's full jitter. @internal */
@@ -24,6 +33,11 @@ export const BACKOFF_TYPE = "agentmail-full-jitter";
 export interface EnqueueResult {
   jobId: string;
   idempotencyKey: string;
+  /**
+   * Present when the key already had a job (a retried enqueue): where that job is. `failed`:
+   * it is a dead letter (`code` says why) and this call queued nothing.
+   */
+  duplicate?: { state: OutboxEvent["state"]; code?: string };
 }
 
 /**
@@ -42,7 +56,10 @@ export interface Outbox {
    * @example
    * const { jobId, idempotencyKey } = await outbox.enqueue({ to, subject: "Report", text, encrypt: true });
    * @throws {AgentMailError} what `mailer.prepareCopies` throws (nothing is queued),
-   * `job_too_large` past {@link MAX_JOB_BYTES}, `invalid_options`.
+   * `job_too_large` past {@link MAX_JOB_BYTES}, `invalid_options`; `idempotency_key_reused`
+   * when the key's job holds a different message; `network_error` when Redis does not answer
+   * within `redisTimeoutMs` (the message says whether anything may have been queued),
+   * `unauthorized` when Redis refuses the credentials, `aborted` when `signal` fires.
    */
   enqueue(message: MailMessage, options?: EnqueueOptions): Promise<EnqueueResult>;
   /**
@@ -77,9 +94,14 @@ export interface Outbox {
 export function createOutbox(options: OutboxOptions): Outbox {
   const config = parseInput(OutboxOptionsSchema, options, "createOutbox options");
   const queueName = config.queueName ?? DEFAULT_QUEUE_NAME;
-  const queue = new Queue(queueName, { connection: bullConnection(config.connection) });
+  const timeoutMs = config.redisTimeoutMs ?? DEFAULT_REDIS_TIMEOUT_MS;
+  // A producer connection: commands fail while Redis is away instead of queuing in memory.
+  const queue = new Queue(queueName, {
+    connection: { ...PRODUCER_CONNECTION_DEFAULTS, ...bullConnection(config.connection) },
+  });
   // Errors surface on the calls that hit them; an unhandled `error` event would crash the process.
   queue.on("error", () => {});
+  const auth = new AuthWatch(queue, queue.backend);
   const streams = new Set<OutboxEventStream>();
   const keep = config.keepCompleted ?? {};
 
@@ -92,19 +114,54 @@ export function createOutbox(options: OutboxOptions): Outbox {
         signal ? { signal } : undefined,
       );
       const data = await serializeCopies(copies, idempotencyKey, signal);
-      // A stream opened before this call sees the job's events.
-      await Promise.all([...streams].map((stream) => stream.ready.catch(() => {})));
-      const job = await queue.add(idempotencyKey, data, {
-        jobId: jobIdFor(idempotencyKey),
-        attempts: config.attempts ?? 6,
-        backoff: { type: BACKOFF_TYPE },
-        removeOnComplete: { age: keep.ageSeconds ?? 86_400, count: keep.count ?? 10_000 },
-        removeOnFail: false,
+      const guard = (tail: string) => ({
+        signal,
+        timeoutMs,
+        auth,
+        fail: (failure: GuardFailure) => redisFailure(failure, "enqueue", timeoutMs, tail),
       });
-      return { jobId: job.id as string, idempotencyKey };
+      // Until Redis is ready nothing has been sent to it.
+      await guarded(
+        Promise.all([
+          queue.waitUntilReady(),
+          // A stream opened before this call sees the job's events.
+          ...[...streams].map((stream) => stream.ready.catch(() => {})),
+        ]),
+        guard("nothing was queued"),
+      );
+      const jobId = jobIdFor(idempotencyKey);
+      const job = await guarded(
+        queue.add(idempotencyKey, data, {
+          jobId,
+          attempts: config.attempts ?? 6,
+          backoff: { type: BACKOFF_TYPE },
+          removeOnComplete: { age: keep.ageSeconds ?? 86_400, count: keep.count ?? 10_000 },
+          removeOnFail: false,
+        }),
+        guard(
+          `the job may have been queued: enqueue the same message again with idempotencyKey "${idempotencyKey}" (one key, one job)`,
+        ),
+      ).catch((error: unknown) => {
+        if (AgentMailError.is(error)) throw error;
+        const nothing = /enableOfflineQueue|Stream isn't writeable/i.test(String(error));
+        throw new AgentMailError({
+          code: "network_error",
+          message: `enqueue: Redis failed the write (${error instanceof Error ? error.message : String(error)}); ${
+            nothing
+              ? "nothing was queued"
+              : `the job may have been queued: enqueue the same message again with idempotencyKey "${idempotencyKey}"`
+          }`,
+          cause: error,
+        });
+      });
+      const duplicate = await guarded(
+        checkRepeat(queue, jobId, job.timestamp, data.fingerprint, idempotencyKey),
+        guard(`the job with idempotencyKey "${idempotencyKey}" is queued (or was already)`),
+      );
+      return { jobId: job.id as string, idempotencyKey, ...(duplicate ? { duplicate } : {}) };
     },
     events() {
-      const stream = openEvents(queue, config.connection, queueName);
+      const stream = openEvents(queue, config.connection, queueName, { timeoutMs, auth });
       streams.add(stream);
       const close = stream.close;
       stream.close = async () => {

@@ -5,14 +5,13 @@ import { expect, it } from "vitest";
 const manifest = async () =>
   JSON.parse(await readFile(fileURLToPath(new URL("../package.json", import.meta.url)), "utf8"));
 
-// The outbox is where Redis comes in: BullMQ, ioredis and rate-limiter-flexible live here only
+// The outbox is where Redis comes in: BullMQ and ioredis live here only
 // (packages/testing's workspace-graph test checks no other package has them).
-it("depends on core, bullmq, ioredis, rate-limiter-flexible and zod only", async () => {
+it("depends on core, bullmq, ioredis and zod only", async () => {
   expect(Object.keys((await manifest()).dependencies).sort()).toEqual([
     "@assmbl/core",
     "bullmq",
     "ioredis",
-    "rate-limiter-flexible",
     "zod",
   ]);
 });

@@ -33,6 +33,31 @@ describe("redisRateLimiter", () => {
     }
   }, 30_000);
 
+  it("spaces grants from the last one, also when a burst comes late in a quiet second", async () => {
+    const limiter = redisRateLimiter({ connection: redis().url, key: "late", maxPerSecond: 10 });
+    try {
+      const grants: number[] = [];
+      await limiter.acquire();
+      grants.push(performance.now());
+      // Quiet for most of a second, then 15 at once: a fixed window (even with slots in it)
+      // let the 9 slots it had left go at once, next to the 10 of the following window.
+      await new Promise((resolve) => setTimeout(resolve, 900));
+      await Promise.all(
+        Array.from({ length: 15 }, async () => {
+          await limiter.acquire();
+          grants.push(performance.now());
+        }),
+      );
+      grants.sort((x, y) => x - y);
+      // Count-based, with slack for wake-up delays (see above): 10 grants span ~1 s, not ~0.1 s.
+      for (let i = 0; i + 10 < grants.length; i++) {
+        expect(grants[i + 10] as number).toBeGreaterThanOrEqual((grants[i] as number) + 700);
+      }
+    } finally {
+      await limiter.close();
+    }
+  }, 30_000);
+
   it("rejects a waiting acquire with aborted when its signal fires", async () => {
     const limiter = redisRateLimiter({ connection: redis().url, key: "slow", maxPerSecond: 0.1 });
     try {

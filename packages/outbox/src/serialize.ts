@@ -9,6 +9,7 @@ import {
   type PreparedMessage,
   validatePreparedMessage,
 } from "@assmbl/core";
+import { fingerprintCopies } from "./fingerprint.js";
 
 /**
  * The largest job the outbox stores: 8 MiB of serialized JSON (attachment bytes count as base64,
@@ -31,6 +32,8 @@ export interface StoredCopy {
 /** A job's data. @internal */
 export interface OutboxJobData {
   v: 1;
+  /** {@link fingerprintCopies}: first, so a repeat of the key can read it from the data's head. */
+  fingerprint: string;
   idempotencyKey: string;
   copies: StoredCopy[];
 }
@@ -58,7 +61,18 @@ export async function serializeCopies(
         continue;
       }
       // base64 is 4/3 of the bytes: a stream may hold 3/4 of what is left.
-      const bytes = await readUnder(attachment.content, Math.floor((budget * 3) / 4), signal);
+      // Past the cap, the error names the total so far, not only this attachment.
+      const usedBase64 = MAX_JOB_BYTES - budget;
+      const bytes = await readUnder(
+        attachment.content,
+        Math.floor((budget * 3) / 4),
+        signal,
+        (bytes) => {
+          // A stream is cut at the cap: its size is a lower bound.
+          const more = attachment.content instanceof Uint8Array ? "" : "+";
+          return `attachments of ${usedBase64 + Math.ceil(bytes / 3) * 4}${more} bytes in all as base64 (the last, "${attachment.manifest.filename}", ${bytes}${more} bytes)`;
+        },
+      );
       const base64 = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString(
         "base64",
       );
@@ -67,7 +81,12 @@ export async function serializeCopies(
     }
     stored.push({ kind: copy.kind, message: { ...copy.message, attachments } });
   }
-  const data: OutboxJobData = { v: 1, idempotencyKey, copies: stored };
+  const data: OutboxJobData = {
+    v: 1,
+    fingerprint: fingerprintCopies(stored),
+    idempotencyKey,
+    copies: stored,
+  };
   const size = Buffer.byteLength(JSON.stringify(data));
   if (size > MAX_JOB_BYTES) throw tooLarge(`${size} bytes`);
   return data;
@@ -93,9 +112,10 @@ async function readUnder(
   content: Uint8Array | ReadableStream<Uint8Array>,
   cap: number,
   signal: AbortSignal | undefined,
+  describe: (bytes: number) => string,
 ): Promise<Uint8Array> {
   if (content instanceof Uint8Array) {
-    if (content.byteLength > cap) throw tooLarge(`an attachment of ${content.byteLength} bytes`);
+    if (content.byteLength > cap) throw tooLarge(describe(content.byteLength));
     return content;
   }
   const reader = content.getReader();
@@ -113,7 +133,7 @@ async function readUnder(
       const { done, value } = await reader.read();
       if (done) break;
       total += value.byteLength;
-      if (total > cap) throw tooLarge(`a streamed attachment of more than ${cap} bytes`);
+      if (total > cap) throw tooLarge(describe(total));
       chunks.push(value);
     }
   } catch (error) {

@@ -8,9 +8,11 @@ import {
   type MailTransport,
   type PreparedMessage,
   parseInput,
+  type RateLimiter,
 } from "@assmbl/core";
 import { type Job, UnrecoverableError, Worker } from "bullmq";
 import { bullConnection } from "./connection.js";
+import { parseJobData } from "./job-schema.js";
 import {
   DEFAULT_QUEUE_NAME,
   type OutboxWorkerOptions,
@@ -80,7 +82,7 @@ export interface OutboxWorker {
  * import { sesTransport } from "@assmbl/transport-ses";
  * import { redisRateLimiter, startOutboxWorker } from "@assmbl/outbox";
  * const rateLimiter = redisRateLimiter({ connection, key: "ses", maxPerSecond: 14 });
- * const worker = startOutboxWorker({ connection, transport: sesTransport({ client, rateLimiter }), concurrency: 8 });
+ * const worker = startOutboxWorker({ connection, transport: sesTransport({ client }), rateLimiter, concurrency: 8 });
  * process.on("SIGTERM", () => void worker.close());
  * @throws {AgentMailError} `invalid_options` for unknown (named) or malformed options.
  */
@@ -95,9 +97,25 @@ export function startOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
   const crashPolicy: UnknownOutcomePolicy =
     config.unknownOutcome ?? (transport.name === "agentmail-api" ? "resend" : "fail");
 
+  // One controller per job held: aborted when BullMQ fails to renew the job's lock, so a send in
+  // flight learns that another worker may be taking the job over.
+  const held = new Map<string, AbortController>();
   const worker = new Worker<OutboxJobData, OutboxJobResult>(
     config.queueName ?? DEFAULT_QUEUE_NAME,
-    (job) => processJob(job, transport, { crashPolicy, unknownOutcome: config.unknownOutcome }),
+    async (job, token) => {
+      const lost = new AbortController();
+      held.set(job.id as string, lost);
+      try {
+        return await processJob(job, transport, {
+          crashPolicy,
+          unknownOutcome: config.unknownOutcome,
+          lock: { token, duration: lockDuration, lost: lost.signal },
+          rateLimiter: config.rateLimiter,
+        });
+      } finally {
+        held.delete(job.id as string);
+      }
+    },
     {
       connection: { ...bullConnection(config.connection), maxRetriesPerRequest: null },
       concurrency: config.concurrency ?? 1,
@@ -115,6 +133,9 @@ export function startOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
   );
   // Connection errors are retried by ioredis; an unhandled `error` event would crash the process.
   worker.on("error", () => {});
+  worker.on("lockRenewalFailed", (jobIds: string[]) => {
+    for (const jobId of jobIds) held.get(jobId)?.abort(new Error(`lost the lock of job ${jobId}`));
+  });
   return {
     async close(closeOptions) {
       await worker.close(closeOptions?.force === true);
@@ -125,9 +146,19 @@ export function startOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
 async function processJob(
   job: Job<OutboxJobData, OutboxJobResult>,
   transport: MailTransport,
-  policy: { crashPolicy: UnknownOutcomePolicy; unknownOutcome: UnknownOutcomePolicy | undefined },
+  policy: {
+    crashPolicy: UnknownOutcomePolicy;
+    unknownOutcome: UnknownOutcomePolicy | undefined;
+    lock: JobLock;
+    rateLimiter: RateLimiter | undefined;
+  },
 ): Promise<OutboxJobResult> {
-  const { copies } = job.data;
+  let copies: OutboxJobData["copies"];
+  try {
+    copies = parseJobData(job.data).copies;
+  } catch (error) {
+    throw finalError(error, []);
+  }
   const progress = readProgress(job.progress);
   const done = [...progress.done];
   for (let index = done.length; index < copies.length; index++) {
@@ -154,15 +185,32 @@ async function processJob(
         done,
       );
     }
+    // The budget first, before the copy is marked as handed over: a worker that dies while
+    // waiting here leaves the copy unsent, for another worker to send without doubt.
+    if (policy.rateLimiter) {
+      try {
+        await policy.rateLimiter.acquire({ signal: policy.lock.lost });
+      } catch (error) {
+        if (policy.lock.lost.aborted) throw lockLost(job);
+        if (!shouldRetry(error, policy.unknownOutcome)) throw finalError(error, done);
+        throw new Error(reasonOf(error));
+      }
+    }
+    // Still ours? A worker that lost its lock (stalled past lockDurationMs) must not send the
+    // next copy, nor write progress over the new owner's.
+    await holdLock(job, policy.lock);
     await job.updateProgress({ done, pending: index } satisfies Progress);
     try {
-      const result = await transport.send(prepared, {});
+      const result = await transport.send(prepared, { signal: policy.lock.lost });
       done.push({
         kind: copy.kind,
         messageId: result.messageId,
         ...keyOf(result.idempotencyKey ?? prepared.idempotencyKey),
       });
     } catch (error) {
+      // Another worker may own the job now: leave its progress alone ("pending" tells it what
+      // this send may have done).
+      if (policy.lock.lost.aborted) throw lockLost(job);
       if (
         interrupted &&
         AgentMailError.is(error, "idempotency_key_reused") &&
@@ -180,10 +228,33 @@ async function processJob(
         throw new Error(reasonOf(error));
       }
     }
+    await holdLock(job, policy.lock);
     await job.updateProgress({ done } satisfies Progress);
   }
   const primary = done[0];
   return { ...(primary?.messageId ? { messageId: primary.messageId } : {}), copies: done };
+}
+
+/** The processor's hold on a job: BullMQ's lock token, and a signal aborted when it is lost. */
+interface JobLock {
+  token: string | undefined;
+  duration: number;
+  lost: AbortSignal;
+}
+
+/** Extends the job's lock for another `duration`, or stops the processor if it is gone. */
+async function holdLock(job: Job, lock: JobLock): Promise<void> {
+  if (lock.lost.aborted) throw lockLost(job);
+  if (lock.token === undefined) return;
+  const extended = await job.extendLock(lock.token, lock.duration);
+  if (extended !== 1) throw lockLost(job);
+}
+
+// A plain error: the job is not this worker's to fail (BullMQ refuses the move without the lock).
+function lockLost(job: Job): Error {
+  return new Error(
+    `transport_failed: this worker lost the lock of job ${job.id} (it stalled past lockDurationMs); another worker takes it over`,
+  );
 }
 
 function shouldRetry(error: unknown, unknownOutcome: UnknownOutcomePolicy | undefined): boolean {
