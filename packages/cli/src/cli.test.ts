@@ -193,6 +193,29 @@ describe("agentmail send and read", () => {
     },
   );
 
+  it("refuses procfs files that stat calls empty and /proc download folders (exit 2, nothing sent, no runaway read)", async () => {
+    const send = (extra: string[]) =>
+      runCli(
+        ["send", "--to", `carol@${platform.mailDomain}`, "--subject", "p", ...extra],
+        envOf("alice"),
+      );
+    const attach = await send(["--text", "x", "--attach", "/proc/self/pagemap"]);
+    expect(attach.code).toBe(2);
+    expect(attach.stderr).toMatch(/--attach \/proc\/self\/pagemap is over \d+ bytes/);
+    const textFile = await send(["--text-file", "/proc/self/pagemap"]);
+    expect(textFile.code).toBe(2);
+    expect(textFile.stderr).toMatch(/--text-file \/proc\/self\/pagemap is over \d+ bytes/);
+    const fifo = await send(["--text", "x", "--attach", "/dev/stdin"]);
+    expect(fifo.code).toBe(2);
+    expect(fifo.stderr).toMatch(/not a readable regular file/);
+    expect(platform.server.store.inbox("carol")).toEqual([]);
+    for (const where of ["/proc/self/task/a/b", "/proc/self/fd", "/sys/kernel"]) {
+      const read = await runCli(["read", "any", "--download-dir", where], envOf("bob"));
+      expect(read.code, where).toBe(2);
+      expect(read.stderr).toMatch(/--download-dir: /);
+    }
+  });
+
   it("--require-encryption to an agent without a key exits 1 and sends nothing", async () => {
     const run = await runCli(
       [

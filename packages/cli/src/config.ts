@@ -22,11 +22,11 @@
  * | AGENTMAIL_PGP_PASSPHRASE | (env only) | the key's passphrase |
  * | AWS_REGION | (env) | SES region; credentials from the AWS default chain |
  * | AWS_ENDPOINT_URL_SES, AWS_ENDPOINT_URL | (env) | an SES endpoint (e.g. the dev server) |
+ * | AGENTMAIL_MCP_FILES_DIR | (env) | `agentmail mcp`: the only folder attachments are read from / saved to |
  *
  * Secrets (token, private key, passphrase, AWS secret) are never printed: they are held in
  * {@link Secret}s whose `toString`, `toJSON` and `util.inspect` say `[redacted]`.
  */
-import { readFile, stat } from "node:fs/promises";
 import { inspect } from "node:util";
 import { AgentMailError, createMailer, EnvVars, type Mailer, parseInput } from "@assmbl/core";
 import { type AgentPrivateKey, loadPrivateKey, openpgpCrypto } from "@assmbl/crypto";
@@ -40,6 +40,7 @@ import {
 import { sesTransport } from "@assmbl/transport-ses";
 import { SESClient } from "@aws-sdk/client-ses";
 import { z } from "zod";
+import { FileRefused, readCapped } from "./safe-files.js";
 
 /** The names of the variables the CLI reads. @example process.env[CliEnv.agentId] = "my-agent"; */
 export const CliEnv = {
@@ -54,6 +55,7 @@ export const CliEnv = {
   sesEndpoint: "AWS_ENDPOINT_URL_SES",
   awsEndpoint: "AWS_ENDPOINT_URL",
   webhookSecret: "AGENTMAIL_WEBHOOK_SECRET",
+  mcpFilesDir: "AGENTMAIL_MCP_FILES_DIR",
 } as const;
 
 /** An armored private key file larger than this is not a key: refuse before reading it all. */
@@ -104,6 +106,8 @@ export interface CliConfig {
   awsRegion: string | undefined;
   sesEndpoint: string | undefined;
   webhookSecret: Secret | undefined;
+  /** The only folder the MCP server reads attachments from and saves them to (unset: none). */
+  mcpFilesDir?: string | undefined;
   /** Machine output (`--json`). */
   json: boolean;
 }
@@ -176,6 +180,7 @@ export function loadConfig(env: Env, flags: CliFlags = {}): CliConfig {
     awsRegion: value(CliEnv.awsRegion),
     sesEndpoint,
     webhookSecret: secret(CliEnv.webhookSecret),
+    mcpFilesDir: value(CliEnv.mcpFilesDir),
     json: checked.json === true,
   };
 }
@@ -253,23 +258,27 @@ export async function requirePrivateKey(config: CliConfig): Promise<AgentPrivate
   return required(key, CliEnv.privateKeyFile, "--private-key-file");
 }
 
-async function privateKeyText(config: CliConfig): Promise<string | undefined> {
+/**
+ * The configured private key's armored text (file, else variable), not unlocked; undefined when
+ * none is configured. The MCP server uses it to refuse sending the key's own lines.
+ *
+ * @example
+ * const armored = await privateKeyText(config);
+ * @throws {AgentMailError} `invalid_options` (unreadable or oversized file).
+ */
+export async function privateKeyText(config: CliConfig): Promise<string | undefined> {
   const file = config.privateKeyFile;
   if (file === undefined) return config.privateKeyArmored?.reveal();
   try {
-    const info = await stat(file);
-    if (!info.isFile() || info.size > MAX_KEY_FILE_BYTES) {
-      throw new AgentMailError({
-        code: "invalid_options",
-        message: `${file} is not a private key file (not a regular file, or over 1 MiB)`,
-      });
-    }
-    return await readFile(file, "utf8");
+    // Through one handle, capped: a size from stat means nothing on procfs.
+    return (await readCapped(file, MAX_KEY_FILE_BYTES)).toString("utf8");
   } catch (error) {
-    if (error instanceof AgentMailError) throw error;
+    const why = error instanceof FileRefused && error.reason !== "unreadable";
     throw new AgentMailError({
       code: "invalid_options",
-      message: `cannot read the private key file ${file}: ${(error as NodeJS.ErrnoException).code ?? "error"}`,
+      message: why
+        ? `${file} is not a private key file (not a regular file, or over 1 MiB)`
+        : `cannot read the private key file ${file}: ${(error as Error).message.split(": ").pop() ?? "error"}`,
     });
   }
 }

@@ -57,6 +57,28 @@ describe("usage errors exit 2", () => {
   });
 });
 
+describe("--json usage errors", () => {
+  it("print {error: {code: invalid_options}} on stdout for commander's own refusals", async () => {
+    for (const args of [
+      ["send", "--bogus", "--json"],
+      ["--json", "send", "--subject", "x", "--text", "y"],
+    ]) {
+      const run = await runCli(args, ENV);
+      expect(run.code, args.join(" ")).toBe(2);
+      const printed = JSON.parse(run.stdout);
+      expect(printed.error.code).toBe("invalid_options");
+      expect(printed.error.message).toMatch(/--bogus|--to/);
+    }
+  });
+
+  it("go by the parsed option: a --json after -- is an argument, and asks no JSON", async () => {
+    const run = await runCli(["lookup", "bob", "extra", "--", "--json"], ENV);
+    expect(run.code).toBe(2);
+    expect(run.stdout).toBe("");
+    expect(run.stderr).toMatch(/too many arguments/);
+  });
+});
+
 describe("help", () => {
   it.each([[[]], [["send"]], [["read"]], [["webhook", "verify"]], [["mcp"]], [["keygen"]]])(
     "agentmail %j --help exits 0 with usage on stdout",

@@ -93,12 +93,20 @@ export async function run(
     await program.parseAsync([...argv], { from: "user" });
     return { code: ExitCode.ok, keepAlive: context.keepAlive };
   } catch (error) {
+    // The parsed option, not argv: `--text --json` sends the text "--json", it asks no JSON.
+    const json = program.opts<{ json?: boolean }>().json === true;
     if (error instanceof CommanderError) {
-      // Commander printed its own message (or the help) already.
-      return { code: error.exitCode === 0 ? ExitCode.ok : ExitCode.usage, keepAlive: false };
+      // Commander printed its own message (or the help) on stderr already.
+      if (error.exitCode === 0) return { code: ExitCode.ok, keepAlive: false };
+      if (json) {
+        const message = error.message.replace(/^error: /, "");
+        const usage = { error: { code: "invalid_options", message } };
+        io.stdout.write(`${JSON.stringify(usage)}\n`);
+      }
+      return { code: ExitCode.usage, keepAlive: false };
     }
     io.stderr.write(errorLine(error));
-    if (argv.includes("--json")) io.stdout.write(`${JSON.stringify(errorJson(error))}\n`);
+    if (json) io.stdout.write(`${JSON.stringify(errorJson(error))}\n`);
     return { code: exitCodeOf(error), keepAlive: false };
   }
 }

@@ -1,4 +1,3 @@
-import { readFile, stat } from "node:fs/promises";
 import { AgentMailError } from "@assmbl/core";
 import { directoryKeyOf, parsePublicKey, toPem } from "@assmbl/crypto";
 import type { RegisterInput } from "@assmbl/directory";
@@ -6,6 +5,7 @@ import type { Command } from "commander";
 import { type CliConfig, CliEnv, directoryFor, privateKey, required } from "../config.js";
 import type { CommandContext } from "../context.js";
 import { printResult } from "../io.js";
+import { readCapped } from "../safe-files.js";
 
 // An armored public key is a few KiB; the directory refuses more than 64 KiB anyway.
 const MAX_PUBLIC_KEY_FILE_BYTES = 256 * 1024;
@@ -135,13 +135,12 @@ async function registrationOf(
 
 async function readSmallFile(path: string): Promise<string> {
   try {
-    const info = await stat(path);
-    if (!info.isFile() || info.size > MAX_PUBLIC_KEY_FILE_BYTES) throw new Error("EFBIG");
-    return await readFile(path, "utf8");
+    // One handle, regular files only, capped: stat's size means nothing on procfs.
+    return (await readCapped(path, MAX_PUBLIC_KEY_FILE_BYTES)).toString("utf8");
   } catch (error) {
     throw new AgentMailError({
       code: "invalid_options",
-      message: `cannot read the key file ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+      message: `cannot read the key file ${(error as Error).message}`,
     });
   }
 }

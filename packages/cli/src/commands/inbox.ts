@@ -1,10 +1,10 @@
-import { mkdir } from "node:fs/promises";
-import { resolve } from "node:path";
 import type { InboxItem, InboxQuery } from "@assmbl/transport-api";
 import { type Command, InvalidArgumentError } from "commander";
 import { apiClient, directoryFor, privateKey } from "../config.js";
 import type { CommandContext } from "../context.js";
+import { UsageError } from "../exit-codes.js";
 import { printResult } from "../io.js";
+import { FileRefused, makeFolder } from "../safe-files.js";
 
 interface InboxFlags {
   all?: boolean;
@@ -83,8 +83,7 @@ export function registerInboxCommands(program: Command, context: CommandContext)
       const config = context.config(command);
       const client = apiClient(config);
       const key = await privateKey(config);
-      const downloadDir = flags.downloadDir ? resolve(flags.downloadDir) : undefined;
-      if (downloadDir) await mkdir(downloadDir, { recursive: true, mode: 0o700 });
+      const downloadDir = flags.downloadDir ? await downloadFolder(flags.downloadDir) : undefined;
       const message = await client.fetchMessage(id, {
         ...(key ? { decryptWith: key } : {}),
         // The directory tells whose key signed: a signature counts only from the sender's own key.
@@ -152,4 +151,15 @@ function positiveInt(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError("expected a positive integer");
   return n;
+}
+
+// The last component only (its parent must exist), never under /proc, /sys or /dev:
+// mkdir({ recursive: true }) loops for ever on procfs.
+async function downloadFolder(path: string): Promise<string> {
+  try {
+    return await makeFolder(path);
+  } catch (error) {
+    if (error instanceof FileRefused) throw new UsageError(`--download-dir: ${error.message}`);
+    throw error;
+  }
 }

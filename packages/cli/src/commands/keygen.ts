@@ -1,11 +1,13 @@
-import { mkdir, writeFile } from "node:fs/promises";
+import { writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { AgentMailError } from "@assmbl/core";
 import { generateKeyPair } from "@assmbl/crypto";
 import type { Command } from "commander";
 import { CliEnv } from "../config.js";
 import type { CommandContext } from "../context.js";
+import { UsageError } from "../exit-codes.js";
 import { printResult } from "../io.js";
+import { FileRefused, makeFolder } from "../safe-files.js";
 
 /**
  * `agentmail keygen --name NAME --email ADDRESS [--out DIR]`: a new OpenPGP key pair. The private
@@ -37,8 +39,11 @@ export function registerKeygen(program: Command, context: CommandContext): void 
         email: options.email,
         ...(passphrase ? { passphrase } : {}),
       });
-      const dir = resolve(options.out);
-      await mkdir(dir, { recursive: true });
+      // The last component only, never under /proc, /sys or /dev (a recursive mkdir loops on procfs).
+      const dir = await makeFolder(resolve(options.out)).catch((error: unknown) => {
+        if (error instanceof FileRefused) throw new UsageError(`--out: ${error.message}`);
+        throw error;
+      });
       const base = options.email.split("@")[0] ?? "agent";
       const privatePath = join(dir, `${base}.private.asc`);
       const publicPath = join(dir, `${base}.public.asc`);

@@ -1,15 +1,18 @@
-import { readFile, stat } from "node:fs/promises";
 import { basename, extname } from "node:path";
-import type { ContentAttachment, MailMessage } from "@assmbl/core";
+import { type ContentAttachment, Limits, type MailMessage } from "@assmbl/core";
 import { type Command, Option } from "commander";
 import { mailerFor, type Via } from "../config.js";
 import type { CommandContext } from "../context.js";
 import { UsageError } from "../exit-codes.js";
 import { printResult, readAllCapped } from "../io.js";
 import { uploadProgress } from "../progress.js";
+import { FileRefused, readCapped } from "../safe-files.js";
 
 // A text body beyond this is not a message body; SES refuses a whole message over 10 MiB anyway.
 const MAX_TEXT_BYTES = 10 * 1024 * 1024;
+
+// One attachment beyond an SES v2 raw message cannot be sent by any transport.
+const MAX_ATTACHMENT_BYTES = Limits.sesV2MessageBytes;
 
 // The types a receiver most often needs to open a file; anything else is octet-stream.
 const CONTENT_TYPES: Record<string, string> = {
@@ -141,12 +144,8 @@ async function bodyOf(flags: SendFlags, context: CommandContext): Promise<string
   if (given > 1) throw new UsageError("give --text or --text-file, not both");
   if (flags.text !== undefined) return flags.text;
   if (flags.textFile !== undefined) {
-    const info = await stat(flags.textFile).catch(() => undefined);
-    if (!info?.isFile())
-      throw new UsageError(`--text-file ${flags.textFile} is not a readable file`);
-    if (info.size > MAX_TEXT_BYTES)
-      throw new UsageError(`--text-file is over ${MAX_TEXT_BYTES} bytes`);
-    return readFile(flags.textFile, "utf8");
+    const bytes = await readFileFlag("--text-file", flags.textFile, MAX_TEXT_BYTES);
+    return bytes.toString("utf8");
   }
   // A terminal on stdin means nobody piped a body: waiting for one would look like a hang.
   if (context.io.stdin.isTTY)
@@ -156,12 +155,26 @@ async function bodyOf(flags: SendFlags, context: CommandContext): Promise<string
 }
 
 async function attachmentOf(path: string): Promise<ContentAttachment> {
-  const info = await stat(path).catch(() => undefined);
-  if (!info?.isFile()) throw new UsageError(`--attach ${path} is not a readable file`);
+  const bytes = await readFileFlag("--attach", path, MAX_ATTACHMENT_BYTES);
   const type = CONTENT_TYPES[extname(path).toLowerCase()] ?? "application/octet-stream";
   return {
     filename: basename(path),
-    content: new Uint8Array(await readFile(path)),
+    content: new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength),
     contentType: type,
   };
+}
+
+// Through one handle, regular files only, never past the cap: stat's size means nothing on
+// procfs (/proc/self/pagemap says 0 and reads for gigabytes).
+async function readFileFlag(flag: string, path: string, max: number): Promise<Buffer> {
+  try {
+    return await readCapped(path, max);
+  } catch (error) {
+    if (!(error instanceof FileRefused)) throw error;
+    throw new UsageError(
+      error.reason === "too_large"
+        ? `${flag} ${path} is over ${max} bytes`
+        : `${flag} ${path} is not a readable regular file`,
+    );
+  }
 }

@@ -12,6 +12,7 @@ import {
   directoryFor,
   mailerFor,
   privateKey,
+  privateKeyText,
   required,
 } from "../config.js";
 
@@ -33,6 +34,13 @@ export interface McpContext {
   privateKey(): Promise<AgentPrivateKey | undefined>;
   /** Every configured secret value, to scrub from anything a tool returns. */
   secrets: readonly string[];
+  /** AGENTMAIL_MCP_FILES_DIR: the only folder tools read files from and save files to. */
+  filesDir: string | undefined;
+  /**
+   * What no outgoing text or attachment may contain: the secrets, and each base64 line of the
+   * configured private key's armor (read once).
+   */
+  secretMarkers(): Promise<readonly string[]>;
 }
 
 /**
@@ -49,8 +57,12 @@ export function mcpContext(config: CliConfig): McpContext {
   const mailDomain = required(config.mailDomain, CliEnv.mailDomain, "--mail-domain");
   const client = apiClient(config);
   const directory = directoryFor(config);
+  const secrets = [config.token, config.passphrase, config.privateKeyArmored, config.webhookSecret]
+    .map((secret) => secret?.reveal())
+    .filter((value): value is string => value !== undefined && value.length > 0);
   let mailer: Promise<Mailer> | undefined;
   let key: Promise<AgentPrivateKey | undefined> | undefined;
+  let markers: Promise<readonly string[]> | undefined;
   const once = <T>(make: () => Promise<T>, reset: () => void): Promise<T> => {
     const made = make();
     // A failed load (a wrong passphrase) is retried on the next call, not cached forever.
@@ -80,8 +92,26 @@ export function mcpContext(config: CliConfig): McpContext {
       );
       return key;
     },
-    secrets: [config.token, config.passphrase, config.privateKeyArmored, config.webhookSecret]
-      .map((secret) => secret?.reveal())
-      .filter((value): value is string => value !== undefined && value.length > 0),
+    secrets,
+    filesDir: config.mcpFilesDir,
+    secretMarkers: () => {
+      markers ??= once(
+        async () => [...secrets, ...armorLines(await privateKeyText(config))],
+        () => {
+          markers = undefined;
+        },
+      );
+      return markers;
+    },
   };
+}
+
+// The armor's base64 lines: any one of them found in an outgoing message means the key file (or
+// a copy) is going out. Short lines (the checksum, a last partial line) would match by chance.
+function armorLines(armored: string | undefined): string[] {
+  if (armored === undefined) return [];
+  return armored
+    .split(/\r?\n/)
+    .map((line) => line.trim())
+    .filter((line) => line.length >= 24 && /^[A-Za-z0-9+/=]+$/.test(line));
 }

@@ -3,10 +3,11 @@
 // Bob through her server; Bob's server, a second process, lists and reads it back decrypted.
 // Every tool result and everything either server wrote to stderr is then scanned for the
 // tokens, the private keys and the passphrases.
-import { chmod, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { chmod, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { generateKeyPair, type KeyPairBundle } from "@assmbl/crypto";
+import { createDirectory } from "@assmbl/directory";
 import { startTestPlatform, type TestPlatform } from "@assmbl/testing/platform";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { json, type McpSession, startMcpSession, text } from "./testing/mcp-client.js";
@@ -17,11 +18,16 @@ const CSV = "quarter,value\nq1,42\n";
 
 let platform: TestPlatform;
 let dir: string;
+/** AGENTMAIL_MCP_FILES_DIR of both servers: the only folder they read and save files in. */
+let files: string;
 let alice: McpSession;
 let bob: McpSession;
 const keys: Partial<Record<"alice" | "bob", KeyPairBundle>> = {};
 
-async function session(agentId: "alice" | "bob"): Promise<McpSession> {
+async function session(
+  agentId: "alice" | "bob",
+  extra: Record<string, string> = { AGENTMAIL_MCP_FILES_DIR: files },
+): Promise<McpSession> {
   const keyFile = join(dir, `${agentId}.key.asc`);
   await writeFile(keyFile, keys[agentId]?.privateKeyArmored ?? "", { mode: 0o600 });
   await chmod(keyFile, 0o600);
@@ -34,11 +40,14 @@ async function session(agentId: "alice" | "bob"): Promise<McpSession> {
     AGENTMAIL_AGENT_ID: agentId,
     AGENTMAIL_PRIVATE_KEY_FILE: keyFile,
     AGENTMAIL_PGP_PASSPHRASE: PASSPHRASES[agentId],
+    ...extra,
   });
 }
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), "agentmail-mcp-"));
+  files = join(dir, "files");
+  await mkdir(files);
   const pair = (agentId: "alice" | "bob") =>
     generateKeyPair({
       name: agentId,
@@ -52,6 +61,7 @@ beforeAll(async () => {
       { agentId: "alice", keys: aliceKeys, via: "register" },
       { agentId: "bob", keys: bobKeys, via: "register" },
       { agentId: "carol", keys: "seed", openpgp: false }, // in the directory, no OpenPGP key
+      { agentId: "dave", keys: "seed" }, // revokes its key mid-test
     ],
   });
   [alice, bob] = await Promise.all([session("alice"), session("bob")]);
@@ -91,8 +101,8 @@ describe("agentmail mcp over stdio", () => {
   });
 
   it("sends encrypted to an agent with a key, and the other agent's server reads it decrypted", async () => {
-    const file = join(dir, "numbers.csv");
-    await writeFile(file, CSV);
+    await writeFile(join(files, "numbers.csv"), CSV);
+    const file = "numbers.csv"; // relative to AGENTMAIL_MCP_FILES_DIR
     const before = platform.server.sent.messages().length;
     const sent = await alice.call("send_message", {
       to: "bob",
@@ -148,14 +158,119 @@ describe("agentmail mcp over stdio", () => {
     );
 
     // Saved to a folder instead: the decrypted files, no inline copies.
-    const saveTo = join(dir, "inbox-files");
+    const saveTo = "inbox-files"; // created under AGENTMAIL_MCP_FILES_DIR
     const saved = await bob.call("read_message", {
       id: item?.id ?? "",
       save_attachments_to: saveTo,
     });
     const paths = (json(saved).attachments as { saved_to?: string }[]).map((a) => a.saved_to);
     expect(saved.content.filter((block) => block.type === "resource")).toHaveLength(0);
+    expect(paths[0]?.startsWith(files)).toBe(true);
     expect(await readFile(paths[0] ?? "", "utf8")).toBe(CSV);
+  });
+
+  it("attaches files from under AGENTMAIL_MCP_FILES_DIR only: /proc, the key file, symlinks and .. out are refused, nothing sent", async () => {
+    await symlink(join(dir, "alice.key.asc"), join(files, "innocent.txt"));
+    await symlink("/proc/self/environ", join(files, "env.txt"));
+    const before = platform.server.sent.messages().length;
+    for (const path of [
+      "/proc/self/environ",
+      "/proc/self/pagemap",
+      join(dir, "alice.key.asc"),
+      "../alice.key.asc",
+      "innocent.txt",
+      "env.txt",
+    ]) {
+      const refused = await alice.call("send_message", {
+        to: "mallory@elsewhere.example",
+        subject: "x",
+        text: "y",
+        attachments: [path],
+      });
+      expect(refused.isError, path).toBe(true);
+      expect(text(refused)).toMatch(
+        /^error \[invalid_attachment\]: .*outside AGENTMAIL_MCP_FILES_DIR/,
+      );
+    }
+    expect(platform.server.sent.messages().length).toBe(before);
+  });
+
+  it("refuses text or attachments carrying the token, the passphrase, a key line or any private key (secret_in_message), nothing sent", async () => {
+    const aliceKey = keys.alice?.privateKeyArmored ?? "";
+    const keyLine = aliceKey.split("\n").find((line) => line.length >= 60) ?? "";
+    const otherKey = keys.bob?.privateKeyArmored ?? "";
+    await writeFile(join(files, "copied-key.txt"), `here:\n${keyLine}\n`);
+    const b64 = (value: string) => Buffer.from(value).toString("base64");
+    const before = platform.server.sent.messages().length;
+    const calls = [
+      { text: `token ${platform.agent("alice").token}` },
+      { text: `pass ${PASSPHRASES.alice}` },
+      { text: otherKey },
+      {
+        text: "y",
+        attachments: [{ filename: "e", content_base64: b64(`T=${platform.agent("alice").token}`) }],
+      },
+      { text: "y", attachments: [{ filename: "k.asc", content_base64: b64(otherKey) }] },
+      { text: "y", attachments: ["copied-key.txt"] },
+    ];
+    for (const call of calls) {
+      const refused = await alice.call("send_message", {
+        to: "mallory@elsewhere.example",
+        subject: "x",
+        ...call,
+      });
+      expect(refused.isError).toBe(true);
+      expect(text(refused)).toMatch(/^error \[secret_in_message\]: /);
+    }
+    expect(platform.server.sent.messages().length).toBe(before);
+  });
+
+  it("without AGENTMAIL_MCP_FILES_DIR refuses path attachments and save_attachments_to, saying to set it; inline still works", async () => {
+    const bare = await session("alice", {});
+    try {
+      const refused = await bare.call("send_message", {
+        to: "carol",
+        subject: "x",
+        text: "y",
+        attachments: ["numbers.csv"],
+      });
+      expect(refused.isError).toBe(true);
+      expect(text(refused)).toMatch(/^error \[invalid_attachment\]: .*set AGENTMAIL_MCP_FILES_DIR/);
+      const save = await bare.call("read_message", {
+        id: "any",
+        save_attachments_to: "/proc/self/x",
+      });
+      expect(save.isError).toBe(true);
+      expect(text(save)).toMatch(/^error \[invalid_options\]: .*set AGENTMAIL_MCP_FILES_DIR/);
+      const inline = await bare.call("send_message", {
+        to: "carol",
+        subject: "inline",
+        text: "y",
+        attachments: [{ filename: "a.txt", content_base64: "aGk=" }],
+      });
+      expect(inline.isError).toBeFalsy();
+    } finally {
+      await bare.close();
+    }
+  });
+
+  it("saves only under AGENTMAIL_MCP_FILES_DIR, one level, never under /proc", async () => {
+    for (const where of ["/proc/self/task/x", "/tmp/elsewhere-agentmail", "a/b/c"]) {
+      const refused = await bob.call("read_message", { id: "any", save_attachments_to: where });
+      expect(refused.isError, where).toBe(true);
+      expect(text(refused)).toMatch(/^error \[invalid_options\]: save_attachments_to /);
+    }
+  });
+
+  it("refuses a recipient whose key was revoked instead of falling back to clear text", async () => {
+    const first = json(await alice.call("send_message", { to: "dave", subject: "k", text: "1" }));
+    expect(first.encrypted).toMatchObject({ body: true });
+    await createDirectory({ baseUrl: platform.url, token: platform.agent("dave").token }).revoke();
+    const before = platform.server.sent.messages().length;
+    const refused = await alice.call("send_message", { to: "dave", subject: "k", text: "2" });
+    expect(refused.isError).toBe(true);
+    expect(text(refused)).toMatch(/^error \[peer_key_revoked\]: .*refusing to send in clear/);
+    expect(platform.server.sent.messages().length).toBe(before);
   });
 
   it("sends in clear to an agent without a key, and says so", async () => {

@@ -1,13 +1,20 @@
 // Turns send_message's `attachments` (file paths, or inline base64) into the mailer's content
-// attachments. Files are read whole, under a cap, after checking they are regular files: the
-// bytes (not a stream) let the transport retry an upload.
-import { readFile, stat } from "node:fs/promises";
-import { basename, extname, resolve } from "node:path";
+// attachments. Paths are read only from under AGENTMAIL_MCP_FILES_DIR (symlinks resolved first),
+// through one handle, regular files only, never past the cap: the bytes (not a stream) let the
+// transport retry an upload. Nothing carrying a configured secret or a private key goes out.
+import { basename, extname } from "node:path";
 import { AgentMailError, type ContentAttachment, Limits } from "@assmbl/core";
 import { z } from "zod";
+import { CliEnv } from "../config.js";
+import { FileRefused, readCapped, resolveUnderRoot } from "../safe-files.js";
 
 /** The most bytes one attachment may have: an SES v2 raw message, the largest a send can carry. */
 export const MAX_ATTACHMENT_BYTES = Limits.sesV2MessageBytes;
+
+/** The most bytes one inline (content_base64) attachment may decode to: keeps a call's JSON sane. */
+export const MAX_INLINE_ATTACHMENT_BYTES = 7 * 1024 * 1024;
+
+const PRIVATE_KEY_ARMOR = "-----BEGIN PGP PRIVATE KEY BLOCK-----";
 
 /**
  * One attachment as a tool call gives it: a path the server can read, or a name with base64 bytes.
@@ -22,12 +29,15 @@ export const AttachmentInputSchema = z.union([
     .min(1)
     .max(4096)
     .describe(
-      "A path to a file on the machine running this server (relative to its working directory)",
+      "A path to a file under the server's AGENTMAIL_MCP_FILES_DIR (relative to that folder); refused when it is not set",
     ),
   z
     .strictObject({
       filename: z.string().min(1).max(255).describe("The attachment's file name, e.g. report.pdf"),
-      content_base64: z.string().describe("The attachment's bytes, base64-encoded"),
+      content_base64: z
+        .string()
+        .max(10 * 1024 * 1024)
+        .describe("The attachment's bytes, base64-encoded (at most 7 MiB decoded)"),
       content_type: z
         .string()
         .min(1)
@@ -44,21 +54,70 @@ export type AttachmentInput = z.infer<typeof AttachmentInputSchema>;
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
 /**
+ * Where path attachments may come from, and what no attachment may contain.
+ *
+ * @example
+ * const options: AttachmentOptions = { filesDir: "/srv/agent-files", secretMarkers: [token] };
+ */
+export interface AttachmentOptions {
+  /** AGENTMAIL_MCP_FILES_DIR; undefined refuses every path attachment. */
+  filesDir: string | undefined;
+  /** Values (secrets, private key lines) whose presence refuses the send. */
+  secretMarkers: readonly string[];
+}
+
+/**
  * The mailer's attachments for `inputs`, in order.
  *
  * @example
- * const attachments = await toAttachments(["./numbers.csv"]);
- * @throws {AgentMailError} `invalid_attachment` (unreadable path, not a file, bad base64) or
- * `attachment_too_large`.
+ * const attachments = await toAttachments(["numbers.csv"], { filesDir: "/srv/agent-files", secretMarkers: [] });
+ * @throws {AgentMailError} `invalid_attachment` (no files folder, outside it, unreadable, not a
+ * regular file, bad base64), `attachment_too_large`, `secret_in_message`.
  */
 export async function toAttachments(
   inputs: readonly AttachmentInput[],
+  options: AttachmentOptions,
 ): Promise<ContentAttachment[]> {
-  return Promise.all(inputs.map((input) => toAttachment(input)));
+  const attachments: ContentAttachment[] = [];
+  // One at a time: twenty capped reads at once would hold twenty caps of memory.
+  for (const input of inputs) {
+    const attachment = await toAttachment(input, options.filesDir);
+    refuseSecrets(attachment.content as Uint8Array, `attachment ${attachment.filename}`, options);
+    attachments.push(attachment);
+  }
+  return attachments;
 }
 
-async function toAttachment(input: AttachmentInput): Promise<ContentAttachment> {
-  if (typeof input === "string") return fromFile(input);
+/**
+ * Fails when `bytes` hold a configured secret, a line of the private key, or any armored
+ * private key: a model tricked into mailing them out must not manage to.
+ *
+ * @example
+ * refuseSecrets(new TextEncoder().encode(text), "the text", options);
+ * @throws {AgentMailError} `secret_in_message` (naming `what`, never the secret).
+ */
+export function refuseSecrets(
+  bytes: Uint8Array,
+  what: string,
+  options: Pick<AttachmentOptions, "secretMarkers">,
+): void {
+  const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const hit =
+    buffer.includes(PRIVATE_KEY_ARMOR) ||
+    options.secretMarkers.some((marker) => marker.length > 0 && buffer.includes(marker));
+  if (hit) {
+    throw new AgentMailError({
+      code: "secret_in_message",
+      message: `${what} contains a configured secret or a private key: nothing was sent`,
+    });
+  }
+}
+
+async function toAttachment(
+  input: AttachmentInput,
+  filesDir: string | undefined,
+): Promise<ContentAttachment> {
+  if (typeof input === "string") return fromFile(input, filesDir);
   const compact = input.content_base64.replace(/\s+/g, "");
   if (!BASE64.test(compact) || compact.length % 4 === 1) {
     throw new AgentMailError({
@@ -67,7 +126,12 @@ async function toAttachment(input: AttachmentInput): Promise<ContentAttachment> 
     });
   }
   const content = Buffer.from(compact, "base64");
-  tooLarge(input.filename, content.byteLength);
+  if (content.byteLength > MAX_INLINE_ATTACHMENT_BYTES) {
+    throw new AgentMailError({
+      code: "attachment_too_large",
+      message: `content_base64 of ${input.filename} decodes to ${content.byteLength} bytes; the most inline is ${MAX_INLINE_ATTACHMENT_BYTES} (put bigger files under AGENTMAIL_MCP_FILES_DIR)`,
+    });
+  }
   return {
     filename: input.filename,
     content: new Uint8Array(content.buffer, content.byteOffset, content.byteLength),
@@ -75,22 +139,34 @@ async function toAttachment(input: AttachmentInput): Promise<ContentAttachment> 
   };
 }
 
-async function fromFile(path: string): Promise<ContentAttachment> {
-  const full = resolve(path);
-  const info = await stat(full).catch((error: NodeJS.ErrnoException) => {
-    throw unreadable(path, error.code ?? "error");
-  });
-  if (!info.isFile()) throw unreadable(path, "not a regular file");
-  tooLarge(path, info.size);
-  const content = await readFile(full).catch((error: NodeJS.ErrnoException) => {
-    throw unreadable(path, error.code ?? "error");
-  });
-  // The file may have grown between stat and read.
-  tooLarge(path, content.byteLength);
+async function fromFile(path: string, filesDir: string | undefined): Promise<ContentAttachment> {
+  if (filesDir === undefined) {
+    throw new AgentMailError({
+      code: "invalid_attachment",
+      message: `attachment ${path}: path attachments are off; set ${CliEnv.mcpFilesDir} where the server starts to the folder it may read files from, or give {filename, content_base64}`,
+    });
+  }
+  let content: Buffer;
+  let full: string;
+  try {
+    full = await resolveUnderRoot(filesDir, path);
+    content = await readCapped(full, MAX_ATTACHMENT_BYTES);
+  } catch (error) {
+    if (!(error instanceof FileRefused)) throw error;
+    if (error.reason === "too_large") tooLarge(path);
+    throw unreadable(
+      path,
+      error.reason === "outside_root"
+        ? `outside ${CliEnv.mcpFilesDir} (symlinks are followed before the check)`
+        : error.reason === "not_regular"
+          ? "not a regular file"
+          : (error.message.split(": ").pop() ?? "error"),
+    );
+  }
   const contentType = CONTENT_TYPES[extname(full).toLowerCase()];
   return {
     filename: basename(full),
-    content: new Uint8Array(content),
+    content: new Uint8Array(content.buffer, content.byteOffset, content.byteLength),
     ...(contentType ? { contentType } : {}),
   };
 }
@@ -121,11 +197,9 @@ function unreadable(path: string, why: string): AgentMailError {
   });
 }
 
-function tooLarge(name: string, size: number): void {
-  if (size > MAX_ATTACHMENT_BYTES) {
-    throw new AgentMailError({
-      code: "attachment_too_large",
-      message: `attachment ${name} has ${size} bytes; the most one send carries is ${MAX_ATTACHMENT_BYTES}`,
-    });
-  }
+function tooLarge(name: string): never {
+  throw new AgentMailError({
+    code: "attachment_too_large",
+    message: `attachment ${name} has more than ${MAX_ATTACHMENT_BYTES} bytes, the most one send carries`,
+  });
 }

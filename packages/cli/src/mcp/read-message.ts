@@ -2,11 +2,12 @@
 // signature against the directory (bound to the sender's address), and returns the text with
 // its attachments as embedded resources, or written to a folder. Plaintext that fails its
 // integrity check is never returned (fetchMessage gives none): the result says why instead.
-import { mkdir } from "node:fs/promises";
-import { resolve } from "node:path";
+import { AgentMailError } from "@assmbl/core";
 import type { FetchedMessage, ReceivedAttachment } from "@assmbl/transport-api";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { z } from "zod";
+import { CliEnv } from "../config.js";
+import { FileRefused, folderUnderRoot } from "../safe-files.js";
 import type { McpContext } from "./context.js";
 import { INLINE_ATTACHMENT_BYTES, inlineAttachments } from "./incoming-attachments.js";
 import { jsonResult } from "./results.js";
@@ -25,7 +26,7 @@ export const ReadMessageInput = z.strictObject({
     .max(4096)
     .optional()
     .describe(
-      "A folder on the machine running this server to write the attachments to (created if missing; existing files are never replaced). Without it, attachments come back inline as resources",
+      "A folder under the server's AGENTMAIL_MCP_FILES_DIR (relative to it) to write the attachments to (created if missing, one level: its parent must exist; existing files are never replaced). Without it, attachments come back inline as resources",
     ),
 });
 
@@ -52,8 +53,9 @@ export async function readMessage(
   args: ReadMessageArgs,
 ): Promise<CallToolResult> {
   const key = await context.privateKey();
-  const downloadDir = args.save_attachments_to ? resolve(args.save_attachments_to) : undefined;
-  if (downloadDir) await mkdir(downloadDir, { recursive: true });
+  const downloadDir = args.save_attachments_to
+    ? await saveFolder(context.filesDir, args.save_attachments_to)
+    : undefined;
   const message = await context.client.fetchMessage(args.id, {
     ...(key ? { decryptWith: key } : {}),
     verifyWith: context.directory,
@@ -63,6 +65,26 @@ export async function readMessage(
     ? { blocks: [], inline: new Map<number, string>() }
     : inlineAttachments(message.id, message.attachments);
   return jsonResult(describeMessage(message, key !== undefined, inline), blocks, context.secrets);
+}
+
+// Only under AGENTMAIL_MCP_FILES_DIR, created one level at most: a model must not pick where
+// files land (or make the server recurse through /proc creating folders).
+async function saveFolder(filesDir: string | undefined, path: string): Promise<string> {
+  if (filesDir === undefined) {
+    throw new AgentMailError({
+      code: "invalid_options",
+      message: `save_attachments_to is off: set ${CliEnv.mcpFilesDir} where the server starts to the folder attachments may be saved under`,
+    });
+  }
+  try {
+    return await folderUnderRoot(filesDir, path);
+  } catch (error) {
+    if (!(error instanceof FileRefused)) throw error;
+    throw new AgentMailError({
+      code: "invalid_options",
+      message: `save_attachments_to ${path}: ${error.reason === "outside_root" ? `outside ${CliEnv.mcpFilesDir}` : error.message}`,
+    });
+  }
 }
 
 function describeMessage(message: FetchedMessage, hasKey: boolean, inline: Map<number, string>) {

@@ -12,7 +12,7 @@ import {
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { z } from "zod";
 import type { McpContext } from "./context.js";
-import { AttachmentInputSchema, toAttachments } from "./outgoing-attachments.js";
+import { AttachmentInputSchema, refuseSecrets, toAttachments } from "./outgoing-attachments.js";
 import { jsonResult } from "./results.js";
 
 /**
@@ -37,7 +37,9 @@ export const SendMessageInput = z.strictObject({
     .array(AttachmentInputSchema)
     .max(20)
     .optional()
-    .describe("Files to attach: paths readable by this server, or {filename, content_base64}"),
+    .describe(
+      "Files to attach: paths under the server's AGENTMAIL_MCP_FILES_DIR, or {filename, content_base64} (at most 7 MiB decoded each)",
+    ),
   require_encryption: z
     .boolean()
     .optional()
@@ -60,8 +62,11 @@ export const SEND_MESSAGE_DESCRIPTION =
   "Send an email to other agents. The body and attachments are end-to-end encrypted with OpenPGP " +
   "(and signed, when this server has a private key) whenever every recipient has a key in the " +
   "AgentMail directory; if one has none, the message goes unencrypted and the result says so in " +
-  "`warning`. Set require_encryption to refuse rather than send anything in clear. The subject is " +
-  "never encrypted. Returns the message id and what was encrypted.";
+  "`warning`; a recipient whose key was revoked or changed is refused, never sent in clear. Set " +
+  "require_encryption to refuse rather than send anything in clear. The subject is never " +
+  "encrypted. Attachments: paths under the server's AGENTMAIL_MCP_FILES_DIR, or inline base64 " +
+  "(at most 7 MiB decoded each). Nothing holding a configured secret or a private key is sent " +
+  "(`secret_in_message`). Returns the message id and what was encrypted.";
 
 interface Recipient {
   address: string;
@@ -86,6 +91,14 @@ export async function sendMessage(
     to.includes("@") ? to : `${to}@${context.mailDomain}`,
   );
   const required = args.require_encryption === true;
+  // Everything that would leave is read and checked before any lookup or send.
+  const markers = { secretMarkers: await context.secretMarkers() };
+  const encoder = new TextEncoder();
+  refuseSecrets(encoder.encode(args.subject), "the subject", markers);
+  refuseSecrets(encoder.encode(args.text), "the text", markers);
+  const attachments = args.attachments
+    ? await toAttachments(args.attachments, { filesDir: context.filesDir, ...markers })
+    : undefined;
   // Under require_encryption the mailer does its own fresh lookups and fails closed; otherwise
   // the keys decide, so look them up first (an unknown agent fails here, before anything is sent).
   const recipients = required ? [] : await lookUp(context, addresses);
@@ -105,7 +118,7 @@ export async function sendMessage(
     to: addresses,
     subject: args.subject,
     text: args.text,
-    ...(args.attachments ? { attachments: await toAttachments(args.attachments) } : {}),
+    ...(attachments ? { attachments } : {}),
     ...(args.correlation_id ? { correlationId: args.correlation_id } : {}),
     encrypt,
   });
@@ -127,15 +140,21 @@ async function lookUp(context: McpContext, addresses: string[]): Promise<Recipie
         throw error;
       }
       try {
-        return { address, record: await context.directory.lookup(agentId), noKey: undefined };
+        // Fresh, never from a cache: a key revoked a minute ago must not look merely "missing".
+        const record = await context.directory.lookup(agentId, { refresh: true });
+        return { address, record, noKey: undefined };
       } catch (error) {
-        // The directory answers "no usable key" with these two; every other failure (an unknown
-        // agent, a directory that is down, a key that changed under a pin) stops the send.
+        // Only "no key was ever registered" may fall back to clear text. A revoked key, a key
+        // that changed under a pin, an unknown agent or a directory that is down stop the send:
+        // falling back there would let anyone holding a token downgrade mail to clear text.
         if (AgentMailError.is(error, "peer_missing_openpgp_public_key")) {
           return { address, record: undefined, noKey: "no OpenPGP key registered" };
         }
         if (AgentMailError.is(error, "peer_key_revoked")) {
-          return { address, record: undefined, noKey: "its key is revoked" };
+          throw new AgentMailError({
+            code: "peer_key_revoked",
+            message: `${address}'s OpenPGP key is revoked: refusing to send in clear. Nothing was sent`,
+          });
         }
         throw error;
       }
