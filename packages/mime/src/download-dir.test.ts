@@ -29,6 +29,12 @@ describe("openDownloadDir", () => {
     expect(await readdir(dir)).toEqual(["report.pdf"]);
   });
 
+  it("writes a name a sender made hidden (.bashrc, .ssh-style config) visible, as _.name", async () => {
+    const saved = await (await openDownloadDir(dir)).save(".bashrc", fill(new Uint8Array([1])));
+    expect(saved.path).toBe(join(dir, "_.bashrc"));
+    expect(await readdir(dir)).toEqual(["_.bashrc"]);
+  });
+
   it("never replaces a file: the next free name is numbered before the extension", async () => {
     await writeFile(join(dir, "report.pdf"), "mine");
     await writeFile(join(dir, "report (1).pdf"), "mine too");

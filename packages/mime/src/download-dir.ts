@@ -86,8 +86,14 @@ export async function openDownloadDir(dir: string): Promise<DownloadDir> {
     });
   }
 
-  /** Links `temp` under the first free name; never replaces a file. */
-  async function place(temp: string, name: string): Promise<string> {
+  /**
+   * Links `temp` under the first free name; never replaces a file. A name the sender made
+   * hidden (`.bashrc`, `.npmrc`) is written as `_.bashrc`: a folder a program or an agent is told
+   * to save into may be one where a dotfile configures something, and a hidden file is easy to
+   * miss.
+   */
+  async function place(temp: string, sent: string): Promise<string> {
+    const name = sent.startsWith(".") ? `_${sent}` : sent;
     for (let n = 0; n < MAX_NAME_TRIES; n++) {
       const candidate = n === 0 ? name : numbered(name, n);
       const target = paths.join(root, candidate);
