@@ -199,11 +199,11 @@ describe("usage on a prepared message built by hand", () => {
 });
 
 describe("billing in the send result", () => {
-  it("passes on what the transport reports, per copy and for the send", async () => {
-    const reports: SendBilling[] = [
-      { linked: true, marketplace: { status: "settled", charge: 0.0105 }, reservationKey: "r1" },
-      { linked: true },
-    ];
+  /**
+   * An encrypted send to the buyer with a Bcc (two copies), through a transport that answers the
+   * buyer's copy with `reports[0]` and the Bcc copy with `reports[1]`.
+   */
+  async function sendToBuyerAndBcc(reports: SendBilling[], marketplaceRequestId: string) {
     const transport: MailTransport = {
       specificationVersion: "v1",
       name: "billing",
@@ -213,15 +213,23 @@ describe("billing in the send result", () => {
       },
     };
     const { mailer } = setup({ transport, sent: [] });
-    const result = await mailer.send({
+    return mailer.send({
       to: buyer,
       bcc: "audit@agents.example.com",
       subject: "s",
       text: "t",
       encrypt: true,
-      marketplaceRequestId: "mkt_3",
+      marketplaceRequestId,
       usage: { tokensInput: 1 },
     });
+  }
+
+  it("passes on what the transport reports, per copy and for the send", async () => {
+    const reports: SendBilling[] = [
+      { linked: true, marketplace: { status: "settled", charge: 0.0105 }, reservationKey: "r1" },
+      { linked: true },
+    ];
+    const result = await sendToBuyerAndBcc(reports, "mkt_3");
     expect(result.billing).toEqual(reports[0]);
     expect(result.copies.map((copy) => copy.billing)).toEqual(reports);
   });
@@ -233,24 +241,7 @@ describe("billing in the send result", () => {
     ["none settled", [{ status: "not_settled" }, { status: "not_settled" }], 0],
   ])("reports the settling or reserving copy for the send: %s", async (_, statuses, expected) => {
     const reports: SendBilling[] = statuses.map((marketplace) => ({ linked: true, marketplace }));
-    const transport: MailTransport = {
-      specificationVersion: "v1",
-      name: "billing",
-      async send(message) {
-        const billing = reports[message.to[0]?.address === buyer ? 0 : 1] as SendBilling;
-        return { messageId: `<${message.to[0]?.localPart}@test>`, billing };
-      },
-    };
-    const { mailer } = setup({ transport, sent: [] });
-    const result = await mailer.send({
-      to: buyer,
-      bcc: "audit@agents.example.com",
-      subject: "s",
-      text: "t",
-      encrypt: true,
-      marketplaceRequestId: "mkt_4",
-      usage: { tokensInput: 1 },
-    });
+    const result = await sendToBuyerAndBcc(reports, "mkt_4");
     expect(result.billing).toEqual(reports[expected]);
   });
 
